@@ -1,0 +1,363 @@
+//! Events: the heart of the document model. `model` holds the shapes, `validate` the
+//! rules, `schema` the validator and indexes, and this module the operations.
+
+pub mod model;
+pub mod schema;
+pub mod validate;
+
+pub use model::*;
+pub use validate::{input_from_json, normalise};
+
+use bson::{doc, Bson, Document};
+use futures_util::TryStreamExt;
+use mongodb::Collection;
+
+use crate::{
+    db::EVENTS,
+    error::Code,
+    text,
+    time::{self, to_bson, to_doc},
+    Core, Error, Result,
+};
+
+pub const MAX_PER_PAGE: u32 = 100;
+pub const DEFAULT_PER_PAGE: u32 = 25;
+
+fn coll(core: &Core) -> Collection<Event> {
+    core.db().collection(EVENTS)
+}
+
+fn raw(core: &Core) -> Collection<Document> {
+    core.db().collection(EVENTS)
+}
+
+/// Filter that hides tombstones.
+fn live() -> Document {
+    doc! { "deleted_at": Bson::Null }
+}
+
+/// The derived search keys of an input: folded words of everything a person would search.
+fn derive(input: &EventInput) -> (Vec<String>, String, String) {
+    let mut texts: Vec<&str> = vec![
+        &input.title,
+        &input.description,
+        &input.venue.name,
+        &input.venue.address,
+    ];
+    texts.extend(input.tags.iter().map(String::as_str));
+    for s in &input.speakers {
+        texts.push(&s.name);
+        texts.push(&s.title);
+    }
+    for s in &input.sessions {
+        texts.push(&s.title);
+    }
+    (
+        text::terms(texts),
+        text::fold(&input.venue.name),
+        text::fold(&input.title),
+    )
+}
+
+/// Create an event from checked input.
+pub async fn create(core: &Core, input: EventInput) -> Result<Event> {
+    let input = normalise(input)?;
+    let now = time::now();
+    let (search_terms, venue_key, title_key) = derive(&input);
+    let event = Event {
+        id: uuid::Uuid::now_v7().to_string(),
+        input,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        updated_by: core.actor().to_owned(),
+        deleted_at: None,
+        search_terms,
+        venue_key,
+        title_key,
+    };
+    coll(core).insert_one(&event).await?;
+    Ok(event)
+}
+
+/// Read one live event.
+pub async fn get(core: &Core, id: &str) -> Result<Event> {
+    let mut f = live();
+    f.insert("_id", id);
+    coll(core)
+        .find_one(f)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("event {id}")))
+}
+
+/// Replace the editable fields of an event, provided nobody changed it since
+/// `expected_version` was read. A stale version gets [`Code::Conflict`].
+pub async fn update(
+    core: &Core,
+    id: &str,
+    expected_version: i64,
+    input: EventInput,
+) -> Result<Event> {
+    let input = normalise(input)?;
+    let (search_terms, venue_key, title_key) = derive(&input);
+    let mut set = to_doc(&input)?;
+    set.insert("search_terms", to_bson(&search_terms)?);
+    set.insert("venue_key", venue_key);
+    set.insert("title_key", title_key);
+    set.insert("updated_at", bson::DateTime::from_chrono(time::now()));
+    set.insert("updated_by", core.actor());
+    let mut update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
+    if input.capacity.is_none() {
+        update.insert("$unset", doc! { "capacity": "" });
+    }
+    let mut filter = live();
+    filter.insert("_id", id);
+    filter.insert("version", expected_version);
+    let updated = coll(core)
+        .find_one_and_update(filter, update)
+        .return_document(mongodb::options::ReturnDocument::After)
+        .await?;
+    match updated {
+        Some(e) => Ok(e),
+        None => Err(stale_or_missing(core, id, expected_version).await),
+    }
+}
+
+/// Why a versioned write matched nothing: the event is gone, or someone else wrote first.
+async fn stale_or_missing(core: &Core, id: &str, expected: i64) -> Error {
+    match get(core, id).await {
+        Ok(current) => Error::new(
+            Code::Conflict,
+            format!(
+                "“{}” was changed by {} at {} (version {}) after you opened it (version {}): reload it to see their changes",
+                current.input.title,
+                if current.updated_by.is_empty() { "someone else" } else { &current.updated_by },
+                current.updated_at.format("%Y-%m-%d %H:%M UTC"),
+                current.version,
+                expected
+            ),
+        ),
+        Err(e) => e,
+    }
+}
+
+/// Delete an event: it becomes a tombstone (hidden everywhere, kept until sync carries the
+/// deletion). With `expected_version`, a stale delete is refused like a stale update.
+pub async fn delete(core: &Core, id: &str, expected_version: Option<i64>) -> Result<()> {
+    let mut filter = live();
+    filter.insert("_id", id);
+    if let Some(v) = expected_version {
+        filter.insert("version", v);
+    }
+    let now = bson::DateTime::from_chrono(time::now());
+    let res = raw(core)
+        .update_one(
+            filter,
+            doc! {
+                "$set": { "deleted_at": now, "updated_at": now, "updated_by": core.actor() },
+                "$inc": { "version": 1_i64 },
+            },
+        )
+        .await?;
+    if res.matched_count == 1 {
+        return Ok(());
+    }
+    Err(match expected_version {
+        Some(v) => stale_or_missing(core, id, v).await,
+        None => Error::not_found(format!("event {id}")),
+    })
+}
+
+/// Copy an event (with its speakers, sessions, seating and custom fields) as a new draft.
+pub async fn duplicate(core: &Core, id: &str, title: Option<String>) -> Result<Event> {
+    let src = get(core, id).await?;
+    let mut input = src.input;
+    input.title = match title.filter(|t| !t.trim().is_empty()) {
+        Some(t) => t,
+        None => {
+            let mut t = format!("{} (2)", input.title);
+            if t.chars().count() > validate::MAX_TITLE {
+                t = t.chars().take(validate::MAX_TITLE).collect();
+            }
+            t
+        }
+    };
+    input.status = Status::Draft;
+    create(core, input).await
+}
+
+/// Which way word search runs on this server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchMode {
+    /// `$text` on the `events_text` index (servers that have it).
+    Text,
+    /// Anchored prefix regexes on the multikey `search_terms` index (every server).
+    Terms,
+}
+
+impl SearchMode {
+    pub fn for_server(core: &Core) -> SearchMode {
+        if core.caps().text_search {
+            SearchMode::Text
+        } else {
+            SearchMode::Terms
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchMode::Text => "text",
+            SearchMode::Terms => "terms",
+        }
+    }
+}
+
+/// The filter of a list query.
+pub fn filter(q: &EventQuery, mode: SearchMode) -> Document {
+    let mut and: Vec<Document> = vec![live()];
+    if let Some(words) = q.q.as_deref().filter(|w| !w.trim().is_empty()) {
+        match mode {
+            SearchMode::Text => and.push(doc! { "$text": { "$search": words } }),
+            SearchMode::Terms => {
+                let mut ws: Vec<String> = text::words(words).collect();
+                ws.sort();
+                ws.dedup();
+                // Drop words that are a prefix of another word: they add nothing.
+                let all = ws.clone();
+                ws.retain(|w| !all.iter().any(|o| o != w && o.starts_with(w.as_str())));
+                for w in ws {
+                    and.push(doc! { "search_terms": {
+                        "$regex": format!("^{}", text::regex_escape(&w))
+                    } });
+                }
+            }
+        }
+    }
+    if let Some(s) = q.status {
+        and.push(doc! { "status": s.as_str() });
+    }
+    if let Some(t) = q.tag.as_deref().filter(|t| !t.trim().is_empty()) {
+        and.push(doc! { "tags": t.trim() });
+    }
+    if let Some(v) = q.venue.as_deref().filter(|v| !v.trim().is_empty()) {
+        and.push(doc! { "venue_key": {
+            "$regex": format!("^{}", text::regex_escape(&text::fold(v.trim())))
+        } });
+    }
+    if let Some(from) = q.from {
+        and.push(doc! { "ends_at": { "$gte": bson::DateTime::from_chrono(from) } });
+    }
+    if let Some(to) = q.to {
+        and.push(doc! { "starts_at": { "$lte": bson::DateTime::from_chrono(to) } });
+    }
+    if and.len() == 1 {
+        and.pop().unwrap_or_default()
+    } else {
+        doc! { "$and": and }
+    }
+}
+
+fn sort_doc(s: Sort) -> Document {
+    match s {
+        Sort::StartsAt => doc! { "starts_at": 1, "_id": 1 },
+        Sort::StartsAtDesc => doc! { "starts_at": -1, "_id": -1 },
+        Sort::Title => doc! { "title_key": 1, "_id": 1 },
+        Sort::UpdatedAt => doc! { "updated_at": -1, "_id": -1 },
+    }
+}
+
+/// List and search events, one page at a time.
+pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
+    let mode = SearchMode::for_server(core);
+    let per_page = match q.per_page {
+        0 => DEFAULT_PER_PAGE,
+        n => n.min(MAX_PER_PAGE),
+    };
+    let page = q.page.max(1);
+    let f = filter(q, mode);
+    let total = raw(core).count_documents(f.clone()).await?;
+    let pipeline = vec![
+        doc! { "$match": f },
+        doc! { "$sort": sort_doc(q.sort) },
+        doc! { "$skip": i64::from((page - 1) * per_page) },
+        doc! { "$limit": i64::from(per_page) },
+        doc! { "$project": {
+            "title": 1, "starts_at": 1, "ends_at": 1, "timezone": 1, "status": 1,
+            "tags": { "$ifNull": ["$tags", []] },
+            "venue_name": { "$ifNull": ["$venue.name", ""] },
+            "speakers": { "$size": { "$ifNull": ["$speakers", []] } },
+            "sessions": { "$size": { "$ifNull": ["$sessions", []] } },
+            "version": 1, "updated_at": 1,
+        } },
+    ];
+    let items: Vec<EventSummary> = raw(core)
+        .aggregate(pipeline)
+        .with_type::<EventSummary>()
+        .await?
+        .try_collect()
+        .await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+        search_mode: q
+            .q
+            .as_deref()
+            .filter(|w| !w.trim().is_empty())
+            .map(|_| mode.as_str().to_owned()),
+    })
+}
+
+/// `explain` (executionStats) of a list query's find, as the server reports it.
+pub async fn explain_list(core: &Core, q: &EventQuery, mode: SearchMode) -> Result<Document> {
+    Ok(core
+        .db()
+        .run_command(doc! {
+            "explain": {
+                "find": EVENTS,
+                "filter": filter(q, mode),
+                "sort": sort_doc(q.sort),
+                "limit": 25,
+            },
+            "verbosity": "executionStats",
+        })
+        .await?)
+}
+
+/// Every distinct tag in use, for the filter menu.
+pub async fn tags(core: &Core) -> Result<Vec<String>> {
+    let vals = raw(core).distinct("tags", live()).await?;
+    let mut v: Vec<String> = vals
+        .into_iter()
+        .filter_map(|b| b.as_str().map(str::to_owned))
+        .collect();
+    v.sort_by_key(|t| text::fold(t));
+    Ok(v)
+}
+
+/// Counts of live events per status.
+pub async fn status_counts(core: &Core) -> Result<Vec<(Status, u64)>> {
+    let rows: Vec<Document> = raw(core)
+        .aggregate(vec![
+            doc! { "$match": live() },
+            doc! { "$group": { "_id": "$status", "n": { "$sum": 1 } } },
+        ])
+        .await?
+        .try_collect()
+        .await?;
+    let mut out: Vec<(Status, u64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+    for r in rows {
+        let n = match r.get("n") {
+            Some(Bson::Int32(n)) => *n as u64,
+            Some(Bson::Int64(n)) => *n as u64,
+            _ => 0,
+        };
+        if let Some(s) = r.get_str("_id").ok().and_then(Status::parse) {
+            if let Some(slot) = out.iter_mut().find(|(st, _)| *st == s) {
+                slot.1 = n;
+            }
+        }
+    }
+    Ok(out)
+}

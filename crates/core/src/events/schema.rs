@@ -1,0 +1,135 @@
+//! The `events` collection's `$jsonSchema` validator and indexes.
+//!
+//! The application validates first (with messages naming the field); the validator is the
+//! backstop that keeps any other writer (a script, a future front end) from storing a
+//! document the app could not read.
+
+use bson::{doc, Document};
+use mongodb::IndexModel;
+
+use crate::{
+    db::{index, index_with},
+    Capabilities,
+};
+
+pub fn validator() -> Document {
+    let date = doc! { "bsonType": "date" };
+    doc! {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "required": ["_id", "title", "starts_at", "ends_at", "timezone", "status",
+                         "version", "created_at", "updated_at"],
+            "properties": {
+                "_id": { "bsonType": "string", "minLength": 1 },
+                "title": { "bsonType": "string", "minLength": 1, "maxLength": 200 },
+                "description": { "bsonType": "string" },
+                "starts_at": date.clone(),
+                "ends_at": date.clone(),
+                "timezone": { "bsonType": "string", "minLength": 1 },
+                "status": { "enum": ["draft", "published", "cancelled", "archived"] },
+                "tags": { "bsonType": "array", "items": { "bsonType": "string" } },
+                "capacity": { "bsonType": ["int", "long"], "minimum": 1 },
+                "venue": {
+                    "bsonType": "object",
+                    "properties": {
+                        "name": { "bsonType": "string" },
+                        "address": { "bsonType": "string" },
+                        "location": {
+                            "bsonType": "object",
+                            "required": ["type", "coordinates"],
+                            "properties": {
+                                "type": { "enum": ["Point"] },
+                                "coordinates": { "bsonType": "array", "minItems": 2, "maxItems": 2 },
+                            },
+                        },
+                    },
+                },
+                "speakers": {
+                    "bsonType": "array",
+                    "items": {
+                        "bsonType": "object",
+                        "required": ["id", "name"],
+                        "properties": { "id": { "bsonType": "string" }, "name": { "bsonType": "string" } },
+                    },
+                },
+                "sessions": {
+                    "bsonType": "array",
+                    "items": {
+                        "bsonType": "object",
+                        "required": ["id", "title", "starts_at", "ends_at"],
+                        "properties": {
+                            "id": { "bsonType": "string" },
+                            "title": { "bsonType": "string" },
+                            "starts_at": date.clone(),
+                            "ends_at": date.clone(),
+                        },
+                    },
+                },
+                "seating": {
+                    "bsonType": "array",
+                    "items": {
+                        "bsonType": "object",
+                        "required": ["id", "room", "layout"],
+                        "properties": {
+                            "layout": {
+                                "bsonType": "object",
+                                "required": ["kind"],
+                                "properties": { "kind": { "enum": ["grid", "tables"] } },
+                            },
+                        },
+                    },
+                },
+                "custom": { "bsonType": "object" },
+                "version": { "bsonType": ["int", "long"], "minimum": 1 },
+                "created_at": date.clone(),
+                "updated_at": date.clone(),
+                "updated_by": { "bsonType": "string" },
+                "deleted_at": { "bsonType": ["date", "null"] },
+                "search_terms": { "bsonType": "array", "items": { "bsonType": "string" } },
+            },
+        }
+    }
+}
+
+/// Every index of `events`, each named for what it serves.
+pub fn indexes(caps: &Capabilities) -> Vec<IndexModel> {
+    let mut v = vec![
+        // The default list order and the date-range filter.
+        index(doc! { "starts_at": 1, "ends_at": 1 }, "starts_at_ends_at"),
+        // Status filter with the default sort (equality, then sort key).
+        index(doc! { "status": 1, "starts_at": 1 }, "status_starts_at"),
+        // Tag filter (multikey), sorted by date.
+        index(doc! { "tags": 1, "starts_at": 1 }, "tags_starts_at"),
+        // Word search on every server: anchored prefix regex on folded words (multikey).
+        index(doc! { "search_terms": 1 }, "search_terms"),
+        // Venue filter (folded name prefix).
+        index(doc! { "venue_key": 1 }, "venue_key"),
+        // Title sort.
+        index(doc! { "title_key": 1 }, "title_key"),
+        // "Recently edited" and, later, sync's change detection.
+        index(doc! { "updated_at": 1 }, "updated_at"),
+        // Events near a place.
+        index_with(
+            doc! { "venue.location": "2dsphere" },
+            "venue_location_2dsphere",
+            |mut o| {
+                o.sparse = Some(true);
+                o
+            },
+        ),
+    ];
+    if caps.text_search {
+        v.push(index_with(
+            doc! { "title": "text", "description": "text", "speakers.name": "text",
+                   "tags": "text", "venue.name": "text" },
+            "events_text",
+            |mut o| {
+                o.default_language = Some("none".into());
+                o.weights = Some(doc! { "title": 10, "tags": 5, "speakers.name": 5,
+                                        "venue.name": 3, "description": 1 });
+                o
+            },
+        ));
+    }
+    v
+}

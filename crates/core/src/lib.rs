@@ -1,0 +1,17 @@
+//! EventHub's domain and all MongoDB access, free of any GUI.
+//!
+//! Every front end — the Tauri commands, the CLI, the tests (and later the participant
+//! portal) — calls these functions with a [`Core`]: one cloned `mongodb::Client`-backed
+//! handle, never wrapped in a lock. See `docs/ARCHITECTURE.md`.
+
+pub mod config;
+pub mod db;
+pub mod engine;
+pub mod error;
+pub mod events;
+pub mod seed;
+pub mod text;
+pub mod time;
+
+pub use db::{Capabilities, Core, ServerInfo};
+pub use error::{Code, Error, Result};
