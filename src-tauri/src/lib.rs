@@ -1,0 +1,61 @@
+//! The Tauri shell: wires plugins, state and commands. All domain logic lives in
+//! `eventhub_core`; commands (in `commands/`) only delegate to it.
+
+pub mod commands;
+pub mod connect;
+pub mod error;
+pub mod state;
+
+use tauri::{Manager, Runtime};
+
+pub use state::AppState;
+
+/// Register plugins, state and every command on a builder. Generic over the runtime so
+/// that tests drive the same commands through `tauri::test::mock_builder()`.
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .manage(AppState::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::db::db_status,
+            commands::db::db_connect,
+            commands::db::db_use_local,
+            commands::settings::settings_get,
+            commands::settings::settings_set_language,
+            commands::events::events_list,
+            commands::events::events_get,
+            commands::events::events_create,
+            commands::events::events_update,
+            commands::events::events_delete,
+            commands::events::events_duplicate,
+            commands::events::events_tags,
+            commands::events::events_status_counts,
+            commands::events::seed_demo,
+        ])
+}
+
+/// Start the desktop app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,mongodb=warn".into()),
+        )
+        .init();
+    let app = builder(tauri::Builder::default())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                connect::connect_default(&handle).await;
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("error while building the EventHub app");
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            let state = handle.state::<AppState>();
+            tauri::async_runtime::block_on(connect::shutdown(&state));
+        }
+    });
+}

@@ -9,6 +9,7 @@ pub mod db;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod secrets;
 pub mod seed;
 pub mod text;
 pub mod time;

@@ -6,7 +6,7 @@ pub mod schema;
 pub mod validate;
 
 pub use model::*;
-pub use validate::{input_from_json, normalise};
+pub use validate::{from_json, input_from_json, normalise};
 
 use bson::{doc, Bson, Document};
 use futures_util::TryStreamExt;

@@ -108,12 +108,13 @@ pub fn indexes(caps: &Capabilities) -> Vec<IndexModel> {
         index(doc! { "title_key": 1 }, "title_key"),
         // "Recently edited" and, later, sync's change detection.
         index(doc! { "updated_at": 1 }, "updated_at"),
-        // Events near a place.
+        // Events near a place. 2dsphere v3 indexes skip documents without a location;
+        // the version is spelled out so re-creating the index at every start is a no-op.
         index_with(
             doc! { "venue.location": "2dsphere" },
             "venue_location_2dsphere",
             |mut o| {
-                o.sparse = Some(true);
+                o.sphere_2d_index_version = Some(mongodb::options::Sphere2DIndexVersion::V3);
                 o
             },
         ),

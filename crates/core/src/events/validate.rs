@@ -45,12 +45,17 @@ pub fn input_from_json(v: Value) -> Result<EventInput> {
             "unknown field (put free fields under `custom`)",
         ));
     }
-    let input: EventInput = serde_path_to_error::deserialize(v).map_err(|e| {
+    normalise(from_json("event", v)?)
+}
+
+/// Deserialise any input from JSON; a type error names the path of the field at fault
+/// (`sessions[0].starts_at`), or `root` for the value as a whole.
+pub fn from_json<T: serde::de::DeserializeOwned>(root: &str, v: Value) -> Result<T> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
-        let path = if path == "." { "event".into() } else { path };
+        let path = if path == "." { root.to_owned() } else { path };
         Error::invalid(path, e.into_inner().to_string())
-    })?;
-    normalise(input)
+    })
 }
 
 fn chars(s: &str) -> usize {

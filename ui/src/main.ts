@@ -1,0 +1,269 @@
+// EventHub front end: start-up, app shell (sidebar, top bar, server badge), navigation.
+
+import { api, hasTauri, listen, toApiError, type DbStatus, type Language, type Settings } from "./api.js";
+import { h, icon, replaceChildren, type IconName } from "./dom.js";
+import { getLang, onLangChange, setLang, t, type MsgKey } from "./i18n.js";
+import { toastError } from "./ui.js";
+import { EditorView } from "./views/editor.js";
+import { ListView, listState } from "./views/list.js";
+import { openServerPanel, serverBadgeText } from "./views/server.js";
+import { renderNoTauri, renderSetup, renderSplash } from "./views/setup.js";
+
+export interface View {
+  el: HTMLElement;
+  rerender(): void;
+  destroy?(): void;
+  canLeave?(): Promise<boolean>;
+}
+
+export interface Nav {
+  toList(): Promise<void>;
+  toEditor(id: string | null): Promise<void>;
+  status(): DbStatus | null;
+}
+
+class App implements Nav {
+  private root = document.getElementById("app") as HTMLElement;
+  private dbStatus: DbStatus | null = null;
+  private settings: Settings = { language: "fr", saved_uri: null };
+  private mode: "splash" | "setup" | "shell" | null = null;
+  private view: View | null = null;
+  private main: HTMLElement | null = null;
+  private searchInput: HTMLInputElement | null = null;
+  private badge: HTMLButtonElement | null = null;
+
+  async start(): Promise<void> {
+    if (!hasTauri()) {
+      replaceChildren(this.root, renderNoTauri());
+      return;
+    }
+    onLangChange(() => this.onLanguageChanged());
+    try {
+      this.settings = await api.settingsGet();
+      setLang(this.settings.language === "en" ? "en" : "fr");
+    } catch {
+      /* keep French */
+    }
+    document.documentElement.lang = getLang();
+    await listen<DbStatus>("db://status", (s) => this.applyStatus(s));
+    try {
+      this.applyStatus(await api.dbStatus());
+    } catch (e) {
+      const err = toApiError(e);
+      this.applyStatus({ state: "failed", source: null, server: null, engine: null, error: { code: err.code, message: err.message } });
+    }
+  }
+
+  status(): DbStatus | null {
+    return this.dbStatus;
+  }
+
+  async changeLanguage(l: Language): Promise<void> {
+    if (l === getLang()) return;
+    setLang(l);
+    try {
+      await api.settingsSetLanguage(l);
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+  }
+
+  private onLanguageChanged(): void {
+    document.title = `${t("app.name")} · ${t("app.tagline")}`;
+    if (this.mode === "shell") {
+      this.buildShell();
+      if (this.view && this.main) {
+        this.view.rerender();
+        replaceChildren(this.main, this.view.el);
+      }
+      this.updateNav();
+    } else if (this.dbStatus) {
+      this.mode = null;
+      this.applyStatus(this.dbStatus);
+    }
+  }
+
+  applyStatus(s: DbStatus): void {
+    const prev = this.dbStatus;
+    this.dbStatus = s;
+    if (s.state === "ready") {
+      if (this.mode !== "shell") {
+        this.mode = "shell";
+        this.buildShell();
+        void this.toList(true);
+      } else {
+        this.updateBadge();
+        const serverChanged = prev?.server?.uri !== s.server?.uri || prev?.server?.database !== s.server?.database;
+        if (serverChanged && this.view instanceof ListView) this.view.reload();
+      }
+      return;
+    }
+    if (s.state === "connecting") {
+      this.mode = "splash";
+      this.view?.destroy?.();
+      this.view = null;
+      replaceChildren(this.root, renderSplash(s, this.langSwitch()));
+      return;
+    }
+    if (this.mode === "setup" && prev?.state === "failed" && prev.error?.code === s.error?.code && prev.error?.message === s.error?.message) {
+      return; // same failure reported again: keep what the user is typing
+    }
+    this.mode = "setup";
+    this.view?.destroy?.();
+    this.view = null;
+    replaceChildren(this.root, renderSetup(s, this.settings, this.langSwitch(), (st) => this.applyStatus(st)));
+  }
+
+  // ---- shell ------------------------------------------------------------------------------
+
+  private langSwitch(): HTMLElement {
+    const mk = (l: Language, key: MsgKey, long: MsgKey) => {
+      const b = h("button", { type: "button", class: "seg", "aria-pressed": String(getLang() === l), lang: l, title: t(long), "aria-label": t(long) }, t(key));
+      b.addEventListener("click", () => void this.changeLanguage(l));
+      return b;
+    };
+    return h("div", { class: "segmented", role: "group", "aria-label": t("top.language") }, mk("fr", "lang.fr", "lang.frLong"), mk("en", "lang.en", "lang.enLong"));
+  }
+
+  private navItem(key: MsgKey, iconName: IconName, testid: string | null, onClick: (() => void) | null): HTMLElement {
+    if (!onClick) {
+      return h(
+        "li",
+        null,
+        h(
+          "button",
+          { type: "button", class: "nav-item", disabled: true, "aria-disabled": "true" },
+          icon(iconName),
+          h("span", { class: "nav-label" }, t(key)),
+          h("span", { class: "soon" }, t("nav.soon")),
+        ),
+      );
+    }
+    const b = h("button", { type: "button", class: "nav-item", testid: testid ?? undefined }, icon(iconName), h("span", { class: "nav-label" }, t(key)));
+    b.addEventListener("click", onClick);
+    return h("li", null, b);
+  }
+
+  private buildShell(): void {
+    const sidebar = h(
+      "nav",
+      { class: "sidebar", "aria-label": t("nav.main") },
+      h(
+        "div",
+        { class: "brand" },
+        h("div", { class: "brand-mark", "aria-hidden": "true" }, icon("calendar", 20)),
+        h("div", null, h("div", { class: "brand-name" }, t("app.name")), h("div", { class: "brand-sub" }, t("app.tagline"))),
+      ),
+      h(
+        "ul",
+        { class: "nav" },
+        this.navItem("nav.events", "calendar", "nav-events", () => void this.toList()),
+        this.navItem("nav.participants", "users", null, null),
+        this.navItem("nav.dashboard", "chart", null, null),
+        this.navItem("nav.indexlab", "flask", null, null),
+      ),
+    );
+
+    const search = h("input", {
+      type: "search",
+      id: "global-search",
+      class: "search-input",
+      testid: "search",
+      placeholder: t("top.search"),
+      "aria-label": t("top.searchLabel"),
+      autocomplete: "off",
+      spellcheck: "false",
+      value: listState.q,
+    });
+    search.addEventListener("input", () => void this.onSearch(search.value, false));
+    search.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        void this.onSearch(search.value, true);
+      } else if (ev.key === "Escape" && search.value) {
+        ev.preventDefault();
+        search.value = "";
+        void this.onSearch("", true);
+      }
+    });
+    this.searchInput = search;
+
+    this.badge = h("button", { type: "button", class: "server-badge", "aria-haspopup": "dialog", testid: "server-badge" });
+    this.badge.addEventListener("click", () => {
+      if (this.dbStatus) openServerPanel(this.dbStatus, this.settings, (st) => this.applyStatus(st));
+    });
+    this.updateBadge();
+
+    const topbar = h(
+      "header",
+      { class: "topbar" },
+      h("div", { class: "search" }, icon("search", 18), search),
+      h("div", { class: "topbar-right" }, this.langSwitch(), this.badge),
+    );
+
+    this.main = h("main", { class: "main", id: "main", tabindex: "-1" });
+    replaceChildren(this.root, h("div", { class: "shell" }, sidebar, h("div", { class: "content" }, topbar, this.main)));
+  }
+
+  private updateBadge(): void {
+    if (!this.badge) return;
+    const s = this.dbStatus;
+    const state = s?.state ?? "connecting";
+    replaceChildren(
+      this.badge,
+      h("span", { class: `dot dot-${state}`, "aria-hidden": "true" }),
+      icon("database", 16),
+      h("span", { class: "badge-text" }, s ? serverBadgeText(s) : t("server.connecting")),
+    );
+    this.badge.setAttribute("aria-label", `${t("server.badge")} : ${s ? serverBadgeText(s) : ""}`);
+  }
+
+  private updateNav(): void {
+    const btn = this.root.querySelector<HTMLButtonElement>('[data-testid="nav-events"]');
+    if (btn) {
+      if (this.view) btn.setAttribute("aria-current", "page");
+      else btn.removeAttribute("aria-current");
+    }
+  }
+
+  private async onSearch(q: string, immediate: boolean): Promise<void> {
+    if (!(this.view instanceof ListView)) {
+      listState.q = q;
+      listState.page = 1;
+      if (!immediate && q.trim() === "") return;
+      await this.toList();
+      this.searchInput?.focus();
+      return;
+    }
+    this.view.setQuery(q, immediate);
+  }
+
+  // ---- navigation ---------------------------------------------------------------------------
+
+  private async show(view: View): Promise<void> {
+    this.view?.destroy?.();
+    this.view = view;
+    if (this.main) {
+      replaceChildren(this.main, view.el);
+      this.main.scrollTop = 0;
+    }
+    this.updateNav();
+  }
+
+  async toList(force = false): Promise<void> {
+    if (!force && this.view?.canLeave && !(await this.view.canLeave())) return;
+    if (this.searchInput) this.searchInput.value = listState.q;
+    await this.show(new ListView(this));
+  }
+
+  async toEditor(id: string | null): Promise<void> {
+    if (this.view?.canLeave && !(await this.view.canLeave())) return;
+    const ed = new EditorView(this, id);
+    await this.show(ed);
+    ed.focusFirst();
+  }
+}
+
+const app = new App();
+document.title = `${t("app.name")} · ${t("app.tagline")}`;
+void app.start();
