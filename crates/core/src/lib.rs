@@ -16,3 +16,4 @@ pub mod time;
 
 pub use db::{Capabilities, Core, ServerInfo};
 pub use error::{Code, Error, Result};
+pub mod testing;
