@@ -2,7 +2,7 @@
 
 import type { ApiError, Status } from "./api.js";
 import { h, icon, nextId, type IconName } from "./dom.js";
-import { statusLabel, t, type MsgKey } from "./i18n.js";
+import { statusLabel, t } from "./i18n.js";
 
 // ---- toasts -------------------------------------------------------------------------------
 
@@ -166,6 +166,3 @@ export function initials(name: string): string {
   return (first + last).toUpperCase();
 }
 
-export function tk(key: MsgKey): string {
-  return t(key);
-}

@@ -9,7 +9,7 @@ import { button, confirmDialog, toast, toastError } from "../ui.js";
 import { customValueToRow, rowToCustomValue, type CustomRow, type EditorCtx } from "./ctx.js";
 import { renderCustom } from "./custom.js";
 import { renderGeneral } from "./general.js";
-import { renderSeating } from "./seating.js";
+import { prunedBlocked, renderSeating } from "./seating.js";
 import { renderSessions } from "./sessions.js";
 import { renderSpeakers } from "./speakers.js";
 
@@ -526,6 +526,7 @@ export class EditorView implements View, EditorCtx {
       if (!out.photo_url || !out.photo_url.trim()) delete out.photo_url;
       return out;
     });
+    input.seating = this.draft.seating.map((p) => ({ ...p, layout: { ...p.layout }, blocked: prunedBlocked(p) }));
     if (this.localErrors.size) return null;
     return input;
   }
