@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Set up what is missing, then run every check and test: formatting, lints, type checks,
+# core tests and IPC tests against a real database engine, and the end-to-end test in the
+# real window under Xvfb. Uses MONGODB_URI when set (e.g. a real MongoDB 7/8); otherwise
+# starts a throw-away secantusd-rs on a free port.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+scripts/setup.sh test
+export PATH="$HOME/.cargo/bin:$PATH"
+
+engine_pid=""
+tmp="$(mktemp -d)"
+cleanup() {
+  [ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [ -z "${MONGODB_URI:-}" ]; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  secantusd-rs --host 127.0.0.1 --port "$port" --storage-path "$tmp/db" --cache-size 512M \
+    --sync-on-commit >"$tmp/engine.log" 2>&1 &
+  engine_pid=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.2
+  done
+  export MONGODB_URI="mongodb://127.0.0.1:$port"
+  echo "==> test database: secantusd-rs on port $port"
+else
+  echo "==> test database: MONGODB_URI (password hidden)"
+fi
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "==> tsc --noEmit"
+npx --prefix ui tsc --noEmit -p ui
+
+echo "==> cargo test"
+cargo test --workspace
+
+echo "==> end-to-end test in the real window"
+cargo build --bin eventhub --bin eventhub-cli --quiet
+xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+  tauri-driver --port 4444 --native-port 4445 >"'"$tmp"'/tauri-driver.log" 2>&1 & td=$!
+  sleep 1
+  node e2e/run.mjs "'"$root"'/target/debug/eventhub" "'"$root"'/target/debug/eventhub-cli"; rc=$?
+  kill $td 2>/dev/null; exit $rc'
