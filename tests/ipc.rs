@@ -87,14 +87,22 @@ fn event(title: &str) -> Value {
 #[test]
 fn create_search_update_and_delete_through_ipc() {
     let h = harness("ipc_crud");
-    let created = h.call("events_create", json!({ "input": event("Rencontre Été") })).unwrap();
+    let created = h
+        .call("events_create", json!({ "input": event("Rencontre Été") }))
+        .unwrap();
     let id = created["_id"].as_str().unwrap().to_owned();
     assert_eq!(created["version"], 1);
-    assert_eq!(created["starts_at"], "2027-06-01T07:00:00.000Z", "dates go out as RFC 3339");
+    assert_eq!(
+        created["starts_at"], "2027-06-01T07:00:00.000Z",
+        "dates go out as RFC 3339"
+    );
     assert_eq!(created["sessions"][0]["speaker_ids"], json!(["k1"]));
 
     let page = h
-        .call("events_list", json!({ "query": { "q": "ete", "per_page": 10 } }))
+        .call(
+            "events_list",
+            json!({ "query": { "q": "ete", "per_page": 10 } }),
+        )
         .unwrap();
     assert_eq!(page["total"], 1);
     assert_eq!(page["items"][0]["title"], "Rencontre Été");
@@ -103,22 +111,34 @@ fn create_search_update_and_delete_through_ipc() {
     let mut edited = event("Rencontre d'Été");
     edited["status"] = json!("published");
     let updated = h
-        .call("events_update", json!({ "id": id, "version": 1, "input": edited }))
+        .call(
+            "events_update",
+            json!({ "id": id, "version": 1, "input": edited }),
+        )
         .unwrap();
     assert_eq!(updated["version"], 2);
 
     // The same stale version again: a conflict the UI can branch on.
     let err = h
-        .call("events_update", json!({ "id": id, "version": 1, "input": event("x") }))
+        .call(
+            "events_update",
+            json!({ "id": id, "version": 1, "input": event("x") }),
+        )
         .unwrap_err();
     assert_eq!(err["code"], "conflict", "{err}");
 
-    let copy = h.call("events_duplicate", json!({ "id": id, "title": null })).unwrap();
+    let copy = h
+        .call("events_duplicate", json!({ "id": id, "title": null }))
+        .unwrap();
     assert_eq!(copy["status"], "draft");
     let counts = h.call("events_status_counts", json!({})).unwrap();
-    assert!(counts.as_array().unwrap().contains(&json!({ "status": "draft", "count": 1 })));
+    assert!(counts
+        .as_array()
+        .unwrap()
+        .contains(&json!({ "status": "draft", "count": 1 })));
 
-    h.call("events_delete", json!({ "id": id, "version": 2 })).unwrap();
+    h.call("events_delete", json!({ "id": id, "version": 2 }))
+        .unwrap();
     let err = h.call("events_get", json!({ "id": id })).unwrap_err();
     assert_eq!(err["code"], "not_found");
     h.done();
@@ -129,18 +149,28 @@ fn bad_input_reaches_the_ui_as_code_message_and_field() {
     let h = harness("ipc_errors");
     let mut bad = event("Salon");
     bad["sessions"][0]["ends_at"] = json!("2027-06-02T09:00:00.000Z");
-    let err = h.call("events_create", json!({ "input": bad })).unwrap_err();
+    let err = h
+        .call("events_create", json!({ "input": bad }))
+        .unwrap_err();
     assert_eq!(err["code"], "validation");
     assert_eq!(err["field"], "sessions[0].ends_at");
-    assert!(err["message"].as_str().unwrap().contains("within the event"));
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .contains("within the event"));
 
     let mut typed = event("Salon");
     typed["seating"][0]["layout"]["rows"] = json!("ten");
-    let err = h.call("events_create", json!({ "input": typed })).unwrap_err();
+    let err = h
+        .call("events_create", json!({ "input": typed }))
+        .unwrap_err();
     assert_eq!(err["code"], "validation");
     // The layout is a tagged union: serde names the layout, and the message the bad value.
     assert_eq!(err["field"], "seating[0].layout");
-    assert!(err["message"].as_str().unwrap().contains("\"ten\""), "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("\"ten\""),
+        "{err}"
+    );
 
     let err = h
         .call("events_list", json!({ "query": { "status": "someday" } }))
@@ -159,7 +189,9 @@ fn status_reports_the_server_and_what_it_lacks() {
     assert_eq!(st["state"], "ready");
     assert!(!st["server"]["version"].as_str().unwrap().is_empty());
     let missing = st["server"]["missing"].as_array().unwrap();
-    let text = st["server"]["capabilities"]["text_search"].as_bool().unwrap();
+    let text = st["server"]["capabilities"]["text_search"]
+        .as_bool()
+        .unwrap();
     assert_eq!(missing.contains(&json!("$text")), !text);
     let seeded = h.call("seed_demo", json!({})).unwrap();
     assert!(seeded.as_u64().unwrap() >= 6);

@@ -37,7 +37,11 @@ pub async fn connect_uri<R: Runtime>(
     let _guard = state.connecting.lock().await;
     publish(app, None, DbStatus::connecting(Some(source))).await;
     let result = Core::connect(uri, &config::db_name()).await;
-    let status = finish(result.as_ref().map(|c| c.info().clone()), Some(source), None);
+    let status = finish(
+        result.as_ref().map(|c| c.info().clone()),
+        Some(source),
+        None,
+    );
     publish(app, result.ok(), status.clone()).await;
     status
 }

@@ -17,10 +17,7 @@ impl From<Error> for CmdError {
 
 impl From<tauri_plugin_store::Error> for CmdError {
     fn from(e: tauri_plugin_store::Error) -> Self {
-        CmdError(Error::new(
-            Code::Internal,
-            format!("settings store: {e}"),
-        ))
+        CmdError(Error::new(Code::Internal, format!("settings store: {e}")))
     }
 }
 

@@ -34,6 +34,28 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         ])
 }
 
+async fn wait_for_termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// Start the desktop app.
 pub fn run() {
     tracing_subscriber::fmt()
@@ -47,6 +69,13 @@ pub fn run() {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 connect::connect_default(&handle).await;
+            });
+            // Ctrl-C or SIGTERM end the app the same way as closing the window, so the
+            // local engine is stopped cleanly rather than orphaned.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                wait_for_termination().await;
+                handle.exit(0);
             });
             Ok(())
         })

@@ -97,7 +97,7 @@ const fr = {
   "server.unavailable": "absent",
 
   "list.title": "Événements",
-  "list.subtitle": "{n} événement(s)",
+  "list.subtitle": "{n} événement|{n} événements",
   "list.new": "Nouvel événement",
   "list.filters": "Filtres",
   "list.status": "Statut",
@@ -120,7 +120,7 @@ const fr = {
   "list.col.content": "Contenu",
   "list.col.actions": "Actions",
   "list.speakers": "{n} interv.",
-  "list.sessions": "{n} sessions",
+  "list.sessions": "{n} session|{n} sessions",
   "list.open": "Ouvrir",
   "list.duplicate": "Dupliquer",
   "list.delete": "Supprimer",
@@ -130,7 +130,7 @@ const fr = {
   "list.emptyTitle": "Aucun événement pour l'instant",
   "list.emptyText": "Créez votre premier événement, ou chargez un jeu de données de démonstration pour découvrir EventHub.",
   "list.seed": "Charger les données de démonstration",
-  "list.seeded": "{n} événements de démonstration créés",
+  "list.seeded": "{n} événement de démonstration créé|{n} événements de démonstration créés",
   "list.noResults": "Aucun événement ne correspond à votre recherche",
   "list.noResultsText": "Essayez d'autres mots ou effacez les filtres.",
   "list.searchMode.text": "Recherche plein texte ($text)",
@@ -154,7 +154,7 @@ const fr = {
   "editor.version": "Version {v} · modifié par {who} le {when}",
   "editor.someone": "inconnu",
   "editor.notSaved": "Pas encore enregistré",
-  "editor.unsaved": "Modifications non enregistrées",
+  "editor.unsaved": "Non enregistré",
   "editor.saved": "Événement enregistré",
   "editor.created": "Événement créé",
   "editor.saveError": "Impossible d'enregistrer",
@@ -198,7 +198,7 @@ const fr = {
   "general.endBeforeStart": "La fin doit être après le début",
 
   "speakers.title": "Intervenants",
-  "speakers.count": "{n} intervenant(s)",
+  "speakers.count": "{n} intervenant|{n} intervenants",
   "speakers.add": "Ajouter un intervenant",
   "speakers.empty": "Aucun intervenant pour l'instant.",
   "speakers.name": "Nom",
@@ -210,10 +210,10 @@ const fr = {
   "speakers.removeTitle": "Retirer cet intervenant ?",
   "speakers.removeText": "« {name} » sera aussi retiré des sessions où il intervient.",
   "speakers.newName": "Nouvel intervenant",
-  "speakers.inSessions": "{n} session(s)",
+  "speakers.inSessions": "{n} session|{n} sessions",
 
   "sessions.title": "Programme",
-  "sessions.count": "{n} session(s)",
+  "sessions.count": "{n} session|{n} sessions",
   "sessions.add": "Ajouter une session",
   "sessions.empty": "Aucune session au programme.",
   "sessions.agenda": "Agenda",
@@ -245,7 +245,7 @@ const fr = {
   "seating.tables": "Tables",
   "seating.seatsPerTable": "Sièges par table",
   "seating.stage": "Scène",
-  "seating.capacity": "Capacité : {n} places",
+  "seating.capacity": "Capacité : {n} place|Capacité : {n} places",
   "seating.stats": "{total} sièges · {blocked} bloqué(s)",
   "seating.help": "Cliquez sur un siège pour le bloquer ou le débloquer (pilier, régie, accès PMR…). Flèches pour se déplacer.",
   "seating.seat": "Siège {label}",
@@ -399,7 +399,7 @@ const en: Record<MsgKey, string> = {
   "server.unavailable": "missing",
 
   "list.title": "Events",
-  "list.subtitle": "{n} event(s)",
+  "list.subtitle": "{n} event|{n} events",
   "list.new": "New event",
   "list.filters": "Filters",
   "list.status": "Status",
@@ -421,8 +421,8 @@ const en: Record<MsgKey, string> = {
   "list.col.status": "Status",
   "list.col.content": "Content",
   "list.col.actions": "Actions",
-  "list.speakers": "{n} speakers",
-  "list.sessions": "{n} sessions",
+  "list.speakers": "{n} speaker|{n} speakers",
+  "list.sessions": "{n} session|{n} sessions",
   "list.open": "Open",
   "list.duplicate": "Duplicate",
   "list.delete": "Delete",
@@ -432,7 +432,7 @@ const en: Record<MsgKey, string> = {
   "list.emptyTitle": "No events yet",
   "list.emptyText": "Create your first event, or load a demo data set to discover EventHub.",
   "list.seed": "Load demo data",
-  "list.seeded": "{n} demo events created",
+  "list.seeded": "{n} demo event created|{n} demo events created",
   "list.noResults": "No events match your search",
   "list.noResultsText": "Try other words or clear the filters.",
   "list.searchMode.text": "Full-text search ($text)",
@@ -456,7 +456,7 @@ const en: Record<MsgKey, string> = {
   "editor.version": "Version {v} · changed by {who} on {when}",
   "editor.someone": "unknown",
   "editor.notSaved": "Not saved yet",
-  "editor.unsaved": "Unsaved changes",
+  "editor.unsaved": "Unsaved",
   "editor.saved": "Event saved",
   "editor.created": "Event created",
   "editor.saveError": "Could not save",
@@ -500,7 +500,7 @@ const en: Record<MsgKey, string> = {
   "general.endBeforeStart": "The end must be after the start",
 
   "speakers.title": "Speakers",
-  "speakers.count": "{n} speaker(s)",
+  "speakers.count": "{n} speaker|{n} speakers",
   "speakers.add": "Add a speaker",
   "speakers.empty": "No speakers yet.",
   "speakers.name": "Name",
@@ -512,10 +512,10 @@ const en: Record<MsgKey, string> = {
   "speakers.removeTitle": "Remove this speaker?",
   "speakers.removeText": "“{name}” will also be removed from the sessions they speak at.",
   "speakers.newName": "New speaker",
-  "speakers.inSessions": "{n} session(s)",
+  "speakers.inSessions": "{n} session|{n} sessions",
 
   "sessions.title": "Programme",
-  "sessions.count": "{n} session(s)",
+  "sessions.count": "{n} session|{n} sessions",
   "sessions.add": "Add a session",
   "sessions.empty": "No sessions in the programme.",
   "sessions.agenda": "Agenda",
@@ -547,7 +547,7 @@ const en: Record<MsgKey, string> = {
   "seating.tables": "Tables",
   "seating.seatsPerTable": "Seats per table",
   "seating.stage": "Stage",
-  "seating.capacity": "Capacity: {n} seats",
+  "seating.capacity": "Capacity: {n} seat|Capacity: {n} seats",
   "seating.stats": "{total} seats · {blocked} blocked",
   "seating.help": "Click a seat to block or unblock it (pillar, control desk, wheelchair space…). Arrow keys move between seats.",
   "seating.seat": "Seat {label}",
@@ -631,6 +631,11 @@ export function onLangChange(f: () => void): void {
 
 export function t(key: MsgKey, params?: Record<string, string | number>): string {
   let s = dicts[lang][key] ?? fr[key] ?? key;
+  // "one|other" plural forms, chosen by the `n` parameter.
+  if (s.includes("|") && typeof params?.n === "number") {
+    const [one, other] = s.split("|");
+    s = new Intl.PluralRules(locale()).select(params.n) === "one" ? one : other;
+  }
   if (params) {
     for (const [k, v] of Object.entries(params)) {
       s = s.split(`{${k}}`).join(typeof v === "number" ? formatNumber(v) : v);
@@ -667,6 +672,7 @@ function fmt(tz: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat 
 
 const D_FULL: Intl.DateTimeFormatOptions = { weekday: "short", day: "numeric", month: "short", year: "numeric" };
 const D_SHORT: Intl.DateTimeFormatOptions = { day: "numeric", month: "short" };
+const D_RANGE: Intl.DateTimeFormatOptions = { day: "numeric", month: "short", year: "numeric" };
 const D_DAY: Intl.DateTimeFormatOptions = { weekday: "long", day: "numeric", month: "long" };
 const TIME: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit" };
 const DATE_TIME: Intl.DateTimeFormatOptions = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
@@ -688,20 +694,18 @@ export function formatDateTime(iso: string, tz: string): string {
   return fmt(tz, DATE_TIME).format(new Date(iso));
 }
 
+type RangeFormat = Intl.DateTimeFormat & { formatRange?: (a: Date, b: Date) => string };
+
 /** Two lines for the list: the day(s), then the hours and the zone's city. */
 export function formatRange(startIso: string, endIso: string, tz: string): { days: string; hours: string } {
-  const sameDay = fmt(tz, D_FULL).format(new Date(startIso)) === fmt(tz, D_FULL).format(new Date(endIso));
-  const city = zoneCity(tz);
-  if (sameDay) {
-    return {
-      days: formatDate(startIso, tz),
-      hours: `${formatTime(startIso, tz)} – ${formatTime(endIso, tz)} · ${city}`,
-    };
-  }
-  return {
-    days: `${formatShortDate(startIso, tz)} → ${formatDate(endIso, tz)}`,
-    hours: `${formatTime(startIso, tz)} – ${formatTime(endIso, tz)} · ${city}`,
-  };
+  const a = new Date(startIso);
+  const b = new Date(endIso);
+  const sameDay = fmt(tz, D_FULL).format(a) === fmt(tz, D_FULL).format(b);
+  const hours = `${formatTime(startIso, tz)} – ${formatTime(endIso, tz)} · ${zoneCity(tz)}`;
+  if (sameDay) return { days: formatDate(startIso, tz), hours };
+  const f = fmt(tz, D_RANGE) as RangeFormat;
+  const days = typeof f.formatRange === "function" ? f.formatRange(a, b) : `${formatShortDate(startIso, tz)} → ${f.format(b)}`;
+  return { days, hours };
 }
 
 export function formatDuration(ms: number): string {

@@ -31,7 +31,9 @@ export function toast(message: string, kind: ToastKind = "info"): void {
     window.setTimeout(() => el.remove(), 180);
   };
   close.addEventListener("click", remove);
-  toastHost().appendChild(el);
+  const host = toastHost();
+  host.appendChild(el);
+  while (host.children.length > 3) host.firstElementChild?.remove();
   window.setTimeout(remove, kind === "error" ? 8000 : 4500);
 }
 

@@ -285,14 +285,17 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
                         if path == "-" {
                             std::io::stdin().read_to_string(&mut text)
                         } else {
-                            std::fs::File::open(path)
-                                .and_then(|mut f| f.read_to_string(&mut text))
+                            std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
                         }
                         .map_err(|e| Error::invalid(path.as_str(), format!("cannot read: {e}")))?;
                         serde_json::from_str(&text).map_err(|e| {
                             Error::invalid(
                                 path.as_str(),
-                                format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column()),
+                                format!(
+                                    "not valid JSON at line {}, column {}: {e}",
+                                    e.line(),
+                                    e.column()
+                                ),
                             )
                         })?
                     }

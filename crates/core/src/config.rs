@@ -73,12 +73,7 @@ pub fn redact_uri(uri: &str) -> String {
         Some(at) => {
             let creds = &authority[..at];
             let user = creds.split(':').next().unwrap_or_default();
-            format!(
-                "{}://{}:***@{}",
-                &uri[..scheme_end],
-                user,
-                &rest[at + 1..]
-            )
+            format!("{}://{}:***@{}", &uri[..scheme_end], user, &rest[at + 1..])
         }
         None => uri.to_owned(),
     }

@@ -249,7 +249,12 @@ async fn probe(db: &Database, replica_set: bool) -> Capabilities {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().chars().take(300).collect()
+    s.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
 }
 
 /// Build an index model with a name and optional extra options.

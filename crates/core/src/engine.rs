@@ -42,7 +42,8 @@ pub struct Binary {
 }
 
 /// What the user is told when no engine is found.
-pub const MISSING_HELP: &str = "No local database engine was found. Install MongoDB Community Server \
+pub const MISSING_HELP: &str =
+    "No local database engine was found. Install MongoDB Community Server \
 (mongod 7 or 8: https://www.mongodb.com/try/download/community) or SecantusDB \
 (`cargo install secantus-mdb --version 0.5.3-beta.196 --ignore-rust-version --locked`), \
 or enter a MongoDB Atlas connection string.";
@@ -107,7 +108,8 @@ pub fn find() -> Option<Binary> {
             return Some(Binary { kind, path: p });
         }
     }
-    if let Some(p) = on_path("mongod").or_else(|| mongod_candidates().into_iter().find(|p| p.is_file()))
+    if let Some(p) =
+        on_path("mongod").or_else(|| mongod_candidates().into_iter().find(|p| p.is_file()))
     {
         return Some(Binary {
             kind: Kind::Mongod,
@@ -194,7 +196,9 @@ impl LocalEngine {
                 format!("cannot write {}: {e}", log_path.display()),
             )
         })?;
-        let log2 = log.try_clone().map_err(|e| Error::internal(e.to_string()))?;
+        let log2 = log
+            .try_clone()
+            .map_err(|e| Error::internal(e.to_string()))?;
         let mut cmd = Command::new(&binary.path);
         match binary.kind {
             Kind::Mongod => {
@@ -246,12 +250,7 @@ impl LocalEngine {
             if let Some(child) = engine.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
                     let tail = std::fs::read_to_string(&log_path).unwrap_or_default();
-                    let tail: String = tail
-                        .lines()
-                        .rev()
-                        .take(5)
-                        .collect::<Vec<_>>()
-                        .join(" | ");
+                    let tail: String = tail.lines().rev().take(5).collect::<Vec<_>>().join(" | ");
                     let _ = std::fs::remove_file(&record_path);
                     return Err(Error::new(
                         Code::EngineMissing,
@@ -341,7 +340,9 @@ async fn init_replica_set(port: u16) -> Result<()> {
         mongodb::Client::with_uri_str(format!("mongodb://127.0.0.1:{port}/?directConnection=true"))
             .await?;
     let admin = client.database("admin");
-    let status = admin.run_command(bson::doc! { "replSetGetStatus": 1 }).await;
+    let status = admin
+        .run_command(bson::doc! { "replSetGetStatus": 1 })
+        .await;
     if status.is_err() {
         admin
             .run_command(bson::doc! { "replSetInitiate": {

@@ -108,9 +108,12 @@ impl From<mongodb::error::Error> for Error {
                 format!("the database schema refused the document: {}", short(&e)),
             ),
             _ => match e.kind.as_ref() {
-                ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } => {
-                    Error::new(Code::DbUnavailable, format!("database unreachable: {}", short(&e)))
-                }
+                ErrorKind::ServerSelection { .. }
+                | ErrorKind::Io(_)
+                | ErrorKind::ConnectionPoolCleared { .. } => Error::new(
+                    Code::DbUnavailable,
+                    format!("database unreachable: {}", short(&e)),
+                ),
                 _ => Error::internal(format!("database error: {}", short(&e))),
             },
         }

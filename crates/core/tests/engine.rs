@@ -24,29 +24,41 @@ async fn starts_adopts_and_replaces_a_stale_engine() {
     let dir = tempfile::tempdir().unwrap();
     let t = Duration::from_secs(60);
 
-    let mut first = engine::LocalEngine::start(binary(), dir.path(), t).await.unwrap();
+    let mut first = engine::LocalEngine::start(binary(), dir.path(), t)
+        .await
+        .unwrap();
     assert!(first.started_here);
     let core = Core::connect(&first.uri(), "engine_test").await.unwrap();
     assert!(!core.info().version.is_empty());
-    assert!(dir.path().join("engine.json").exists(), "the running engine is recorded");
+    assert!(
+        dir.path().join("engine.json").exists(),
+        "the running engine is recorded"
+    );
 
     // A second start (the app after a crash, or the CLI beside the app) joins the running
     // engine instead of fighting over the data folder.
-    let adopted = engine::LocalEngine::start(binary(), dir.path(), t).await.unwrap();
+    let adopted = engine::LocalEngine::start(binary(), dir.path(), t)
+        .await
+        .unwrap();
     assert!(!adopted.started_here);
     assert_eq!(adopted.port, first.port);
     assert_eq!(adopted.pid(), first.pid());
 
     // A process that holds the folder but no longer answers is killed and replaced.
     signal(first.pid(), "-STOP");
-    let mut fresh = engine::LocalEngine::start(binary(), dir.path(), t).await.unwrap();
+    let mut fresh = engine::LocalEngine::start(binary(), dir.path(), t)
+        .await
+        .unwrap();
     assert!(fresh.started_here);
     assert_ne!(fresh.pid(), first.pid());
     let core = Core::connect(&fresh.uri(), "engine_test").await.unwrap();
     core.ensure_schema().await.unwrap();
 
     fresh.stop().await;
-    assert!(!dir.path().join("engine.json").exists(), "a clean stop forgets the record");
+    assert!(
+        !dir.path().join("engine.json").exists(),
+        "a clean stop forgets the record"
+    );
     first.stop().await;
 }
 

@@ -52,12 +52,21 @@ async fn raw(core: &Core, id: &str) -> Document {
 #[tokio::test]
 async fn create_and_read_back_everything() {
     let core = fresh_core("create_read").await;
-    let created = events::create(&core, input("Journée Innovation")).await.unwrap();
+    let created = events::create(&core, input("Journée Innovation"))
+        .await
+        .unwrap();
     assert_eq!(created.version, 1);
     assert_eq!(created.input.speakers.len(), 2);
-    assert!(!created.input.speakers[1].id.is_empty(), "speaker ids are generated");
+    assert!(
+        !created.input.speakers[1].id.is_empty(),
+        "speaker ids are generated"
+    );
     assert!(!created.input.seating[0].id.is_empty());
-    assert_eq!(created.input.seating[0].blocked, ["A1", "J20"], "labels are normalised");
+    assert_eq!(
+        created.input.seating[0].blocked,
+        ["A1", "J20"],
+        "labels are normalised"
+    );
 
     let got = events::get(&core, &created.id).await.unwrap();
     assert_eq!(got, created);
@@ -69,7 +78,10 @@ async fn create_and_read_back_everything() {
     let d = raw(&core, &created.id).await;
     assert!(matches!(d.get("starts_at"), Some(Bson::DateTime(_))));
     assert!(matches!(
-        d.get_array("sessions").unwrap()[0].as_document().unwrap().get("ends_at"),
+        d.get_array("sessions").unwrap()[0]
+            .as_document()
+            .unwrap()
+            .get("ends_at"),
         Some(Bson::DateTime(_))
     ));
     let by_custom = core
@@ -86,24 +98,150 @@ async fn create_and_read_back_everything() {
 async fn invalid_input_names_the_field_and_writes_nothing() {
     let core = fresh_core("invalid").await;
     let cases: Vec<(serde_json::Value, &str)> = vec![
-        ({ let mut v = sample("x"); v["title"] = json!("  "); v }, "title"),
-        ({ let mut v = sample("x"); v["ends_at"] = json!("2027-03-01T07:00:00Z"); v }, "ends_at"),
-        ({ let mut v = sample("x"); v["starts_at"] = json!("demain"); v }, "starts_at"),
-        ({ let mut v = sample("x"); v["timezone"] = json!("Mars/Olympus"); v }, "timezone"),
-        ({ let mut v = sample("x"); v["sessions"][0]["starts_at"] = json!("2027-02-28T09:00:00Z"); v }, "sessions[0].starts_at"),
-        ({ let mut v = sample("x"); v["sessions"][0]["ends_at"] = json!("2027-03-02T09:00:00Z"); v }, "sessions[0].ends_at"),
-        ({ let mut v = sample("x"); v["sessions"][0]["speaker_ids"] = json!(["ghost"]); v }, "sessions[0].speaker_ids[0]"),
-        ({ let mut v = sample("x"); v["seating"][0]["layout"]["rows"] = json!(0); v }, "seating[0].layout.rows"),
-        ({ let mut v = sample("x"); v["seating"][0]["layout"]["seats_per_row"] = json!(5000); v }, "seating[0].layout.seats_per_row"),
-        ({ let mut v = sample("x"); v["seating"][0]["blocked"] = json!(["Z99"]); v }, "seating[0].blocked[0]"),
-        ({ let mut v = sample("x"); v["speakers"][0]["links"] = json!(["pas une url"]); v }, "speakers[0].links[0]"),
-        ({ let mut v = sample("x"); v["capacity"] = json!("beaucoup"); v }, "capacity"),
-        ({ let mut v = sample("x"); v["capacity"] = json!(0); v }, "capacity"),
-        ({ let mut v = sample("x"); v["tags"] = json!("tech"); v }, "tags"),
-        ({ let mut v = sample("x"); v["custom"]["a.b"] = json!(1); v }, "custom.a.b"),
-        ({ let mut v = sample("x"); v["custom"]["nested"] = json!({"x": 1}); v }, "custom.nested"),
-        ({ let mut v = sample("x"); v["titel"] = json!("typo"); v }, "titel"),
-        ({ let mut v = sample("x"); v["venue"]["location"]["coordinates"] = json!([2.0, 95.0]); v }, "venue.location.coordinates[1]"),
+        (
+            {
+                let mut v = sample("x");
+                v["title"] = json!("  ");
+                v
+            },
+            "title",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["ends_at"] = json!("2027-03-01T07:00:00Z");
+                v
+            },
+            "ends_at",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["starts_at"] = json!("demain");
+                v
+            },
+            "starts_at",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["timezone"] = json!("Mars/Olympus");
+                v
+            },
+            "timezone",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["sessions"][0]["starts_at"] = json!("2027-02-28T09:00:00Z");
+                v
+            },
+            "sessions[0].starts_at",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["sessions"][0]["ends_at"] = json!("2027-03-02T09:00:00Z");
+                v
+            },
+            "sessions[0].ends_at",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["sessions"][0]["speaker_ids"] = json!(["ghost"]);
+                v
+            },
+            "sessions[0].speaker_ids[0]",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["seating"][0]["layout"]["rows"] = json!(0);
+                v
+            },
+            "seating[0].layout.rows",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["seating"][0]["layout"]["seats_per_row"] = json!(5000);
+                v
+            },
+            "seating[0].layout.seats_per_row",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["seating"][0]["blocked"] = json!(["Z99"]);
+                v
+            },
+            "seating[0].blocked[0]",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["speakers"][0]["links"] = json!(["pas une url"]);
+                v
+            },
+            "speakers[0].links[0]",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["capacity"] = json!("beaucoup");
+                v
+            },
+            "capacity",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["capacity"] = json!(0);
+                v
+            },
+            "capacity",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["tags"] = json!("tech");
+                v
+            },
+            "tags",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["custom"]["a.b"] = json!(1);
+                v
+            },
+            "custom.a.b",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["custom"]["nested"] = json!({"x": 1});
+                v
+            },
+            "custom.nested",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["titel"] = json!("typo");
+                v
+            },
+            "titel",
+        ),
+        (
+            {
+                let mut v = sample("x");
+                v["venue"]["location"]["coordinates"] = json!([2.0, 95.0]);
+                v
+            },
+            "venue.location.coordinates[1]",
+        ),
     ];
     for (value, field) in cases {
         let err = match events::input_from_json(value) {
@@ -156,7 +294,10 @@ async fn a_stale_update_is_a_conflict_not_an_overwrite() {
     let err = events::update(&bob, &e.id, e.version, b).await.unwrap_err();
     assert_eq!(err.code, Code::Conflict);
     assert!(err.message.contains("alice@laptop"), "{}", err.message);
-    assert_eq!(events::get(&core, &e.id).await.unwrap().input.title, "Séminaire (Alice)");
+    assert_eq!(
+        events::get(&core, &e.id).await.unwrap().input.title,
+        "Séminaire (Alice)"
+    );
 
     // Removing an optional field really removes it.
     let mut c = saved.input.clone();
@@ -165,7 +306,9 @@ async fn a_stale_update_is_a_conflict_not_an_overwrite() {
     assert_eq!(v3.input.capacity, None);
     assert!(raw(&core, &e.id).await.get("capacity").is_none());
 
-    let err = events::update(&core, "nope", 1, input("x")).await.unwrap_err();
+    let err = events::update(&core, "nope", 1, input("x"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, Code::NotFound);
     cleanup(&core).await.unwrap();
 }
@@ -177,12 +320,19 @@ async fn delete_leaves_a_tombstone_hidden_everywhere() {
     let err = events::delete(&core, &e.id, Some(7)).await.unwrap_err();
     assert_eq!(err.code, Code::Conflict);
     events::delete(&core, &e.id, Some(1)).await.unwrap();
-    assert_eq!(events::get(&core, &e.id).await.unwrap_err().code, Code::NotFound);
+    assert_eq!(
+        events::get(&core, &e.id).await.unwrap_err().code,
+        Code::NotFound
+    );
     let page = events::list(&core, &EventQuery::default()).await.unwrap();
     assert_eq!(page.total, 0);
     let d = raw(&core, &e.id).await;
     assert!(matches!(d.get("deleted_at"), Some(Bson::DateTime(_))));
-    assert_eq!(d.get_i64("version").unwrap(), 2, "the deletion is a new version, for sync");
+    assert_eq!(
+        d.get_i64("version").unwrap(),
+        2,
+        "the deletion is a new version, for sync"
+    );
     assert_eq!(
         events::delete(&core, &e.id, None).await.unwrap_err().code,
         Code::NotFound
@@ -211,7 +361,15 @@ fn at(day: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 5, day, 8, 0, 0).unwrap()
 }
 
-async fn make(core: &Core, title: &str, day: u32, status: Status, tags: &[&str], venue: &str, speaker: &str) {
+async fn make(
+    core: &Core,
+    title: &str,
+    day: u32,
+    status: Status,
+    tags: &[&str],
+    venue: &str,
+    speaker: &str,
+) {
     let mut i = input(title);
     i.starts_at = at(day);
     i.ends_at = at(day) + Duration::hours(9);
@@ -245,49 +403,148 @@ fn words(q: &str) -> EventQuery {
 #[tokio::test]
 async fn search_ignores_accents_and_case_and_filters_combine() {
     let core = fresh_core("search").await;
-    make(&core, "Événement Été", 3, Status::Published, &["fête"], "Théâtre du Châtelet", "Zoé Ñúñez").await;
-    make(&core, "Evening Meetup", 4, Status::Draft, &["tech"], "Station F", "Anaïs").await;
-    make(&core, "Forum Emploi", 10, Status::Published, &["tech", "emploi"], "Cité des Congrès", "Paul").await;
-    make(&core, "Atelier cuisine", 20, Status::Cancelled, &["food"], "Théâtre de la Ville", "Chloé").await;
+    make(
+        &core,
+        "Événement Été",
+        3,
+        Status::Published,
+        &["fête"],
+        "Théâtre du Châtelet",
+        "Zoé Ñúñez",
+    )
+    .await;
+    make(
+        &core,
+        "Evening Meetup",
+        4,
+        Status::Draft,
+        &["tech"],
+        "Station F",
+        "Anaïs",
+    )
+    .await;
+    make(
+        &core,
+        "Forum Emploi",
+        10,
+        Status::Published,
+        &["tech", "emploi"],
+        "Cité des Congrès",
+        "Paul",
+    )
+    .await;
+    make(
+        &core,
+        "Atelier cuisine",
+        20,
+        Status::Cancelled,
+        &["food"],
+        "Théâtre de la Ville",
+        "Chloé",
+    )
+    .await;
 
     assert_eq!(titles(&core, words("evenement")).await, ["Événement Été"]);
     assert_eq!(titles(&core, words("ÉVÉNEMENT")).await, ["Événement Été"]);
-    assert_eq!(titles(&core, words("even")).await, ["Événement Été", "Evening Meetup"]);
-    assert_eq!(titles(&core, words("even ete")).await, ["Événement Été"], "all words must match");
-    assert_eq!(titles(&core, words("nunez")).await, ["Événement Été"], "speaker names are searched");
-    assert_eq!(titles(&core, words("fete")).await, ["Événement Été"], "tags are searched");
-    assert_eq!(titles(&core, words("chatelet")).await, ["Événement Été"], "venues are searched");
-    assert_eq!(titles(&core, words("(.* evenement")).await, ["Événement Été"], "punctuation is not a regex");
+    assert_eq!(
+        titles(&core, words("even")).await,
+        ["Événement Été", "Evening Meetup"]
+    );
+    assert_eq!(
+        titles(&core, words("even ete")).await,
+        ["Événement Été"],
+        "all words must match"
+    );
+    assert_eq!(
+        titles(&core, words("nunez")).await,
+        ["Événement Été"],
+        "speaker names are searched"
+    );
+    assert_eq!(
+        titles(&core, words("fete")).await,
+        ["Événement Été"],
+        "tags are searched"
+    );
+    assert_eq!(
+        titles(&core, words("chatelet")).await,
+        ["Événement Été"],
+        "venues are searched"
+    );
+    assert_eq!(
+        titles(&core, words("(.* evenement")).await,
+        ["Événement Été"],
+        "punctuation is not a regex"
+    );
 
     let q = |f: fn(&mut EventQuery)| {
         let mut q = EventQuery::default();
         f(&mut q);
         q
     };
-    assert_eq!(titles(&core, q(|q| q.status = Some(Status::Published))).await, ["Événement Été", "Forum Emploi"]);
-    assert_eq!(titles(&core, q(|q| q.tag = Some("tech".into()))).await, ["Evening Meetup", "Forum Emploi"]);
-    assert_eq!(titles(&core, q(|q| q.venue = Some("theatre".into()))).await, ["Événement Été", "Atelier cuisine"]);
     assert_eq!(
-        titles(&core, q(|q| { q.from = Some(at(4)); q.to = Some(at(15)); })).await,
+        titles(&core, q(|q| q.status = Some(Status::Published))).await,
+        ["Événement Été", "Forum Emploi"]
+    );
+    assert_eq!(
+        titles(&core, q(|q| q.tag = Some("tech".into()))).await,
         ["Evening Meetup", "Forum Emploi"]
     );
     assert_eq!(
-        titles(&core, q(|q| { q.tag = Some("tech".into()); q.status = Some(Status::Published); })).await,
+        titles(&core, q(|q| q.venue = Some("theatre".into()))).await,
+        ["Événement Été", "Atelier cuisine"]
+    );
+    assert_eq!(
+        titles(
+            &core,
+            q(|q| {
+                q.from = Some(at(4));
+                q.to = Some(at(15));
+            })
+        )
+        .await,
+        ["Evening Meetup", "Forum Emploi"]
+    );
+    assert_eq!(
+        titles(
+            &core,
+            q(|q| {
+                q.tag = Some("tech".into());
+                q.status = Some(Status::Published);
+            })
+        )
+        .await,
         ["Forum Emploi"]
     );
     // French-style title order: É sorts with E.
     assert_eq!(
         titles(&core, q(|q| q.sort = Sort::Title)).await,
-        ["Atelier cuisine", "Événement Été", "Evening Meetup", "Forum Emploi"]
+        [
+            "Atelier cuisine",
+            "Événement Été",
+            "Evening Meetup",
+            "Forum Emploi"
+        ]
     );
     assert_eq!(
         titles(&core, q(|q| q.sort = Sort::StartsAtDesc)).await,
-        ["Atelier cuisine", "Forum Emploi", "Evening Meetup", "Événement Été"]
+        [
+            "Atelier cuisine",
+            "Forum Emploi",
+            "Evening Meetup",
+            "Événement Été"
+        ]
     );
 
-    let page2 = events::list(&core, &EventQuery { per_page: 3, page: 2, ..Default::default() })
-        .await
-        .unwrap();
+    let page2 = events::list(
+        &core,
+        &EventQuery {
+            per_page: 3,
+            page: 2,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(page2.total, 4);
     assert_eq!(page2.items.len(), 1);
     assert_eq!(page2.items[0].title, "Atelier cuisine");
@@ -334,7 +591,9 @@ async fn word_search_is_an_index_scan_not_a_collection_scan() {
         events::create(&core, e).await.unwrap();
     }
     let q = words("evenement uniq");
-    let explain = events::explain_list(&core, &q, SearchMode::Terms).await.unwrap();
+    let explain = events::explain_list(&core, &q, SearchMode::Terms)
+        .await
+        .unwrap();
     let winning = explain
         .get_document("queryPlanner")
         .and_then(|p| p.get_document("winningPlan"))
@@ -344,7 +603,16 @@ async fn word_search_is_an_index_scan_not_a_collection_scan() {
     assert!(s.iter().any(|x| x == "IXSCAN"), "stages: {s:?}");
     assert!(!s.iter().any(|x| x == "COLLSCAN"), "stages: {s:?}");
     let stats = explain.get_document("executionStats").unwrap();
-    let examined = stats.get("totalDocsExamined").and_then(Bson::as_i64).or_else(|| stats.get("totalDocsExamined").and_then(Bson::as_i32).map(i64::from)).unwrap();
+    let examined = stats
+        .get("totalDocsExamined")
+        .and_then(Bson::as_i64)
+        .or_else(|| {
+            stats
+                .get("totalDocsExamined")
+                .and_then(Bson::as_i32)
+                .map(i64::from)
+        })
+        .unwrap();
     assert!(examined < 10, "examined {examined} documents for one match");
     assert_eq!(titles(&core, q).await, ["Événement unique"]);
     cleanup(&core).await.unwrap();
@@ -361,7 +629,12 @@ async fn schema_setup_is_idempotent_and_capabilities_are_measured() {
         .list_index_names()
         .await
         .unwrap();
-    for n in ["search_terms", "status_starts_at", "tags_starts_at", "venue_location_2dsphere"] {
+    for n in [
+        "search_terms",
+        "status_starts_at",
+        "tags_starts_at",
+        "venue_location_2dsphere",
+    ] {
         assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
     }
     // Capabilities come from the server: text search either works or is reported missing.
@@ -376,7 +649,11 @@ async fn schema_setup_is_idempotent_and_capabilities_are_measured() {
     );
     assert!(!info.version.is_empty());
     let page = events::list(&core, &words("x")).await.unwrap();
-    let expected = if info.capabilities.text_search { "text" } else { "terms" };
+    let expected = if info.capabilities.text_search {
+        "text"
+    } else {
+        "terms"
+    };
     assert_eq!(page.search_mode.as_deref(), Some(expected));
     cleanup(&core).await.unwrap();
 }
@@ -385,11 +662,20 @@ async fn schema_setup_is_idempotent_and_capabilities_are_measured() {
 async fn seating_layouts_round_trip() {
     let core = fresh_core("seating").await;
     let mut i = input("Gala");
-    i.seating[0].layout = Layout::Tables { tables: 12, seats_per_table: 10 };
+    i.seating[0].layout = Layout::Tables {
+        tables: 12,
+        seats_per_table: 10,
+    };
     i.seating[0].blocked = vec!["t1-1".into()];
     let e = events::create(&core, i).await.unwrap();
     let got = events::get(&core, &e.id).await.unwrap();
-    assert_eq!(got.input.seating[0].layout, Layout::Tables { tables: 12, seats_per_table: 10 });
+    assert_eq!(
+        got.input.seating[0].layout,
+        Layout::Tables {
+            tables: 12,
+            seats_per_table: 10
+        }
+    );
     assert_eq!(got.input.seating[0].capacity(), 119);
     cleanup(&core).await.unwrap();
 }
@@ -399,7 +685,11 @@ async fn demo_seed_is_bilingual_and_not_duplicated() {
     let core = fresh_core("seed").await;
     let n = eventhub_core::seed::demo(&core).await.unwrap();
     assert!(n >= 6);
-    assert_eq!(eventhub_core::seed::demo(&core).await.unwrap(), 0, "seeding twice adds nothing");
+    assert_eq!(
+        eventhub_core::seed::demo(&core).await.unwrap(),
+        0,
+        "seeding twice adds nothing"
+    );
     assert!(!titles(&core, words("journee")).await.is_empty(), "French");
     assert!(!titles(&core, words("launch")).await.is_empty(), "English");
     cleanup(&core).await.unwrap();

@@ -14,7 +14,11 @@ pub async fn db_status(state: State<'_, AppState>) -> CmdResult<DbStatus> {
 /// Connect to a MongoDB / Atlas connection string; with `remember`, keep it in the OS
 /// keychain for the next start.
 #[tauri::command]
-pub async fn db_connect<R: Runtime>(app: AppHandle<R>, uri: String, remember: bool) -> CmdResult<DbStatus> {
+pub async fn db_connect<R: Runtime>(
+    app: AppHandle<R>,
+    uri: String,
+    remember: bool,
+) -> CmdResult<DbStatus> {
     let status = connect::connect_uri(&app, uri.trim(), Source::Settings).await;
     if remember && status.error.is_none() {
         connect::remember_uri(Some(uri.trim().to_owned())).await?;

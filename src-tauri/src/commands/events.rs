@@ -6,7 +6,10 @@ use tauri::State;
 use crate::{error::CmdResult, state::AppState};
 
 #[tauri::command]
-pub async fn events_list(state: State<'_, AppState>, query: Value) -> CmdResult<Page<EventSummary>> {
+pub async fn events_list(
+    state: State<'_, AppState>,
+    query: Value,
+) -> CmdResult<Page<EventSummary>> {
     let q: EventQuery = events::from_json("query", query)?;
     Ok(events::list(&state.core().await?, &q).await?)
 }
@@ -34,7 +37,11 @@ pub async fn events_update(
 }
 
 #[tauri::command]
-pub async fn events_delete(state: State<'_, AppState>, id: String, version: Option<i64>) -> CmdResult<()> {
+pub async fn events_delete(
+    state: State<'_, AppState>,
+    id: String,
+    version: Option<i64>,
+) -> CmdResult<()> {
     Ok(events::delete(&state.core().await?, &id, version).await?)
 }
 

@@ -39,7 +39,10 @@ pub async fn settings_get<R: Runtime>(app: AppHandle<R>) -> CmdResult<Settings> 
 }
 
 #[tauri::command]
-pub async fn settings_set_language<R: Runtime>(app: AppHandle<R>, language: String) -> CmdResult<()> {
+pub async fn settings_set_language<R: Runtime>(
+    app: AppHandle<R>,
+    language: String,
+) -> CmdResult<()> {
     if language != "fr" && language != "en" {
         return Err(Error::invalid("language", "must be \"fr\" or \"en\"").into());
     }

@@ -270,12 +270,12 @@ export class EditorView implements View, EditorCtx {
     this.headTitle.textContent = this.draft.title.trim() || (this.doc ? t("editor.untitled") : t("editor.newTitle"));
     const meta: (Node | string)[] = [];
     if (this.doc) {
-      meta.push(
+      meta.push(h("span", { class: "meta-text" }, 
         t("editor.version", {
           v: String(this.doc.version),
           who: this.doc.updated_by || t("editor.someone"),
           when: formatDateTime(this.doc.updated_at, this.tz()),
-        }),
+        })),
       );
     } else {
       meta.push(t("editor.notSaved"));

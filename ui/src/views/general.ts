@@ -15,7 +15,7 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
     d.title = title.value;
     ctx.refreshHeader();
   });
-  const desc = h("textarea", { class: "input", testid: "f-description", rows: "5", maxlength: "20000", placeholder: t("general.descriptionPlaceholder") });
+  const desc = h("textarea", { class: "input", testid: "f-description", rows: "4", maxlength: "20000", placeholder: t("general.descriptionPlaceholder") });
   desc.value = d.description;
   ctx.bind(desc, "description", () => (d.description = desc.value));
 
@@ -112,7 +112,8 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
       sectionCard(
         t("general.when"),
         "calendar",
-        h("div", { class: "row-3" }, field(t("general.starts"), starts), field(t("general.ends"), ends), field(t("general.timezone"), tz)),
+        h("div", { class: "row-2" }, field(t("general.starts"), starts), field(t("general.ends"), ends)),
+        h("div", { class: "mt" }, field(t("general.timezone"), tz)),
         hint,
       ),
     ),

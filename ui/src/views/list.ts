@@ -53,6 +53,9 @@ export class ListView implements View {
   private seq = 0;
   private results = h("div", { class: "results" });
   private chips = h("div", { class: "chips", role: "group" });
+  private toolbar = h("div", { class: "list-toolbar" });
+  private filters: HTMLElement | null = null;
+  private resetBtn: HTMLButtonElement | null = null;
   private tagSelect: HTMLSelectElement | null = null;
   private debounced = debounce(() => this.reload(), 250);
 
@@ -107,7 +110,9 @@ export class ListView implements View {
       newBtn,
     );
     this.chips.setAttribute("aria-label", t("list.countsLabel"));
-    replaceChildren(this.el, header, this.chips, this.filterBar(), this.results);
+    this.filters = this.filterBar();
+    replaceChildren(this.toolbar, this.chips, this.sortControl());
+    replaceChildren(this.el, header, this.toolbar, this.filters, this.results);
     this.renderTagOptions();
     this.renderResults();
   }
@@ -157,16 +162,10 @@ export class ListView implements View {
     to.addEventListener("change", onDates);
     to.min = listState.from;
 
-    const sort = h("select", { id: "flt-sort", class: "input", testid: "sort" }, ...SORTS.map((s) => h("option", { value: s }, t(`list.sort.${s}` as MsgKey))));
-    sort.value = listState.sort;
-    sort.addEventListener("change", () => {
-      listState.sort = sort.value as Sort;
-      listState.page = 1;
-      this.reload();
-    });
-
-    const reset = button(t("list.reset"), { kind: "subtle", small: true, icon: "close" });
+    const reset = button(t("list.reset"), { kind: "subtle", small: true, icon: "close", testid: "reset-filters" });
     reset.addEventListener("click", () => this.resetFilters());
+    reset.hidden = !filtersActive();
+    this.resetBtn = reset;
 
     const f = (id: string, label: string, control: HTMLElement, cls = "") =>
       h("div", { class: `filter ${cls}` }, h("label", { for: id, class: "filter-label" }, label), control);
@@ -179,9 +178,19 @@ export class ListView implements View {
       f("flt-venue", t("list.venue"), venue, "grow"),
       f("flt-from", t("list.from"), from),
       f("flt-to", t("list.to"), to),
-      f("flt-sort", t("list.sort"), sort),
       h("div", { class: "filter filter-reset" }, reset),
     );
+  }
+
+  private sortControl(): HTMLElement {
+    const sort = h("select", { id: "flt-sort", class: "input input-sm", testid: "sort" }, ...SORTS.map((s) => h("option", { value: s }, t(`list.sort.${s}` as MsgKey))));
+    sort.value = listState.sort;
+    sort.addEventListener("change", () => {
+      listState.sort = sort.value as Sort;
+      listState.page = 1;
+      this.reload();
+    });
+    return h("div", { class: "sort" }, h("label", { for: "flt-sort", class: "filter-label" }, t("list.sort")), sort);
   }
 
   private resetFilters(): void {
@@ -226,6 +235,10 @@ export class ListView implements View {
 
   private renderResults(): void {
     this.renderChips();
+    if (this.resetBtn) this.resetBtn.hidden = !filtersActive();
+    const bare = Boolean(this.page && this.page.total === 0 && !filtersActive());
+    this.toolbar.hidden = bare;
+    if (this.filters) this.filters.hidden = bare;
     const sub = this.el.querySelector("#list-sub");
     const page = this.page;
     if (sub) {

@@ -191,7 +191,7 @@ export function renderSessions(ctx: EditorCtx): HTMLElement {
       "article",
       { class: "card session-card", "data-field": path, "data-session-id": s.id, testid: "session-card" },
       h("div", { class: "session-head" }, h("div", { class: "grow" }, field(t("sessions.sessionTitle"), title)), remove),
-      h("div", { class: "row-4" }, field(t("sessions.starts"), starts), field(t("sessions.ends"), ends), field(t("sessions.room"), room, { optional: true }), field(t("sessions.capacity"), cap, { optional: true })),
+      h("div", { class: "row-4" }, field(t("sessions.starts"), starts), field(t("sessions.ends"), ends), field(t("sessions.room"), room, { optional: true }), field(t("sessions.capacity"), cap)),
       field(t("sessions.abstract"), abs, { optional: true }),
       speakerBox,
     );

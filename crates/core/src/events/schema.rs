@@ -122,12 +122,12 @@ pub fn indexes(caps: &Capabilities) -> Vec<IndexModel> {
     if caps.text_search {
         v.push(index_with(
             doc! { "title": "text", "description": "text", "speakers.name": "text",
-                   "tags": "text", "venue.name": "text" },
+            "tags": "text", "venue.name": "text" },
             "events_text",
             |mut o| {
                 o.default_language = Some("none".into());
                 o.weights = Some(doc! { "title": 10, "tags": 5, "speakers.name": 5,
-                                        "venue.name": 3, "description": 1 });
+                "venue.name": 3, "description": 1 });
                 o
             },
         ));

@@ -64,8 +64,7 @@ fn chars(s: &str) -> usize {
 
 fn check_url(field: String, url: &str) -> Result<()> {
     let u = url.trim();
-    if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() < 10 || u.contains(' ')
-    {
+    if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() < 10 || u.contains(' ') {
         return Err(Error::invalid(
             field,
             format!("'{url}' is not a web address (http:// or https://)"),
@@ -100,13 +99,19 @@ pub fn normalise(mut e: EventInput) -> Result<EventInput> {
         return Err(Error::invalid("ends_at", "must be after starts_at"));
     }
     if e.ends_at - e.starts_at > chrono::Duration::days(366) {
-        return Err(Error::invalid("ends_at", "an event cannot last more than a year"));
+        return Err(Error::invalid(
+            "ends_at",
+            "an event cannot last more than a year",
+        ));
     }
     e.timezone = e.timezone.trim().to_owned();
     if e.timezone.parse::<chrono_tz::Tz>().is_err() {
         return Err(Error::invalid(
             "timezone",
-            format!("'{}' is not a known time zone (e.g. Europe/Paris)", e.timezone),
+            format!(
+                "'{}' is not a known time zone (e.g. Europe/Paris)",
+                e.timezone
+            ),
         ));
     }
     e.venue.name = e.venue.name.trim().to_owned();
@@ -205,7 +210,10 @@ pub fn normalise(mut e: EventInput) -> Result<EventInput> {
         s.title = s.title.trim().to_owned();
         s.room = s.room.trim().to_owned();
         if s.title.is_empty() {
-            return Err(Error::invalid(format!("sessions[{i}].title"), "is required"));
+            return Err(Error::invalid(
+                format!("sessions[{i}].title"),
+                "is required",
+            ));
         }
         if s.ends_at <= s.starts_at {
             return Err(Error::invalid(
