@@ -69,6 +69,22 @@ pub struct Core {
 }
 
 pub const EVENTS: &str = "events";
+
+/// One collection the app owns: its name, optional `$jsonSchema` validator and indexes.
+pub struct CollectionSpec {
+    pub name: &'static str,
+    pub validator: Option<Document>,
+    pub indexes: Vec<IndexModel>,
+}
+
+/// Every collection of the app. Each feature module contributes its own spec here.
+pub fn collections(caps: &Capabilities) -> Vec<CollectionSpec> {
+    vec![CollectionSpec {
+        name: EVENTS,
+        validator: Some(crate::events::schema::validator()),
+        indexes: crate::events::schema::indexes(caps),
+    }]
+}
 const PROBE: &str = "_eventhub_probe";
 
 impl Core {
@@ -162,29 +178,38 @@ impl Core {
     /// existing ones) and create every index. Safe to run at every start.
     pub async fn ensure_schema(&self) -> Result<()> {
         let existing = self.db.list_collection_names().await?;
-        for (name, validator) in [(EVENTS, crate::events::schema::validator())] {
-            if existing.iter().any(|c| c == name) {
+        for spec in collections(self.caps()) {
+            match spec.validator {
+                Some(validator) if existing.iter().any(|c| c == spec.name) => {
+                    self.db
+                        .run_command(doc! {
+                            "collMod": spec.name,
+                            "validator": validator,
+                            "validationLevel": "strict",
+                            "validationAction": "error",
+                        })
+                        .await?;
+                }
+                Some(validator) => {
+                    self.db
+                        .create_collection(spec.name)
+                        .validator(validator)
+                        .validation_level(mongodb::options::ValidationLevel::Strict)
+                        .validation_action(mongodb::options::ValidationAction::Error)
+                        .await?;
+                }
+                None if !existing.iter().any(|c| c == spec.name) => {
+                    self.db.create_collection(spec.name).await?;
+                }
+                None => {}
+            }
+            if !spec.indexes.is_empty() {
                 self.db
-                    .run_command(doc! {
-                        "collMod": name,
-                        "validator": validator,
-                        "validationLevel": "strict",
-                        "validationAction": "error",
-                    })
-                    .await?;
-            } else {
-                self.db
-                    .create_collection(name)
-                    .validator(validator)
-                    .validation_level(mongodb::options::ValidationLevel::Strict)
-                    .validation_action(mongodb::options::ValidationAction::Error)
+                    .collection::<Document>(spec.name)
+                    .create_indexes(spec.indexes)
                     .await?;
             }
         }
-        let events = self.db.collection::<Document>(EVENTS);
-        events
-            .create_indexes(crate::events::schema::indexes(self.caps()))
-            .await?;
         Ok(())
     }
 
