@@ -89,6 +89,23 @@ await shot(p, "03c-custom");
 await p.click(tid("server-badge"));
 await shot(p, "05-server-panel");
 await p.keyboard.press("Escape");
+if (await p.locator("dialog[open]").count()) problems.push("Escape did not close the server panel");
+// language switch keeps the draft
+await p.click(tid("tab-general"));
+await p.fill(tid("f-title"), "Forum (brouillon non enregistré)");
+await p.click('button[lang="en"]');
+await p.waitForTimeout(200);
+if ((await p.inputValue(tid("f-title"))) !== "Forum (brouillon non enregistré)") problems.push("language switch lost the draft");
+if (!(await p.textContent(tid("tab-general")))?.includes("General")) problems.push("tabs not translated");
+await p.click('button[lang="fr"]');
+// keyboard: Tab to the first seat of the plan, arrows, Space toggles
+await p.click(tid("tab-seating"));
+await p.focus(`${tid("seat")}[data-label="A1"]`);
+await p.keyboard.press("ArrowRight");
+await p.keyboard.press("ArrowDown");
+await p.keyboard.press("Space");
+if ((await p.getAttribute(`${tid("seat")}[data-label="B2"]`, "aria-pressed")) !== "true") problems.push("keyboard seat toggle failed");
+await shot(p, "03d-seating-keyboard");
 await p.close();
 
 // 4. setup screen (engine missing)
@@ -177,6 +194,24 @@ await p.waitForTimeout(400);
 await p.locator(tid("event-row")).first().locator(tid("row-delete")).click();
 await shot(p, "10-delete-confirm");
 await p.keyboard.press("Escape");
+await p.close();
+
+// end before start: caught client-side, next to the field, nothing sent
+p = await page();
+await p.waitForSelector(tid("event-row"));
+const before = await p.locator(tid("event-row")).count();
+await p.click(tid("new-event"));
+await p.fill(tid("f-title"), "Dates à l'envers");
+await p.fill(tid("f-starts"), "2027-05-02T18:00");
+await p.fill(tid("f-ends"), "2027-05-02T09:00");
+await p.click(tid("save-event"));
+await p.waitForSelector(tid("field-error"));
+await shot(p, "12-end-before-start");
+p.on("dialog", (d) => d.accept());
+await p.click(tid("nav-events"));
+await p.click(tid("confirm-ok"));
+await p.waitForSelector(tid("event-row"));
+if ((await p.locator(tid("event-row")).count()) !== before) problems.push("an invalid event was written");
 await p.close();
 
 // English

@@ -33,6 +33,8 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
       h("span", { class: "sep", "aria-hidden": "true" }, "·"),
       h("span", null, t("general.duration", { d: formatDuration(dur) })),
     );
+    // Offsets in the zone list follow the event's date (summer/winter time).
+    for (const o of tz.options) o.textContent = `${o.value.replace(/_/g, " ")} (${offsetLabel(d.starts_at, o.value)})`;
   };
   ctx.bind(starts, "starts_at", () => {
     const iso = wallToUtc(starts.value, ctx.tz());

@@ -127,7 +127,9 @@ function planCard(ctx: EditorCtx, p: SeatingPlan, i: number): HTMLElement {
       const av = a.value.trim() === "" ? 0 : Number(a.value);
       const bv = b.value.trim() === "" ? 0 : Number(b.value);
       p.layout = p.layout.kind === "grid" ? { kind: "grid", rows: av, seats_per_row: bv } : { kind: "tables", tables: av, seats_per_table: bv };
-      redraw();
+      // Small plans redraw at once (no stale seats for a test or a fast click); big ones debounce.
+      if (av * bv <= 3000) drawMap();
+      else redraw();
     };
     ctx.bind(a, `${path}.layout.${aKey}`, setSize);
     ctx.bind(b, `${path}.layout.${bKey}`, setSize);

@@ -146,8 +146,8 @@ export function renderSetup(s: DbStatus, settings: Settings, langSwitch: HTMLEle
           h(
             "ul",
             { class: "setup-list" },
-            h("li", null, h("code", null, "mongod"), " — MongoDB Community Server 6.0+"),
-            h("li", null, h("code", null, "secantus"), " — SecantusDB"),
+            h("li", null, h("code", null, "mongod"), " — MongoDB Community Server 7 or 8"),
+            h("li", null, h("code", null, "secantusd-rs"), " — SecantusDB (cargo install secantus-mdb)"),
           ),
           h("div", { class: "form-actions" }, retry),
         ),
