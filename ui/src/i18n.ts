@@ -2,8 +2,10 @@
 
 import type { Language, Status } from "./api.js";
 import { zoneCity } from "./tz.js";
+import * as labMsgs from "./i18n/lab.js";
+import * as participantsMsgs from "./i18n/participants.js";
 
-const fr = {
+const baseFr = {
   "app.name": "EventHub",
   "app.tagline": "Gestion d'événements",
   "nav.main": "Navigation principale",
@@ -303,9 +305,12 @@ const fr = {
   "duration.minutes": "{n} min",
 };
 
+// Each feature's strings live in i18n/<feature>.ts and are merged here.
+const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr };
+
 export type MsgKey = keyof typeof fr;
 
-const en: Record<MsgKey, string> = {
+const baseEn: Record<keyof typeof baseFr, string> = {
   "app.name": "EventHub",
   "app.tagline": "Event management",
   "nav.main": "Main navigation",
@@ -604,6 +609,8 @@ const en: Record<MsgKey, string> = {
   "duration.hours": "{n} h",
   "duration.minutes": "{n} min",
 };
+
+const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en };
 
 const dicts: Record<Language, Record<MsgKey, string>> = { fr, en };
 
