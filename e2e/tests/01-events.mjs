@@ -1,0 +1,85 @@
+// The events flow: connect, create with a speaker and a session, search, field errors.
+import { join } from 'node:path';
+
+export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots }) {
+  await test('the app connects to the database and shows the events list', async () => {
+    const btn = await $id('new-event');
+    await btn.waitForClickable({ timeout: 30000 });
+    await browser.waitUntil(async () => /\d+\.\d+/.test((await texts('server-badge')).join('')), {
+      timeout: 15000,
+      timeoutMsg: 'the server badge shows the server version',
+    });
+  });
+
+  const stamp = Date.now().toString(36).slice(-5);
+  const title = `Journée Écoresponsable ${stamp}`;
+  await test('create an event with a speaker and a session, find it by search, check it in the database', async () => {
+    await (await $id('new-event')).click();
+    const t = await $id('f-title');
+    await t.waitForDisplayed({ timeout: 10000 });
+    await t.setValue(title);
+    await setValue(await $id('f-starts'), '2027-04-15T09:00');
+    await setValue(await $id('f-ends'), '2027-04-15T18:00');
+    await (await $id('f-venue-name')).setValue('Halle Tony Garnier');
+
+    await (await $id('tab-speakers')).click();
+    await (await $id('add-speaker')).click();
+    const name = await $id('speaker-name');
+    await name.waitForDisplayed({ timeout: 5000 });
+    await name.setValue('Zoé Dupont');
+    await (await $id('speaker-title')).setValue('Directrice RSE');
+
+    await (await $id('tab-sessions')).click();
+    await (await $id('add-session')).click();
+    const st = await $id('session-title');
+    await st.waitForDisplayed({ timeout: 5000 });
+    await st.setValue("Keynote d'ouverture");
+    await setValue(await $id('session-starts'), '2027-04-15T09:30');
+    await setValue(await $id('session-ends'), '2027-04-15T10:30');
+    await (await $id('session-room')).setValue('Grande Halle');
+    const spk = await $id('session-speaker');
+    if (!(await spk.isSelected())) await spk.click();
+
+    await (await $id('save-event')).click();
+    await (await $id('toast')).waitForDisplayed({ timeout: 10000 });
+    await browser.saveScreenshot(join(shots, 'editor-saved.png'));
+
+    await (await $id('nav-events')).click();
+    const search = await $id('search');
+    await search.waitForDisplayed({ timeout: 5000 });
+    await search.setValue(`ecoresponsable ${stamp}`); // no accents, lower case
+    await browser.waitUntil(async () => {
+      const rows = await texts('event-row');
+      return rows.length === 1 && rows[0].includes(title);
+    }, { timeout: 10000, timeoutMsg: 'the search did not show exactly the new event' });
+    await browser.saveScreenshot(join(shots, 'list-search.png'));
+
+    const page = cliJson('events', 'list', '--search', 'ecoresponsable');
+    assert(page.total === 1, `one event in the database, got ${page.total}`);
+    const ev = cliJson('events', 'show', page.items[0]._id);
+    assert(ev.title === title, `title stored: ${ev.title}`);
+    assert(ev.starts_at === '2027-04-15T07:00:00.000Z', `09:00 Paris stored as 07:00 UTC: ${ev.starts_at}`);
+    assert(ev.venue.name === 'Halle Tony Garnier', 'venue stored');
+    assert(ev.speakers.length === 1 && ev.speakers[0].name === 'Zoé Dupont', 'speaker stored');
+    assert(ev.sessions.length === 1 && ev.sessions[0].title === "Keynote d'ouverture", 'session stored');
+    assert(ev.sessions[0].room === 'Grande Halle', 'session room stored');
+    assert(JSON.stringify(ev.sessions[0].speaker_ids) === JSON.stringify([ev.speakers[0].id]),
+      `the session names its speaker: ${JSON.stringify(ev.sessions[0].speaker_ids)}`);
+    assert(ev.updated_by === 'e2e@test', 'who wrote it is recorded');
+  });
+
+  await test('a field error is shown next to the field and nothing is written', async () => {
+    await (await $id('new-event')).click();
+    const t = await $id('f-title');
+    await t.waitForDisplayed({ timeout: 10000 });
+    await t.setValue('Dates à l’envers');
+    await setValue(await $id('f-starts'), '2027-05-02T18:00');
+    await setValue(await $id('f-ends'), '2027-05-02T09:00');
+    await (await $id('save-event')).click();
+    const err = await $id('field-error');
+    await err.waitForDisplayed({ timeout: 10000 });
+    await browser.saveScreenshot(join(shots, 'field-error.png'));
+    const page = cliJson('events', 'list', '--search', 'envers');
+    assert(page.total === 0, 'nothing written');
+  });
+}
