@@ -79,11 +79,14 @@ pub struct CollectionSpec {
 
 /// Every collection of the app. Each feature module contributes its own spec here.
 pub fn collections(caps: &Capabilities) -> Vec<CollectionSpec> {
-    vec![CollectionSpec {
+    let mut v = vec![CollectionSpec {
         name: EVENTS,
         validator: Some(crate::events::schema::validator()),
         indexes: crate::events::schema::indexes(caps),
-    }]
+    }];
+    v.extend(crate::lab::collections());
+    v.extend(crate::participants::schema::collections());
+    v
 }
 const PROBE: &str = "_eventhub_probe";
 
@@ -159,6 +162,19 @@ impl Core {
 
     pub fn caps(&self) -> &Capabilities {
         &self.info.capabilities
+    }
+
+    /// The same connection on another database (the index lab's scratch databases).
+    /// Creates nothing: the lab manages that database's collections and indexes itself.
+    pub fn on_database(&self, name: &str) -> Core {
+        let mut info = (*self.info).clone();
+        info.database = name.to_owned();
+        Core {
+            client: self.client.clone(),
+            db: self.client.database(name),
+            info: Arc::new(info),
+            actor: self.actor.clone(),
+        }
     }
 
     /// Who is making changes (recorded in `updated_by`).

@@ -32,3 +32,77 @@ pub async fn fresh_core(test: &str) -> Core {
 pub async fn cleanup(core: &Core) -> Result<()> {
     core.drop_database().await
 }
+
+/// A real SMTP server on loopback that keeps what it receives: Python's `aiosmtpd` with
+/// its Mailbox handler writing a Maildir (Debian package `python3-aiosmtpd`, installed by
+/// `scripts/setup.sh test`). Stopped when dropped.
+pub struct SmtpSink {
+    child: std::process::Child,
+    pub port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl SmtpSink {
+    pub fn start(dir: &std::path::Path) -> SmtpSink {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let python =
+            std::env::var("EVENTHUB_SMTP_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+        let maildir = dir.join("maildir");
+        let child = std::process::Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {python} -m aiosmtpd (apt install python3-aiosmtpd): {e}")
+            });
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return SmtpSink {
+                    child,
+                    port,
+                    dir: maildir,
+                };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the SMTP sink did not start on port {port}");
+    }
+
+    /// Raw messages received so far (RFC 5322 bytes).
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut out = vec![];
+        for sub in ["new", "cur"] {
+            if let Ok(rd) = std::fs::read_dir(self.dir.join(sub)) {
+                let mut files: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+                files.sort();
+                out.extend(files.into_iter().filter_map(|p| std::fs::read(p).ok()));
+            }
+        }
+        out
+    }
+
+    /// Wait until at least `n` messages arrived (up to 10 s), then return them.
+    pub fn wait_for(&self, n: usize) -> Vec<Vec<u8>> {
+        for _ in 0..200 {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        self.messages()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,555 @@
+//! Index runs: for each query of the catalogue and each index variant — create the index
+//! (alone, on a collection that otherwise has only `_id`), read `explain`, time the query
+//! client-side (warm-up excluded), read the index size, time a batch of inserts — then
+//! drop it. Runs are saved in the app database (`lab_runs`) to compare them later.
+
+use std::{sync::atomic::AtomicBool, time::Instant};
+
+use bson::{doc, Bson, Document};
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    cancelled,
+    catalogue::{catalogue, IndexKind, Op, Query, Text, Variant},
+    check_lab_db,
+    explain::{self, ExplainStats},
+    generate::{self, DataSet},
+    ms, round3, Latency, Machine, Progress, ProgressFn, ServerDesc, LAB_RUNS,
+};
+use crate::{error::Code, time, Core, Error, Result};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct RunOptions {
+    /// Query ids to run (all when empty).
+    pub queries: Vec<String>,
+    /// Measured runs per variant (after the warm-up).
+    pub runs: u32,
+    pub warmup: u32,
+    /// Documents inserted to measure the write cost (0: skip).
+    pub write_batch: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            queries: vec![],
+            runs: 20,
+            warmup: 3,
+            write_batch: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    /// The server refused this kind of index as not supported (detected at creation).
+    Unsupported,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VariantResult {
+    pub kind: IndexKind,
+    pub index: String,
+    /// Keys and options, readable.
+    pub definition: String,
+    pub outcome: Outcome,
+    /// The server's message when unsupported or failed.
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub explain: ExplainStats,
+    #[serde(default)]
+    pub latency: Latency,
+    /// Time to build the index on the existing data.
+    #[serde(default)]
+    pub build_ms: f64,
+    #[serde(default)]
+    pub index_bytes: i64,
+    /// Inserts per second with this index (and `_id`).
+    #[serde(default)]
+    pub inserts_per_s: f64,
+    /// Documents the query returned to the client.
+    #[serde(default)]
+    pub docs_out: i64,
+}
+
+/// The plain-language conclusion of a query.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Verdict {
+    /// The variant to use (its index name), if any beat the collection scan.
+    pub best: Option<String>,
+    pub best_kind: Option<IndexKind>,
+    pub best_definition: String,
+    /// Baseline docs examined ÷ best docs examined (how many times fewer documents read).
+    pub docs_ratio: f64,
+    /// Baseline p50 ÷ best p50 (how many times faster).
+    pub speed_ratio: f64,
+    /// Insert throughput lost with the index, in % of the baseline.
+    pub write_cost_pct: f64,
+    pub index_bytes: i64,
+    pub en: String,
+    pub fr: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct QueryResult {
+    pub id: String,
+    pub title: Text,
+    pub used_by: Text,
+    pub why: Text,
+    pub collection: String,
+    pub collection_docs: u64,
+    pub shape: String,
+    pub variants: Vec<VariantResult>,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LabRun {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(with = "crate::time::ts")]
+    pub started_at: DateTime<Utc>,
+    pub seconds: f64,
+    pub lab_database: String,
+    pub data: DataSet,
+    pub server: ServerDesc,
+    pub machine: Machine,
+    pub options: RunOptions,
+    pub results: Vec<QueryResult>,
+    pub cancelled: bool,
+}
+
+/// A saved run in a list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunSummary {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(with = "crate::time::ts")]
+    pub started_at: DateTime<Utc>,
+    pub scale: u64,
+    pub queries: u32,
+    pub server: String,
+    pub cancelled: bool,
+}
+
+/// Is this driver error the server saying "this kind of index is not supported here"?
+fn unsupported(e: &mongodb::error::Error) -> Option<String> {
+    use mongodb::error::ErrorKind;
+    if let ErrorKind::Command(c) = e.kind.as_ref() {
+        // 67 CannotCreateIndex, 115 CommandNotSupported, 238 NotImplemented.
+        if [67, 115, 238].contains(&c.code) {
+            return Some(format!("{} (code {})", c.message, c.code));
+        }
+    }
+    None
+}
+
+/// What became of creating an index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    Ok { build_ms: f64 },
+    Unsupported(String),
+}
+
+/// Create a variant's index on `collection` (nothing for the baseline). Unsupported kinds
+/// come back as [`Created::Unsupported`] with the server's words, not as an error.
+pub async fn create_index(lab: &Core, collection: &str, v: &Variant) -> Result<Created> {
+    if v.kind == IndexKind::None {
+        return Ok(Created::Ok { build_ms: 0.0 });
+    }
+    let t = Instant::now();
+    match lab
+        .db()
+        .collection::<Document>(collection)
+        .create_index(v.model())
+        .await
+    {
+        Ok(_) => Ok(Created::Ok {
+            build_ms: round3(ms(t.elapsed())),
+        }),
+        Err(e) => match unsupported(&e) {
+            Some(m) => Ok(Created::Unsupported(m)),
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// Drop every index of `collection` but `_id`.
+pub async fn drop_indexes(lab: &Core, collection: &str) -> Result<()> {
+    lab.db()
+        .collection::<Document>(collection)
+        .drop_indexes()
+        .await?;
+    Ok(())
+}
+
+/// Run a query once, to the last document. Returns how many came back.
+pub async fn execute(lab: &Core, collection: &str, op: &Op) -> Result<i64> {
+    let c = lab.db().collection::<Document>(collection);
+    let docs: Vec<Document> = match op {
+        Op::Find {
+            filter,
+            sort,
+            limit,
+        } => {
+            c.find(filter.clone())
+                .sort(sort.clone().unwrap_or_default())
+                .limit(*limit)
+                .await?
+                .try_collect()
+                .await?
+        }
+        Op::Aggregate { pipeline } => c.aggregate(pipeline.clone()).await?.try_collect().await?,
+    };
+    Ok(docs.len() as i64)
+}
+
+/// The server's `explain("executionStats")` of a query, raw.
+pub async fn explain_raw(lab: &Core, collection: &str, op: &Op) -> Result<Document> {
+    let inner = match op {
+        Op::Find {
+            filter,
+            sort,
+            limit,
+        } => {
+            let mut d = doc! { "find": collection, "filter": filter.clone(), "limit": *limit };
+            if let Some(s) = sort {
+                d.insert("sort", s.clone());
+            }
+            d
+        }
+        Op::Aggregate { pipeline } => {
+            doc! { "aggregate": collection, "pipeline": pipeline.clone(), "cursor": {} }
+        }
+    };
+    Ok(lab
+        .db()
+        .run_command(doc! { "explain": inner, "verbosity": "executionStats" })
+        .await?)
+}
+
+/// Size on disk of each index of a collection (`collStats.indexSizes`).
+pub async fn index_sizes(lab: &Core, collection: &str) -> Result<Document> {
+    let s = lab
+        .db()
+        .run_command(doc! { "collStats": collection })
+        .await?;
+    Ok(s.get_document("indexSizes").cloned().unwrap_or_default())
+}
+
+fn as_i64(b: Option<&Bson>) -> i64 {
+    match b {
+        Some(Bson::Int32(n)) => i64::from(*n),
+        Some(Bson::Int64(n)) => *n,
+        Some(Bson::Double(f)) => *f as i64,
+        _ => 0,
+    }
+}
+
+/// Insert `n` fresh documents of `collection` (beyond the data set), timed, then remove them.
+async fn write_cost(lab: &Core, set: &DataSet, collection: &str, n: u32, salt: u64) -> Result<f64> {
+    if n == 0 {
+        return Ok(0.0);
+    }
+    let base = set.counts.of(collection) + 10_000_000 + salt * u64::from(n);
+    let docs = (base..base + u64::from(n))
+        .map(|i| generate::document(collection, set.seed, i, &set.counts))
+        .collect::<Result<Vec<_>>>()?;
+    let ids: Vec<Bson> = docs.iter().filter_map(|d| d.get("_id").cloned()).collect();
+    let c = lab.db().collection::<Document>(collection);
+    let t = Instant::now();
+    for chunk in docs.chunks(100) {
+        c.insert_many(chunk.to_vec()).await?;
+    }
+    let secs = t.elapsed().as_secs_f64().max(1e-9);
+    c.delete_many(doc! { "_id": { "$in": ids } }).await?;
+    Ok((f64::from(n) / secs).round())
+}
+
+/// Measure one variant of one query. The collection is left with only `_id`.
+pub async fn measure(
+    lab: &Core,
+    set: &DataSet,
+    q: &Query,
+    v: &Variant,
+    opts: &RunOptions,
+    salt: u64,
+) -> Result<VariantResult> {
+    let coll = q.collection.as_str();
+    drop_indexes(lab, coll).await?;
+    let mut r = VariantResult {
+        kind: v.kind,
+        index: v.name.clone(),
+        definition: v.describe(),
+        outcome: Outcome::Ok,
+        message: String::new(),
+        explain: ExplainStats::default(),
+        latency: Latency::default(),
+        build_ms: 0.0,
+        index_bytes: 0,
+        inserts_per_s: 0.0,
+        docs_out: 0,
+    };
+    match create_index(lab, coll, v).await? {
+        Created::Unsupported(m) => {
+            r.outcome = Outcome::Unsupported;
+            r.message = m;
+            return Ok(r);
+        }
+        Created::Ok { build_ms } => r.build_ms = build_ms,
+    }
+    let op = v.op.as_ref().unwrap_or(&q.op);
+    let measured = async {
+        r.explain = explain::parse(&explain_raw(lab, coll, op).await?)?;
+        for _ in 0..opts.warmup {
+            execute(lab, coll, op).await?;
+        }
+        let mut times = Vec::with_capacity(opts.runs as usize);
+        for _ in 0..opts.runs.max(1) {
+            let t = Instant::now();
+            r.docs_out = execute(lab, coll, op).await?;
+            times.push(ms(t.elapsed()));
+        }
+        r.latency = Latency::from_ms(times);
+        let sizes = index_sizes(lab, coll).await?;
+        r.index_bytes = if v.kind == IndexKind::None {
+            as_i64(sizes.get("_id_"))
+        } else {
+            as_i64(sizes.get(&v.name))
+        };
+        r.inserts_per_s = write_cost(lab, set, coll, opts.write_batch, salt).await?;
+        Ok::<(), Error>(())
+    }
+    .await;
+    if let Err(e) = measured {
+        r.outcome = Outcome::Error;
+        r.message = e.message;
+    }
+    drop_indexes(lab, coll).await?;
+    Ok(r)
+}
+
+fn fmt_ratio(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// Which variant to use, and why, in both languages.
+pub fn verdict(variants: &[VariantResult], why: &Text) -> Verdict {
+    let Some(base) = variants.iter().find(|v| v.kind == IndexKind::None) else {
+        return Verdict::default();
+    };
+    let best = variants
+        .iter()
+        .filter(|v| {
+            v.kind != IndexKind::None && v.outcome == Outcome::Ok && !v.explain.is_collscan()
+        })
+        .min_by(|a, b| {
+            a.latency
+                .p50_ms
+                .total_cmp(&b.latency.p50_ms)
+                .then(a.explain.docs_examined.cmp(&b.explain.docs_examined))
+                .then(a.index_bytes.cmp(&b.index_bytes))
+        });
+    let Some(best) = best else {
+        return Verdict {
+            en: "No index variant turned the collection scan into an index scan on this server."
+                .into(),
+            fr: "Aucune variante d'index n'a remplacé le parcours complet par un parcours d'index sur ce serveur."
+                .into(),
+            ..Verdict::default()
+        };
+    };
+    let docs_ratio =
+        base.explain.docs_examined.max(1) as f64 / best.explain.docs_examined.max(1) as f64;
+    let speed_ratio = base.latency.p50_ms / best.latency.p50_ms.max(1e-6);
+    let write_cost_pct = if base.inserts_per_s > 0.0 && best.inserts_per_s > 0.0 {
+        round3((1.0 - best.inserts_per_s / base.inserts_per_s) * 100.0)
+    } else {
+        0.0
+    };
+    let kib = best.index_bytes as f64 / 1024.0;
+    let en = format!(
+        "Use the {kind} index {def}: {base_access} → {access}, documents examined {bd} → {d} ({dr}× fewer), p50 {bp:.2} ms → {p:.2} ms ({sr}× faster). Cost: {kib:.0} KiB on disk, insert throughput {wc:+.0} %. {why}",
+        kind = best.kind.as_str(),
+        def = best.definition,
+        base_access = base.explain.access,
+        access = best.explain.access,
+        bd = base.explain.docs_examined,
+        d = best.explain.docs_examined,
+        dr = fmt_ratio(docs_ratio),
+        bp = base.latency.p50_ms,
+        p = best.latency.p50_ms,
+        sr = fmt_ratio(speed_ratio),
+        wc = -write_cost_pct,
+        why = why.en,
+    );
+    let fr = format!(
+        "Utilisez l'index {kind} {def} : {base_access} → {access}, documents examinés {bd} → {d} ({dr}× moins), p50 {bp:.2} ms → {p:.2} ms ({sr}× plus rapide). Coût : {kib:.0} Kio sur disque, débit d'insertion {wc:+.0} %. {why}",
+        kind = best.kind.as_str(),
+        def = best.definition,
+        base_access = base.explain.access,
+        access = best.explain.access,
+        bd = base.explain.docs_examined,
+        d = best.explain.docs_examined,
+        dr = fmt_ratio(docs_ratio),
+        bp = base.latency.p50_ms,
+        p = best.latency.p50_ms,
+        sr = fmt_ratio(speed_ratio),
+        wc = -write_cost_pct,
+        why = why.fr,
+    );
+    Verdict {
+        best: Some(best.index.clone()),
+        best_kind: Some(best.kind),
+        best_definition: best.definition.clone(),
+        docs_ratio: round3(docs_ratio),
+        speed_ratio: round3(speed_ratio),
+        write_cost_pct,
+        index_bytes: best.index_bytes,
+        en,
+        fr,
+    }
+}
+
+/// Run the catalogue (or some of it) on the lab database's current data set, and save the
+/// run in the app database.
+pub async fn run(
+    app: &Core,
+    lab: &Core,
+    opts: RunOptions,
+    progress: ProgressFn<'_>,
+    cancel: &AtomicBool,
+) -> Result<LabRun> {
+    check_lab_db(lab)?;
+    if opts.runs == 0 || opts.runs > 10_000 {
+        return Err(Error::invalid("runs", "must be between 1 and 10000"));
+    }
+    let set = generate::current(lab).await?.ok_or_else(|| {
+        Error::new(
+            Code::NotFound,
+            "the lab database is empty: generate a data set first",
+        )
+    })?;
+    let cat: Vec<Query> = catalogue(set.seed, &set.counts)
+        .into_iter()
+        .filter(|q| opts.queries.is_empty() || opts.queries.iter().any(|x| x == &q.id))
+        .collect();
+    if cat.is_empty() {
+        return Err(Error::invalid(
+            "queries",
+            format!("no such query: {}", opts.queries.join(", ")),
+        ));
+    }
+    let started_at = time::now();
+    let t0 = Instant::now();
+    let total: u64 = cat.iter().map(|q| q.variants.len() as u64).sum();
+    let mut done = 0;
+    let mut results = vec![];
+    let mut was_cancelled = false;
+    'queries: for q in &cat {
+        let mut vr = vec![];
+        for (k, v) in q.variants.iter().enumerate() {
+            if cancelled(cancel) {
+                was_cancelled = true;
+                break 'queries;
+            }
+            progress(Progress {
+                phase: "run".into(),
+                step: format!("{} · {}", q.id, v.kind.as_str()),
+                done,
+                total,
+            });
+            vr.push(measure(lab, &set, q, v, &opts, done * 7 + k as u64).await?);
+            done += 1;
+        }
+        results.push(QueryResult {
+            id: q.id.clone(),
+            title: q.title.clone(),
+            used_by: q.used_by.clone(),
+            why: q.why.clone(),
+            collection: q.collection.clone(),
+            collection_docs: set.counts.of(&q.collection),
+            shape: q.op.shape(),
+            verdict: verdict(&vr, &q.why),
+            variants: vr,
+        });
+    }
+    progress(Progress {
+        phase: "run".into(),
+        step: "done".into(),
+        done,
+        total,
+    });
+    let run = LabRun {
+        id: uuid::Uuid::now_v7().to_string(),
+        started_at,
+        seconds: round3(t0.elapsed().as_secs_f64()),
+        lab_database: lab.info().database.clone(),
+        data: set,
+        server: ServerDesc::of(lab),
+        machine: Machine::current(),
+        options: opts,
+        results,
+        cancelled: was_cancelled,
+    };
+    app.db()
+        .collection::<Document>(LAB_RUNS)
+        .insert_one(time::to_doc(&run)?)
+        .await?;
+    Ok(run)
+}
+
+/// Saved runs, newest first.
+pub async fn runs(app: &Core, limit: i64) -> Result<Vec<RunSummary>> {
+    let docs: Vec<Document> = app
+        .db()
+        .collection::<Document>(LAB_RUNS)
+        .aggregate(vec![
+            doc! { "$sort": { "started_at": -1 } },
+            doc! { "$limit": limit.clamp(1, 500) },
+            doc! { "$project": {
+                "started_at": 1,
+                "scale": "$data.scale",
+                "queries": { "$size": "$results" },
+                "server": { "$concat": ["$server.engine", " ", "$server.version"] },
+                "cancelled": 1,
+            } },
+        ])
+        .await?
+        .try_collect()
+        .await?;
+    docs.into_iter()
+        .map(|mut d| {
+            // Numbers come back as whatever width the server chose.
+            let scale = as_i64(d.get("scale"));
+            d.insert("scale", scale);
+            let n = as_i64(d.get("queries"));
+            d.insert("queries", n);
+            time::from_doc(d)
+        })
+        .collect()
+}
+
+/// One saved run (the newest when `id` is `None`).
+pub async fn get_run(app: &Core, id: Option<&str>) -> Result<LabRun> {
+    let c = app.db().collection::<Document>(LAB_RUNS);
+    let d = match id {
+        Some(id) => c.find_one(doc! { "_id": id }).await?,
+        None => c.find_one(doc! {}).sort(doc! { "started_at": -1 }).await?,
+    };
+    let d = d.ok_or_else(|| Error::not_found(format!("lab run {}", id.unwrap_or("(latest)"))))?;
+    time::from_doc(d)
+}

@@ -1,0 +1,246 @@
+//! The participant document. Participants grow without bound, so they live in their own
+//! collection referencing `event_id` (see `docs/schema.md`, "participants").
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Where a participant stands. `accepted` and `checked_in` hold a seat (see `rsvp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RsvpStatus {
+    #[default]
+    Invited,
+    Accepted,
+    Declined,
+    Tentative,
+    Waitlisted,
+    CheckedIn,
+    Cancelled,
+}
+
+impl RsvpStatus {
+    pub const ALL: [RsvpStatus; 7] = [
+        RsvpStatus::Invited,
+        RsvpStatus::Accepted,
+        RsvpStatus::Declined,
+        RsvpStatus::Tentative,
+        RsvpStatus::Waitlisted,
+        RsvpStatus::CheckedIn,
+        RsvpStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RsvpStatus::Invited => "invited",
+            RsvpStatus::Accepted => "accepted",
+            RsvpStatus::Declined => "declined",
+            RsvpStatus::Tentative => "tentative",
+            RsvpStatus::Waitlisted => "waitlisted",
+            RsvpStatus::CheckedIn => "checked_in",
+            RsvpStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RsvpStatus> {
+        let s = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        RsvpStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Does this status hold one of the event's seats?
+    pub fn holds_seat(self) -> bool {
+        matches!(self, RsvpStatus::Accepted | RsvpStatus::CheckedIn)
+    }
+}
+
+/// Invitation delivery state (sending is part B: e-mail, links, QR codes). The field is
+/// part of the document now so that part B adds behaviour, not a migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    /// Nothing sent yet.
+    #[default]
+    None,
+    Queued,
+    Sent,
+    Failed,
+    /// The invitee opened their personal link.
+    Opened,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Invitation {
+    pub status: InvitationStatus,
+    /// SHA-256 of the invitation token (the token itself is never stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_hash: Option<String>,
+    #[serde(
+        default,
+        with = "crate::time::ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(
+        default,
+        with = "crate::time::ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// How a participant entered the list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Source {
+    /// `import` or `manual`.
+    pub kind: String,
+    /// The import run (all rows of one import share it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Line of the file where the row starts (1-based, the header is line 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+/// What a person (or an import row) provides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ParticipantInput {
+    pub name: String,
+    pub email: String,
+    pub company: String,
+    pub role: String,
+    pub phone: String,
+    /// Columns of the file that are not one of the above, kept as they came.
+    pub custom: Map<String, Value>,
+}
+
+/// The stored participant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Participant {
+    /// App-generated UUID v7.
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub event_id: String,
+    #[serde(flatten)]
+    pub input: ParticipantInput,
+    /// Trimmed, lower-cased e-mail: unique per event (index `event_email_unique`).
+    pub email_norm: String,
+    pub status: RsvpStatus,
+    /// When the participant last answered (accepted, declined, tentative, cancelled).
+    #[serde(
+        default,
+        with = "crate::time::ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rsvp_at: Option<DateTime<Utc>>,
+    /// When they joined the waitlist: promotion takes the earliest first.
+    #[serde(
+        default,
+        with = "crate::time::ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub waitlisted_at: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        with = "crate::time::ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub checked_in_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub invitation: Invitation,
+    #[serde(default)]
+    pub source: Source,
+    /// Folded words of name, e-mail, company, role (accent-insensitive search).
+    #[serde(default)]
+    pub search_terms: Vec<String>,
+    /// Folded name (or e-mail when there is no name), for sorting.
+    #[serde(default)]
+    pub name_key: String,
+    pub version: i64,
+    #[serde(with = "crate::time::ts")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::time::ts")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub updated_by: String,
+    /// Tombstone. Always written (as `null` while live) so that the unique index can be
+    /// partial on `{deleted_at: {$type: "null"}}`.
+    #[serde(default, with = "crate::time::ts_opt")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// One entry of the audit trail: who changed what, when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub event_id: String,
+    /// `None` for event-wide entries (an import).
+    #[serde(default)]
+    pub participant_id: Option<String>,
+    #[serde(with = "crate::time::ts")]
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// `created`, `import`, `status`, `check_in`, `promoted`.
+    pub action: String,
+    #[serde(default)]
+    pub from: Option<RsvpStatus>,
+    #[serde(default)]
+    pub to: Option<RsvpStatus>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Name,
+    /// Most recently changed first.
+    UpdatedAt,
+    /// Import / creation order.
+    CreatedAt,
+}
+
+/// List/search/export parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ParticipantQuery {
+    /// Words searched across name, e-mail, company and role (accent-insensitive prefixes).
+    pub q: Option<String>,
+    pub status: Option<RsvpStatus>,
+    pub sort: Sort,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusCount {
+    pub status: RsvpStatus,
+    pub count: u64,
+}
+
+/// A page of the list, with the counts per status of the whole event (not the page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParticipantPage {
+    pub items: Vec<Participant>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+    pub counts: Vec<StatusCount>,
+    pub capacity: Capacity,
+}
+
+/// The event's seats: `taken` counts accepted + checked-in participants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Capacity {
+    pub capacity: Option<i64>,
+    pub taken: i64,
+    pub waitlisted: u64,
+}

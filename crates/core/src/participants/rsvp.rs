@@ -1,0 +1,325 @@
+//! RSVP statuses, capacity and the waitlist.
+//!
+//! Seats are counted in one small document per event in `seat_counters`
+//! (`{_id: event_id, capacity, taken}`). Taking a seat is ONE conditional
+//! `findOneAndUpdate`: `{_id, $expr: taken < capacity}` → `$inc: {taken: 1}`. The server
+//! applies it atomically to the single counter document, so of two concurrent
+//! acceptances for the last seat exactly one matches; the other sees no document and goes
+//! to the waitlist. A cancellation hands its seat straight to the earliest waitlisted
+//! participant (an atomic `findOneAndUpdate` on the participant, sorted by
+//! `waitlisted_at`), so the counter does not change and nobody can slip in between.
+//! See `docs/schema.md`, "participants", for why this rather than a transaction.
+
+use bson::{doc, Bson, Document};
+use mongodb::{options::ReturnDocument, Collection};
+
+use super::{audit, coll, get, live, model::*, schema::COUNTERS};
+use crate::{error::Code, time, Core, Error, Result};
+
+fn counters(core: &Core) -> Collection<Document> {
+    core.db().collection(COUNTERS)
+}
+
+/// Seats taken (accepted + checked-in), as counted.
+pub async fn taken(core: &Core, event_id: &str) -> Result<i64> {
+    let c = counters(core).find_one(doc! { "_id": event_id }).await?;
+    Ok(c.map_or(0, |d| int(d.get("taken"))))
+}
+
+fn int(b: Option<&Bson>) -> i64 {
+    match b {
+        Some(Bson::Int32(n)) => i64::from(*n),
+        Some(Bson::Int64(n)) => *n,
+        Some(Bson::Double(n)) => *n as i64,
+        _ => 0,
+    }
+}
+
+/// Make sure the event's counter exists and carries the event's current capacity.
+async fn ensure_counter(core: &Core, event_id: &str) -> Result<Option<i64>> {
+    let ev = super::require_event(core, event_id).await?;
+    let cap = ev.input.capacity.map(i64::from);
+    let cap_bson = cap.map_or(Bson::Null, Bson::Int64);
+    let update = doc! {
+        "$set": { "capacity": cap_bson, "event_id": event_id },
+        "$setOnInsert": { "taken": 0_i64 },
+    };
+    for attempt in 0..3 {
+        match counters(core)
+            .update_one(doc! { "_id": event_id }, update.clone())
+            .upsert(true)
+            .await
+        {
+            Ok(_) => return Ok(cap),
+            // Two first-ever upserts raced: the other created it; set the capacity again.
+            Err(e) if Error::from(e.clone()).code == Code::Duplicate && attempt < 2 => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(cap)
+}
+
+/// Take one seat if one is free (or unconditionally with `force`, for a check-in at the
+/// door). Returns whether a seat was taken.
+async fn take_seat(core: &Core, event_id: &str, force: bool) -> Result<bool> {
+    let mut filter = doc! { "_id": event_id };
+    if !force {
+        filter.insert(
+            "$expr",
+            doc! { "$or": [
+                { "$eq": [{ "$ifNull": ["$capacity", Bson::Null] }, Bson::Null] },
+                { "$lt": ["$taken", "$capacity"] },
+            ] },
+        );
+    }
+    let got = counters(core)
+        .find_one_and_update(filter, doc! { "$inc": { "taken": 1_i64 } })
+        .await?;
+    Ok(got.is_some())
+}
+
+/// Give a seat back, or rather hand it to the earliest waitlisted participant. Returns the
+/// participant promoted, if any.
+async fn release_seat(core: &Core, event_id: &str) -> Result<Option<Participant>> {
+    let c = counters(core).find_one(doc! { "_id": event_id }).await?;
+    let (cap, taken) = match &c {
+        Some(d) => (
+            d.get("capacity")
+                .filter(|b| !matches!(b, Bson::Null))
+                .map(|b| int(Some(b))),
+            int(d.get("taken")),
+        ),
+        None => (None, 0),
+    };
+    // Over capacity (the organiser lowered it, or a forced check-in): just free the seat.
+    let over = cap.is_some_and(|c| taken > c);
+    if !over {
+        if let Some(p) = promote_one(core, event_id).await? {
+            return Ok(Some(p));
+        }
+    }
+    counters(core)
+        .update_one(
+            doc! { "_id": event_id },
+            doc! { "$inc": { "taken": -1_i64 } },
+        )
+        .await?;
+    Ok(None)
+}
+
+/// Move the earliest waitlisted participant to `accepted` (the caller owns the seat).
+async fn promote_one(core: &Core, event_id: &str) -> Result<Option<Participant>> {
+    let mut f = live();
+    f.insert("event_id", event_id);
+    f.insert("status", RsvpStatus::Waitlisted.as_str());
+    let now = bson::DateTime::from_chrono(time::now());
+    let p = coll(core)
+        .find_one_and_update(
+            f,
+            doc! {
+                "$set": { "status": RsvpStatus::Accepted.as_str(), "updated_at": now,
+                          "updated_by": core.actor() },
+                "$unset": { "waitlisted_at": "" },
+                "$inc": { "version": 1_i64 },
+            },
+        )
+        .sort(doc! { "waitlisted_at": 1, "_id": 1 })
+        .return_document(ReturnDocument::After)
+        .await?;
+    if let Some(p) = &p {
+        audit(
+            core,
+            event_id,
+            Some(&p.id),
+            "promoted",
+            Some(RsvpStatus::Waitlisted),
+            Some(RsvpStatus::Accepted),
+            "a seat was freed",
+        )
+        .await?;
+    }
+    Ok(p)
+}
+
+/// Give every free seat to the waitlist, earliest first (after the capacity was raised,
+/// say). Returns how many were promoted.
+pub async fn fill_waitlist(core: &Core, event_id: &str) -> Result<u64> {
+    ensure_counter(core, event_id).await?;
+    let mut n = 0;
+    loop {
+        if !take_seat(core, event_id, false).await? {
+            return Ok(n);
+        }
+        if promote_one(core, event_id).await?.is_none() {
+            counters(core)
+                .update_one(
+                    doc! { "_id": event_id },
+                    doc! { "$inc": { "taken": -1_i64 } },
+                )
+                .await?;
+            return Ok(n);
+        }
+        n += 1;
+    }
+}
+
+async fn waitlist_len(core: &Core, event_id: &str) -> Result<u64> {
+    let mut f = live();
+    f.insert("event_id", event_id);
+    f.insert("status", RsvpStatus::Waitlisted.as_str());
+    Ok(super::raw(core).count_documents(f).limit(1).await?)
+}
+
+/// Recount seats from the participants (repair after a crash between the two writes of a
+/// status change; never needed in normal operation).
+pub async fn recount(core: &Core, event_id: &str) -> Result<i64> {
+    ensure_counter(core, event_id).await?;
+    let mut f = live();
+    f.insert("event_id", event_id);
+    f.insert("status", doc! { "$in": ["accepted", "checked_in"] });
+    let n = super::raw(core).count_documents(f).await? as i64;
+    counters(core)
+        .update_one(doc! { "_id": event_id }, doc! { "$set": { "taken": n } })
+        .await?;
+    Ok(n)
+}
+
+/// Change a participant's status, honouring capacity: accepting when the event is full
+/// puts the person on the waitlist (the returned participant says which); leaving a seat
+/// promotes the earliest waitlisted. With `expected_version`, a stale change is refused.
+pub async fn set_status(
+    core: &Core,
+    id: &str,
+    expected_version: Option<i64>,
+    to: RsvpStatus,
+) -> Result<Participant> {
+    let p = get(core, id).await?;
+    if let Some(v) = expected_version {
+        if v != p.version {
+            return Err(conflict(&p, v));
+        }
+    }
+    let from = p.status;
+    if from == to {
+        return Ok(p);
+    }
+    let needs_seat = to.holds_seat() && !from.holds_seat();
+    let frees_seat = from.holds_seat() && !to.holds_seat();
+    let mut actual = to;
+    let mut took = false;
+    let mut note = "";
+    if needs_seat {
+        ensure_counter(core, &p.event_id).await?;
+        if to == RsvpStatus::CheckedIn {
+            // At the door: the person is here, count them even over capacity.
+            took = take_seat(core, &p.event_id, true).await?;
+        } else if from == RsvpStatus::Waitlisted {
+            // The organiser accepts someone off the waitlist: their choice, if a seat is free.
+            took = take_seat(core, &p.event_id, false).await?;
+        } else {
+            // People already waiting go first: free seats (a raised capacity) go to them,
+            // and a newcomer queues behind them.
+            if waitlist_len(core, &p.event_id).await? > 0 {
+                fill_waitlist(core, &p.event_id).await?;
+                if waitlist_len(core, &p.event_id).await? == 0 {
+                    took = take_seat(core, &p.event_id, false).await?;
+                }
+            } else {
+                took = take_seat(core, &p.event_id, false).await?;
+            }
+        }
+        if !took {
+            actual = RsvpStatus::Waitlisted;
+            note = "event full: put on the waitlist";
+        }
+        if actual == from {
+            return Ok(p); // already waitlisted, still full
+        }
+    }
+    let now = time::now();
+    let now_b = bson::DateTime::from_chrono(now);
+    let mut set = doc! {
+        "status": actual.as_str(),
+        "updated_at": now_b,
+        "updated_by": core.actor(),
+    };
+    let mut unset = Document::new();
+    if matches!(
+        to,
+        RsvpStatus::Accepted | RsvpStatus::Declined | RsvpStatus::Tentative | RsvpStatus::Cancelled
+    ) {
+        set.insert("rsvp_at", now_b);
+    }
+    if actual == RsvpStatus::Waitlisted {
+        set.insert("waitlisted_at", now_b);
+    } else {
+        unset.insert("waitlisted_at", "");
+    }
+    if actual == RsvpStatus::CheckedIn {
+        set.insert("checked_in_at", now_b);
+    } else if from == RsvpStatus::CheckedIn {
+        unset.insert("checked_in_at", "");
+    }
+    let mut update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
+    if !unset.is_empty() {
+        update.insert("$unset", unset);
+    }
+    let mut filter = live();
+    filter.insert("_id", id);
+    filter.insert("version", p.version);
+    let updated = coll(core)
+        .find_one_and_update(filter, update)
+        .return_document(ReturnDocument::After)
+        .await?;
+    let Some(updated) = updated else {
+        // Someone changed this participant between our read and our write.
+        if took {
+            release_seat(core, &p.event_id).await?;
+        }
+        return Err(match get(core, id).await {
+            Ok(cur) => conflict(&cur, p.version),
+            Err(e) => e,
+        });
+    };
+    let action = if actual == RsvpStatus::CheckedIn {
+        "check_in"
+    } else {
+        "status"
+    };
+    audit(
+        core,
+        &p.event_id,
+        Some(id),
+        action,
+        Some(from),
+        Some(actual),
+        note,
+    )
+    .await?;
+    if frees_seat {
+        release_seat(core, &p.event_id).await?;
+    }
+    Ok(updated)
+}
+
+/// Check a participant in (at the door, found by search or, later, by QR code).
+pub async fn check_in(core: &Core, id: &str) -> Result<Participant> {
+    set_status(core, id, None, RsvpStatus::CheckedIn).await
+}
+
+fn conflict(current: &Participant, expected: i64) -> Error {
+    Error::new(
+        Code::Conflict,
+        format!(
+            "{} was changed by {} (version {}) after you read it (version {}): reload the list",
+            current.input.email,
+            if current.updated_by.is_empty() {
+                "someone else"
+            } else {
+                &current.updated_by
+            },
+            current.version,
+            expected
+        ),
+    )
+}

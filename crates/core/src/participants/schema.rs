@@ -1,0 +1,130 @@
+//! Validators and indexes of `participants`, `participant_audit` and `seat_counters`.
+
+use bson::{doc, Document};
+use mongodb::IndexModel;
+
+use crate::db::{index, index_with, CollectionSpec};
+
+pub const PARTICIPANTS: &str = "participants";
+pub const AUDIT: &str = "participant_audit";
+pub const COUNTERS: &str = "seat_counters";
+
+const STATUSES: [&str; 7] = [
+    "invited",
+    "accepted",
+    "declined",
+    "tentative",
+    "waitlisted",
+    "checked_in",
+    "cancelled",
+];
+
+pub fn validator() -> Document {
+    let date = doc! { "bsonType": "date" };
+    let opt_date = doc! { "bsonType": ["date", "null"] };
+    doc! {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "required": ["_id", "event_id", "email", "email_norm", "status", "version",
+                         "created_at", "updated_at"],
+            "properties": {
+                "_id": { "bsonType": "string", "minLength": 1 },
+                "event_id": { "bsonType": "string", "minLength": 1 },
+                "name": { "bsonType": "string", "maxLength": 200 },
+                "email": { "bsonType": "string", "minLength": 3, "maxLength": 254 },
+                "email_norm": { "bsonType": "string", "minLength": 3, "maxLength": 254 },
+                "company": { "bsonType": "string" },
+                "role": { "bsonType": "string" },
+                "phone": { "bsonType": "string" },
+                "custom": { "bsonType": "object" },
+                "status": { "enum": STATUSES.to_vec() },
+                "rsvp_at": opt_date.clone(),
+                "waitlisted_at": opt_date.clone(),
+                "checked_in_at": opt_date.clone(),
+                "invitation": {
+                    "bsonType": "object",
+                    "required": ["status"],
+                    "properties": {
+                        "status": { "enum": ["none", "queued", "sent", "failed", "opened"] },
+                        "token_hash": { "bsonType": ["string", "null"] },
+                        "expires_at": opt_date.clone(),
+                        "attempts": { "bsonType": ["int", "long"], "minimum": 0 },
+                    },
+                },
+                "search_terms": { "bsonType": "array", "items": { "bsonType": "string" } },
+                "version": { "bsonType": ["int", "long"], "minimum": 1 },
+                "created_at": date.clone(),
+                "updated_at": date.clone(),
+                "updated_by": { "bsonType": "string" },
+                "deleted_at": opt_date,
+            },
+        }
+    }
+}
+
+/// Live documents only: tombstones (a date in `deleted_at`) leave the unique index, so a
+/// deleted participant can be invited again.
+fn live_partial() -> Document {
+    doc! { "deleted_at": { "$type": "null" } }
+}
+
+pub fn indexes() -> Vec<IndexModel> {
+    vec![
+        // One person once per event, enforced by the server whatever the writer.
+        index_with(
+            doc! { "event_id": 1, "email_norm": 1 },
+            "event_email_unique",
+            |mut o| {
+                o.unique = Some(true);
+                o.partial_filter_expression = Some(live_partial());
+                o
+            },
+        ),
+        // The list: by event, sorted by name; with the status filter (equality first).
+        index(doc! { "event_id": 1, "name_key": 1 }, "event_name"),
+        index(
+            doc! { "event_id": 1, "status": 1, "name_key": 1 },
+            "event_status_name",
+        ),
+        // Waitlist promotion: earliest waitlisted of an event.
+        index(
+            doc! { "event_id": 1, "status": 1, "waitlisted_at": 1 },
+            "event_status_waitlisted_at",
+        ),
+        // Word search (anchored prefix regex on folded words, multikey).
+        index(
+            doc! { "event_id": 1, "search_terms": 1 },
+            "event_search_terms",
+        ),
+        // Sync's change detection, "recently changed".
+        index(doc! { "event_id": 1, "updated_at": 1 }, "event_updated_at"),
+    ]
+}
+
+pub fn audit_indexes() -> Vec<IndexModel> {
+    vec![
+        index(doc! { "participant_id": 1, "at": -1 }, "participant_at"),
+        index(doc! { "event_id": 1, "at": -1 }, "event_at"),
+    ]
+}
+
+/// The participants feature's collections, registered in `db::collections()`.
+pub fn collections() -> Vec<CollectionSpec> {
+    vec![
+        CollectionSpec {
+            name: PARTICIPANTS,
+            validator: Some(validator()),
+            indexes: indexes(),
+        },
+        CollectionSpec {
+            name: AUDIT,
+            validator: None,
+            indexes: audit_indexes(),
+        },
+        CollectionSpec {
+            name: COUNTERS,
+            validator: None,
+            indexes: vec![],
+        },
+    ]
+}

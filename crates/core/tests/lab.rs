@@ -1,0 +1,402 @@
+//! The index lab against a real server: the generator's determinism, every index kind
+//! created and dropped cleanly (or detected as unsupported), explain figures parsed from
+//! the server's real output, a saved run with its report, and the handler bench.
+
+use std::sync::atomic::AtomicBool;
+
+use bson::{doc, Document};
+use eventhub_core::{
+    lab::{
+        self,
+        bench::{self, Created, Outcome, RunOptions},
+        catalogue::{catalogue, IndexKind},
+        explain,
+        generate::{self, Counts},
+        handlers::{self, BenchOptions},
+        no_progress, report,
+    },
+    testing::{cleanup, fresh_core},
+    Core,
+};
+use futures_util::TryStreamExt;
+
+async fn all(core: &Core, coll: &str) -> Vec<Document> {
+    core.db()
+        .collection::<Document>(coll)
+        .find(doc! {})
+        .sort(doc! { "_id": 1 })
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+async fn index_names(core: &Core, coll: &str) -> Vec<String> {
+    core.db()
+        .collection::<Document>(coll)
+        .list_index_names()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_generator_is_deterministic_and_can_be_cancelled() {
+    let a = fresh_core("lab_det_a").await;
+    let b = fresh_core("lab_det_b").await;
+    let c = fresh_core("lab_det_c").await;
+    let go = AtomicBool::new(false);
+    let seen = std::sync::Mutex::new(vec![]);
+    let record = |p: lab::Progress| seen.lock().unwrap().push(p.done);
+    let sa = generate::generate(&a, 800, 42, &record, &go).await.unwrap();
+    generate::generate(&b, 800, 42, &no_progress, &go)
+        .await
+        .unwrap();
+    generate::generate(&c, 800, 43, &no_progress, &go)
+        .await
+        .unwrap();
+    assert_eq!(sa.counts, Counts::for_scale(800));
+    assert!(!sa.cancelled);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.last().copied(),
+        Some(800),
+        "progress reaches the total"
+    );
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "progress only grows");
+    for coll in lab::LAB_COLLECTIONS {
+        let da = all(&a, coll).await;
+        assert_eq!(da.len() as u64, sa.counts.of(coll), "{coll}");
+        assert_eq!(da, all(&b, coll).await, "{coll}: same seed, same documents");
+        assert_ne!(
+            da,
+            all(&c, coll).await,
+            "{coll}: another seed, other documents"
+        );
+    }
+    // Events have the app's real shape: they read back as `Event`.
+    let ev: Vec<eventhub_core::events::Event> = a
+        .db()
+        .collection("events")
+        .find(doc! {})
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(ev.iter().all(|e| !e.search_terms.is_empty()));
+    assert_eq!(generate::current(&a).await.unwrap().unwrap().seed, 42);
+
+    // Cancelled before it starts: an incomplete set, said so.
+    let stop = AtomicBool::new(true);
+    let s = generate::generate(&b, 800, 42, &no_progress, &stop)
+        .await
+        .unwrap();
+    assert!(s.cancelled);
+    assert!(all(&b, "participants").await.is_empty());
+
+    // The app's database is refused as a lab database.
+    let app = a.on_database("eventhub");
+    let e = generate::generate(&app, 800, 1, &no_progress, &go)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("database"));
+    for x in [a, b, c] {
+        cleanup(&x).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn every_index_kind_is_created_and_dropped_cleanly_or_detected_as_unsupported() {
+    let core = fresh_core("lab_kinds").await;
+    let set = generate::generate(&core, 400, 5, &no_progress, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    let caps = core.caps().clone();
+    let mut kinds_seen = std::collections::HashSet::new();
+    for q in catalogue(set.seed, &set.counts) {
+        for v in q.variants.iter().filter(|v| v.kind != IndexKind::None) {
+            let created = bench::create_index(&core, &q.collection, v).await.unwrap();
+            let names = index_names(&core, &q.collection).await;
+            match created {
+                Created::Ok { .. } => {
+                    kinds_seen.insert(v.kind);
+                    assert!(
+                        names.contains(&v.name),
+                        "{} on {}: {names:?}",
+                        v.name,
+                        q.collection
+                    );
+                    let spec: Vec<Document> = core
+                        .db()
+                        .collection::<Document>(&q.collection)
+                        .list_indexes()
+                        .await
+                        .unwrap()
+                        .try_collect::<Vec<_>>()
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .map(|m| bson::to_document(&m).unwrap())
+                        .collect();
+                    let mine = spec
+                        .iter()
+                        .find(|d| d.get_str("name").ok() == Some(v.name.as_str()))
+                        .unwrap_or_else(|| panic!("{} listed: {spec:?}", v.name));
+                    // The driver's IndexModel flattens the options next to `key`.
+                    let opts = mine;
+                    assert_eq!(mine.get_document("key").unwrap(), &v.keys, "{}", v.name);
+                    assert_eq!(
+                        opts.get_bool("unique").unwrap_or(false),
+                        v.opts.unique,
+                        "{}",
+                        v.name
+                    );
+                    assert_eq!(
+                        opts.get_bool("sparse").unwrap_or(false),
+                        v.opts.sparse,
+                        "{}",
+                        v.name
+                    );
+                    assert_eq!(
+                        opts.get_document("partialFilterExpression").ok(),
+                        v.opts.partial.as_ref(),
+                        "{}",
+                        v.name
+                    );
+                    assert_eq!(
+                        opts.get("expireAfterSeconds").is_some(),
+                        v.opts.ttl_seconds.is_some(),
+                        "{}",
+                        v.name
+                    );
+                }
+                Created::Unsupported(msg) => {
+                    assert!(
+                        (v.kind == IndexKind::Text && !caps.text_search)
+                            || (v.kind == IndexKind::Hashed && !caps.hashed_index),
+                        "{:?} refused although the probe found it supported: {msg}",
+                        v.kind
+                    );
+                    assert!(!names.contains(&v.name));
+                }
+            }
+            bench::drop_indexes(&core, &q.collection).await.unwrap();
+            assert_eq!(
+                index_names(&core, &q.collection).await,
+                ["_id_"],
+                "{} dropped",
+                v.name
+            );
+        }
+    }
+    for k in [
+        IndexKind::Single,
+        IndexKind::Compound,
+        IndexKind::Multikey,
+        IndexKind::Partial,
+        IndexKind::Sparse,
+        IndexKind::Unique,
+        IndexKind::Ttl,
+        IndexKind::Wildcard,
+        IndexKind::Geo2dsphere,
+    ] {
+        assert!(kinds_seen.contains(&k), "{k:?} was created");
+    }
+    assert_eq!(kinds_seen.contains(&IndexKind::Text), caps.text_search);
+    assert_eq!(kinds_seen.contains(&IndexKind::Hashed), caps.hashed_index);
+    cleanup(&core).await.unwrap();
+}
+
+#[tokio::test]
+async fn explain_figures_are_parsed_from_the_servers_real_output() {
+    let core = fresh_core("lab_explain").await;
+    let set = generate::generate(&core, 2000, 9, &no_progress, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    let cat = catalogue(set.seed, &set.counts);
+    let q = cat.iter().find(|q| q.id == "participant_by_email").unwrap();
+
+    let raw = bench::explain_raw(&core, &q.collection, &q.op)
+        .await
+        .unwrap();
+    let none = explain::parse(&raw).unwrap();
+    assert_eq!(none.access, "COLLSCAN", "{raw:?}");
+    // The scan reads in natural (insertion) order until the one match: the looked-up
+    // participant is the one in the middle.
+    assert_eq!(none.docs_examined as u64, set.counts.participants / 2 + 1);
+    assert_eq!(none.returned, 1);
+    assert_eq!(none.keys_examined, 0);
+
+    let compound = q
+        .variants
+        .iter()
+        .find(|v| v.name == "lab_event_id_email")
+        .unwrap();
+    bench::create_index(&core, &q.collection, compound)
+        .await
+        .unwrap();
+    let raw = bench::explain_raw(&core, &q.collection, &q.op)
+        .await
+        .unwrap();
+    let ix = explain::parse(&raw).unwrap();
+    assert_eq!(ix.access, "IXSCAN", "{raw:?}");
+    assert!(ix.indexes.contains(&compound.name), "{:?}", ix.indexes);
+    assert_eq!(ix.docs_examined, 1);
+    assert!(
+        (1..=2).contains(&ix.keys_examined),
+        "keys {}",
+        ix.keys_examined
+    );
+    bench::drop_indexes(&core, &q.collection).await.unwrap();
+
+    // An aggregation: the $match part is read from the nested or top-level plan.
+    let agg = cat
+        .iter()
+        .find(|q| q.id == "participant_status_counts")
+        .unwrap();
+    let base = explain::parse(
+        &bench::explain_raw(&core, &agg.collection, &agg.op)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(base.is_collscan());
+    let v = agg
+        .variants
+        .iter()
+        .find(|v| v.kind == IndexKind::Compound)
+        .unwrap();
+    bench::create_index(&core, &agg.collection, v)
+        .await
+        .unwrap();
+    let raw = bench::explain_raw(&core, &agg.collection, &agg.op)
+        .await
+        .unwrap();
+    let with = explain::parse(&raw).unwrap();
+    assert!(!with.is_collscan(), "{raw:?}");
+    assert!(
+        with.stages.iter().any(|s| s == "IXSCAN"),
+        "{:?}",
+        with.stages
+    );
+    assert!(
+        with.docs_examined < base.docs_examined,
+        "{} < {}",
+        with.docs_examined,
+        base.docs_examined
+    );
+    cleanup(&core).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_run_measures_saves_and_reports() {
+    let core = fresh_core("lab_run").await;
+    let labdb = core.on_database(&format!("{}_lab", core.info().database));
+    generate::generate(&labdb, 1500, 3, &no_progress, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    let opts = RunOptions {
+        queries: vec![
+            "participant_by_email".into(),
+            "event_upcoming_published".into(),
+            "event_search".into(),
+        ],
+        runs: 3,
+        warmup: 1,
+        write_batch: 50,
+    };
+    let steps = std::sync::Mutex::new(0u32);
+    let run = bench::run(
+        &core,
+        &labdb,
+        opts,
+        &|_| *steps.lock().unwrap() += 1,
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    assert!(*steps.lock().unwrap() >= 3);
+    assert_eq!(run.results.len(), 3);
+    let email = run
+        .results
+        .iter()
+        .find(|r| r.id == "participant_by_email")
+        .unwrap();
+    let base = &email.variants[0];
+    assert_eq!(base.kind, IndexKind::None);
+    assert_eq!(base.explain.access, "COLLSCAN");
+    assert_eq!(base.latency.runs, 3);
+    assert!(base.inserts_per_s > 0.0);
+    assert!(email.verdict.best.is_some(), "{:?}", email.verdict);
+    assert!(email.verdict.docs_ratio >= 100.0, "{:?}", email.verdict);
+    assert!(email.verdict.en.contains("IXSCAN"));
+    for v in email
+        .variants
+        .iter()
+        .filter(|v| v.outcome == Outcome::Ok && v.kind != IndexKind::None)
+    {
+        assert!(v.index_bytes > 0, "{} has a size", v.index);
+    }
+    let hashed = email
+        .variants
+        .iter()
+        .find(|v| v.kind == IndexKind::Hashed)
+        .unwrap();
+    assert_eq!(
+        hashed.outcome == Outcome::Unsupported,
+        !core.caps().hashed_index
+    );
+    // Nothing left behind on the lab collections.
+    assert_eq!(index_names(&labdb, "participants").await, ["_id_"]);
+
+    let saved = bench::get_run(&core, None).await.unwrap();
+    assert_eq!(saved, run);
+    let list = bench::runs(&core, 10).await.unwrap();
+    assert_eq!(list[0].id, run.id);
+    assert_eq!(list[0].scale, 1500);
+
+    let html = report::html(&run, None);
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.contains("<svg"));
+    assert!(html.contains(&run.server.version));
+    assert!(html.contains("Participant by e-mail in an event"));
+    assert!(!html.contains("<script"), "self-contained, no script");
+    labdb.drop_database().await.unwrap();
+    cleanup(&core).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_handler_bench_times_the_app_and_the_bare_driver() {
+    let core = fresh_core("lab_handlers").await;
+    let b = core.on_database(&format!("{}_b_lab", core.info().database));
+    let opts = BenchOptions {
+        sizes: vec![50],
+        clients: vec![1, 4],
+        ops: 8,
+        warmup: 2,
+        seed: 1,
+    };
+    let out = handlers::bench_on(&core, &b, opts, &no_progress, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    assert_eq!(out.results.len(), 2 * handlers::HANDLERS.len());
+    for r in &out.results {
+        assert_eq!(r.app.runs, 8, "{}", r.handler);
+        assert_eq!(r.driver.runs, 8, "{}", r.handler);
+        assert!(r.ratio_p50 > 0.0 && r.app_ops_per_s > 0.0, "{r:?}");
+    }
+    let planned = out.results.iter().find(|r| r.handler == "rsvp").unwrap();
+    assert!(planned.source.starts_with("planned"));
+    // The real handlers wrote through the app: created events carry the app's bookkeeping.
+    let created = b
+        .db()
+        .collection::<Document>("events")
+        .find_one(doc! { "title": { "$regex": "^Bench" }, "search_terms": { "$exists": true } })
+        .await
+        .unwrap();
+    assert!(created.is_some());
+    assert_eq!(handlers::latest(&core).await.unwrap().unwrap().id, out.id);
+    b.drop_database().await.unwrap();
+    cleanup(&core).await.unwrap();
+}
