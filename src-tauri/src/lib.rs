@@ -16,6 +16,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_store::Builder::default().build())
         .manage(AppState::default())
+        .manage(commands::participants::ParticipantsState::default())
+        .manage(commands::lab::LabState::default())
+        .manage(commands::mail::MailState::default())
         .invoke_handler(tauri::generate_handler![
             commands::db::db_status,
             commands::db::db_connect,
@@ -31,6 +34,28 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::events::events_tags,
             commands::events::events_status_counts,
             commands::events::seed_demo,
+            commands::participants::participants_pick_file,
+            commands::participants::participants_inspect,
+            commands::participants::participants_import,
+            commands::participants::participants_import_cancel,
+            commands::participants::participants_list,
+            commands::participants::participants_create,
+            commands::participants::participants_set_status,
+            commands::participants::participants_check_in,
+            commands::participants::participants_audit,
+            commands::participants::participants_export,
+            commands::lab::lab_overview,
+            commands::lab::lab_generate,
+            commands::lab::lab_run,
+            commands::lab::lab_bench,
+            commands::lab::lab_cancel,
+            commands::lab::lab_runs,
+            commands::lab::lab_get_run,
+            commands::lab::lab_latest_bench,
+            commands::lab::lab_export_report,
+            commands::mail::mail_settings_get,
+            commands::mail::mail_settings_save,
+            commands::mail::mail_test_send,
         ])
 }
 

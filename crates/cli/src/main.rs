@@ -13,6 +13,8 @@ use eventhub_core::{
 };
 
 mod events;
+mod lab;
+mod participants;
 
 #[derive(Parser)]
 #[command(name = "eventhub-cli", version, about = "EventHub on the command line")]
@@ -41,6 +43,21 @@ enum Cmd {
     Events {
         #[command(subcommand)]
         cmd: events::Cmd,
+    },
+    /// The index lab: synthetic data, index runs, report.
+    Lab {
+        #[command(subcommand)]
+        cmd: lab::LabCmd,
+    },
+    /// Benchmarks of the app itself.
+    Bench {
+        #[command(subcommand)]
+        cmd: lab::BenchCmd,
+    },
+    /// Participants: CSV import and export, list, status, check-in, import benchmark.
+    Participants {
+        #[command(subcommand)]
+        cmd: participants::Cmd,
     },
     /// Load data sets.
     Seed {
@@ -135,6 +152,9 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
             }
         }
         Cmd::Events { cmd } => events::run(cmd, core, cli.json).await?,
+        Cmd::Participants { cmd } => participants::run(cmd, core, cli.json).await?,
+        Cmd::Lab { cmd } => lab::run(cmd, core, cli.json).await?,
+        Cmd::Bench { cmd } => lab::bench(cmd, core, cli.json).await?,
         Cmd::Seed { demo } => {
             if !demo {
                 return Err(Error::invalid("seed", "choose a data set: --demo"));

@@ -85,8 +85,8 @@ async fn count(core: &Core, ev: &str) -> u64 {
 async fn french_excel_windows_1252_semicolons() {
     let core = fresh_core("p_fr_excel").await;
     let ev = event(&core, None).await;
-    let preview = csv_import::inspect(&fixture("fr_excel_1252.csv"), &ImportOptions::default())
-        .unwrap();
+    let preview =
+        csv_import::inspect(&fixture("fr_excel_1252.csv"), &ImportOptions::default()).unwrap();
     assert_eq!(preview.encoding, "windows-1252");
     assert_eq!(preview.separator, ";");
     assert_eq!(preview.headers[1], "Prénom");
@@ -108,16 +108,25 @@ async fn french_excel_windows_1252_semicolons() {
     let r = import(&core, &ev, "fr_excel_1252.csv").await;
     assert_eq!((r.rows, r.imported, r.rejected), (4, 3, 1), "{r:?}");
     assert_eq!(lines(&r), [(4, RowErrorKind::InvalidEmail)]);
-    assert!(r.errors[0].reason.contains("francois.muller@exemple"), "{r:?}");
+    assert!(
+        r.errors[0].reason.contains("francois.muller@exemple"),
+        "{r:?}"
+    );
 
     let zoe = by_email(&core, &ev, "zoe.dupont@exemple.fr").await;
     assert_eq!(zoe.input.name, "Zoé Dupont");
-    assert_eq!(zoe.input.email, "ZOE.DUPONT@Exemple.FR", "kept as typed, trimmed");
+    assert_eq!(
+        zoe.input.email, "ZOE.DUPONT@Exemple.FR",
+        "kept as typed, trimmed"
+    );
     assert_eq!(zoe.input.role, "Chargée d'études");
     assert_eq!(zoe.status, RsvpStatus::Invited);
     assert_eq!(zoe.source.line, Some(3));
     let anais = by_email(&core, &ev, "anais.lefevre@exemple.fr").await;
-    assert_eq!(anais.input.custom["Régime alimentaire"], json!("végétarien"));
+    assert_eq!(
+        anais.input.custom["Régime alimentaire"],
+        json!("végétarien")
+    );
     assert!(
         !zoe.input.custom.contains_key("Régime alimentaire"),
         "empty custom cells are not stored"
@@ -130,7 +139,10 @@ async fn utf8_bom_commas_and_quoted_commas() {
     let core = fresh_core("p_bom").await;
     let ev = event(&core, None).await;
     let r = import(&core, &ev, "utf8_bom_comma.csv").await;
-    assert_eq!((r.encoding.as_str(), r.separator.as_str()), ("UTF-8 (BOM)", ","));
+    assert_eq!(
+        (r.encoding.as_str(), r.separator.as_str()),
+        ("UTF-8 (BOM)", ",")
+    );
     assert_eq!((r.imported, r.rejected), (3, 0), "{r:?}");
     let john = by_email(&core, &ev, "john.smith@example.com").await;
     assert_eq!(john.input.name, "Smith, John");
@@ -150,7 +162,10 @@ async fn tab_separated_with_first_and_last_names() {
     let r = import(&core, &ev, "tab.tsv").await;
     assert_eq!(r.separator, "\t");
     assert_eq!(r.imported, 2);
-    assert_eq!(by_email(&core, &ev, "kenji@example.jp").await.input.name, "Kenji Sato");
+    assert_eq!(
+        by_email(&core, &ev, "kenji@example.jp").await.input.name,
+        "Kenji Sato"
+    );
     cleanup(&core).await.unwrap();
 }
 
@@ -175,11 +190,20 @@ async fn messy_file_reports_each_bad_row_with_its_line() {
     assert_eq!((r.rows, r.imported), (7, 3), "blank lines are not rows");
     let alice = by_email(&core, &ev, "alice@exemple.fr").await;
     assert_eq!(alice.input.company, "Martin; Fils & Cie");
-    assert_eq!(alice.input.custom["Commentaire"], json!("Arrive tard;\nvient en train"));
+    assert_eq!(
+        alice.input.custom["Commentaire"],
+        json!("Arrive tard;\nvient en train")
+    );
     let chloe = by_email(&core, &ev, "chloe.petit@exemple.fr").await;
     assert_eq!(chloe.source.line, Some(6));
     assert_eq!(chloe.input.custom["Colonne vide"], json!("x"));
-    assert_eq!(by_email(&core, &ev, "farid.haddad@exemple.fr").await.source.line, Some(13));
+    assert_eq!(
+        by_email(&core, &ev, "farid.haddad@exemple.fr")
+            .await
+            .source
+            .line,
+        Some(13)
+    );
     cleanup(&core).await.unwrap();
 }
 
@@ -229,17 +253,33 @@ async fn reimport_adds_nothing_twice_and_changes_nothing_stored() {
 
     // A failed import (no e-mail column mapped) writes nothing.
     let bad = ImportOptions {
-        mapping: Some(vec![Target::Name, Target::Ignore, Target::Company, Target::Custom, Target::Custom]),
+        mapping: Some(vec![
+            Target::Name,
+            Target::Ignore,
+            Target::Company,
+            Target::Custom,
+            Target::Custom,
+        ]),
         ..Default::default()
     };
-    let e = csv_import::import(&core, &ev, &fixture("messy.csv"), &bad, &|_| {}, &AtomicBool::new(false))
-        .await
-        .unwrap_err();
+    let e = csv_import::import(
+        &core,
+        &ev,
+        &fixture("messy.csv"),
+        &bad,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.field.as_deref(), Some("mapping"));
     assert_eq!(count(&core, &ev).await, 1);
 
     let first = import(&core, &ev, "messy.csv").await;
-    assert_eq!(first.imported, 2, "Alice was already in the event: {first:#?}");
+    assert_eq!(
+        first.imported, 2,
+        "Alice was already in the event: {first:#?}"
+    );
     assert!(lines(&first).contains(&(2, RowErrorKind::AlreadyInEvent)));
     let again = import(&core, &ev, "messy.csv").await;
     assert_eq!(again.imported, 0);
@@ -306,7 +346,10 @@ async fn the_unique_index_is_enforced_by_the_server() {
 fn big_csv(n: usize) -> Vec<u8> {
     let mut s = String::from("Nom;Prénom;E-mail;Société\r\n");
     for i in 0..n {
-        s.push_str(&format!("Nom{i};Prénom{i};p{i}@exemple.fr;Société {}\r\n", i % 97));
+        s.push_str(&format!(
+            "Nom{i};Prénom{i};p{i}@exemple.fr;Société {}\r\n",
+            i % 97
+        ));
     }
     s.into_bytes()
 }
@@ -402,12 +445,23 @@ async fn twenty_race_for_five_seats_and_a_cancellation_promotes_the_earliest() {
     for t in tasks {
         results.push(t.await.unwrap());
     }
-    let accepted = results.iter().filter(|p| p.status == RsvpStatus::Accepted).count();
-    let waitlisted = results.iter().filter(|p| p.status == RsvpStatus::Waitlisted).count();
+    let accepted = results
+        .iter()
+        .filter(|p| p.status == RsvpStatus::Accepted)
+        .count();
+    let waitlisted = results
+        .iter()
+        .filter(|p| p.status == RsvpStatus::Waitlisted)
+        .count();
     assert_eq!((accepted, waitlisted), (5, 15));
     let c = counts(&core, &ev).await;
-    assert_eq!((c[&RsvpStatus::Accepted], c[&RsvpStatus::Waitlisted]), (5, 15));
-    let page = participants::list(&core, &ev, &ParticipantQuery::default()).await.unwrap();
+    assert_eq!(
+        (c[&RsvpStatus::Accepted], c[&RsvpStatus::Waitlisted]),
+        (5, 15)
+    );
+    let page = participants::list(&core, &ev, &ParticipantQuery::default())
+        .await
+        .unwrap();
     assert_eq!(page.capacity.taken, 5);
     assert_eq!(page.capacity.waitlisted, 15);
 
@@ -418,7 +472,10 @@ async fn twenty_race_for_five_seats_and_a_cancellation_promotes_the_earliest() {
         .collect();
     waiting.sort_by_key(|p| (p.waitlisted_at, p.id.clone()));
     let first_waiting = waiting[0].id.clone();
-    let leaver = results.iter().find(|p| p.status == RsvpStatus::Accepted).unwrap();
+    let leaver = results
+        .iter()
+        .find(|p| p.status == RsvpStatus::Accepted)
+        .unwrap();
     let gone = participants::set_status(&core, &leaver.id, None, RsvpStatus::Cancelled)
         .await
         .unwrap();
@@ -427,10 +484,16 @@ async fn twenty_race_for_five_seats_and_a_cancellation_promotes_the_earliest() {
     assert_eq!(promoted.status, RsvpStatus::Accepted);
     let c = counts(&core, &ev).await;
     assert_eq!(
-        (c[&RsvpStatus::Accepted], c[&RsvpStatus::Waitlisted], c[&RsvpStatus::Cancelled]),
+        (
+            c[&RsvpStatus::Accepted],
+            c[&RsvpStatus::Waitlisted],
+            c[&RsvpStatus::Cancelled]
+        ),
         (5, 14, 1)
     );
-    let trail = participants::audit_trail(&core, &first_waiting).await.unwrap();
+    let trail = participants::audit_trail(&core, &first_waiting)
+        .await
+        .unwrap();
     assert_eq!(trail[0].action, "promoted");
     assert_eq!(trail[0].to, Some(RsvpStatus::Accepted));
 
@@ -453,16 +516,25 @@ async fn twenty_race_for_five_seats_and_a_cancellation_promotes_the_earliest() {
     for id in accepted_now.into_iter().take(3) {
         let core = core.clone();
         tasks.push(tokio::spawn(async move {
-            participants::set_status(&core, &id, None, RsvpStatus::Declined).await.unwrap()
+            participants::set_status(&core, &id, None, RsvpStatus::Declined)
+                .await
+                .unwrap()
         }));
     }
     for t in tasks {
         t.await.unwrap();
     }
     let c = counts(&core, &ev).await;
-    assert_eq!((c[&RsvpStatus::Accepted], c[&RsvpStatus::Waitlisted]), (5, 11));
+    assert_eq!(
+        (c[&RsvpStatus::Accepted], c[&RsvpStatus::Waitlisted]),
+        (5, 11)
+    );
     assert_eq!(participants::rsvp::taken(&core, &ev).await.unwrap(), 5);
-    assert_eq!(participants::rsvp::recount(&core, &ev).await.unwrap(), 5, "the counter agrees");
+    assert_eq!(
+        participants::rsvp::recount(&core, &ev).await.unwrap(),
+        5,
+        "the counter agrees"
+    );
     cleanup(&core).await.unwrap();
 }
 
@@ -479,8 +551,20 @@ async fn check_in_search_stale_versions_and_the_audit_trail() {
     let found = participants::list(&core, &ev, &q("zoe dup")).await.unwrap();
     assert_eq!(found.total, 1, "accent-insensitive prefix search");
     let zoe = found.items[0].clone();
-    assert_eq!(participants::list(&core, &ev, &q("generale")).await.unwrap().total, 1);
-    assert_eq!(participants::list(&core, &ev, &q("exemple.fr")).await.unwrap().total, 3);
+    assert_eq!(
+        participants::list(&core, &ev, &q("generale"))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        participants::list(&core, &ev, &q("exemple.fr"))
+            .await
+            .unwrap()
+            .total,
+        3
+    );
 
     let z = participants::check_in(&core, &zoe.id).await.unwrap();
     assert_eq!(z.status, RsvpStatus::CheckedIn);
@@ -502,7 +586,11 @@ async fn check_in_search_stale_versions_and_the_audit_trail() {
         (Some(RsvpStatus::Invited), Some(RsvpStatus::CheckedIn))
     );
     assert_eq!(trail[1].action, "import");
-    assert!(trail[1].note.contains("fr_excel_1252.csv (line 3)"), "{}", trail[1].note);
+    assert!(
+        trail[1].note.contains("fr_excel_1252.csv (line 3)"),
+        "{}",
+        trail[1].note
+    );
 
     let by_status = participants::list(
         &core,
@@ -543,18 +631,30 @@ async fn export_opens_in_excel_fr_and_en_and_follows_the_filter() {
     assert_eq!(n, 4);
     assert!(fr.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
     let text = String::from_utf8(fr[3..].to_vec()).unwrap();
-    assert!(text.starts_with("Nom;E-mail;Société;Fonction;Téléphone;Statut;"), "{text}");
+    assert!(
+        text.starts_with("Nom;E-mail;Société;Fonction;Téléphone;Statut;"),
+        "{text}"
+    );
     assert!(text.contains("\r\n"));
     assert!(text.contains("Anaïs Lefèvre;anais.lefevre@exemple.fr;Société Générale"));
-    assert!(text.contains("Régime alimentaire"), "custom columns exported");
-    assert!(text.contains("'=HYPERLINK"), "formulas are neutralised: {text}");
+    assert!(
+        text.contains("Régime alimentaire"),
+        "custom columns exported"
+    );
+    assert!(
+        text.contains("'=HYPERLINK"),
+        "formulas are neutralised: {text}"
+    );
     assert!(text.contains(";Invité;"));
 
     let (en, _) = csv_export::export(&core, &ev, &ParticipantQuery::default(), Lang::En)
         .await
         .unwrap();
     let text = String::from_utf8(en[3..].to_vec()).unwrap();
-    assert!(text.starts_with("Name,E-mail,Company,Role,Phone,Status,"), "{text}");
+    assert!(
+        text.starts_with("Name,E-mail,Company,Role,Phone,Status,"),
+        "{text}"
+    );
     assert!(text.contains(",Invited,"));
 
     let anais = by_email(&core, &ev, "anais.lefevre@exemple.fr").await;

@@ -2,4 +2,7 @@
 
 pub mod db;
 pub mod events;
+pub mod lab;
+pub mod mail;
+pub mod participants;
 pub mod settings;

@@ -351,6 +351,22 @@ pub fn parse(file: &str, bytes: &[u8], opts: &ImportOptions) -> Result<Table> {
     let sep = sep.unwrap_or_else(|| detect_separator(text));
     let mut headers: Option<Vec<String>> = None;
     let mut rows = vec![];
+    // Line numbers from byte offsets: a record's position is where the reader resumed
+    // (after the previous record, before any blank line or the `\n` of a CRLF), so skip
+    // line breaks to the record's first character and count the newlines passed.
+    let bytes_txt = text.as_bytes();
+    let (mut at, mut at_line) = (0_usize, 1_u64);
+    let mut line_of = |start: usize| -> u64 {
+        let mut start = start.min(bytes_txt.len());
+        while start < bytes_txt.len() && matches!(bytes_txt[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start >= at {
+            at_line += bytes_txt[at..start].iter().filter(|b| **b == b'\n').count() as u64;
+            at = start;
+        }
+        at_line
+    };
     for r in reader(text, sep).records() {
         let r = r.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line()) + line_offset;
@@ -359,7 +375,7 @@ pub fn parse(file: &str, bytes: &[u8], opts: &ImportOptions) -> Result<Table> {
         if is_blank(&r) {
             continue;
         }
-        let line = r.position().map_or(0, |p| p.line()) + line_offset;
+        let line = line_of(r.position().map_or(0, |p| p.byte() as usize)) + line_offset;
         let fields: Vec<String> = r.iter().map(|f| f.trim().to_owned()).collect();
         if headers.is_none() {
             let mut seen: HashMap<String, u32> = HashMap::new();
@@ -753,6 +769,90 @@ async fn rollback(
     let _ = raw(core)
         .delete_many(doc! { "event_id": event_id, "source.import_id": import_id })
         .await;
+}
+
+/// Figures of one benchmark run (see `eventhub-cli bench import`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    pub rows: u64,
+    /// Our import: decode, detect, parse, check every row, unordered batches of 1,000.
+    pub ours_ms: u64,
+    pub ours_rows_per_s: f64,
+    /// The driver's plain `insert_many` of the same documents (already built).
+    pub raw_ms: u64,
+    pub raw_rows_per_s: f64,
+    /// ours / raw, in rows per second.
+    pub ratio: f64,
+}
+
+/// A French-Excel-like file of `n` rows (`;`, CRLF, accents), for benchmarks and tests.
+pub fn synthetic_csv(n: usize) -> Vec<u8> {
+    let mut s = String::with_capacity(n * 80);
+    s.push_str("Nom;Prénom;Adresse e-mail;Société;Fonction;Téléphone;Régime\r\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "Lefèvre-{i};Anaïs;anais.{i}@exemple.fr;Société Générale {};Chargée d'études;06 12 34 {:02} {:02};{}\r\n",
+            i % 500,
+            i % 100,
+            (i / 100) % 100,
+            if i % 7 == 0 { "végétarien" } else { "" }
+        ));
+    }
+    s.into_bytes()
+}
+
+/// Import `rows` synthetic rows into a new event of `core`'s database, then insert the
+/// same documents with a plain `insert_many` into another event, and compare.
+pub async fn bench(core: &Core, rows: usize) -> Result<BenchResult> {
+    let mk = |title: &str| {
+        crate::events::input_from_json(serde_json::json!({
+            "title": title,
+            "starts_at": "2030-01-01T08:00:00Z",
+            "ends_at": "2030-01-01T18:00:00Z",
+        }))
+    };
+    let ours_ev = crate::events::create(core, mk("bench: import")?).await?;
+    let raw_ev = crate::events::create(core, mk("bench: raw insert_many")?).await?;
+    let bytes = synthetic_csv(rows);
+    let t = Instant::now();
+    let report = import_bytes(
+        core,
+        &ours_ev.id,
+        "bench.csv",
+        &bytes,
+        &ImportOptions::default(),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await?;
+    let ours = t.elapsed();
+    if report.imported != rows as u64 {
+        return Err(Error::internal(format!(
+            "bench: {} of {rows} rows imported",
+            report.imported
+        )));
+    }
+    let mut docs: Vec<Participant> = coll(core)
+        .find(doc! { "event_id": &ours_ev.id })
+        .await?
+        .try_collect()
+        .await?;
+    for d in &mut docs {
+        d.id = uuid::Uuid::now_v7().to_string();
+        d.event_id = raw_ev.id.clone();
+    }
+    let t = Instant::now();
+    coll(core).insert_many(&docs).await?;
+    let raw_t = t.elapsed();
+    let rps = |d: std::time::Duration| rows as f64 / d.as_secs_f64().max(1e-9);
+    Ok(BenchResult {
+        rows: rows as u64,
+        ours_ms: ours.as_millis() as u64,
+        ours_rows_per_s: rps(ours),
+        raw_ms: raw_t.as_millis() as u64,
+        raw_rows_per_s: rps(raw_t),
+        ratio: rps(ours) / rps(raw_t),
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,223 @@
+//! Participants: list, status changes, check-in, audit trail, CSV import (with progress
+//! through a `Channel` and a cancel command) and export. Thin: every rule is in
+//! `eventhub_core::participants`.
+//!
+//! Native file dialogs (`rfd`) cannot be driven by WebDriver, so for end-to-end tests
+//! `EVENTHUB_E2E_OPEN_FILE` (a path) replaces the open dialog and `EVENTHUB_E2E_SAVE_DIR`
+//! (a folder) the save dialog.
+
+use std::{
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
+
+use eventhub_core::{
+    participants::{
+        self,
+        csv_export::{self, Lang},
+        csv_import::{self, ImportOptions, ImportReport, Preview, Progress},
+        AuditEntry, Participant, ParticipantPage, ParticipantQuery, RsvpStatus,
+    },
+    Error,
+};
+use serde::Serialize;
+use serde_json::Value;
+use tauri::{ipc::Channel, AppHandle, Runtime, State};
+
+use crate::{error::CmdResult, state::AppState};
+
+/// The running import's cancel flag (one import at a time per window is what the UI does).
+#[derive(Default)]
+pub struct ParticipantsState {
+    cancel: std::sync::Mutex<Arc<AtomicBool>>,
+}
+
+impl ParticipantsState {
+    fn fresh_flag(&self) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        if let Ok(mut g) = self.cancel.lock() {
+            *g = flag.clone();
+        }
+        flag
+    }
+
+    fn cancel(&self) {
+        if let Ok(g) = self.cancel.lock() {
+            g.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+fn env_path(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Run a blocking native dialog on the main (GTK) thread and wait for its answer.
+async fn on_main<R: Runtime, T: Send + 'static>(
+    app: &AppHandle<R>,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> CmdResult<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.run_on_main_thread(move || {
+        let _ = tx.send(f());
+    })?;
+    rx.await
+        .map_err(|_| Error::internal("the file dialog was closed unexpectedly").into())
+}
+
+/// Ask for the CSV file to import. `None` when the user cancels.
+#[tauri::command]
+pub async fn participants_pick_file<R: Runtime>(app: AppHandle<R>) -> CmdResult<Option<String>> {
+    if let Some(p) = env_path("EVENTHUB_E2E_OPEN_FILE") {
+        return Ok(Some(p));
+    }
+    let picked = on_main(&app, || {
+        rfd::FileDialog::new()
+            .set_title("CSV")
+            .add_filter("CSV", &["csv", "txt", "tsv", "tab"])
+            .pick_file()
+    })
+    .await?;
+    Ok(picked.map(|p| p.display().to_string()))
+}
+
+#[tauri::command]
+pub async fn participants_inspect(path: String, options: Option<Value>) -> CmdResult<Preview> {
+    let opts: ImportOptions = match options {
+        Some(v) if !v.is_null() => participants::from_json("options", v)?,
+        _ => ImportOptions::default(),
+    };
+    let path = PathBuf::from(path);
+    let preview = tokio::task::spawn_blocking(move || csv_import::inspect(&path, &opts))
+        .await
+        .map_err(|e| Error::internal(e.to_string()))??;
+    Ok(preview)
+}
+
+#[tauri::command]
+pub async fn participants_import(
+    state: State<'_, AppState>,
+    pstate: State<'_, ParticipantsState>,
+    event_id: String,
+    path: String,
+    options: Option<Value>,
+    on_progress: Channel<Progress>,
+) -> CmdResult<ImportReport> {
+    let opts: ImportOptions = match options {
+        Some(v) if !v.is_null() => participants::from_json("options", v)?,
+        _ => ImportOptions::default(),
+    };
+    let core = state.core().await?;
+    let cancel = pstate.fresh_flag();
+    let progress = move |p: Progress| {
+        let _ = on_progress.send(p);
+    };
+    Ok(csv_import::import(&core, &event_id, &PathBuf::from(path), &opts, &progress, &cancel).await?)
+}
+
+#[tauri::command]
+pub async fn participants_import_cancel(pstate: State<'_, ParticipantsState>) -> CmdResult<()> {
+    pstate.cancel();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn participants_list(
+    state: State<'_, AppState>,
+    event_id: String,
+    query: Option<Value>,
+) -> CmdResult<ParticipantPage> {
+    let q: ParticipantQuery = match query {
+        Some(v) if !v.is_null() => participants::from_json("query", v)?,
+        _ => ParticipantQuery::default(),
+    };
+    Ok(participants::list(&state.core().await?, &event_id, &q).await?)
+}
+
+#[tauri::command]
+pub async fn participants_create(
+    state: State<'_, AppState>,
+    event_id: String,
+    input: Value,
+) -> CmdResult<Participant> {
+    let input = participants::from_json("input", input)?;
+    Ok(participants::create(&state.core().await?, &event_id, input).await?)
+}
+
+#[tauri::command]
+pub async fn participants_set_status(
+    state: State<'_, AppState>,
+    id: String,
+    version: Option<i64>,
+    status: Value,
+) -> CmdResult<Participant> {
+    let status: RsvpStatus = participants::from_json("status", status)?;
+    Ok(participants::set_status(&state.core().await?, &id, version, status).await?)
+}
+
+#[tauri::command]
+pub async fn participants_check_in(state: State<'_, AppState>, id: String) -> CmdResult<Participant> {
+    Ok(participants::check_in(&state.core().await?, &id).await?)
+}
+
+#[tauri::command]
+pub async fn participants_audit(
+    state: State<'_, AppState>,
+    id: String,
+) -> CmdResult<Vec<AuditEntry>> {
+    Ok(participants::audit_trail(&state.core().await?, &id).await?)
+}
+
+#[derive(Serialize)]
+pub struct Exported {
+    path: String,
+    count: u64,
+}
+
+/// Export the (filtered) list to a CSV file chosen in a save dialog. `None` if cancelled.
+#[tauri::command]
+pub async fn participants_export<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    event_id: String,
+    query: Option<Value>,
+    lang: String,
+) -> CmdResult<Option<Exported>> {
+    let q: ParticipantQuery = match query {
+        Some(v) if !v.is_null() => participants::from_json("query", v)?,
+        _ => ParticipantQuery::default(),
+    };
+    let lang = Lang::parse(&lang).unwrap_or_default();
+    let core = state.core().await?;
+    let ev = eventhub_core::events::get(&core, &event_id).await?;
+    let slug: String = eventhub_core::text::words(&ev.input.title)
+        .collect::<Vec<_>>()
+        .join("-")
+        .chars()
+        .take(60)
+        .collect();
+    let name = format!("participants-{}.csv", if slug.is_empty() { "event" } else { &slug });
+    let path = match env_path("EVENTHUB_E2E_SAVE_DIR") {
+        Some(dir) => Some(PathBuf::from(dir).join(&name)),
+        None => {
+            on_main(&app, move || {
+                rfd::FileDialog::new()
+                    .add_filter("CSV", &["csv"])
+                    .set_file_name(name)
+                    .save_file()
+            })
+            .await?
+        }
+    };
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let count = csv_export::export_to_file(&core, &event_id, &q, lang, &path).await?;
+    Ok(Some(Exported {
+        path: path.display().to_string(),
+        count,
+    }))
+}
