@@ -136,7 +136,7 @@ fn bad_lab_input_names_the_field() {
     let err = h
         .call("lab_run", json!({ "options": { "runs": "many" }, "onProgress": CHANNEL }))
         .unwrap_err();
-    assert_eq!(err["field"], "options.runs", "{err}");
+    assert_eq!(err["field"], "runs", "{err}");
     // Nothing generated yet: a clear not_found, not an empty run.
     let err = h
         .call("lab_run", json!({ "options": {}, "onProgress": CHANNEL }))

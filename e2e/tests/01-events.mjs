@@ -81,5 +81,11 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await browser.saveScreenshot(join(shots, 'field-error.png'));
     const page = cliJson('events', 'list', '--search', 'envers');
     assert(page.total === 0, 'nothing written');
+    // Leave the unsaved editor: the app asks first, and we confirm.
+    await (await $id('nav-events')).click();
+    const ok = await $id('confirm-ok');
+    await ok.waitForClickable({ timeout: 5000 });
+    await ok.click();
+    await (await $id('new-event')).waitForClickable({ timeout: 10000 });
   });
 }

@@ -220,6 +220,11 @@ export function hasTauri(): boolean {
   return typeof window.__TAURI__?.core?.invoke === "function";
 }
 
+/** Call a backend command; rejections become ApiError. Feature API files use this. */
+export async function invokeCommand<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  return invoke<T>(cmd, args);
+}
+
 async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   const tauri = window.__TAURI__;
   if (!tauri) {

@@ -4,6 +4,7 @@ import type { Language, Status } from "./api.js";
 import { zoneCity } from "./tz.js";
 import * as labMsgs from "./i18n/lab.js";
 import * as participantsMsgs from "./i18n/participants.js";
+import * as settingsMsgs from "./i18n/settings.js";
 
 const baseFr = {
   "app.name": "EventHub",
@@ -306,7 +307,7 @@ const baseFr = {
 };
 
 // Each feature's strings live in i18n/<feature>.ts and are merged here.
-const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr };
+const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr };
 
 export type MsgKey = keyof typeof fr;
 
@@ -610,7 +611,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "duration.minutes": "{n} min",
 };
 
-const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en };
+const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en };
 
 const dicts: Record<Language, Record<MsgKey, string>> = { fr, en };
 

@@ -8,9 +8,13 @@ import { EditorView } from "./views/editor.js";
 import { ListView, listState } from "./views/list.js";
 import { openServerPanel, serverBadgeText } from "./views/server.js";
 import { renderNoTauri, renderSetup, renderSplash } from "./views/setup.js";
+import { SettingsView } from "./views/settings.js";
+import { ParticipantsView } from "./views/participants.js";
 
 export interface View {
   el: HTMLElement;
+  /** Test id of the sidebar entry this view belongs to (default `nav-events`). */
+  navId?: string;
   rerender(): void;
   destroy?(): void;
   canLeave?(): Promise<boolean>;
@@ -158,9 +162,10 @@ class App implements Nav {
         "ul",
         { class: "nav" },
         this.navItem("nav.events", "calendar", "nav-events", () => void this.toList()),
-        this.navItem("nav.participants", "users", null, null),
+        this.navItem("nav.participants", "users", "nav-participants", () => void this.toParticipants()),
         this.navItem("nav.dashboard", "chart", null, null),
         this.navItem("nav.indexlab", "flask", null, null),
+        this.navItem("nav.settings", "sliders", "nav-settings", () => void this.toSettings()),
       ),
     );
 
@@ -218,10 +223,11 @@ class App implements Nav {
     this.badge.setAttribute("aria-label", `${t("server.badge")} : ${s ? serverBadgeText(s) : ""}`);
   }
 
+  /** Marks the sidebar entry of the current view (its `nav` test id; events by default). */
   private updateNav(): void {
-    const btn = this.root.querySelector<HTMLButtonElement>('[data-testid="nav-events"]');
-    if (btn) {
-      if (this.view) btn.setAttribute("aria-current", "page");
+    const current = this.view ? (this.view.navId ?? "nav-events") : null;
+    for (const btn of this.root.querySelectorAll<HTMLButtonElement>(".sidebar .nav-item[data-testid]")) {
+      if (btn.dataset.testid === current) btn.setAttribute("aria-current", "page");
       else btn.removeAttribute("aria-current");
     }
   }
@@ -254,6 +260,16 @@ class App implements Nav {
     if (!force && this.view?.canLeave && !(await this.view.canLeave())) return;
     if (this.searchInput) this.searchInput.value = listState.q;
     await this.show(new ListView(this));
+  }
+
+  async toParticipants(eventId?: string): Promise<void> {
+    if (this.view?.canLeave && !(await this.view.canLeave())) return;
+    await this.show(new ParticipantsView(eventId));
+  }
+
+  async toSettings(): Promise<void> {
+    if (this.view?.canLeave && !(await this.view.canLeave())) return;
+    await this.show(new SettingsView());
   }
 
   async toEditor(id: string | null): Promise<void> {

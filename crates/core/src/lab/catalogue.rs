@@ -314,8 +314,8 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
             title: tx("Événements publiés à venir, par date", "Upcoming published events, by date"),
             used_by: tx("Liste des événements (filtre statut)", "Events list (status filter)"),
             why: tx(
-                "Règle ESR : l'égalité (status) d'abord, puis le tri (starts_at), puis l'intervalle (ends_at). Dans cet ordre l'index rend les documents déjà triés et s'arrête à la limite ; l'ordre inverse oblige à trier en mémoire.",
-                "The ESR rule: equality (status) first, then the sort (starts_at), then the range (ends_at). In that order the index returns documents already sorted and stops at the limit; the reverse order forces an in-memory sort.",
+                "Règle ESR : l'égalité (status) d'abord, puis le tri (starts_at, _id — la liste départage par _id), puis l'intervalle (ends_at). Dans cet ordre l'index rend les documents déjà triés et s'arrête à la limite ; sinon la base trie en mémoire.",
+                "The ESR rule: equality (status) first, then the sort (starts_at, _id — the list breaks ties by _id), then the range (ends_at). In that order the index returns documents already sorted and stops at the limit; otherwise the server sorts in memory.",
             ),
             collection: EVENTS.into(),
             op: Op::Find {
@@ -328,6 +328,7 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
                 Variant::new(Single, "status", doc! { "status": 1 }),
                 Variant::new(Compound, "status_starts_at_ends_at", doc! { "status": 1, "starts_at": 1, "ends_at": 1 }),
                 Variant::new(Compound, "ends_at_status_starts_at", doc! { "ends_at": 1, "status": 1, "starts_at": 1 }),
+                Variant::new(Compound, "status_starts_at_id_ends_at", doc! { "status": 1, "starts_at": 1, "_id": 1, "ends_at": 1 }),
                 Variant::new(Partial, "starts_at_published", doc! { "starts_at": 1, "ends_at": 1 })
                     .with(|o| o.partial = Some(doc! { "status": "published" })),
             ],
@@ -350,6 +351,7 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
                 Variant::none(),
                 Variant::new(Multikey, "tags", doc! { "tags": 1 }),
                 Variant::new(Compound, "tags_starts_at", doc! { "tags": 1, "starts_at": 1 }),
+                Variant::new(Compound, "tags_starts_at_id", doc! { "tags": 1, "starts_at": 1, "_id": 1 }),
             ],
         },
         Query {
@@ -370,6 +372,7 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
                 Variant::none(),
                 Variant::new(Single, "starts_at", doc! { "starts_at": 1 }),
                 Variant::new(Compound, "starts_at_ends_at", doc! { "starts_at": 1, "ends_at": 1 }),
+                Variant::new(Compound, "starts_at_id", doc! { "starts_at": 1, "_id": 1 }),
                 Variant::new(Hashed, "starts_at_hashed", doc! { "starts_at": "hashed" }),
             ],
         },
@@ -399,8 +402,8 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
             title: tx("Événements à moins de 10 km d'un lieu", "Events within 10 km of a place"),
             used_by: tx("Carte des lieux (à venir)", "Venue map (planned)"),
             why: tx(
-                "Un index 2dsphere découpe la sphère en cellules : seules les cellules du cercle sont lues.",
-                "A 2dsphere index cuts the sphere into cells: only the cells inside the circle are read.",
+                "Un index 2dsphere découpe la sphère en cellules : seules les cellules du cercle sont lues. $near (du plus proche au plus loin, 10 km max.) exige cet index ; $geoWithin peut s'en servir.",
+                "A 2dsphere index cuts the sphere into cells: only the cells inside the circle are read. $near (nearest first, 10 km max) requires the index; $geoWithin can use it.",
             ),
             collection: EVENTS.into(),
             op: Op::Find {
@@ -414,6 +417,20 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
             variants: vec![
                 Variant::none(),
                 Variant::new(Geo2dsphere, "venue_location", doc! { "venue.location": "2dsphere" }),
+                Variant {
+                    op: Some(Op::Find {
+                        filter: doc! {
+                            "deleted_at": Bson::Null,
+                            "venue.location": { "$near": {
+                                "$geometry": { "type": "Point", "coordinates": [2.3522, 48.8566] },
+                                "$maxDistance": 10_000.0,
+                            } },
+                        },
+                        sort: Option::None,
+                        limit: 100,
+                    }),
+                    ..Variant::new(Geo2dsphere, "venue_location_near", doc! { "venue.location": "2dsphere" })
+                },
             ],
         },
         Query {

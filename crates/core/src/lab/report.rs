@@ -383,7 +383,7 @@ pub fn html(run: &LabRun, bench: Option<&HandlerBench>) -> String {
     s.push_str(r#"<h2>7. Method and limits</h2><ul>
 <li>Synthetic data is generated deterministically from the seed (the same seed gives the same documents), into a separate lab database: real data is never touched.</li>
 <li>For each index variant, the collection holds only <code>_id</code> and that index; the query planner chooses freely (no hint). Percentiles are nearest-rank over the timed runs; warm-up runs are excluded.</li>
-<li>Write cost: a batch of new documents is inserted (100 per call) with the index in place, timed, then removed; compared with the same batch with <code>_id</code> only.</li>
+<li>Write cost: a batch of new documents is inserted (100 per call) with the index in place, timed, then removed — three times, the median kept; compared with the same batch with <code>_id</code> only.</li>
 <li>Client and server run on the same machine, over loopback: the latencies include the driver and the local network stack, not a real network. On a remote server (Atlas), add the round-trip time to every call — which makes extra round trips, not indexes, the main cost.</li>
 <li>The figures are those of the server named above. Where it lacks a feature (for example text or hashed indexes), the report says so rather than estimating.</li>
 </ul></main></body></html>"#);

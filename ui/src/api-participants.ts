@@ -1,0 +1,150 @@
+// Typed wrappers over the participants commands (see src-tauri/src/commands/participants.rs).
+
+import { invokeCommand as invoke } from "./api.js";
+
+export type RsvpStatus = "invited" | "accepted" | "declined" | "tentative" | "waitlisted" | "checked_in" | "cancelled";
+export const RSVP_STATUSES: RsvpStatus[] = ["invited", "accepted", "tentative", "waitlisted", "checked_in", "declined", "cancelled"];
+
+export type Target = "name" | "first_name" | "last_name" | "email" | "company" | "role" | "phone" | "custom" | "ignore";
+export const TARGETS: Target[] = ["name", "first_name", "last_name", "email", "company", "role", "phone", "custom", "ignore"];
+
+export interface Participant {
+  _id: string;
+  event_id: string;
+  name: string;
+  email: string;
+  company: string;
+  role: string;
+  phone: string;
+  custom: Record<string, unknown>;
+  status: RsvpStatus;
+  rsvp_at?: string;
+  waitlisted_at?: string;
+  checked_in_at?: string;
+  invitation: { status: string };
+  source: { kind: string; file?: string; line?: number };
+  version: number;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface StatusCount {
+  status: RsvpStatus;
+  count: number;
+}
+
+export interface Capacity {
+  capacity: number | null;
+  taken: number;
+  waitlisted: number;
+}
+
+export interface ParticipantPage {
+  items: Participant[];
+  total: number;
+  page: number;
+  per_page: number;
+  counts: StatusCount[];
+  capacity: Capacity;
+}
+
+export interface ParticipantQuery {
+  q?: string;
+  status?: RsvpStatus;
+  sort?: "name" | "updated_at" | "created_at";
+  page?: number;
+  per_page?: number;
+}
+
+export interface Preview {
+  file: string;
+  encoding: string;
+  separator: string;
+  headers: string[];
+  rows: string[][];
+  total_rows: number;
+  mapping: Target[];
+}
+
+export interface ImportOptions {
+  encoding?: string | null;
+  separator?: string | null;
+  mapping?: Target[] | null;
+}
+
+export type RowErrorKind = "invalid_email" | "missing_column" | "duplicate_in_file" | "already_in_event" | "invalid_value";
+
+export interface RowError {
+  line: number;
+  kind: RowErrorKind;
+  reason: string;
+  email: string;
+}
+
+export interface ImportReport {
+  import_id: string;
+  file: string;
+  encoding: string;
+  separator: string;
+  rows: number;
+  imported: number;
+  rejected: number;
+  errors: RowError[];
+  cancelled: boolean;
+  duration_ms: number;
+}
+
+export interface Progress {
+  phase: "checking" | "writing" | "rolling_back" | "done";
+  done: number;
+  total: number;
+}
+
+export interface AuditEntry {
+  _id: string;
+  participant_id: string | null;
+  at: string;
+  actor: string;
+  action: "created" | "import" | "status" | "check_in" | "promoted" | string;
+  from: RsvpStatus | null;
+  to: RsvpStatus | null;
+  note: string;
+}
+
+interface ChannelLike<T> {
+  onmessage: (m: T) => void;
+}
+
+type ChannelCtor = new <T>() => ChannelLike<T>;
+
+function newChannel<T>(onMessage: (m: T) => void): ChannelLike<T> {
+  const ctor = (window.__TAURI__ as unknown as { core: { Channel: ChannelCtor } }).core.Channel;
+  const ch = new ctor<T>();
+  ch.onmessage = onMessage;
+  return ch;
+}
+
+function clean(q: ParticipantQuery): ParticipantQuery {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined || v === null || v === "") continue;
+    out[k] = v;
+  }
+  return out as ParticipantQuery;
+}
+
+export const papi = {
+  pickFile: () => invoke<string | null>("participants_pick_file"),
+  inspect: (path: string, options: ImportOptions | null) => invoke<Preview>("participants_inspect", { path, options }),
+  import: (eventId: string, path: string, options: ImportOptions, onProgress: (p: Progress) => void) =>
+    invoke<ImportReport>("participants_import", { eventId, path, options, onProgress: newChannel(onProgress) }),
+  cancelImport: () => invoke<null>("participants_import_cancel"),
+  list: (eventId: string, query: ParticipantQuery) => invoke<ParticipantPage>("participants_list", { eventId, query: clean(query) }),
+  setStatus: (id: string, version: number | null, status: RsvpStatus) => invoke<Participant>("participants_set_status", { id, version, status }),
+  checkIn: (id: string) => invoke<Participant>("participants_check_in", { id }),
+  audit: (id: string) => invoke<AuditEntry[]>("participants_audit", { id }),
+  create: (eventId: string, input: { name: string; email: string; company?: string; role?: string; phone?: string }) =>
+    invoke<Participant>("participants_create", { eventId, input }),
+  export: (eventId: string, query: ParticipantQuery, lang: string) =>
+    invoke<{ path: string; count: number } | null>("participants_export", { eventId, query: clean(query), lang }),
+};
