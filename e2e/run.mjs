@@ -25,6 +25,10 @@ const env = {
   EVENTHUB_DB: db,
   EVENTHUB_DATA_DIR: mkdtempSync(join(tmpdir(), 'eventhub-e2e-')),
   EVENTHUB_ACTOR: 'e2e@test',
+  // The Index lab's report export writes here instead of opening a save dialog.
+  EVENTHUB_E2E_SAVE_DIR: mkdtempSync(join(tmpdir(), 'eventhub-e2e-save-')),
+  // The participants import reads this file instead of opening the native file dialog.
+  EVENTHUB_E2E_OPEN_FILE: join(here, '..', 'tests', 'fixtures', 'csv', 'e2e_invites.csv'),
 };
 
 const driver = spawn('tauri-driver', ['--port', '4444', '--native-port', '4445'], {

@@ -10,6 +10,7 @@ import { openServerPanel, serverBadgeText } from "./views/server.js";
 import { renderNoTauri, renderSetup, renderSplash } from "./views/setup.js";
 import { SettingsView } from "./views/settings.js";
 import { ParticipantsView } from "./views/participants.js";
+import { LabView } from "./views/lab.js";
 
 export interface View {
   el: HTMLElement;
@@ -164,7 +165,7 @@ class App implements Nav {
         this.navItem("nav.events", "calendar", "nav-events", () => void this.toList()),
         this.navItem("nav.participants", "users", "nav-participants", () => void this.toParticipants()),
         this.navItem("nav.dashboard", "chart", null, null),
-        this.navItem("nav.indexlab", "flask", null, null),
+        this.navItem("nav.indexlab", "flask", "nav-lab", () => void this.toLab()),
         this.navItem("nav.settings", "sliders", "nav-settings", () => void this.toSettings()),
       ),
     );
@@ -265,6 +266,11 @@ class App implements Nav {
   async toParticipants(eventId?: string): Promise<void> {
     if (this.view?.canLeave && !(await this.view.canLeave())) return;
     await this.show(new ParticipantsView(eventId));
+  }
+
+  async toLab(): Promise<void> {
+    if (this.view?.canLeave && !(await this.view.canLeave())) return;
+    await this.show(new LabView());
   }
 
   async toSettings(): Promise<void> {

@@ -131,17 +131,34 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                     "file:      {} ({}, separator {})",
                     r.file,
                     r.encoding,
-                    if r.separator == "\t" { "tab" } else { &r.separator }
+                    if r.separator == "\t" {
+                        "tab"
+                    } else {
+                        &r.separator
+                    }
                 );
                 for e in &r.errors {
-                    println!("line {:>6}: {}{}", e.line, e.reason, if e.email.is_empty() { String::new() } else { format!(" ({})", e.email) });
+                    println!(
+                        "line {:>6}: {}{}",
+                        e.line,
+                        e.reason,
+                        if e.email.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", e.email)
+                        }
+                    );
                 }
                 println!(
                     "rows: {}  imported: {}  rejected: {}{}  ({} ms)",
                     r.rows,
                     r.imported,
                     r.rejected,
-                    if r.cancelled { "  CANCELLED: nothing kept" } else { "" },
+                    if r.cancelled {
+                        "  CANCELLED: nothing kept"
+                    } else {
+                        ""
+                    },
                     r.duration_ms
                 );
             }
@@ -158,10 +175,23 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                 print_json(&p);
             } else {
                 println!("encoding:  {}", p.encoding);
-                println!("separator: {}", if p.separator == "\t" { "tab" } else { &p.separator });
+                println!(
+                    "separator: {}",
+                    if p.separator == "\t" {
+                        "tab"
+                    } else {
+                        &p.separator
+                    }
+                );
                 println!("rows:      {}", p.total_rows);
                 for (h, t) in p.headers.iter().zip(&p.mapping) {
-                    println!("  {h:<30} → {}", serde_json::to_value(t).unwrap_or_default().as_str().unwrap_or(""));
+                    println!(
+                        "  {h:<30} → {}",
+                        serde_json::to_value(t)
+                            .unwrap_or_default()
+                            .as_str()
+                            .unwrap_or("")
+                    );
                 }
             }
         }
@@ -247,10 +277,7 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
             }
         }
         Cmd::Bench { rows } => {
-            let name = format!(
-                "eventhub_bench_{}",
-                &uuid_suffix()
-            );
+            let name = format!("eventhub_bench_{}", &uuid_suffix());
             let scratch = core.on_database(&name);
             scratch.ensure_schema().await?;
             let mut results = vec![];

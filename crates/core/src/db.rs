@@ -86,6 +86,7 @@ pub fn collections(caps: &Capabilities) -> Vec<CollectionSpec> {
     }];
     v.extend(crate::lab::collections());
     v.extend(crate::participants::schema::collections());
+    v.extend(crate::invitations::collections());
     v
 }
 const PROBE: &str = "_eventhub_probe";

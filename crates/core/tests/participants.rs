@@ -587,7 +587,7 @@ async fn check_in_search_stale_versions_and_the_audit_trail() {
     );
     assert_eq!(trail[1].action, "import");
     assert!(
-        trail[1].note.contains("fr_excel_1252.csv (line 3)"),
+        trail[1].note.contains("fr_excel_1252.csv:3"),
         "{}",
         trail[1].note
     );

@@ -115,7 +115,15 @@ pub async fn participants_import(
     let progress = move |p: Progress| {
         let _ = on_progress.send(p);
     };
-    Ok(csv_import::import(&core, &event_id, &PathBuf::from(path), &opts, &progress, &cancel).await?)
+    Ok(csv_import::import(
+        &core,
+        &event_id,
+        &PathBuf::from(path),
+        &opts,
+        &progress,
+        &cancel,
+    )
+    .await?)
 }
 
 #[tauri::command]
@@ -159,7 +167,10 @@ pub async fn participants_set_status(
 }
 
 #[tauri::command]
-pub async fn participants_check_in(state: State<'_, AppState>, id: String) -> CmdResult<Participant> {
+pub async fn participants_check_in(
+    state: State<'_, AppState>,
+    id: String,
+) -> CmdResult<Participant> {
     Ok(participants::check_in(&state.core().await?, &id).await?)
 }
 
@@ -199,7 +210,10 @@ pub async fn participants_export<R: Runtime>(
         .chars()
         .take(60)
         .collect();
-    let name = format!("participants-{}.csv", if slug.is_empty() { "event" } else { &slug });
+    let name = format!(
+        "participants-{}.csv",
+        if slug.is_empty() { "event" } else { &slug }
+    );
     let path = match env_path("EVENTHUB_E2E_SAVE_DIR") {
         Some(dir) => Some(PathBuf::from(dir).join(&name)),
         None => {

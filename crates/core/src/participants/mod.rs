@@ -187,7 +187,7 @@ pub async fn audit_trail(core: &Core, participant_id: &str) -> Result<Vec<AuditE
     if let (Some(import_id), "import") = (p.source.import_id.as_deref(), p.source.kind.as_str()) {
         if let Some(imp) = audit_coll(core).find_one(doc! { "_id": import_id }).await? {
             let note = format!(
-                "{} (line {})",
+                "{}:{}",
                 p.source.file.as_deref().unwrap_or("CSV"),
                 p.source.line.unwrap_or(0)
             );

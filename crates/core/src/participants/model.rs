@@ -62,6 +62,9 @@ pub enum InvitationStatus {
     #[default]
     None,
     Queued,
+    /// Claimed by a sender; if the app stops here, the next run marks it failed with a
+    /// "check before re-sending" reason instead of sending twice.
+    Sending,
     Sent,
     Failed,
     /// The invitee opened their personal link.

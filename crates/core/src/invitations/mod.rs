@@ -1,0 +1,46 @@
+//! Invitations: personal links carrying an unguessable token (256 bits, only its SHA-256
+//! stored), one shareable link per event, and e-mail campaigns — queued, throttled,
+//! retried with backoff, and safe across crashes (never sent twice automatically).
+
+pub mod links;
+pub mod send;
+
+pub use links::*;
+pub use send::*;
+
+use bson::doc;
+
+use crate::db::{index, index_with, CollectionSpec};
+
+/// The invitation indexes: personal tokens are looked up by hash (unique where present),
+/// and the event links collection.
+pub fn collections() -> Vec<CollectionSpec> {
+    vec![
+        CollectionSpec {
+            name: crate::participants::schema::PARTICIPANTS,
+            validator: None,
+            indexes: vec![
+                index_with(
+                    doc! { "invitation.token_hash": 1 },
+                    "invitation_token_hash",
+                    |mut o| {
+                        o.unique = Some(true);
+                        o.partial_filter_expression =
+                            Some(doc! { "invitation.token_hash": { "$exists": true } });
+                        o
+                    },
+                ),
+                // The sender's queue: due invitations of an event, oldest first.
+                index(
+                    doc! { "event_id": 1, "invitation.status": 1, "created_at": 1 },
+                    "invitation_queue",
+                ),
+            ],
+        },
+        CollectionSpec {
+            name: links::EVENT_LINKS,
+            validator: None,
+            indexes: vec![index(doc! { "event_id": 1 }, "event_id")],
+        },
+    ]
+}

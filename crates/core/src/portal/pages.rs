@@ -1,0 +1,209 @@
+//! Server-rendered, mobile-first pages. Every value goes through [`esc`].
+
+use axum::http::StatusCode;
+
+use crate::{
+    events::Event,
+    mail::template::{html_escape as esc, Lang},
+    participants::{Participant, RsvpStatus},
+    Error,
+};
+
+pub struct Page {
+    pub html: String,
+}
+
+const CSS: &str = "*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f5fb;color:#111827;line-height:1.5}main{max-width:520px;margin:0 auto;padding:24px 16px}.brand{display:flex;align-items:center;gap:8px;font-weight:700;color:#4f46e5;margin-bottom:16px}.card{background:#fff;border-radius:16px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}h1{font-size:1.4rem;margin:.2em 0}.muted{color:#6b7280}.status{display:inline-block;padding:4px 12px;border-radius:999px;background:#eef2ff;color:#4338ca;font-weight:600}.answers{display:grid;gap:10px;margin-top:16px}button{font:inherit;font-weight:600;border:0;border-radius:12px;padding:14px;cursor:pointer}.yes{background:#4f46e5;color:#fff}.maybe{background:#eef2ff;color:#3730a3}.no{background:#fff;color:#b91c1c;border:1px solid #fecaca}label{display:block;font-weight:600;margin-top:12px}input{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:4px}.error{background:#fef2f2;color:#991b1b;border-radius:10px;padding:10px 12px;margin-top:12px}.ok{background:#ecfdf5;color:#065f46;border-radius:10px;padding:10px 12px;margin-top:12px}";
+
+fn shell(l: Lang, title: &str, body: &str) -> Page {
+    let lang = match l {
+        Lang::Fr => "fr",
+        Lang::En => "en",
+    };
+    Page {
+        html: format!(
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{} · EventHub</title><style>{CSS}</style></head><body><main><div class=\"brand\">▦ EventHub</div>{body}</main></body></html>",
+            esc(title)
+        ),
+    }
+}
+
+fn tr<'a>(l: Lang, fr: &'a str, en: &'a str) -> &'a str {
+    match l {
+        Lang::Fr => fr,
+        Lang::En => en,
+    }
+}
+
+fn when(l: Lang, e: &Event) -> String {
+    let tz: chrono_tz::Tz = e.input.timezone.parse().unwrap_or(chrono_tz::Europe::Paris);
+    let s = e.input.starts_at.with_timezone(&tz);
+    let end = e.input.ends_at.with_timezone(&tz);
+    match l {
+        Lang::Fr => format!("{} – {}", s.format("%d/%m/%Y %H:%M"), end.format("%d/%m/%Y %H:%M")),
+        Lang::En => format!("{} – {}", s.format("%Y-%m-%d %H:%M"), end.format("%Y-%m-%d %H:%M")),
+    }
+}
+
+fn event_header(l: Lang, e: &Event) -> String {
+    let venue = [e.input.venue.name.as_str(), e.input.venue.address.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "<h1>{}</h1><p class=\"muted\">{}{}</p>",
+        esc(&e.input.title),
+        esc(&when(l, e)),
+        if venue.is_empty() {
+            String::new()
+        } else {
+            format!("<br>{}", esc(&venue))
+        }
+    )
+}
+
+pub fn status_label(l: Lang, s: RsvpStatus) -> &'static str {
+    match (l, s) {
+        (Lang::Fr, RsvpStatus::Invited) => "Invité(e) — en attente de réponse",
+        (Lang::Fr, RsvpStatus::Accepted) => "Inscrit(e)",
+        (Lang::Fr, RsvpStatus::Declined) => "Ne participe pas",
+        (Lang::Fr, RsvpStatus::Tentative) => "Peut-être",
+        (Lang::Fr, RsvpStatus::Waitlisted) => "Sur liste d'attente",
+        (Lang::Fr, RsvpStatus::CheckedIn) => "Présent(e)",
+        (Lang::Fr, RsvpStatus::Cancelled) => "Annulé",
+        (Lang::En, RsvpStatus::Invited) => "Invited — no answer yet",
+        (Lang::En, RsvpStatus::Accepted) => "Registered",
+        (Lang::En, RsvpStatus::Declined) => "Not attending",
+        (Lang::En, RsvpStatus::Tentative) => "Maybe",
+        (Lang::En, RsvpStatus::Waitlisted) => "On the waitlist",
+        (Lang::En, RsvpStatus::CheckedIn) => "Checked in",
+        (Lang::En, RsvpStatus::Cancelled) => "Cancelled",
+    }
+}
+
+pub fn home(l: Lang) -> Page {
+    shell(
+        l,
+        "EventHub",
+        &format!(
+            "<div class=\"card\"><h1>{}</h1><p class=\"muted\">{}</p></div>",
+            tr(l, "Portail des participants", "Participant portal"),
+            tr(
+                l,
+                "Ouvrez le lien reçu dans votre invitation pour répondre.",
+                "Open the link from your invitation to reply."
+            )
+        ),
+    )
+}
+
+pub fn problem(l: Lang, status: StatusCode, e: &Error) -> Page {
+    let title = match status {
+        StatusCode::NOT_FOUND => tr(l, "Lien introuvable", "Link not found"),
+        StatusCode::GONE => tr(l, "Lien expiré", "Link expired"),
+        StatusCode::BAD_REQUEST => tr(l, "Demande incorrecte", "Invalid request"),
+        StatusCode::SERVICE_UNAVAILABLE => tr(l, "Service indisponible", "Service unavailable"),
+        _ => tr(l, "Erreur", "Error"),
+    };
+    let hint = match status {
+        StatusCode::NOT_FOUND | StatusCode::GONE => tr(
+            l,
+            "Demandez à l'organisateur de vous renvoyer une invitation.",
+            "Ask the organiser to send you a new invitation.",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::INTERNAL_SERVER_ERROR => tr(
+            l,
+            "Réessayez dans quelques instants.",
+            "Please try again in a moment.",
+        ),
+        _ => "",
+    };
+    // Internal details stay in the organiser's log, not on the page.
+    let detail = if status == StatusCode::INTERNAL_SERVER_ERROR {
+        String::new()
+    } else {
+        format!("<p>{}</p>", esc(&e.message))
+    };
+    shell(
+        l,
+        title,
+        &format!(
+            "<div class=\"card\"><h1>{}</h1>{detail}<p class=\"muted\">{}</p></div>",
+            esc(title),
+            esc(hint)
+        ),
+    )
+}
+
+pub fn rsvp(l: Lang, e: &Event, p: &Participant, just_answered: Option<RsvpStatus>) -> Page {
+    let greeting = format!("{} {},", tr(l, "Bonjour", "Hello"), esc(&p.input.name));
+    let done = match just_answered {
+        Some(RsvpStatus::Waitlisted) => format!(
+            "<p class=\"ok\">{}</p>",
+            tr(
+                l,
+                "L'événement est complet : vous êtes sur liste d'attente. Une place libérée vous sera attribuée automatiquement.",
+                "The event is full: you are on the waitlist. A freed seat will be given to you automatically."
+            )
+        ),
+        Some(s) => format!(
+            "<p class=\"ok\">{} <strong>{}</strong></p>",
+            tr(l, "Merci ! Votre réponse est enregistrée :", "Thank you! Your answer is recorded:"),
+            esc(status_label(l, s))
+        ),
+        None => String::new(),
+    };
+    let form = if p.status == RsvpStatus::CheckedIn {
+        String::new()
+    } else {
+        format!(
+            "<form method=\"post\" class=\"answers\"><button class=\"yes\" name=\"answer\" value=\"accepted\">{}</button><button class=\"maybe\" name=\"answer\" value=\"tentative\">{}</button><button class=\"no\" name=\"answer\" value=\"declined\">{}</button></form>",
+            tr(l, "Je participe", "I'll attend"),
+            tr(l, "Peut-être", "Maybe"),
+            tr(l, "Je ne participe pas", "I can't attend"),
+        )
+    };
+    shell(
+        l,
+        &e.input.title,
+        &format!(
+            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{done}{form}</div>",
+            event_header(l, e),
+            tr(l, "Votre réponse :", "Your answer:"),
+            esc(status_label(l, p.status)),
+        ),
+    )
+}
+
+pub fn register(l: Lang, e: &Event, name: Option<&str>, error: Option<&Error>) -> Page {
+    let err = error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&e.message)))
+        .unwrap_or_default();
+    shell(
+        l,
+        &e.input.title,
+        &format!(
+            "<div class=\"card\">{}<p>{}</p>{err}<form method=\"post\"><label for=\"name\">{}</label><input id=\"name\" name=\"name\" required maxlength=\"200\" value=\"{}\"><label for=\"email\">{}</label><input id=\"email\" name=\"email\" type=\"email\" required maxlength=\"254\"><div class=\"answers\"><button class=\"yes\">{}</button></div></form></div>",
+            event_header(l, e),
+            tr(l, "Inscrivez-vous à cet événement.", "Register for this event."),
+            tr(l, "Nom", "Name"),
+            esc(name.unwrap_or_default()),
+            tr(l, "E-mail", "E-mail"),
+            tr(l, "S'inscrire", "Register"),
+        ),
+    )
+}
+
+pub fn registered(l: Lang, e: &Event, p: &Participant) -> Page {
+    shell(
+        l,
+        &e.input.title,
+        &format!(
+            "<div class=\"card\">{}<p class=\"ok\">{} <strong>{}</strong></p></div>",
+            event_header(l, e),
+            tr(l, "C'est noté,", "All set,"),
+            esc(status_label(l, p.status)),
+        ),
+    )
+}

@@ -1,0 +1,107 @@
+// The participants flow: import a French Excel CSV through the wizard (the open dialog is
+// replaced by EVENTHUB_E2E_OPEN_FILE, see e2e/run.mjs), see the rows and the per-row
+// report, change a status, check someone in by search, hit the capacity (waitlist), and
+// read the audit trail; the database is checked through the CLI.
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots }) {
+  const stamp = Date.now().toString(36).slice(-5);
+  const title = `Cocktail Partenaires ${stamp}`;
+  const dir = mkdtempSync(join(tmpdir(), 'eh-e2e-p-'));
+  const file = join(dir, 'event.json');
+  writeFileSync(file, JSON.stringify({
+    title,
+    starts_at: '2027-09-10T16:00:00Z',
+    ends_at: '2027-09-10T21:00:00Z',
+    timezone: 'Europe/Paris',
+    status: 'published',
+    capacity: 2,
+  }));
+  const ev = cliJson('events', 'create', '--from-json', file);
+
+  const count = async (status) => {
+    const [txt] = await texts(`p-count-${status}`);
+    const m = /(\d+)\s*$/.exec(txt || '');
+    return m ? Number(m[1]) : -1;
+  };
+  const rowId = (name) => browser.execute((n) => {
+    const row = [...document.querySelectorAll('[data-testid="p-row"]')].find((r) => (r.textContent || '').includes(n));
+    return row ? row.getAttribute('data-id') : null;
+  }, name);
+
+  await test('import a French Excel CSV through the wizard and see the rows and the report', async () => {
+    await (await $id('nav-participants')).click();
+    const sel = await $id('p-event');
+    await sel.waitForDisplayed({ timeout: 10000 });
+    await browser.waitUntil(async () => browser.execute((id) => !!document.querySelector(`[data-testid="p-event"] option[value="${id}"]`), ev._id), { timeout: 10000, timeoutMsg: 'the event is offered' });
+    await setValue(sel, ev._id);
+    await (await $id('p-empty')).waitForDisplayed({ timeout: 10000 });
+
+    await (await $id('p-import')).click();
+    const preview = await $id('imp-preview');
+    await preview.waitForDisplayed({ timeout: 10000 });
+    assert((await texts('imp-file'))[0] === 'e2e_invites.csv', 'the file name is shown');
+    assert((await texts('imp-preview-row')).some((r) => r.includes('Léa') && r.includes('Atelier Lumière')), 'Windows-1252 accents are decoded in the preview');
+    const mapped = await browser.execute(() => document.querySelector('[data-testid="imp-map-2"]').value);
+    assert(mapped === 'email', `the e-mail column is recognised: ${mapped}`);
+    await browser.saveScreenshot(join(shots, 'participants-import-preview.png'));
+
+    await (await $id('imp-go')).click();
+    const summary = await $id('imp-summary');
+    await summary.waitForDisplayed({ timeout: 20000 });
+    const imported = (await texts('imp-imported'))[0];
+    assert(/^3\b/.test(imported), `3 imported: ${imported}`);
+    const errs = await browser.execute(() => [...document.querySelectorAll('[data-testid="imp-error"]')].map((e) => [e.getAttribute('data-line'), e.getAttribute('data-kind')]));
+    assert(JSON.stringify(errs) === JSON.stringify([['5', 'invalid_email']]), `line 5 is reported: ${JSON.stringify(errs)}`);
+    await browser.saveScreenshot(join(shots, 'participants-import-report.png'));
+    await (await $id('imp-close')).click();
+
+    await browser.waitUntil(async () => (await texts('p-row')).length === 3, { timeout: 10000, timeoutMsg: 'three rows in the list' });
+    const names = await texts('p-name');
+    assert(names.includes('Léa Moreau') && names.includes('Inès Garnier'), `names: ${names}`);
+    assert(await count('invited') === 3, 'three invited');
+    const stored = cliJson('participants', 'list', ev._id);
+    assert(stored.total === 3, `three stored: ${stored.total}`);
+  });
+
+  await test('change a status, check in by search, and the waitlist when full', async () => {
+    const lea = await rowId('Léa Moreau');
+    await setValue(await browser.$(`tr[data-id="${lea}"] [data-testid="p-status-select"]`), 'accepted');
+    await browser.waitUntil(async () => (await count('accepted')) === 1, { timeout: 10000, timeoutMsg: 'the accepted count becomes 1' });
+    assert(await count('invited') === 2, 'two still invited');
+
+    await setValue(await $id('p-search'), 'hugo bern');
+    await browser.waitUntil(async () => (await texts('p-row')).length === 1, { timeout: 10000, timeoutMsg: 'the search finds Hugo' });
+    await (await $id('p-checkin')).click();
+    await browser.waitUntil(async () => (await count('checked_in')) === 1, { timeout: 10000, timeoutMsg: 'the checked-in count becomes 1' });
+
+    await setValue(await $id('p-search'), '');
+    await browser.waitUntil(async () => (await texts('p-row')).length === 3, { timeout: 10000, timeoutMsg: 'all rows back' });
+    const ines = await rowId('Inès Garnier');
+    await setValue(await browser.$(`tr[data-id="${ines}"] [data-testid="p-status-select"]`), 'accepted');
+    await browser.waitUntil(async () => (await count('waitlisted')) === 1, { timeout: 10000, timeoutMsg: 'the event is full: Inès is waitlisted' });
+    assert((await texts('p-capacity'))[0].includes('2'), 'the seats are shown');
+    await browser.saveScreenshot(join(shots, 'participants-list.png'));
+
+    const byStatus = Object.fromEntries(cliJson('participants', 'list', ev._id).items.map((p) => [p.name, p.status]));
+    assert(byStatus['Léa Moreau'] === 'accepted', `Léa: ${byStatus['Léa Moreau']}`);
+    assert(byStatus['Hugo Bernard'] === 'checked_in', `Hugo: ${byStatus['Hugo Bernard']}`);
+    assert(byStatus['Inès Garnier'] === 'waitlisted', `Inès: ${byStatus['Inès Garnier']}`);
+  });
+
+  await test('the audit trail says who changed what', async () => {
+    const hugo = await rowId('Hugo Bernard');
+    await (await browser.$(`tr[data-id="${hugo}"] [data-testid="p-audit"]`)).click();
+    await (await $id('p-audit-list')).waitForDisplayed({ timeout: 10000 });
+    const entries = await texts('p-audit-entry');
+    assert(entries.length === 2, `check-in and import: ${entries.length}`);
+    assert(entries[0].includes('e2e@test'), `the actor is shown: ${entries[0]}`);
+    assert(entries[1].includes('e2e_invites.csv'), `the import names the file: ${entries[1]}`);
+    await browser.saveScreenshot(join(shots, 'participants-audit.png'));
+    await (await $id('p-audit-close')).click();
+    // Leave no toast over the next tests' buttons.
+    await browser.execute(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+  });
+}

@@ -1,0 +1,365 @@
+//! The participants commands through real IPC (the mock runtime, no window): argument
+//! names, JSON shapes, the progress channel argument, the file-dialog test hooks and the
+//! `{code, message, field}` errors the UI branches on.
+
+use eventhub_app::{
+    state::{ConnState, DbStatus},
+    AppState,
+};
+use eventhub_core::testing::{cleanup, fresh_core};
+use serde_json::{json, Value};
+use tauri::{
+    ipc::{CallbackFn, InvokeBody},
+    test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY},
+    Manager, WebviewWindow, WebviewWindowBuilder,
+};
+
+struct Harness {
+    _app: tauri::App<tauri::test::MockRuntime>,
+    window: WebviewWindow<tauri::test::MockRuntime>,
+    core: eventhub_core::Core,
+}
+
+fn harness(test: &str) -> Harness {
+    let app = eventhub_app::builder(mock_builder())
+        .build(mock_context(noop_assets()))
+        .expect("mock app");
+    let core = tauri::async_runtime::block_on(fresh_core(test));
+    let state = app.state::<AppState>();
+    tauri::async_runtime::block_on(state.set(
+        Some(core.clone()),
+        DbStatus {
+            state: ConnState::Ready,
+            source: None,
+            server: Some(core.info().clone()),
+            engine: None,
+            error: None,
+        },
+    ));
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("mock window");
+    Harness {
+        _app: app,
+        window,
+        core,
+    }
+}
+
+impl Harness {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            tauri::webview::InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().expect("JSON response"))
+    }
+
+    fn event(&self, capacity: Option<u32>) -> String {
+        let mut input = json!({
+            "title": "Soirée Partenaires",
+            "starts_at": "2027-06-01T17:00:00.000Z",
+            "ends_at": "2027-06-01T22:00:00.000Z",
+            "timezone": "Europe/Paris",
+            "status": "published",
+        });
+        if let Some(c) = capacity {
+            input["capacity"] = json!(c);
+        }
+        let ev = self
+            .call("events_create", json!({ "input": input }))
+            .unwrap();
+        ev["_id"].as_str().unwrap().to_owned()
+    }
+
+    fn done(self) {
+        tauri::async_runtime::block_on(cleanup(&self.core)).unwrap();
+    }
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/csv/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn inspect_import_list_and_the_report_through_ipc() {
+    let h = harness("ipc_p_import");
+    let ev = h.event(None);
+    let preview = h
+        .call(
+            "participants_inspect",
+            json!({ "path": fixture("fr_excel_1252.csv") }),
+        )
+        .unwrap();
+    assert_eq!(preview["encoding"], "windows-1252");
+    assert_eq!(preview["separator"], ";");
+    assert_eq!(preview["headers"][1], "Prénom");
+    assert_eq!(
+        preview["mapping"],
+        json!([
+            "last_name",
+            "first_name",
+            "email",
+            "company",
+            "role",
+            "phone",
+            "custom"
+        ])
+    );
+    assert_eq!(preview["total_rows"], 4);
+
+    let mut mapping = preview["mapping"].clone();
+    mapping[6] = json!("ignore");
+    let report = h
+        .call(
+            "participants_import",
+            json!({
+                "eventId": ev,
+                "path": fixture("fr_excel_1252.csv"),
+                "options": { "mapping": mapping },
+                "onProgress": "__CHANNEL__:7",
+            }),
+        )
+        .unwrap();
+    assert_eq!(report["imported"], 3, "{report}");
+    assert_eq!(report["rejected"], 1);
+    assert_eq!(report["errors"][0]["line"], 4);
+    assert_eq!(report["errors"][0]["kind"], "invalid_email");
+    assert_eq!(report["cancelled"], false);
+
+    let page = h
+        .call(
+            "participants_list",
+            json!({ "eventId": ev, "query": { "q": "anais" } }),
+        )
+        .unwrap();
+    assert_eq!(page["total"], 1);
+    let anais = &page["items"][0];
+    assert_eq!(anais["name"], "Anaïs Lefèvre");
+    assert_eq!(anais["status"], "invited");
+    assert_eq!(anais["custom"], json!({}), "the ignored column is not kept");
+    assert_eq!(anais["invitation"]["status"], "none");
+    assert!(
+        anais["created_at"].as_str().unwrap().ends_with('Z'),
+        "dates as RFC 3339"
+    );
+    let counts: Vec<(String, u64)> = page["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap().to_owned(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(counts.contains(&("invited".into(), 3)), "{counts:?}");
+    assert_eq!(page["capacity"]["capacity"], Value::Null);
+
+    // Re-import: nothing added, each row reported as already there.
+    let again = h
+        .call(
+            "participants_import",
+            json!({ "eventId": ev, "path": fixture("fr_excel_1252.csv"), "onProgress": "__CHANNEL__:8" }),
+        )
+        .unwrap();
+    assert_eq!(again["imported"], 0);
+    assert_eq!(again["errors"][0]["kind"], "already_in_event");
+    h.done();
+}
+
+#[test]
+fn a_file_that_is_not_csv_and_a_bad_mapping_are_field_errors() {
+    let h = harness("ipc_p_errors");
+    let ev = h.event(None);
+    let e = h
+        .call(
+            "participants_import",
+            json!({ "eventId": ev, "path": fixture("not_csv.png"), "onProgress": "__CHANNEL__:1" }),
+        )
+        .unwrap_err();
+    assert_eq!(e["code"], "validation");
+    assert_eq!(e["field"], "file");
+    assert!(
+        e["message"].as_str().unwrap().contains("not a CSV file"),
+        "{e}"
+    );
+
+    let e = h
+        .call(
+            "participants_inspect",
+            json!({ "path": fixture("messy.csv"), "options": { "separator": "toolong" } }),
+        )
+        .unwrap_err();
+    assert_eq!(e["field"], "separator");
+
+    let e = h
+        .call(
+            "participants_import",
+            json!({ "eventId": ev, "path": fixture("messy.csv"),
+                    "options": { "mapping": ["name", "nope"] }, "onProgress": "__CHANNEL__:2" }),
+        )
+        .unwrap_err();
+    assert_eq!(e["code"], "validation");
+    assert!(
+        e["field"].as_str().unwrap().starts_with("options.mapping"),
+        "{e}"
+    );
+
+    let e = h
+        .call("participants_list", json!({ "eventId": "no-such-event" }))
+        .unwrap_err();
+    assert_eq!(e["code"], "not_found");
+    h.done();
+}
+
+#[test]
+fn status_changes_waitlist_check_in_and_audit_through_ipc() {
+    let h = harness("ipc_p_status");
+    let ev = h.event(Some(1));
+    let a = h
+        .call(
+            "participants_create",
+            json!({ "eventId": ev, "input": { "name": "Ana", "email": "ana@exemple.fr" } }),
+        )
+        .unwrap();
+    let b = h
+        .call(
+            "participants_create",
+            json!({ "eventId": ev, "input": { "name": "Bruno", "email": "bruno@exemple.fr" } }),
+        )
+        .unwrap();
+    let dup = h
+        .call(
+            "participants_create",
+            json!({ "eventId": ev, "input": { "email": "ANA@exemple.fr" } }),
+        )
+        .unwrap_err();
+    assert_eq!(dup["code"], "duplicate");
+
+    let a2 = h
+        .call(
+            "participants_set_status",
+            json!({ "id": a["_id"], "version": 1, "status": "accepted" }),
+        )
+        .unwrap();
+    assert_eq!(a2["status"], "accepted");
+    assert!(a2["rsvp_at"].is_string());
+    let b2 = h
+        .call(
+            "participants_set_status",
+            json!({ "id": b["_id"], "version": 1, "status": "accepted" }),
+        )
+        .unwrap();
+    assert_eq!(b2["status"], "waitlisted", "one seat only");
+
+    let stale = h
+        .call(
+            "participants_set_status",
+            json!({ "id": a["_id"], "version": 1, "status": "declined" }),
+        )
+        .unwrap_err();
+    assert_eq!(stale["code"], "conflict");
+    let bad = h
+        .call(
+            "participants_set_status",
+            json!({ "id": a["_id"], "status": "maybe" }),
+        )
+        .unwrap_err();
+    assert_eq!(bad["code"], "validation");
+    assert_eq!(bad["field"], "status");
+
+    h.call(
+        "participants_set_status",
+        json!({ "id": a["_id"], "version": 2, "status": "cancelled" }),
+    )
+    .unwrap();
+    let page = h
+        .call(
+            "participants_list",
+            json!({ "eventId": ev, "query": { "status": "accepted" } }),
+        )
+        .unwrap();
+    assert_eq!(page["total"], 1);
+    assert_eq!(
+        page["items"][0]["name"], "Bruno",
+        "promoted from the waitlist"
+    );
+    assert_eq!(page["capacity"]["taken"], 1);
+
+    let c = h
+        .call("participants_check_in", json!({ "id": b["_id"] }))
+        .unwrap();
+    assert_eq!(c["status"], "checked_in");
+    let trail = h
+        .call("participants_audit", json!({ "id": b["_id"] }))
+        .unwrap();
+    let mut actions: Vec<&str> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[0], "check_in", "newest first");
+    actions.sort();
+    assert_eq!(actions, ["check_in", "created", "promoted", "status"]);
+    let waitlisted = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "status")
+        .unwrap();
+    assert_eq!(
+        (&waitlisted["from"], &waitlisted["to"]),
+        (&json!("invited"), &json!("waitlisted"))
+    );
+    h.done();
+}
+
+#[test]
+fn the_file_dialog_hooks_and_export() {
+    let h = harness("ipc_p_export");
+    let ev = h.event(None);
+    std::env::set_var("EVENTHUB_E2E_OPEN_FILE", fixture("utf8_bom_comma.csv"));
+    let picked = h.call("participants_pick_file", json!({})).unwrap();
+    assert_eq!(picked, json!(fixture("utf8_bom_comma.csv")));
+    h.call(
+        "participants_import",
+        json!({ "eventId": ev, "path": picked, "onProgress": "__CHANNEL__:3" }),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("eh-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::env::set_var("EVENTHUB_E2E_SAVE_DIR", &dir);
+    let r = h
+        .call(
+            "participants_export",
+            json!({ "eventId": ev, "query": { "q": "acme" }, "lang": "en" }),
+        )
+        .unwrap();
+    assert_eq!(r["count"], 1);
+    let path = r["path"].as_str().unwrap();
+    assert!(
+        path.ends_with("participants-soiree-partenaires.csv"),
+        "{path}"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8_lossy(&bytes[3..]);
+    assert!(text.starts_with("Name,E-mail,Company"), "{text}");
+    assert!(
+        text.contains("\"Smith, John\",john.smith@example.com,\"Acme, Inc.\""),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    h.done();
+}
