@@ -194,7 +194,7 @@ impl Core {
     /// Create missing collections with their validators (or update the validators of
     /// existing ones) and create every index. Safe to run at every start.
     pub async fn ensure_schema(&self) -> Result<()> {
-        let existing = self.db.list_collection_names().await?;
+        let mut existing = self.db.list_collection_names().await?;
         for spec in collections(self.caps()) {
             match spec.validator {
                 Some(validator) if existing.iter().any(|c| c == spec.name) => {
@@ -219,6 +219,10 @@ impl Core {
                     self.db.create_collection(spec.name).await?;
                 }
                 None => {}
+            }
+            // Several specs may name one collection (a feature adding indexes to another's).
+            if !existing.iter().any(|c| c == spec.name) {
+                existing.push(spec.name.to_owned());
             }
             if !spec.indexes.is_empty() {
                 self.db

@@ -45,7 +45,7 @@ pub fn validator() -> Document {
                     "bsonType": "object",
                     "required": ["status"],
                     "properties": {
-                        "status": { "enum": ["none", "queued", "sent", "failed", "opened"] },
+                        "status": { "enum": ["none", "queued", "sending", "sent", "failed", "opened"] },
                         "token_hash": { "bsonType": ["string", "null"] },
                         "expires_at": opt_date.clone(),
                         "attempts": { "bsonType": ["int", "long"], "minimum": 0 },
