@@ -19,6 +19,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         .manage(commands::participants::ParticipantsState::default())
         .manage(commands::lab::LabState::default())
         .manage(commands::mail::MailState::default())
+        .manage(commands::invitations::InvitationState::default())
         .invoke_handler(tauri::generate_handler![
             commands::db::db_status,
             commands::db::db_connect,
@@ -56,6 +57,15 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::mail::mail_settings_get,
             commands::mail::mail_settings_save,
             commands::mail::mail_test_send,
+            commands::invitations::portal_start,
+            commands::invitations::portal_stop,
+            commands::invitations::portal_status,
+            commands::invitations::invitation_link,
+            commands::invitations::event_share_link,
+            commands::invitations::invitations_queue,
+            commands::invitations::invitations_counts,
+            commands::invitations::invitations_send,
+            commands::invitations::invitations_cancel,
         ])
 }
 

@@ -82,24 +82,62 @@ async fn tokens_are_stored_hashed_replaced_and_expire() {
     let stored = p.invitation.token_hash.clone().unwrap();
     assert!(invitations::looks_like_hash(&stored));
     assert_ne!(stored, token, "the token itself is never stored");
-    let raw = core.db().collection::<bson::Document>("participants").find_one(doc! {"_id": &id}).await.unwrap().unwrap();
+    let raw = core
+        .db()
+        .collection::<bson::Document>("participants")
+        .find_one(doc! {"_id": &id})
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!format!("{raw:?}").contains(&token));
-    assert_eq!(invitations::participant_by_token(&core, &token).await.unwrap().unwrap().id, id);
+    assert_eq!(
+        invitations::participant_by_token(&core, &token)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        id
+    );
 
     let newer = invitations::issue_token(&core, &id, None).await.unwrap();
-    assert_eq!(invitations::participant_by_token(&core, &token).await.unwrap().unwrap_err(), LinkProblem::Unknown);
-    assert!(invitations::participant_by_token(&core, &newer).await.unwrap().is_ok());
+    assert_eq!(
+        invitations::participant_by_token(&core, &token)
+            .await
+            .unwrap()
+            .unwrap_err(),
+        LinkProblem::Unknown
+    );
+    assert!(invitations::participant_by_token(&core, &newer)
+        .await
+        .unwrap()
+        .is_ok());
 
-    let expired = invitations::issue_token(&core, &id, Some(chrono::Duration::seconds(-1))).await.unwrap();
-    assert_eq!(invitations::participant_by_token(&core, &expired).await.unwrap().unwrap_err(), LinkProblem::Expired);
-    assert_eq!(invitations::participant_by_token(&core, "short").await.unwrap().unwrap_err(), LinkProblem::Unknown);
+    let expired = invitations::issue_token(&core, &id, Some(chrono::Duration::seconds(-1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        invitations::participant_by_token(&core, &expired)
+            .await
+            .unwrap()
+            .unwrap_err(),
+        LinkProblem::Expired
+    );
+    assert_eq!(
+        invitations::participant_by_token(&core, "short")
+            .await
+            .unwrap()
+            .unwrap_err(),
+        LinkProblem::Unknown
+    );
     cleanup(&core).await.unwrap();
 }
 
 fn link_in(raw: &[u8]) -> String {
     let parsed = mailparse::parse_mail(raw).unwrap();
     let text = parsed.subparts[0].get_body().unwrap();
-    let start = text.find("http://portal.test:8787/r/").expect("a personal link in the text part");
+    let start = text
+        .find("http://portal.test:8787/r/")
+        .expect("a personal link in the text part");
     text[start..].split_whitespace().next().unwrap().to_owned()
 }
 
@@ -108,43 +146,80 @@ async fn a_campaign_sends_each_invitation_once_with_a_working_link() {
     let core = fresh_core("inv_campaign").await;
     let ev = event(&core, None).await;
     let mut ids = vec![];
-    for (n, e) in [("Ann", "ann@example.org"), ("Bob", "bob@example.org"), ("Zoé", "zoe@example.org")] {
+    for (n, e) in [
+        ("Ann", "ann@example.org"),
+        ("Bob", "bob@example.org"),
+        ("Zoé", "zoe@example.org"),
+    ] {
         ids.push(person(&core, &ev, n, e).await);
     }
     // One was being sent when the app was closed: it must not be sent again.
     core.db()
         .collection::<bson::Document>("participants")
-        .update_one(doc! { "_id": &ids[2] }, doc! { "$set": { "invitation.status": "sending" } })
+        .update_one(
+            doc! { "_id": &ids[2] },
+            doc! { "$set": { "invitation.status": "sending" } },
+        )
         .await
         .unwrap();
-    assert_eq!(invitations::queue(&core, &ev, None, false).await.unwrap(), 2);
-    assert_eq!(invitations::queue(&core, &ev, None, false).await.unwrap(), 0, "queueing twice adds nothing");
+    assert_eq!(
+        invitations::queue(&core, &ev, None, false).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        invitations::queue(&core, &ev, None, false).await.unwrap(),
+        0,
+        "queueing twice adds nothing"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let sink = SmtpSink::start(dir.path());
     let seen = Mutex::new(Vec::<SendProgress>::new());
     let cancel = AtomicBool::new(false);
-    let done = invitations::send_queued(&core, &ev, &smtp(sink.port), &opts(), &|p| seen.lock().unwrap().push(p.clone()), &cancel)
+    let done = invitations::send_queued(
+        &core,
+        &ev,
+        &smtp(sink.port),
+        &opts(),
+        &|p| seen.lock().unwrap().push(p.clone()),
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!((done.total, done.sent, done.failed), (2, 2, 0));
+    assert!(
+        seen.lock().unwrap().len() >= 3,
+        "progress after each message"
+    );
+
+    let msgs = tokio::task::spawn_blocking(move || sink.wait_for(2))
         .await
         .unwrap();
-    assert_eq!((done.total, done.sent, done.failed), (2, 2, 0));
-    assert!(seen.lock().unwrap().len() >= 3, "progress after each message");
-
-    let msgs = tokio::task::spawn_blocking(move || sink.wait_for(2)).await.unwrap();
     assert_eq!(msgs.len(), 2);
     for raw in &msgs {
         let url = link_in(raw);
         let token = url.rsplit('/').next().unwrap();
-        let p = invitations::participant_by_token(&core, token).await.unwrap().unwrap();
+        let p = invitations::participant_by_token(&core, token)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(String::from_utf8_lossy(raw).contains(&p.email_norm));
         assert_eq!(p.invitation.status, InvitationStatus::Sent);
     }
     let interrupted = participants::get(&core, &ids[2]).await.unwrap();
     assert_eq!(interrupted.invitation.status, InvitationStatus::Failed);
-    assert_eq!(interrupted.invitation.last_error.as_deref(), Some(invitations::INTERRUPTED));
+    assert_eq!(
+        interrupted.invitation.last_error.as_deref(),
+        Some(invitations::INTERRUPTED)
+    );
 
     // Re-sending is explicit.
-    assert_eq!(invitations::queue(&core, &ev, Some(&ids[2..]), true).await.unwrap(), 1);
+    assert_eq!(
+        invitations::queue(&core, &ev, Some(&ids[2..]), true)
+            .await
+            .unwrap(),
+        1
+    );
     cleanup(&core).await.unwrap();
 }
 
@@ -154,11 +229,17 @@ async fn an_unreachable_server_means_retry_later_then_failure() {
     let ev = event(&core, None).await;
     let id = person(&core, &ev, "Ann", "ann@example.org").await;
     invitations::queue(&core, &ev, None, false).await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let cancel = AtomicBool::new(false);
     let mut o = opts();
     o.max_attempts = 2;
-    let r = invitations::send_queued(&core, &ev, &smtp(port), &o, &|_| {}, &cancel).await.unwrap();
+    let r = invitations::send_queued(&core, &ev, &smtp(port), &o, &|_| {}, &cancel)
+        .await
+        .unwrap();
     assert_eq!((r.sent, r.retrying, r.failed), (0, 1, 0));
     let p = participants::get(&core, &id).await.unwrap();
     assert_eq!(p.invitation.status, InvitationStatus::Queued);
@@ -166,29 +247,55 @@ async fn an_unreachable_server_means_retry_later_then_failure() {
     assert!(p.invitation.last_error.is_some());
 
     // Not due yet: a second run sends nothing.
-    let r = invitations::send_queued(&core, &ev, &smtp(port), &o, &|_| {}, &cancel).await.unwrap();
+    let r = invitations::send_queued(&core, &ev, &smtp(port), &o, &|_| {}, &cancel)
+        .await
+        .unwrap();
     assert_eq!(r.total, 0);
     // Make it due: the last attempt fails for good.
     core.db()
         .collection::<bson::Document>("participants")
-        .update_one(doc! { "_id": &id }, doc! { "$unset": { "invitation.next_attempt_at": "" } })
+        .update_one(
+            doc! { "_id": &id },
+            doc! { "$unset": { "invitation.next_attempt_at": "" } },
+        )
         .await
         .unwrap();
-    let r = invitations::send_queued(&core, &ev, &smtp(port), &o, &|_| {}, &cancel).await.unwrap();
+    let r = invitations::send_queued(&core, &ev, &smtp(port), &o, &|_| {}, &cancel)
+        .await
+        .unwrap();
     assert_eq!(r.failed, 1);
-    assert_eq!(participants::get(&core, &id).await.unwrap().invitation.status, InvitationStatus::Failed);
+    assert_eq!(
+        participants::get(&core, &id)
+            .await
+            .unwrap()
+            .invitation
+            .status,
+        InvitationStatus::Failed
+    );
 
     // Cancelled before starting: nothing is claimed.
     invitations::queue(&core, &ev, None, true).await.unwrap();
     cancel.store(true, Ordering::Relaxed);
-    let r = invitations::send_queued(&core, &ev, &smtp(port), &o, &|_| {}, &cancel).await.unwrap();
+    let r = invitations::send_queued(&core, &ev, &smtp(port), &o, &|_| {}, &cancel)
+        .await
+        .unwrap();
     assert!(r.cancelled);
-    assert_eq!(participants::get(&core, &id).await.unwrap().invitation.status, InvitationStatus::Queued);
+    assert_eq!(
+        participants::get(&core, &id)
+            .await
+            .unwrap()
+            .invitation
+            .status,
+        InvitationStatus::Queued
+    );
     cleanup(&core).await.unwrap();
 }
 
 async fn call(app: &axum::Router, method: &str, uri: &str, form: Option<&str>) -> (u16, String) {
-    let mut req = Request::builder().method(method).uri(uri).header("accept-language", "fr-FR,fr;q=0.9");
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("accept-language", "fr-FR,fr;q=0.9");
     let body = match form {
         Some(f) => {
             req = req.header("content-type", "application/x-www-form-urlencoded");
@@ -217,28 +324,52 @@ async fn the_portal_takes_answers_and_refuses_bad_links_clearly() {
     assert!(html.contains("Journée Écoresponsable"));
     assert!(html.contains("&lt;script&gt;"), "names are escaped");
     assert!(!html.contains("<script>alert"));
-    assert_eq!(participants::get(&core, &a).await.unwrap().invitation.status, InvitationStatus::Opened);
+    assert_eq!(
+        participants::get(&core, &a)
+            .await
+            .unwrap()
+            .invitation
+            .status,
+        InvitationStatus::Opened
+    );
 
     let (s, html) = call(&app, "POST", &format!("/r/{ta}"), Some("answer=accepted")).await;
     assert_eq!(s, 200, "{html}");
     assert!(html.contains("Inscrit(e)"));
-    assert_eq!(participants::get(&core, &a).await.unwrap().status, RsvpStatus::Accepted);
+    assert_eq!(
+        participants::get(&core, &a).await.unwrap().status,
+        RsvpStatus::Accepted
+    );
 
     // The only seat is taken: Bob goes to the waitlist.
     let (s, html) = call(&app, "POST", &format!("/r/{tb}"), Some("answer=accepted")).await;
     assert_eq!(s, 200);
     assert!(html.contains("liste d'attente"), "{html}");
-    assert_eq!(participants::get(&core, &b).await.unwrap().status, RsvpStatus::Waitlisted);
+    assert_eq!(
+        participants::get(&core, &b).await.unwrap().status,
+        RsvpStatus::Waitlisted
+    );
 
     // Ann declines: Bob is promoted automatically.
     let (s, _) = call(&app, "POST", &format!("/r/{ta}"), Some("answer=declined")).await;
     assert_eq!(s, 200);
-    assert_eq!(participants::get(&core, &b).await.unwrap().status, RsvpStatus::Accepted);
+    assert_eq!(
+        participants::get(&core, &b).await.unwrap().status,
+        RsvpStatus::Accepted
+    );
     let trail = participants::audit_trail(&core, &a).await.unwrap();
-    assert!(trail.iter().any(|t| t.actor == "invitee:ann@example.org"), "who answered is audited");
+    assert!(
+        trail.iter().any(|t| t.actor == "invitee:ann@example.org"),
+        "who answered is audited"
+    );
 
     for (method, uri, form, expected) in [
-        ("GET", "/r/not-a-real-token-at-all-000000000000".to_owned(), None, 404),
+        (
+            "GET",
+            "/r/not-a-real-token-at-all-000000000000".to_owned(),
+            None,
+            404,
+        ),
         ("GET", "/r/x".to_owned(), None, 404),
         ("POST", format!("/r/{tb}"), Some("answer=maybe"), 400),
         ("POST", format!("/r/{tb}"), Some("%%%garbage"), 400),
@@ -249,8 +380,13 @@ async fn the_portal_takes_answers_and_refuses_bad_links_clearly() {
         assert_eq!(s, expected, "{method} {uri} {form:?}: {html}");
         assert!(html.contains("<html"), "a page, not a stack trace");
     }
-    let expired = invitations::issue_token(&core, &b, Some(chrono::Duration::seconds(-5))).await.unwrap();
-    assert_eq!(call(&app, "GET", &format!("/r/{expired}"), None).await.0, 410);
+    let expired = invitations::issue_token(&core, &b, Some(chrono::Duration::seconds(-5)))
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&app, "GET", &format!("/r/{expired}"), None).await.0,
+        410
+    );
     cleanup(&core).await.unwrap();
 }
 
@@ -263,15 +399,35 @@ async fn the_event_link_registers_people_once() {
     let (s, html) = call(&app, "GET", &format!("/e/{token}"), None).await;
     assert_eq!(s, 200);
     assert!(html.contains("<form"));
-    let (s, html) = call(&app, "POST", &format!("/e/{token}"), Some("name=Chlo%C3%A9&email=Chloe%40Example.org")).await;
+    let (s, html) = call(
+        &app,
+        "POST",
+        &format!("/e/{token}"),
+        Some("name=Chlo%C3%A9&email=Chloe%40Example.org"),
+    )
+    .await;
     assert_eq!(s, 200, "{html}");
-    let page = participants::list(&core, &ev, &Default::default()).await.unwrap();
+    let page = participants::list(&core, &ev, &Default::default())
+        .await
+        .unwrap();
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].status, RsvpStatus::Accepted);
-    let (s, html) = call(&app, "POST", &format!("/e/{token}"), Some("name=Chlo%C3%A9&email=chloe%40example.org")).await;
+    let (s, html) = call(
+        &app,
+        "POST",
+        &format!("/e/{token}"),
+        Some("name=Chlo%C3%A9&email=chloe%40example.org"),
+    )
+    .await;
     assert_eq!(s, 400);
     assert!(html.contains("already registered"), "{html}");
-    let (s, _) = call(&app, "POST", &format!("/e/{token}"), Some("name=X&email=not-an-email")).await;
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/e/{token}"),
+        Some("name=X&email=not-an-email"),
+    )
+    .await;
     assert_eq!(s, 400);
     // A new link revokes the old one.
     invitations::issue_event_link(&core, &ev).await.unwrap();
@@ -282,16 +438,23 @@ async fn the_event_link_registers_people_once() {
 #[tokio::test]
 async fn the_portal_serves_over_tcp_and_stops() {
     let core = fresh_core("portal_tcp").await;
-    let handle = portal::start(core.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let handle = portal::start(core.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let addr = handle.addr;
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).await.unwrap();
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(out.ends_with("ok"));
     handle.stop().await;
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "stopped");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "stopped"
+    );
     cleanup(&core).await.unwrap();
 }

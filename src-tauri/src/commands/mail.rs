@@ -17,6 +17,17 @@ pub struct MailState {
     session_passwords: Mutex<std::collections::HashMap<String, String>>,
 }
 
+impl MailState {
+    /// The password kept in memory for `s` when no keychain was available.
+    pub async fn session_password(&self, s: &SmtpSettings) -> Option<String> {
+        self.session_passwords
+            .lock()
+            .await
+            .get(&s.secret_name())
+            .cloned()
+    }
+}
+
 #[derive(Serialize)]
 pub struct MailSettingsView {
     settings: Option<SmtpSettings>,

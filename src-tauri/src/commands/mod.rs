@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod events;
+pub mod invitations;
 pub mod lab;
 pub mod mail;
 pub mod participants;

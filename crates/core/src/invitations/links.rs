@@ -36,7 +36,11 @@ fn participants_coll(core: &Core) -> mongodb::Collection<Document> {
 
 /// Give a participant a new personal link token, valid for `ttl` (none: until the event
 /// ends). Returns the token; the caller builds the URL.
-pub async fn issue_token(core: &Core, participant_id: &str, ttl: Option<Duration>) -> Result<String> {
+pub async fn issue_token(
+    core: &Core,
+    participant_id: &str,
+    ttl: Option<Duration>,
+) -> Result<String> {
     let token = new_token();
     let expires: Option<DateTime<Utc>> = ttl.map(|d| time::now() + d);
     let mut set = doc! {
@@ -55,7 +59,10 @@ pub async fn issue_token(core: &Core, participant_id: &str, ttl: Option<Duration
     }
     update.insert("$set", set);
     let res = participants_coll(core)
-        .update_one(doc! { "_id": participant_id, "deleted_at": Bson::Null }, update)
+        .update_one(
+            doc! { "_id": participant_id, "deleted_at": Bson::Null },
+            update,
+        )
         .await?;
     if res.matched_count == 0 {
         return Err(Error::not_found(format!("participant {participant_id}")));
@@ -79,7 +86,9 @@ impl LinkProblem {
                 Code::NotFound,
                 "this invitation link is not valid (it may have been replaced by a newer one)",
             ),
-            LinkProblem::Expired => Error::new(Code::Validation, "this invitation link has expired"),
+            LinkProblem::Expired => {
+                Error::new(Code::Validation, "this invitation link has expired")
+            }
         }
     }
 }
@@ -198,4 +207,15 @@ pub async fn register_via_link(
 /// Hex digest check (for tests and diagnostics).
 pub fn looks_like_hash(s: &str) -> bool {
     s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// A QR code of `text` as an SVG document (for links shown on screen or printed badges).
+pub fn qr_svg(text: &str) -> Result<String> {
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| Error::invalid("link", format!("cannot make a QR code: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
 }

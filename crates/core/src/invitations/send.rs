@@ -80,7 +80,12 @@ fn now() -> bson::DateTime {
 
 /// Queue invitations for an event: everyone not yet invited (`none`), or only `ids`;
 /// with `resend`, also those that failed or were sent. Returns how many were queued.
-pub async fn queue(core: &Core, event_id: &str, ids: Option<&[String]>, resend: bool) -> Result<u64> {
+pub async fn queue(
+    core: &Core,
+    event_id: &str,
+    ids: Option<&[String]>,
+    resend: bool,
+) -> Result<u64> {
     let statuses: Vec<&str> = if resend {
         vec!["none", "failed", "sent", "opened"]
     } else {
@@ -164,11 +169,14 @@ pub async fn send_queued(
         std::time::Duration::from_millis(60_000 / u64::from(opts.per_minute))
     };
     let event_date = format_date(&event, opts.lang);
-    let venue = [event.input.venue.name.as_str(), event.input.venue.address.as_str()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let venue = [
+        event.input.venue.name.as_str(),
+        event.input.venue.address.as_str(),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
     loop {
         if cancel.load(Ordering::Relaxed) {
             p.cancelled = true;
@@ -211,25 +219,28 @@ pub async fn send_queued(
             Ok(()) => {
                 p.sent += 1;
                 doc! { "$set": { "invitation.status": "sent", "invitation.sent_at": now(), "updated_at": now() },
-                       "$unset": { "invitation.last_error": "", "invitation.next_attempt_at": "" } }
+                "$unset": { "invitation.last_error": "", "invitation.next_attempt_at": "" } }
             }
             Err(e) if !e.permanent && attempts < opts.max_attempts => {
                 p.retrying += 1;
                 let wait = opts.retry_base * 2_i32.pow(attempts.saturating_sub(1).min(10));
                 doc! { "$set": { "invitation.status": "queued", "invitation.last_error": &e.message,
-                                 "invitation.next_attempt_at": bson::DateTime::from_chrono(time::now() + wait),
-                                 "updated_at": now() } }
+                "invitation.next_attempt_at": bson::DateTime::from_chrono(time::now() + wait),
+                "updated_at": now() } }
             }
             Err(e) => {
                 p.failed += 1;
                 doc! { "$set": { "invitation.status": "failed", "invitation.last_error": &e.message,
-                                 "updated_at": now() } }
+                "updated_at": now() } }
             }
         };
         let mut update = update;
         update.insert("$inc", doc! { "version": 1_i64 });
         coll(core)
-            .update_one(doc! { "_id": &participant.id, "invitation.status": "sending" }, update)
+            .update_one(
+                doc! { "_id": &participant.id, "invitation.status": "sending" },
+                update,
+            )
             .await?;
         progress(&p);
         if !pause.is_zero() {
@@ -246,8 +257,18 @@ fn format_date(e: &crate::events::Event, lang: Lang) -> String {
     match lang {
         Lang::Fr => {
             const MONTHS: [&str; 12] = [
-                "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-                "septembre", "octobre", "novembre", "décembre",
+                "janvier",
+                "février",
+                "mars",
+                "avril",
+                "mai",
+                "juin",
+                "juillet",
+                "août",
+                "septembre",
+                "octobre",
+                "novembre",
+                "décembre",
             ];
             use chrono::{Datelike, Timelike};
             format!(

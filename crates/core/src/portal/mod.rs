@@ -134,8 +134,14 @@ fn respond(status: StatusCode, page: Page) -> Response {
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
@@ -278,15 +284,25 @@ async fn event_register(
         Err(e) => return failure(l, &e),
     };
     let Ok(Form(form)) = form else {
-        return failure(l, &Error::invalid("form", "missing or malformed name and e-mail"));
+        return failure(
+            l,
+            &Error::invalid("form", "missing or malformed name and e-mail"),
+        );
     };
     if form.name.trim().is_empty() || form.name.chars().count() > 200 {
         return respond(
             StatusCode::BAD_REQUEST,
-            pages::register(l, &event, Some(&form.name), Some(&Error::invalid("name", "is required"))),
+            pages::register(
+                l,
+                &event,
+                Some(&form.name),
+                Some(&Error::invalid("name", "is required")),
+            ),
         );
     }
-    let core = st.core.with_actor(&format!("registration:{}", form.email.trim()));
+    let core = st
+        .core
+        .with_actor(&format!("registration:{}", form.email.trim()));
     match invitations::register_via_link(&core, &event.id, &form.name, &form.email).await {
         Ok(p) => respond(StatusCode::OK, pages::registered(l, &event, &p)),
         Err(e) if e.code == Code::Validation || e.code == Code::Duplicate => respond(

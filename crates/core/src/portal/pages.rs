@@ -40,8 +40,16 @@ fn when(l: Lang, e: &Event) -> String {
     let s = e.input.starts_at.with_timezone(&tz);
     let end = e.input.ends_at.with_timezone(&tz);
     match l {
-        Lang::Fr => format!("{} – {}", s.format("%d/%m/%Y %H:%M"), end.format("%d/%m/%Y %H:%M")),
-        Lang::En => format!("{} – {}", s.format("%Y-%m-%d %H:%M"), end.format("%Y-%m-%d %H:%M")),
+        Lang::Fr => format!(
+            "{} – {}",
+            s.format("%d/%m/%Y %H:%M"),
+            end.format("%d/%m/%Y %H:%M")
+        ),
+        Lang::En => format!(
+            "{} – {}",
+            s.format("%Y-%m-%d %H:%M"),
+            end.format("%Y-%m-%d %H:%M")
+        ),
     }
 }
 
