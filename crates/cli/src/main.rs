@@ -13,6 +13,7 @@ use eventhub_core::{
 };
 
 mod events;
+mod invitations;
 mod lab;
 mod participants;
 
@@ -58,6 +59,16 @@ enum Cmd {
     Participants {
         #[command(subcommand)]
         cmd: participants::Cmd,
+    },
+    /// E-mail invitations: send a campaign, see statuses, make a personal link.
+    Invitations {
+        #[command(subcommand)]
+        cmd: invitations::Cmd,
+    },
+    /// The participant portal (RSVP and registration pages).
+    Portal {
+        #[command(subcommand)]
+        cmd: invitations::PortalCmd,
     },
     /// Load data sets.
     Seed {
@@ -152,6 +163,8 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
             }
         }
         Cmd::Events { cmd } => events::run(cmd, core, cli.json).await?,
+        Cmd::Invitations { cmd } => invitations::run(cmd, core, cli.json).await?,
+        Cmd::Portal { cmd } => invitations::serve(cmd, core).await?,
         Cmd::Participants { cmd } => participants::run(cmd, core, cli.json).await?,
         Cmd::Lab { cmd } => lab::run(cmd, core, cli.json).await?,
         Cmd::Bench { cmd } => lab::bench(cmd, core, cli.json).await?,
