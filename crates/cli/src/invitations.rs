@@ -36,6 +36,13 @@ pub enum Cmd {
     },
     /// Counts of invitation statuses for an event.
     Status { event: String },
+    /// Benchmark: send COUNT invitations to a loopback SMTP server (aiosmtpd), through the
+    /// full campaign (claim, token, render, send, record) and, side by side, the same
+    /// number of prebuilt messages straight through lettre. Uses a scratch database.
+    Bench {
+        #[arg(long, default_value_t = 500)]
+        count: u32,
+    },
     /// Print a new personal link (and replace the old one) for a participant.
     Link {
         participant: String,
@@ -134,6 +141,7 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                 }
             }
         }
+        Cmd::Bench { count } => bench(core, *count).await?,
         Cmd::Link {
             participant,
             base_url,
@@ -163,5 +171,87 @@ pub async fn serve(cmd: &PortalCmd, core: &Core) -> Result<(), Error> {
     }
     let _ = tokio::signal::ctrl_c().await;
     handle.stop().await;
+    Ok(())
+}
+
+async fn bench(core: &Core, count: u32) -> Result<(), Error> {
+    use eventhub_core::{events, mail::OutgoingMail, participants};
+    let scratch = Core::connect(
+        &eventhub_core::testing::uri_of(core),
+        &format!("eventhub_bench_smtp_{}", std::process::id()),
+    )
+    .await?;
+    let dir = std::env::temp_dir().join(format!("eventhub-smtp-bench-{}", std::process::id()));
+    let sink = eventhub_core::testing::SmtpSink::try_start(&dir)
+        .map_err(|e| Error::new(Code::Unsupported, e))?;
+    let settings = mail::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: mail::Security::None,
+        username: String::new(),
+        from_email: "bench@eventhub.test".into(),
+        from_name: "Bench".into(),
+    };
+    let mailer = Mailer::new(&settings, None)?;
+    let ev = events::create(
+        &scratch,
+        events::input_from_json(serde_json::json!({
+            "title": "SMTP bench", "starts_at": "2030-01-01T09:00:00Z", "ends_at": "2030-01-01T17:00:00Z"
+        }))?,
+    )
+    .await?;
+    for i in 0..count {
+        participants::create(
+            &scratch,
+            &ev.id,
+            participants::ParticipantInput {
+                name: format!("Guest {i}"),
+                email: format!("guest{i}@bench.test"),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    invitations::queue(&scratch, &ev.id, None, false).await?;
+    let opts = SendOptions {
+        per_minute: 0,
+        ..Default::default()
+    };
+    let t = std::time::Instant::now();
+    let done = invitations::send_queued(
+        &scratch,
+        &ev.id,
+        &mailer,
+        &opts,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await?;
+    let ours = t.elapsed().as_secs_f64();
+    let msg = OutgoingMail {
+        to_email: "raw@bench.test".into(),
+        to_name: String::new(),
+        subject: "raw".into(),
+        text: "raw".into(),
+        html: "<p>raw</p>".into(),
+    };
+    let t = std::time::Instant::now();
+    for _ in 0..count {
+        mailer.send(&msg).await.map_err(Error::from)?;
+    }
+    let raw = t.elapsed().as_secs_f64();
+    drop(sink);
+    let _ = std::fs::remove_dir_all(&dir);
+    scratch.drop_database().await?;
+    println!("invitations sent: {} of {count}", done.sent);
+    println!(
+        "campaign (claim + token + render + send + record): {:.1} invitations/s ({ours:.2} s)",
+        f64::from(count) / ours
+    );
+    println!(
+        "raw lettre send of prebuilt messages:              {:.1} messages/s ({raw:.2} s)",
+        f64::from(count) / raw
+    );
+    println!("ratio ours / raw (time): {:.2}", ours / raw);
     Ok(())
 }

@@ -44,10 +44,16 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start(dir: &std::path::Path) -> SmtpSink {
+        SmtpSink::try_start(dir).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`SmtpSink::start`], with the problem as an error (for the CLI bench).
+    pub fn try_start(dir: &std::path::Path) -> std::result::Result<SmtpSink, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
-            .expect("a free port");
+            .map_err(|e| format!("no free port: {e}"))?;
         let python =
             std::env::var("EVENTHUB_SMTP_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
         let maildir = dir.join("maildir");
@@ -58,20 +64,22 @@ impl SmtpSink {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {python} -m aiosmtpd (apt install python3-aiosmtpd): {e}")
-            });
+            .map_err(|e| {
+                format!("cannot start {python} -m aiosmtpd (apt install python3-aiosmtpd): {e}")
+            })?;
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return SmtpSink {
+                return Ok(SmtpSink {
                     child,
                     port,
                     dir: maildir,
-                };
+                });
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        panic!("the SMTP sink did not start on port {port}");
+        let mut child = child;
+        let _ = child.kill();
+        Err(format!("the SMTP sink did not start on port {port}"))
     }
 
     /// Raw messages received so far (RFC 5322 bytes).
@@ -104,5 +112,17 @@ impl Drop for SmtpSink {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The connection string a core was opened with, for opening a scratch database beside
+/// it (benchmarks). The password, if any, is not kept by `ServerInfo`, so this falls back
+/// to `MONGODB_URI` / the default when the shown URI was redacted.
+pub fn uri_of(core: &Core) -> String {
+    let shown = &core.info().uri;
+    if shown.contains(":***@") {
+        uri()
+    } else {
+        shown.clone()
     }
 }
