@@ -83,16 +83,25 @@ fn generate_run_list_and_export_through_ipc() {
     assert_eq!(o["data"], Value::Null);
     let cat = o["catalogue"].as_array().unwrap();
     assert!(cat.len() >= 10);
-    let email = cat.iter().find(|q| q["id"] == "participant_by_email").unwrap();
+    let email = cat
+        .iter()
+        .find(|q| q["id"] == "participant_by_email")
+        .unwrap();
     assert_eq!(email["variants"][0]["kind"], "none");
     assert!(email["shape"].as_str().unwrap().starts_with("find("));
 
     let set = h
-        .call("lab_generate", json!({ "scale": 600, "seed": 3, "onProgress": CHANNEL }))
+        .call(
+            "lab_generate",
+            json!({ "scale": 600, "seed": 3, "onProgress": CHANNEL }),
+        )
         .unwrap();
     assert_eq!(set["counts"]["participants"], 300);
     assert_eq!(set["cancelled"], false);
-    assert!(set["generated_at"].as_str().unwrap().ends_with('Z'), "dates as RFC 3339");
+    assert!(
+        set["generated_at"].as_str().unwrap().ends_with('Z'),
+        "dates as RFC 3339"
+    );
 
     let run = h
         .call(
@@ -129,12 +138,18 @@ fn generate_run_list_and_export_through_ipc() {
 fn bad_lab_input_names_the_field() {
     let h = harness("ipc_lab_errors");
     let err = h
-        .call("lab_generate", json!({ "scale": 5, "seed": 1, "onProgress": CHANNEL }))
+        .call(
+            "lab_generate",
+            json!({ "scale": 5, "seed": 1, "onProgress": CHANNEL }),
+        )
         .unwrap_err();
     assert_eq!(err["code"], "validation", "{err}");
     assert_eq!(err["field"], "scale");
     let err = h
-        .call("lab_run", json!({ "options": { "runs": "many" }, "onProgress": CHANNEL }))
+        .call(
+            "lab_run",
+            json!({ "options": { "runs": "many" }, "onProgress": CHANNEL }),
+        )
         .unwrap_err();
     assert_eq!(err["field"], "runs", "{err}");
     // Nothing generated yet: a clear not_found, not an empty run.
@@ -143,7 +158,10 @@ fn bad_lab_input_names_the_field() {
         .unwrap_err();
     assert_eq!(err["code"], "not_found", "{err}");
     let err = h
-        .call("lab_bench", json!({ "options": { "clients": [65] }, "onProgress": CHANNEL }))
+        .call(
+            "lab_bench",
+            json!({ "options": { "clients": [65] }, "onProgress": CHANNEL }),
+        )
         .unwrap_err();
     assert_eq!(err["field"], "clients", "{err}");
     h.done();

@@ -51,5 +51,8 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     assert(existsSync(path), `report written at ${path}`);
     const html = readFileSync(path, 'utf8');
     assert(html.includes('<svg') && html.includes('Participant by e-mail in an event'), 'the report has charts and the query');
+    // Leave the window as found: dismiss the toasts (they could cover the next test's buttons).
+    await browser.execute(() => document.querySelectorAll('.toast-close').forEach((b) => b.click()));
+    await browser.waitUntil(async () => (await texts('toast')).length === 0, { timeout: 5000, timeoutMsg: 'toasts dismissed' });
   });
 }

@@ -5,6 +5,7 @@ import { zoneCity } from "./tz.js";
 import * as labMsgs from "./i18n/lab.js";
 import * as participantsMsgs from "./i18n/participants.js";
 import * as settingsMsgs from "./i18n/settings.js";
+import * as invitationsMsgs from "./i18n/invitations.js";
 
 const baseFr = {
   "app.name": "EventHub",
@@ -307,7 +308,7 @@ const baseFr = {
 };
 
 // Each feature's strings live in i18n/<feature>.ts and are merged here.
-const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr };
+const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr };
 
 export type MsgKey = keyof typeof fr;
 
@@ -611,7 +612,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "duration.minutes": "{n} min",
 };
 
-const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en };
+const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en };
 
 const dicts: Record<Language, Record<MsgKey, string>> = { fr, en };
 

@@ -98,11 +98,7 @@ fn cancel_on_ctrl_c() -> Arc<AtomicBool> {
 }
 
 fn progress_line(p: Progress) {
-    let pct = if p.total > 0 {
-        p.done * 100 / p.total
-    } else {
-        0
-    };
+    let pct = (p.done * 100).checked_div(p.total).unwrap_or(0);
     eprint!(
         "\r\x1b[2K{} {:>3} % ({}/{}) {}",
         p.phase, pct, p.done, p.total, p.step
@@ -136,7 +132,17 @@ fn print_run(run: &LabRun) {
         );
         println!(
             "{:<9} {:<44} {:<16} {:>8} {:>8} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9}",
-            "kind", "index", "plan", "keys", "docs", "ret", "p50 ms", "p95 ms", "p99 ms", "size KiB", "ins/s"
+            "kind",
+            "index",
+            "plan",
+            "keys",
+            "docs",
+            "ret",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "size KiB",
+            "ins/s"
         );
         for v in &q.variants {
             let def: String = v.definition.chars().take(44).collect();
@@ -148,7 +154,11 @@ fn print_run(run: &LabRun) {
                     format!(
                         "{}{}",
                         v.explain.access,
-                        if v.explain.in_memory_sort { "+SORT" } else { "" }
+                        if v.explain.in_memory_sort {
+                            "+SORT"
+                        } else {
+                            ""
+                        }
                     ),
                     v.explain.keys_examined,
                     v.explain.docs_examined,
@@ -182,7 +192,13 @@ fn print_bench(b: &HandlerBench) {
     );
     println!(
         "{:<19} {:>7} {:>7} {:>24} {:>24} {:>7} {:>9}  what",
-        "handler", "events", "clients", "app p50/p95/p99 ms", "driver p50/p95/p99 ms", "ratio", "app op/s"
+        "handler",
+        "events",
+        "clients",
+        "app p50/p95/p99 ms",
+        "driver p50/p95/p99 ms",
+        "ratio",
+        "app op/s"
     );
     for r in &b.results {
         println!(
@@ -190,7 +206,12 @@ fn print_bench(b: &HandlerBench) {
             r.handler,
             r.size,
             r.clients,
-            format!("{}/{}/{}", ms(r.app.p50_ms), ms(r.app.p95_ms), ms(r.app.p99_ms)),
+            format!(
+                "{}/{}/{}",
+                ms(r.app.p50_ms),
+                ms(r.app.p95_ms),
+                ms(r.app.p99_ms)
+            ),
             format!(
                 "{}/{}/{}",
                 ms(r.driver.p50_ms),

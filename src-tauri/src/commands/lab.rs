@@ -234,11 +234,7 @@ pub async fn lab_export_report<R: Runtime>(
     let Some(path) = path else {
         return Ok(None);
     };
-    std::fs::write(&path, html).map_err(|e| {
-        Error::invalid(
-            "path",
-            format!("cannot write {}: {e}", path.display()),
-        )
-    })?;
+    std::fs::write(&path, html)
+        .map_err(|e| Error::invalid("path", format!("cannot write {}: {e}", path.display())))?;
     Ok(Some(path.display().to_string()))
 }

@@ -354,7 +354,11 @@ fn fmt_ratio(x: f64) -> String {
 
 /// How much work a plan does, in document-equivalents.
 pub fn plan_work(e: &ExplainStats) -> f64 {
-    let sort = if e.in_memory_sort { e.docs_examined.max(e.returned) as f64 } else { 0.0 };
+    let sort = if e.in_memory_sort {
+        e.docs_examined.max(e.returned) as f64
+    } else {
+        0.0
+    };
     e.docs_examined as f64 + e.keys_examined as f64 / 4.0 + sort
 }
 

@@ -291,7 +291,7 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
         }
         "rsvp" => {
             let (e, m) = &people[pick(people.len())];
-            let status = if k % 2 == 0 { "accepted" } else { "declined" };
+            let status = if k.is_multiple_of(2) { "accepted" } else { "declined" };
             parts
                 .find_one_and_update(
                     doc! { "event_id": e, "email": m },
