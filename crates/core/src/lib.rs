@@ -16,6 +16,7 @@ pub mod participants;
 pub mod portal;
 pub mod secrets;
 pub mod seed;
+pub mod sync;
 pub mod text;
 pub mod time;
 

@@ -1,0 +1,507 @@
+//! Offline-first sync between the local store and a remote MongoDB (Atlas, or any URI).
+//!
+//! Every versioned document has an app-made id, `version`, `updated_at`, `updated_by` and a
+//! `deleted_at` tombstone (see `docs/schema.md`). For each remote, the local store keeps in
+//! `_sync_base` the last version both sides agreed on (the common ancestor), so a sync is a
+//! three-way comparison per document:
+//! - changed on one side only → copied to the other side;
+//! - changed on both → merged field by field: a field changed on one side only takes that
+//!   side's value; a field changed on both sides to different values is a **conflict**,
+//!   recorded in `sync_conflicts` with both values and who changed them, and nothing is
+//!   overwritten until the user resolves it. A delete against an edit is a conflict too.
+//! - append-only collections (audit trail, answers, …) are unions: missing documents are
+//!   copied both ways, never in conflict.
+//!
+//! Idempotent (a second run finds every hash equal) and resumable: each document write is a
+//! full replacement (safe to repeat) and the base is updated only after both sides hold the
+//! agreed version, so a sync killed at any point converges on the next run.
+
+mod merge;
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::atomic::{AtomicBool, Ordering},
+};
+
+use bson::{doc, Bson, Document};
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{error::Code, time, Core, Error, Result};
+
+pub use merge::{merge3, FieldConflict, Merge};
+
+pub const BASE: &str = "_sync_base";
+pub const CONFLICTS: &str = "sync_conflicts";
+pub const STATE: &str = "_sync_state";
+
+/// How a collection is synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Documents edited in place, with `version` and tombstones: three-way merge.
+    Versioned,
+    /// Documents only ever inserted: union.
+    AppendOnly,
+}
+
+/// The collections the app owns and how each is synced.
+pub fn synced_collections() -> Vec<(&'static str, Kind)> {
+    vec![
+        (crate::db::EVENTS, Kind::Versioned),
+        (crate::participants::schema::PARTICIPANTS, Kind::Versioned),
+        (crate::participants::schema::AUDIT, Kind::AppendOnly),
+    ]
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CollectionReport {
+    pub collection: String,
+    pub pushed: u64,
+    pub pulled: u64,
+    pub merged: u64,
+    pub conflicts: u64,
+    pub unchanged: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub dry_run: bool,
+    pub collections: Vec<CollectionReport>,
+    pub cancelled: bool,
+}
+
+impl SyncReport {
+    pub fn total(&self, f: impl Fn(&CollectionReport) -> u64) -> u64 {
+        self.collections.iter().map(f).sum()
+    }
+}
+
+/// Progress: collection being synced and documents examined so far.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncProgress {
+    pub collection: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// A recorded conflict, waiting for the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub remote: String,
+    pub collection: String,
+    pub doc_id: String,
+    /// A readable name of the document (event title, participant name).
+    pub label: String,
+    pub fields: Vec<FieldConflict>,
+    pub local_by: String,
+    pub remote_by: String,
+    #[serde(with = "crate::time::ts")]
+    pub detected_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A stable key for a remote (its address and database, without credentials).
+pub fn remote_key(remote: &Core) -> String {
+    let info = remote.info();
+    let h = Sha256::digest(format!("{}|{}", info.uri, info.database).as_bytes());
+    h.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Sort keys recursively so that equal content hashes equally whatever the field order.
+fn canon(b: &Bson) -> Bson {
+    match b {
+        Bson::Document(d) => {
+            let mut keys: Vec<&String> = d.keys().collect();
+            keys.sort();
+            let mut out = Document::new();
+            for k in keys {
+                out.insert(k.clone(), canon(&d[k]));
+            }
+            Bson::Document(out)
+        }
+        Bson::Array(a) => Bson::Array(a.iter().map(canon).collect()),
+        other => other.clone(),
+    }
+}
+
+pub fn hash(d: &Document) -> String {
+    let c = match canon(&Bson::Document(d.clone())) {
+        Bson::Document(c) => c,
+        _ => Document::new(),
+    };
+    let bytes = bson::to_vec(&c).unwrap_or_default();
+    Sha256::digest(&bytes)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn all(core: &Core, coll: &str) -> Result<HashMap<String, Document>> {
+    let mut out = HashMap::new();
+    let mut cur = core.db().collection::<Document>(coll).find(doc! {}).await?;
+    while let Some(d) = cur.try_next().await? {
+        if let Some(id) = d.get("_id").map(id_string) {
+            out.insert(id, d);
+        }
+    }
+    Ok(out)
+}
+
+fn id_string(b: &Bson) -> String {
+    match b {
+        Bson::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn base_id(remote: &str, coll: &str, id: &str) -> String {
+    format!("{remote}:{coll}:{id}")
+}
+
+async fn bases(local: &Core, remote: &str, coll: &str) -> Result<HashMap<String, Document>> {
+    let prefix = format!("{remote}:{coll}:");
+    let mut out = HashMap::new();
+    let mut cur = local
+        .db()
+        .collection::<Document>(BASE)
+        .find(doc! { "remote": remote, "collection": coll })
+        .await?;
+    while let Some(mut d) = cur.try_next().await? {
+        let id = d
+            .get_str("_id")
+            .unwrap_or_default()
+            .trim_start_matches(&prefix)
+            .to_owned();
+        if let Ok(doc) = d.get_document_mut("doc") {
+            out.insert(id, std::mem::take(doc));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes for one side, applied in batches.
+#[derive(Default)]
+struct Writes {
+    inserts: Vec<Document>,
+    replaces: Vec<Document>,
+}
+
+impl Writes {
+    fn put(&mut self, exists: bool, d: Document) {
+        if exists {
+            self.replaces.push(d);
+        } else {
+            self.inserts.push(d);
+        }
+    }
+
+    async fn apply(self, core: &Core, coll: &str) -> Result<()> {
+        let c = core.db().collection::<Document>(coll);
+        for chunk in self.inserts.chunks(1000) {
+            if let Err(e) = c.insert_many(chunk.to_vec()).ordered(false).await {
+                // A document inserted by an earlier, interrupted run: replace instead.
+                let err = Error::from(e);
+                if err.code != Code::Duplicate {
+                    return Err(err);
+                }
+                for d in chunk {
+                    c.replace_one(
+                        doc! { "_id": d.get("_id").cloned().unwrap_or(Bson::Null) },
+                        d.clone(),
+                    )
+                    .upsert(true)
+                    .await?;
+                }
+            }
+        }
+        let mut pending = vec![];
+        for d in self.replaces {
+            let c = c.clone();
+            pending.push(async move {
+                c.replace_one(
+                    doc! { "_id": d.get("_id").cloned().unwrap_or(Bson::Null) },
+                    d,
+                )
+                .upsert(true)
+                .await
+            });
+            if pending.len() == 64 {
+                for r in futures_util::future::join_all(std::mem::take(&mut pending)).await {
+                    r?;
+                }
+            }
+        }
+        for r in futures_util::future::join_all(pending).await {
+            r?;
+        }
+        Ok(())
+    }
+}
+
+fn label(d: &Document) -> String {
+    for k in ["title", "name"] {
+        if let Ok(s) = d.get_str(k) {
+            return s.to_owned();
+        }
+    }
+    d.get("_id").map(id_string).unwrap_or_default()
+}
+
+/// Synchronise `local` with `remote`. With `dry_run`, count what would move and write
+/// nothing.
+pub async fn sync(
+    local: &Core,
+    remote: &Core,
+    dry_run: bool,
+    progress: &(dyn Fn(&SyncProgress) + Send + Sync),
+    cancel: &AtomicBool,
+) -> Result<SyncReport> {
+    let rkey = remote_key(remote);
+    let mut report = SyncReport {
+        dry_run,
+        ..Default::default()
+    };
+    for (coll, kind) in synced_collections() {
+        if cancel.load(Ordering::Relaxed) {
+            report.cancelled = true;
+            break;
+        }
+        let l = all(local, coll).await?;
+        let r = all(remote, coll).await?;
+        let b = if kind == Kind::Versioned {
+            bases(local, &rkey, coll).await?
+        } else {
+            HashMap::new()
+        };
+        let ids: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
+        let total = ids.len() as u64;
+        let mut rep = CollectionReport {
+            collection: coll.to_owned(),
+            ..Default::default()
+        };
+        let (mut to_local, mut to_remote) = (Writes::default(), Writes::default());
+        let mut new_bases: Vec<(String, Document)> = vec![];
+        let mut conflicts: Vec<Conflict> = vec![];
+        for (i, id) in ids.iter().enumerate() {
+            let (ld, rd) = (l.get(*id), r.get(*id));
+            match kind {
+                Kind::AppendOnly => match (ld, rd) {
+                    (Some(d), None) => {
+                        rep.pushed += 1;
+                        to_remote.put(false, d.clone());
+                    }
+                    (None, Some(d)) => {
+                        rep.pulled += 1;
+                        to_local.put(false, d.clone());
+                    }
+                    _ => rep.unchanged += 1,
+                },
+                Kind::Versioned => {
+                    let bd = b.get(*id);
+                    let (lh, rh, bh) = (ld.map(hash), rd.map(hash), bd.map(hash));
+                    if lh.is_some() && lh == rh {
+                        rep.unchanged += 1;
+                        if bh != lh {
+                            new_bases.push(((*id).clone(), ld.cloned().unwrap_or_default()));
+                        }
+                        continue;
+                    }
+                    match (ld, rd) {
+                        (Some(d), None) => {
+                            rep.pushed += 1;
+                            to_remote.put(false, d.clone());
+                            new_bases.push(((*id).clone(), d.clone()));
+                        }
+                        (None, Some(d)) => {
+                            rep.pulled += 1;
+                            to_local.put(false, d.clone());
+                            new_bases.push(((*id).clone(), d.clone()));
+                        }
+                        (Some(_), Some(rd)) if bh.is_some() && lh == bh => {
+                            rep.pulled += 1;
+                            to_local.put(true, rd.clone());
+                            new_bases.push(((*id).clone(), rd.clone()));
+                        }
+                        (Some(ld), Some(_)) if bh.is_some() && rh == bh => {
+                            rep.pushed += 1;
+                            to_remote.put(true, ld.clone());
+                            new_bases.push(((*id).clone(), ld.clone()));
+                        }
+                        (Some(ld), Some(rd)) => match merge3(bd, ld, rd) {
+                            Merge::Clean(m) => {
+                                rep.merged += 1;
+                                to_local.put(true, m.clone());
+                                to_remote.put(true, m.clone());
+                                new_bases.push(((*id).clone(), m));
+                            }
+                            Merge::Conflicts(fields) => {
+                                rep.conflicts += 1;
+                                conflicts.push(Conflict {
+                                    id: base_id(&rkey, coll, id),
+                                    remote: rkey.clone(),
+                                    collection: coll.to_owned(),
+                                    doc_id: (*id).clone(),
+                                    label: label(ld),
+                                    fields,
+                                    local_by: ld
+                                        .get_str("updated_by")
+                                        .unwrap_or_default()
+                                        .to_owned(),
+                                    remote_by: rd
+                                        .get_str("updated_by")
+                                        .unwrap_or_default()
+                                        .to_owned(),
+                                    detected_at: time::now(),
+                                });
+                            }
+                        },
+                        (None, None) => {}
+                    }
+                }
+            }
+            if i % 1000 == 0 {
+                progress(&SyncProgress {
+                    collection: coll.to_owned(),
+                    done: i as u64,
+                    total,
+                });
+            }
+        }
+        progress(&SyncProgress {
+            collection: coll.to_owned(),
+            done: total,
+            total,
+        });
+        if !dry_run {
+            // Both sides first, then the agreed base: a sync killed in between repeats
+            // idempotent writes next time.
+            to_remote.apply(remote, coll).await?;
+            to_local.apply(local, coll).await?;
+            let base_coll = local.db().collection::<Document>(BASE);
+            let mut pending = vec![];
+            for (id, d) in new_bases {
+                let base_coll = base_coll.clone();
+                let key = base_id(&rkey, coll, &id);
+                let rk = rkey.clone();
+                pending.push(async move {
+                    base_coll
+                        .replace_one(
+                            doc! { "_id": &key },
+                            doc! { "_id": &key, "remote": rk, "collection": coll, "doc": d },
+                        )
+                        .upsert(true)
+                        .await
+                });
+                if pending.len() == 64 {
+                    for r in futures_util::future::join_all(std::mem::take(&mut pending)).await {
+                        r?;
+                    }
+                }
+            }
+            for r in futures_util::future::join_all(pending).await {
+                r?;
+            }
+            let cc = local.db().collection::<Conflict>(CONFLICTS);
+            for c in conflicts {
+                cc.replace_one(doc! { "_id": &c.id }, &c)
+                    .upsert(true)
+                    .await?;
+            }
+        }
+        report.collections.push(rep);
+    }
+    if !dry_run && !report.cancelled {
+        local
+            .db()
+            .collection::<Document>(STATE)
+            .replace_one(
+                doc! { "_id": &rkey },
+                doc! { "_id": &rkey, "uri": &remote.info().uri, "database": &remote.info().database,
+                "last_sync": bson::DateTime::from_chrono(time::now()) },
+            )
+            .upsert(true)
+            .await?;
+    }
+    Ok(report)
+}
+
+/// Conflicts waiting for the user.
+pub async fn conflicts(local: &Core) -> Result<Vec<Conflict>> {
+    Ok(local
+        .db()
+        .collection::<Conflict>(CONFLICTS)
+        .find(doc! {})
+        .sort(doc! { "detected_at": 1 })
+        .await?
+        .try_collect()
+        .await?)
+}
+
+/// Which value wins for each conflicting field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    Local,
+    Remote,
+}
+
+/// Resolve a conflict: merge what merges, take `choices` for the conflicting fields (every
+/// one must be chosen), and write the result to both sides.
+pub async fn resolve(
+    local: &Core,
+    remote: &Core,
+    conflict_id: &str,
+    choices: &HashMap<String, Choice>,
+) -> Result<Document> {
+    let cc = local.db().collection::<Conflict>(CONFLICTS);
+    let c = cc
+        .find_one(doc! { "_id": conflict_id })
+        .await?
+        .ok_or_else(|| Error::not_found(format!("conflict {conflict_id}")))?;
+    for f in &c.fields {
+        if !choices.contains_key(&f.field) {
+            return Err(Error::invalid(
+                format!("choices.{}", f.field),
+                "choose the local or the remote value",
+            ));
+        }
+    }
+    let coll = c.collection.as_str();
+    let find = |core: &Core| {
+        let core = core.clone();
+        let id = c.doc_id.clone();
+        async move {
+            core.db()
+                .collection::<Document>(coll)
+                .find_one(doc! { "_id": id })
+                .await
+        }
+    };
+    let ld = find(local).await?.unwrap_or_default();
+    let rd = find(remote).await?.unwrap_or_default();
+    let rkey = remote_key(remote);
+    let b = bases(local, &rkey, coll).await?;
+    let merged = merge::resolve(b.get(&c.doc_id), &ld, &rd, choices, local.actor());
+    for core in [remote, local] {
+        core.db()
+            .collection::<Document>(coll)
+            .replace_one(doc! { "_id": &c.doc_id }, merged.clone())
+            .upsert(true)
+            .await?;
+    }
+    let key = base_id(&rkey, coll, &c.doc_id);
+    local
+        .db()
+        .collection::<Document>(BASE)
+        .replace_one(
+            doc! { "_id": &key },
+            doc! { "_id": &key, "remote": &rkey, "collection": coll, "doc": merged.clone() },
+        )
+        .upsert(true)
+        .await?;
+    cc.delete_one(doc! { "_id": conflict_id }).await?;
+    Ok(merged)
+}
