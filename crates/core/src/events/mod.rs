@@ -37,7 +37,7 @@ fn live() -> Document {
 }
 
 /// The derived search keys of an input: folded words of everything a person would search.
-fn derive(input: &EventInput) -> (Vec<String>, String, String) {
+pub(crate) fn derive(input: &EventInput) -> (Vec<String>, String, String) {
     let mut texts: Vec<&str> = vec![
         &input.title,
         &input.description,

@@ -10,6 +10,10 @@ use super::Choice;
 /// Bookkeeping fields: recomputed on merge, never in conflict.
 const META: [&str; 3] = ["version", "updated_at", "updated_by"];
 
+/// Fields derived from others (search keys): never in conflict, recomputed after a merge
+/// by `super::rederive`.
+const DERIVED: [&str; 4] = ["search_terms", "title_key", "venue_key", "name_key"];
+
 /// One field changed differently on both sides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldConflict {
@@ -77,6 +81,12 @@ pub fn merge3(base: Option<&Document>, local: &Document, remote: &Document) -> M
             continue;
         }
         let (bv, lv, rv) = (b.get(k), local.get(k), remote.get(k));
+        if DERIVED.contains(&k.as_str()) {
+            if let Some(v) = lv.or(rv) {
+                out.insert(k.clone(), v.clone());
+            }
+            continue;
+        }
         let value = if lv == rv {
             lv
         } else if lv == bv {

@@ -331,7 +331,8 @@ pub async fn sync(
                             new_bases.push(((*id).clone(), ld.clone()));
                         }
                         (Some(ld), Some(rd)) => match merge3(bd, ld, rd) {
-                            Merge::Clean(m) => {
+                            Merge::Clean(mut m) => {
+                                rederive(coll, &mut m);
                                 rep.merged += 1;
                                 to_local.put(true, m.clone());
                                 to_remote.put(true, m.clone());
@@ -428,6 +429,24 @@ pub async fn sync(
     Ok(report)
 }
 
+/// Recompute the derived search keys of a merged document from its merged fields.
+fn rederive(coll: &str, d: &mut Document) {
+    if coll == crate::db::EVENTS {
+        if let Ok(e) = time::from_doc::<crate::events::Event>(d.clone()) {
+            let (terms, venue_key, title_key) = crate::events::derive(&e.input);
+            d.insert("search_terms", terms);
+            d.insert("venue_key", venue_key);
+            d.insert("title_key", title_key);
+        }
+    } else if coll == crate::participants::schema::PARTICIPANTS {
+        if let Ok(p) = time::from_doc::<crate::participants::Participant>(d.clone()) {
+            let (terms, name_key) = crate::participants::derive(&p.input, &p.email_norm);
+            d.insert("search_terms", terms);
+            d.insert("name_key", name_key);
+        }
+    }
+}
+
 /// Conflicts waiting for the user.
 pub async fn conflicts(local: &Core) -> Result<Vec<Conflict>> {
     Ok(local
@@ -484,7 +503,8 @@ pub async fn resolve(
     let rd = find(remote).await?.unwrap_or_default();
     let rkey = remote_key(remote);
     let b = bases(local, &rkey, coll).await?;
-    let merged = merge::resolve(b.get(&c.doc_id), &ld, &rd, choices, local.actor());
+    let mut merged = merge::resolve(b.get(&c.doc_id), &ld, &rd, choices, local.actor());
+    rederive(coll, &mut merged);
     for core in [remote, local] {
         core.db()
             .collection::<Document>(coll)

@@ -1,0 +1,260 @@
+//! Sync between stores: two laptops and a remote, each its own database (and, in one
+//! test, its own engine process), converging to identical contents.
+
+use std::{collections::HashMap, sync::atomic::AtomicBool};
+
+use bson::{doc, Document};
+use eventhub_core::{
+    events, participants,
+    sync::{self, Choice},
+    testing::{cleanup, fresh_core},
+    Core,
+};
+use futures_util::TryStreamExt;
+use serde_json::json;
+
+async fn run(local: &Core, remote: &Core) -> sync::SyncReport {
+    sync::sync(local, remote, false, &|_| {}, &AtomicBool::new(false))
+        .await
+        .unwrap()
+}
+
+/// Every synced collection's documents, by id, as canonical hashes.
+async fn contents(core: &Core) -> Vec<(String, String, String)> {
+    let mut out = vec![];
+    for (coll, _) in sync::synced_collections() {
+        let docs: Vec<Document> = core
+            .db()
+            .collection::<Document>(coll)
+            .find(doc! {})
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        for d in docs {
+            out.push((
+                coll.to_owned(),
+                d.get("_id").unwrap().to_string(),
+                sync::hash(&d),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn event(core: &Core, title: &str) -> events::Event {
+    events::create(
+        core,
+        events::input_from_json(json!({
+            "title": title,
+            "starts_at": "2027-06-01T07:00:00Z",
+            "ends_at": "2027-06-01T16:00:00Z",
+            "venue": { "name": "Station F", "address": "Paris" },
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
+struct Stores {
+    a: Core,
+    b: Core,
+    r: Core,
+}
+
+async fn stores(name: &str) -> Stores {
+    Stores {
+        a: fresh_core(&format!("{name}_a"))
+            .await
+            .with_actor("alice@laptop"),
+        b: fresh_core(&format!("{name}_b"))
+            .await
+            .with_actor("bob@laptop"),
+        r: fresh_core(&format!("{name}_r")).await,
+    }
+}
+
+impl Stores {
+    async fn done(self) {
+        for c in [self.a, self.b, self.r] {
+            cleanup(&c).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn edits_on_two_laptops_converge_everywhere() {
+    let s = stores("sync_conv").await;
+    let e = event(&s.a, "Forum Emploi").await;
+    for (n, m) in [("Ann", "ann@x.org"), ("Bob", "bob@x.org")] {
+        participants::create(
+            &s.a,
+            &e.id,
+            participants::ParticipantInput {
+                name: n.into(),
+                email: m.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let first = run(&s.a, &s.r).await;
+    assert!(first.total(|c| c.pushed) >= 3, "{first:?}");
+    run(&s.b, &s.r).await;
+    assert_eq!(
+        contents(&s.b).await,
+        contents(&s.a).await,
+        "laptop B pulled everything"
+    );
+
+    // Different fields edited on each laptop.
+    let mut ia = e.input.clone();
+    ia.title = "Forum Emploi Tech".into();
+    events::update(&s.a, &e.id, e.version, ia).await.unwrap();
+    let eb = events::get(&s.b, &e.id).await.unwrap();
+    let mut ib = eb.input.clone();
+    ib.venue.name = "Halle Freyssinet".into();
+    events::update(&s.b, &e.id, eb.version, ib).await.unwrap();
+
+    run(&s.a, &s.r).await;
+    let rb = run(&s.b, &s.r).await;
+    assert_eq!(rb.total(|c| c.merged), 1, "{rb:?}");
+    assert_eq!(rb.total(|c| c.conflicts), 0);
+    run(&s.a, &s.r).await;
+    let (ca, cb, cr) = (
+        contents(&s.a).await,
+        contents(&s.b).await,
+        contents(&s.r).await,
+    );
+    assert_eq!(ca, cr);
+    assert_eq!(cb, cr);
+    let merged = events::get(&s.a, &e.id).await.unwrap();
+    assert_eq!(merged.input.title, "Forum Emploi Tech");
+    assert_eq!(merged.input.venue.name, "Halle Freyssinet");
+
+    // Idempotent: nothing moves the second time.
+    let again = run(&s.a, &s.r).await;
+    assert_eq!(
+        again.total(|c| c.pushed + c.pulled + c.merged + c.conflicts),
+        0,
+        "{again:?}"
+    );
+    assert_eq!(contents(&s.a).await, ca);
+    s.done().await;
+}
+
+#[tokio::test]
+async fn the_same_field_changed_twice_waits_for_the_user() {
+    let s = stores("sync_conflict").await;
+    let e = event(&s.a, "Séminaire").await;
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+    let mut ia = e.input.clone();
+    ia.title = "Séminaire (Alice)".into();
+    events::update(&s.a, &e.id, e.version, ia).await.unwrap();
+    let mut ib = e.input.clone();
+    ib.title = "Séminaire (Bob)".into();
+    events::update(&s.b, &e.id, e.version, ib).await.unwrap();
+    run(&s.a, &s.r).await;
+    let rb = run(&s.b, &s.r).await;
+    assert_eq!(rb.total(|c| c.conflicts), 1);
+    assert_eq!(
+        events::get(&s.b, &e.id).await.unwrap().input.title,
+        "Séminaire (Bob)",
+        "nothing overwritten"
+    );
+    assert_eq!(
+        events::get(&s.r, &e.id).await.unwrap().input.title,
+        "Séminaire (Alice)",
+        "nothing overwritten"
+    );
+    let conflicts = sync::conflicts(&s.b).await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let c = &conflicts[0];
+    assert_eq!(c.fields.len(), 1);
+    assert_eq!(c.fields[0].field, "title");
+    assert_eq!(c.local_by, "bob@laptop");
+    assert_eq!(c.remote_by, "alice@laptop");
+
+    let err = sync::resolve(&s.b, &s.r, &c.id, &HashMap::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("choices.title"));
+    let choices = HashMap::from([("title".to_owned(), Choice::Remote)]);
+    sync::resolve(&s.b, &s.r, &c.id, &choices).await.unwrap();
+    assert!(sync::conflicts(&s.b).await.unwrap().is_empty());
+    run(&s.a, &s.r).await;
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(contents(&s.b).await, contents(&s.r).await);
+    assert_eq!(
+        events::get(&s.a, &e.id).await.unwrap().input.title,
+        "Séminaire (Alice)"
+    );
+    s.done().await;
+}
+
+#[tokio::test]
+async fn a_delete_against_an_edit_is_a_conflict() {
+    let s = stores("sync_delete").await;
+    let e = event(&s.a, "Gala").await;
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+    events::delete(&s.a, &e.id, None).await.unwrap();
+    let mut ib = e.input.clone();
+    ib.description = "Dress code: black tie".into();
+    events::update(&s.b, &e.id, e.version, ib).await.unwrap();
+    run(&s.a, &s.r).await;
+    let rb = run(&s.b, &s.r).await;
+    assert_eq!(rb.total(|c| c.conflicts), 1, "{rb:?}");
+    let c = &sync::conflicts(&s.b).await.unwrap()[0];
+    assert!(c.fields.iter().any(|f| f.field == "deleted_at"), "{c:?}");
+    s.done().await;
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing_and_a_half_done_sync_completes_cleanly() {
+    let s = stores("sync_resume").await;
+    for i in 0..40 {
+        event(&s.a, &format!("Atelier {i}")).await;
+    }
+    let dry = sync::sync(&s.a, &s.r, true, &|_| {}, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    assert_eq!(dry.total(|c| c.pushed), 40);
+    assert!(contents(&s.r).await.is_empty(), "a dry run writes nothing");
+
+    // An interrupted run: half the documents reached the remote, no base was recorded.
+    let half: Vec<Document> =
+        s.a.db()
+            .collection::<Document>("events")
+            .find(doc! {})
+            .limit(20)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+    s.r.db()
+        .collection::<Document>("events")
+        .insert_many(half)
+        .await
+        .unwrap();
+    let report = run(&s.a, &s.r).await;
+    assert_eq!(report.total(|c| c.pushed), 20);
+    assert_eq!(report.total(|c| c.conflicts), 0);
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(
+        s.r.db()
+            .collection::<Document>("events")
+            .count_documents(doc! {})
+            .await
+            .unwrap(),
+        40,
+        "nothing duplicated"
+    );
+    s.done().await;
+}
