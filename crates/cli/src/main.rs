@@ -14,6 +14,7 @@ use eventhub_core::{
 
 mod events;
 mod invitations;
+mod sync;
 mod lab;
 mod participants;
 
@@ -69,6 +70,11 @@ enum Cmd {
     Portal {
         #[command(subcommand)]
         cmd: invitations::PortalCmd,
+    },
+    /// Offline-first sync with a remote MongoDB (Atlas): run, dry run, conflicts, bench.
+    Sync {
+        #[command(subcommand)]
+        cmd: sync::Cmd,
     },
     /// Load data sets.
     Seed {
@@ -165,6 +171,7 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
         Cmd::Events { cmd } => events::run(cmd, core, cli.json).await?,
         Cmd::Invitations { cmd } => invitations::run(cmd, core, cli.json).await?,
         Cmd::Portal { cmd } => invitations::serve(cmd, core).await?,
+        Cmd::Sync { cmd } => sync::run(cmd, core, cli.json).await?,
         Cmd::Participants { cmd } => participants::run(cmd, core, cli.json).await?,
         Cmd::Lab { cmd } => lab::run(cmd, core, cli.json).await?,
         Cmd::Bench { cmd } => lab::bench(cmd, core, cli.json).await?,

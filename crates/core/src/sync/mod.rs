@@ -161,25 +161,40 @@ fn base_id(remote: &str, coll: &str, id: &str) -> String {
     format!("{remote}:{coll}:{id}")
 }
 
-async fn bases(local: &Core, remote: &str, coll: &str) -> Result<HashMap<String, Document>> {
+/// The agreed hashes of a collection's documents for one remote (the base documents
+/// themselves are only read when a merge needs them: [`base_doc`]).
+async fn base_hashes(local: &Core, remote: &str, coll: &str) -> Result<HashMap<String, String>> {
     let prefix = format!("{remote}:{coll}:");
     let mut out = HashMap::new();
     let mut cur = local
         .db()
         .collection::<Document>(BASE)
         .find(doc! { "remote": remote, "collection": coll })
+        .projection(doc! { "hash": 1 })
         .await?;
-    while let Some(mut d) = cur.try_next().await? {
+    while let Some(d) = cur.try_next().await? {
         let id = d
             .get_str("_id")
             .unwrap_or_default()
             .trim_start_matches(&prefix)
             .to_owned();
-        if let Ok(doc) = d.get_document_mut("doc") {
-            out.insert(id, std::mem::take(doc));
-        }
+        out.insert(id, d.get_str("hash").unwrap_or_default().to_owned());
     }
     Ok(out)
+}
+
+async fn base_doc(local: &Core, remote: &str, coll: &str, id: &str) -> Result<Option<Document>> {
+    let found = local
+        .db()
+        .collection::<Document>(BASE)
+        .find_one(doc! { "_id": base_id(remote, coll, id) })
+        .await?;
+    Ok(found
+        .and_then(|mut d| d.remove("doc"))
+        .and_then(|b| match b {
+            Bson::Document(d) => Some(d),
+            _ => None,
+        }))
 }
 
 /// Writes for one side, applied in batches.
@@ -272,7 +287,7 @@ pub async fn sync(
         let l = all(local, coll).await?;
         let r = all(remote, coll).await?;
         let b = if kind == Kind::Versioned {
-            bases(local, &rkey, coll).await?
+            base_hashes(local, &rkey, coll).await?
         } else {
             HashMap::new()
         };
@@ -300,8 +315,8 @@ pub async fn sync(
                     _ => rep.unchanged += 1,
                 },
                 Kind::Versioned => {
-                    let bd = b.get(*id);
-                    let (lh, rh, bh) = (ld.map(hash), rd.map(hash), bd.map(hash));
+                    let (lh, rh) = (ld.map(hash), rd.map(hash));
+                    let bh = b.get(*id).cloned();
                     if lh.is_some() && lh == rh {
                         rep.unchanged += 1;
                         if bh != lh {
@@ -330,35 +345,37 @@ pub async fn sync(
                             to_remote.put(true, ld.clone());
                             new_bases.push(((*id).clone(), ld.clone()));
                         }
-                        (Some(ld), Some(rd)) => match merge3(bd, ld, rd) {
-                            Merge::Clean(mut m) => {
-                                rederive(coll, &mut m);
-                                rep.merged += 1;
-                                to_local.put(true, m.clone());
-                                to_remote.put(true, m.clone());
-                                new_bases.push(((*id).clone(), m));
+                        (Some(ld), Some(rd)) => {
+                            match merge3(base_doc(local, &rkey, coll, id).await?.as_ref(), ld, rd) {
+                                Merge::Clean(mut m) => {
+                                    rederive(coll, &mut m);
+                                    rep.merged += 1;
+                                    to_local.put(true, m.clone());
+                                    to_remote.put(true, m.clone());
+                                    new_bases.push(((*id).clone(), m));
+                                }
+                                Merge::Conflicts(fields) => {
+                                    rep.conflicts += 1;
+                                    conflicts.push(Conflict {
+                                        id: base_id(&rkey, coll, id),
+                                        remote: rkey.clone(),
+                                        collection: coll.to_owned(),
+                                        doc_id: (*id).clone(),
+                                        label: label(ld),
+                                        fields,
+                                        local_by: ld
+                                            .get_str("updated_by")
+                                            .unwrap_or_default()
+                                            .to_owned(),
+                                        remote_by: rd
+                                            .get_str("updated_by")
+                                            .unwrap_or_default()
+                                            .to_owned(),
+                                        detected_at: time::now(),
+                                    });
+                                }
                             }
-                            Merge::Conflicts(fields) => {
-                                rep.conflicts += 1;
-                                conflicts.push(Conflict {
-                                    id: base_id(&rkey, coll, id),
-                                    remote: rkey.clone(),
-                                    collection: coll.to_owned(),
-                                    doc_id: (*id).clone(),
-                                    label: label(ld),
-                                    fields,
-                                    local_by: ld
-                                        .get_str("updated_by")
-                                        .unwrap_or_default()
-                                        .to_owned(),
-                                    remote_by: rd
-                                        .get_str("updated_by")
-                                        .unwrap_or_default()
-                                        .to_owned(),
-                                    detected_at: time::now(),
-                                });
-                            }
-                        },
+                        }
                         (None, None) => {}
                     }
                 }
@@ -381,30 +398,15 @@ pub async fn sync(
             // idempotent writes next time.
             to_remote.apply(remote, coll).await?;
             to_local.apply(local, coll).await?;
-            let base_coll = local.db().collection::<Document>(BASE);
-            let mut pending = vec![];
+            let mut base_writes = Writes::default();
             for (id, d) in new_bases {
-                let base_coll = base_coll.clone();
                 let key = base_id(&rkey, coll, &id);
-                let rk = rkey.clone();
-                pending.push(async move {
-                    base_coll
-                        .replace_one(
-                            doc! { "_id": &key },
-                            doc! { "_id": &key, "remote": rk, "collection": coll, "doc": d },
-                        )
-                        .upsert(true)
-                        .await
-                });
-                if pending.len() == 64 {
-                    for r in futures_util::future::join_all(std::mem::take(&mut pending)).await {
-                        r?;
-                    }
-                }
+                base_writes.put(
+                    b.contains_key(&id),
+                    doc! { "_id": key, "remote": &rkey, "collection": coll, "hash": hash(&d), "doc": d },
+                );
             }
-            for r in futures_util::future::join_all(pending).await {
-                r?;
-            }
+            base_writes.apply(local, BASE).await?;
             let cc = local.db().collection::<Conflict>(CONFLICTS);
             for c in conflicts {
                 cc.replace_one(doc! { "_id": &c.id }, &c)
@@ -502,8 +504,8 @@ pub async fn resolve(
     let ld = find(local).await?.unwrap_or_default();
     let rd = find(remote).await?.unwrap_or_default();
     let rkey = remote_key(remote);
-    let b = bases(local, &rkey, coll).await?;
-    let mut merged = merge::resolve(b.get(&c.doc_id), &ld, &rd, choices, local.actor());
+    let base = base_doc(local, &rkey, coll, &c.doc_id).await?;
+    let mut merged = merge::resolve(base.as_ref(), &ld, &rd, choices, local.actor());
     rederive(coll, &mut merged);
     for core in [remote, local] {
         core.db()
@@ -518,7 +520,7 @@ pub async fn resolve(
         .collection::<Document>(BASE)
         .replace_one(
             doc! { "_id": &key },
-            doc! { "_id": &key, "remote": &rkey, "collection": coll, "doc": merged.clone() },
+            doc! { "_id": &key, "remote": &rkey, "collection": coll, "hash": hash(&merged), "doc": merged.clone() },
         )
         .upsert(true)
         .await?;

@@ -1,0 +1,232 @@
+//! `eventhub-cli sync …`: synchronise the local store with a remote MongoDB.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
+
+use bson::{doc, Document};
+use clap::Subcommand;
+use eventhub_core::{
+    sync::{self, Choice, SyncProgress},
+    Core, Error,
+};
+use futures_util::TryStreamExt;
+
+use crate::print_json;
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Push local changes and pull remote ones (Ctrl-C stops between collections).
+    Run {
+        /// The remote (Atlas) connection string; default EVENTHUB_REMOTE_URI.
+        #[arg(long, env = "EVENTHUB_REMOTE_URI", hide_env_values = true)]
+        remote: String,
+        #[arg(long, default_value = eventhub_core::config::DEFAULT_DB)]
+        remote_db: String,
+        /// List what would move, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Conflicts waiting for a decision.
+    Conflicts,
+    /// Resolve a conflict: `--take title=remote --take venue=local`.
+    Resolve {
+        id: String,
+        #[arg(long, env = "EVENTHUB_REMOTE_URI", hide_env_values = true)]
+        remote: String,
+        #[arg(long, default_value = eventhub_core::config::DEFAULT_DB)]
+        remote_db: String,
+        #[arg(long = "take")]
+        take: Vec<String>,
+    },
+    /// Benchmark: sync DOCS new events to an empty remote (scratch databases on the same
+    /// server), side by side with a plain bulk copy of the same documents.
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        docs: u32,
+    },
+}
+
+pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
+    match cmd {
+        Cmd::Run {
+            remote,
+            remote_db,
+            dry_run,
+        } => {
+            let r = Core::connect(remote, remote_db).await?;
+            let cancel = Arc::new(AtomicBool::new(false));
+            let c = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    c.store(true, Ordering::Relaxed);
+                }
+            });
+            let progress = |p: &SyncProgress| {
+                eprint!("\r{:<20} {}/{}", p.collection, p.done, p.total);
+            };
+            let report = sync::sync(core, &r, *dry_run, &progress, &cancel).await?;
+            eprintln!();
+            if json {
+                print_json(&report);
+            } else {
+                println!(
+                    "{:<20} {:>8} {:>8} {:>8} {:>9} {:>9}",
+                    "collection", "push", "pull", "merged", "conflicts", "unchanged"
+                );
+                for c in &report.collections {
+                    println!(
+                        "{:<20} {:>8} {:>8} {:>8} {:>9} {:>9}",
+                        c.collection, c.pushed, c.pulled, c.merged, c.conflicts, c.unchanged
+                    );
+                }
+                if *dry_run {
+                    println!("(dry run: nothing was written)");
+                }
+            }
+        }
+        Cmd::Conflicts => {
+            let list = sync::conflicts(core).await?;
+            if json {
+                print_json(&list);
+            } else if list.is_empty() {
+                println!("no conflicts");
+            } else {
+                for c in list {
+                    println!("{}  {} “{}”", c.id, c.collection, c.label);
+                    for f in c.fields {
+                        println!(
+                            "    {}: local ({}) = {}   remote ({}) = {}",
+                            f.field,
+                            c.local_by,
+                            f.local.map(|v| v.to_string()).unwrap_or("—".into()),
+                            c.remote_by,
+                            f.remote.map(|v| v.to_string()).unwrap_or("—".into())
+                        );
+                    }
+                }
+            }
+        }
+        Cmd::Resolve {
+            id,
+            remote,
+            remote_db,
+            take,
+        } => {
+            let mut choices = HashMap::new();
+            for t in take {
+                let (field, side) = t.split_once('=').ok_or_else(|| {
+                    Error::invalid(
+                        "--take",
+                        format!("'{t}' should be FIELD=local or FIELD=remote"),
+                    )
+                })?;
+                let side = match side {
+                    "local" => Choice::Local,
+                    "remote" => Choice::Remote,
+                    _ => {
+                        return Err(Error::invalid(
+                            "--take",
+                            format!("'{side}' is not local or remote"),
+                        ))
+                    }
+                };
+                choices.insert(field.to_owned(), side);
+            }
+            let r = Core::connect(remote, remote_db).await?;
+            sync::resolve(core, &r, id, &choices).await?;
+            println!("resolved {id}");
+        }
+        Cmd::Bench { docs } => bench(core, *docs).await?,
+    }
+    Ok(())
+}
+
+async fn bench(core: &Core, n: u32) -> Result<(), Error> {
+    let uri = eventhub_core::testing::uri_of(core);
+    let pid = std::process::id();
+    let local = Core::connect(&uri, &format!("eventhub_bench_sync_local_{pid}")).await?;
+    let remote = Core::connect(&uri, &format!("eventhub_bench_sync_remote_{pid}")).await?;
+    let plain = Core::connect(&uri, &format!("eventhub_bench_sync_plain_{pid}")).await?;
+    eprintln!("generating {n} events…");
+    let input = eventhub_core::events::input_from_json(serde_json::json!({
+        "title": "Bench", "starts_at": "2030-01-01T09:00:00Z", "ends_at": "2030-01-01T17:00:00Z",
+        "venue": { "name": "Loopback Hall", "address": "127.0.0.1" }, "tags": ["bench"],
+    }))?;
+    let now = bson::DateTime::now();
+    let docs: Vec<Document> = (0..n)
+        .map(|i| {
+            let mut d = eventhub_core::time::to_doc(&input).unwrap_or_default();
+            d.insert("_id", format!("bench-{i:07}"));
+            d.insert("title", format!("Bench event {i}"));
+            d.insert("version", 1_i64);
+            d.insert("created_at", now);
+            d.insert("updated_at", now);
+            d.insert("updated_by", "bench");
+            d.insert("deleted_at", bson::Bson::Null);
+            d.insert("search_terms", vec!["bench".to_owned(), format!("{i}")]);
+            d
+        })
+        .collect();
+    for chunk in docs.chunks(1000) {
+        local
+            .db()
+            .collection::<Document>("events")
+            .insert_many(chunk.to_vec())
+            .await?;
+    }
+    let t = std::time::Instant::now();
+    let report = sync::sync(&local, &remote, false, &|_| {}, &AtomicBool::new(false)).await?;
+    let ours = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let mut cur = local
+        .db()
+        .collection::<Document>("events")
+        .find(doc! {})
+        .await?;
+    let mut batch = Vec::with_capacity(1000);
+    while let Some(d) = cur.try_next().await? {
+        batch.push(d);
+        if batch.len() == 1000 {
+            plain
+                .db()
+                .collection::<Document>("events")
+                .insert_many(std::mem::take(&mut batch))
+                .await?;
+        }
+    }
+    if !batch.is_empty() {
+        plain
+            .db()
+            .collection::<Document>("events")
+            .insert_many(batch)
+            .await?;
+    }
+    let copy = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let again = sync::sync(&local, &remote, false, &|_| {}, &AtomicBool::new(false)).await?;
+    let second = t.elapsed().as_secs_f64();
+    for c in [&local, &remote, &plain] {
+        c.drop_database().await?;
+    }
+    println!("documents: {n}");
+    println!(
+        "sync (first, all new):   {ours:.2} s  ({:.0} docs/s), pushed {}",
+        f64::from(n) / ours,
+        report.total(|c| c.pushed)
+    );
+    println!(
+        "plain bulk copy:         {copy:.2} s  ({:.0} docs/s)",
+        f64::from(n) / copy
+    );
+    println!("ratio sync / plain copy: {:.2}", ours / copy);
+    println!(
+        "second sync (no change): {second:.2} s, moved {}",
+        again.total(|c| c.pushed + c.pulled + c.merged)
+    );
+    Ok(())
+}
