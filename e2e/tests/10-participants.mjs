@@ -2,11 +2,11 @@
 // replaced by EVENTHUB_E2E_OPEN_FILE, see e2e/run.mjs), see the rows and the per-row
 // report, change a status, check someone in by search, hit the capacity (waitlist), and
 // read the audit trail; the database is checked through the CLI.
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots }) {
+export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env }) {
   const stamp = Date.now().toString(36).slice(-5);
   const title = `Cocktail Partenaires ${stamp}`;
   const dir = mkdtempSync(join(tmpdir(), 'eh-e2e-p-'));
@@ -101,6 +101,33 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     assert(entries[1].includes('e2e_invites.csv'), `the import names the file: ${entries[1]}`);
     await browser.saveScreenshot(join(shots, 'participants-audit.png'));
     await (await $id('p-audit-close')).click();
+  });
+
+  await test('open the participants from the event row and export the list for Excel', async () => {
+    await (await $id('nav-events')).click();
+    const search = await $id('search');
+    await search.waitForDisplayed({ timeout: 5000 });
+    await setValue(search, `cocktail partenaires ${stamp}`);
+    await browser.waitUntil(async () => {
+      const rows = await texts('event-row');
+      return rows.length === 1 && rows[0].includes(title);
+    }, { timeout: 10000, timeoutMsg: 'the event is found' });
+    await (await $id('row-participants')).click();
+    await browser.waitUntil(async () => (await texts('p-row')).length === 3, { timeout: 10000, timeoutMsg: 'the event\'s participants are shown' });
+    const chosen = await browser.execute(() => document.querySelector('[data-testid="p-event"]').value);
+    assert(chosen === ev._id, 'the event is selected');
+
+    await (await $id('p-count-accepted')).click();
+    await browser.waitUntil(async () => (await texts('p-row')).length === 1, { timeout: 10000, timeoutMsg: 'the accepted filter' });
+    await (await $id('p-export')).click();
+    const out = join(env.EVENTHUB_E2E_SAVE_DIR, `participants-cocktail-partenaires-${stamp}.csv`);
+    await browser.waitUntil(() => existsSync(out), { timeout: 10000, timeoutMsg: `the export is written: ${out}` });
+    const bytes = readFileSync(out);
+    assert(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf, 'UTF-8 BOM for Excel');
+    const text = bytes.subarray(3).toString('utf8');
+    assert(text.startsWith('Nom;E-mail;Société'), `French header and separator: ${text.slice(0, 40)}`);
+    assert(text.trim().split('\r\n').length === 2 && text.includes('Léa Moreau;lea.moreau@exemple.fr'), `only the filtered row: ${text}`);
+    await (await $id('p-count-accepted')).click();
     // Leave no toast over the next tests' buttons.
     await browser.execute(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
   });

@@ -20,6 +20,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         .manage(commands::lab::LabState::default())
         .manage(commands::mail::MailState::default())
         .manage(commands::invitations::InvitationState::default())
+        .manage(commands::sync::SyncState::default())
+        .manage(commands::dashboard::DashboardState::default())
         .invoke_handler(tauri::generate_handler![
             commands::db::db_status,
             commands::db::db_connect,
@@ -66,6 +68,24 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::invitations::invitations_counts,
             commands::invitations::invitations_send,
             commands::invitations::invitations_cancel,
+            commands::sync::sync_status,
+            commands::sync::sync_set_remote,
+            commands::sync::sync_run,
+            commands::sync::sync_cancel,
+            commands::sync::sync_conflicts,
+            commands::sync::sync_resolve,
+            commands::feedback::feedback_list,
+            commands::feedback::feedback_create,
+            commands::feedback::feedback_update,
+            commands::feedback::feedback_set_status,
+            commands::feedback::feedback_delete,
+            commands::feedback::feedback_link,
+            commands::dashboard::dashboard_get,
+            commands::dashboard::dashboard_overview,
+            commands::dashboard::dashboard_watch,
+            commands::dashboard::dashboard_unwatch,
+            commands::dashboard::dashboard_export_csv,
+            commands::dashboard::dashboard_export_html,
         ])
 }
 

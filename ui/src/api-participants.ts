@@ -21,7 +21,7 @@ export interface Participant {
   rsvp_at?: string;
   waitlisted_at?: string;
   checked_in_at?: string;
-  invitation: { status: string };
+  invitation: { status: "none" | "queued" | "sending" | "sent" | "failed" | "opened"; last_error?: string };
   source: { kind: string; file?: string; line?: number };
   version: number;
   updated_at: string;

@@ -6,6 +6,8 @@ import * as labMsgs from "./i18n/lab.js";
 import * as participantsMsgs from "./i18n/participants.js";
 import * as settingsMsgs from "./i18n/settings.js";
 import * as invitationsMsgs from "./i18n/invitations.js";
+import * as syncMsgs from "./i18n/sync.js";
+import * as dashboardMsgs from "./i18n/dashboard.js";
 
 const baseFr = {
   "app.name": "EventHub",
@@ -308,7 +310,7 @@ const baseFr = {
 };
 
 // Each feature's strings live in i18n/<feature>.ts and are merged here.
-const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr };
+const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr };
 
 export type MsgKey = keyof typeof fr;
 
@@ -612,7 +614,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "duration.minutes": "{n} min",
 };
 
-const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en };
+const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en };
 
 const dicts: Record<Language, Record<MsgKey, string>> = { fr, en };
 

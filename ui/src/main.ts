@@ -9,8 +9,10 @@ import { ListView, listState } from "./views/list.js";
 import { openServerPanel, serverBadgeText } from "./views/server.js";
 import { renderNoTauri, renderSetup, renderSplash } from "./views/setup.js";
 import { SettingsView } from "./views/settings.js";
+import { SyncView } from "./views/sync.js";
 import { ParticipantsView } from "./views/participants.js";
 import { LabView } from "./views/lab.js";
+import { DashboardView } from "./views/dashboard.js";
 
 export interface View {
   el: HTMLElement;
@@ -24,6 +26,7 @@ export interface View {
 export interface Nav {
   toList(): Promise<void>;
   toEditor(id: string | null): Promise<void>;
+  toParticipants(eventId?: string): Promise<void>;
   status(): DbStatus | null;
 }
 
@@ -164,8 +167,9 @@ class App implements Nav {
         { class: "nav" },
         this.navItem("nav.events", "calendar", "nav-events", () => void this.toList()),
         this.navItem("nav.participants", "users", "nav-participants", () => void this.toParticipants()),
-        this.navItem("nav.dashboard", "chart", null, null),
+        this.navItem("nav.dashboard", "chart", "nav-dashboard", () => void this.toDashboard()),
         this.navItem("nav.indexlab", "flask", "nav-lab", () => void this.toLab()),
+        this.navItem("nav.sync", "refresh", "nav-sync", () => void this.toSync()),
         this.navItem("nav.settings", "sliders", "nav-settings", () => void this.toSettings()),
       ),
     );
@@ -271,6 +275,16 @@ class App implements Nav {
   async toLab(): Promise<void> {
     if (this.view?.canLeave && !(await this.view.canLeave())) return;
     await this.show(new LabView());
+  }
+
+  async toDashboard(): Promise<void> {
+    if (this.view?.canLeave && !(await this.view.canLeave())) return;
+    await this.show(new DashboardView());
+  }
+
+  async toSync(): Promise<void> {
+    if (this.view?.canLeave && !(await this.view.canLeave())) return;
+    await this.show(new SyncView());
   }
 
   async toSettings(): Promise<void> {

@@ -13,6 +13,7 @@ use eventhub_core::{
 };
 
 mod events;
+mod feedback;
 mod invitations;
 mod sync;
 mod lab;
@@ -54,7 +55,7 @@ enum Cmd {
     /// Benchmarks of the app itself.
     Bench {
         #[command(subcommand)]
-        cmd: lab::BenchCmd,
+        cmd: feedback::BenchCmd,
     },
     /// Participants: CSV import and export, list, status, check-in, import benchmark.
     Participants {
@@ -75,6 +76,11 @@ enum Cmd {
     Sync {
         #[command(subcommand)]
         cmd: sync::Cmd,
+    },
+    /// The analytics dashboard: show an event's figures, explain its pipelines, synthetic data.
+    Dashboard {
+        #[command(subcommand)]
+        cmd: feedback::DashboardCmd,
     },
     /// Load data sets.
     Seed {
@@ -174,7 +180,13 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
         Cmd::Sync { cmd } => sync::run(cmd, core, cli.json).await?,
         Cmd::Participants { cmd } => participants::run(cmd, core, cli.json).await?,
         Cmd::Lab { cmd } => lab::run(cmd, core, cli.json).await?,
-        Cmd::Bench { cmd } => lab::bench(cmd, core, cli.json).await?,
+        Cmd::Bench {
+            cmd: feedback::BenchCmd::Lab(cmd),
+        } => lab::bench(cmd, core, cli.json).await?,
+        Cmd::Bench {
+            cmd: feedback::BenchCmd::Portal(b),
+        } => feedback::bench_portal(b, core, cli.json).await?,
+        Cmd::Dashboard { cmd } => feedback::run(cmd, core, cli.json).await?,
         Cmd::Seed { demo } => {
             if !demo {
                 return Err(Error::invalid("seed", "choose a data set: --demo"));

@@ -5,10 +5,12 @@
 //! handle, never wrapped in a lock. See `docs/ARCHITECTURE.md`.
 
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod feedback;
 pub mod invitations;
 pub mod lab;
 pub mod mail;

@@ -678,3 +678,89 @@ async fn export_opens_in_excel_fr_and_en_and_follows_the_filter() {
     assert!(text.contains("Accepté"));
     cleanup(&core).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn session_capacity_is_enforced_under_concurrency() {
+    let core = fresh_core("p_sessions").await;
+    let input = events::input_from_json(json!({
+        "title": "Atelier",
+        "starts_at": "2027-03-01T08:00:00Z",
+        "ends_at": "2027-03-01T18:00:00Z",
+        "sessions": [{ "title": "Atelier IA", "starts_at": "2027-03-01T09:00:00Z",
+                        "ends_at": "2027-03-01T10:00:00Z", "capacity": 3 }]
+    }))
+    .unwrap();
+    let ev = events::create(&core, input).await.unwrap();
+    let sid = ev.input.sessions[0].id.clone();
+    let ids = invite(&core, &ev.id, 8).await;
+    let e = participants::join_session(&core, &ids[0], &sid)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.field.as_deref(),
+        Some("status"),
+        "only people who accepted"
+    );
+    for id in &ids {
+        participants::set_status(&core, id, None, RsvpStatus::Accepted)
+            .await
+            .unwrap();
+    }
+    let mut tasks = vec![];
+    for id in ids.clone() {
+        let (core, sid) = (core.clone(), sid.clone());
+        tasks.push(tokio::spawn(async move {
+            participants::join_session(&core, &id, &sid).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(p) => {
+                assert_eq!(p.sessions, std::slice::from_ref(&sid));
+                ok += 1;
+            }
+            Err(e) => assert!(e.message.contains("is full"), "{}", e.message),
+        }
+    }
+    assert_eq!(ok, 3, "exactly the session's capacity");
+    // Cancelling the event frees the session seat too.
+    let holder = core
+        .db()
+        .collection::<participants::Participant>("participants")
+        .find_one(doc! { "sessions": &sid })
+        .await
+        .unwrap()
+        .unwrap();
+    let after = participants::set_status(&core, &holder.id, None, RsvpStatus::Cancelled)
+        .await
+        .unwrap();
+    assert!(after.sessions.is_empty());
+    let outsider = core
+        .db()
+        .collection::<participants::Participant>("participants")
+        .find_one(doc! { "event_id": &ev.id, "status": "accepted", "sessions": { "$ne": &sid } })
+        .await
+        .unwrap()
+        .unwrap();
+    let p = participants::join_session(&core, &outsider.id, &sid)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.sessions,
+        std::slice::from_ref(&sid),
+        "the freed seat can be taken"
+    );
+    let last = core
+        .db()
+        .collection::<participants::Participant>("participants")
+        .find_one(doc! { "event_id": &ev.id, "status": "accepted", "sessions": { "$ne": &sid } })
+        .await
+        .unwrap()
+        .unwrap();
+    let e = participants::join_session(&core, &last.id, &sid)
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("is full"), "full again: {}", e.message);
+    cleanup(&core).await.unwrap();
+}

@@ -1,9 +1,12 @@
 //! Tauri commands: thin delegations to `eventhub_core`, one module per feature.
 
+pub mod dashboard;
 pub mod db;
 pub mod events;
+pub mod feedback;
 pub mod invitations;
 pub mod lab;
 pub mod mail;
 pub mod participants;
 pub mod settings;
+pub mod sync;

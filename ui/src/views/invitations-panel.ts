@@ -17,7 +17,10 @@ export class InvitationsPanel {
   private link: { url: string; qr_svg: string } | null = null;
 
   /** `onChange` is called when statuses may have changed (after a campaign). */
-  constructor(private eventId: string, private onChange: () => void) {
+  constructor(
+    readonly eventId: string,
+    private onChange: () => void,
+  ) {
     this.render();
     void this.refresh();
   }

@@ -345,6 +345,7 @@ export class ListView implements View {
           "div",
           { class: "row-actions" },
           iconButton("edit", `${t("list.open")} — ${e.title}`, () => void this.nav.toEditor(e._id), { testid: "row-open" }),
+          iconButton("users", `${t("nav.participants")} — ${e.title}`, () => void this.nav.toParticipants(e._id), { testid: "row-participants" }),
           iconButton("copy", `${t("list.duplicate")} — ${e.title}`, () => void this.duplicate(e), { testid: "row-duplicate" }),
           iconButton("trash", `${t("list.delete")} — ${e.title}`, () => void this.remove(e), { testid: "row-delete", danger: true }),
         ),

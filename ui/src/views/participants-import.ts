@@ -39,6 +39,7 @@ export async function openImportWizard(eventId: string): Promise<boolean> {
   }
   const file = path;
   let imported = false;
+  let running = false;
   await openDialog((close) => {
     const body = h("div", { class: "dialog-body import-body", testid: "imp-dialog" });
     const foot = h("footer", { class: "dialog-foot" });
@@ -137,6 +138,7 @@ export async function openImportWizard(eventId: string): Promise<boolean> {
         label.textContent =
           p.phase === "checking" ? t("imp.checking") : p.phase === "rolling_back" ? t("imp.rollingBack") : t("imp.writing", { done: formatNumber(p.done), total: formatNumber(p.total) });
       };
+      running = true;
       try {
         const report = await papi.import(eventId, file, { ...opts, mapping }, onProgress);
         imported = report.imported > 0;
@@ -144,6 +146,8 @@ export async function openImportWizard(eventId: string): Promise<boolean> {
       } catch (e) {
         toastError(toApiError(e));
         renderPreview();
+      } finally {
+        running = false;
       }
     };
 
@@ -183,5 +187,7 @@ export async function openImportWizard(eventId: string): Promise<boolean> {
     renderPreview();
     return { title: t("imp.title"), body: [body, foot], className: "import-dialog" };
   });
+  // Closed (Escape, ×) while writing: stop, and the core removes what it wrote.
+  if (running) void papi.cancelImport();
   return imported;
 }

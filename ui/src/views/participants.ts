@@ -8,6 +8,7 @@ import { formatDateTime, formatNumber, getLang, t, type MsgKey } from "../i18n.j
 import type { View } from "../main.js";
 import { button, field, iconButton, openDialog, toast, toastError } from "../ui.js";
 import { openImportWizard } from "./participants-import.js";
+import { InvitationsPanel, openPersonalLink } from "./invitations-panel.js";
 
 const PER_PAGE = 25;
 
@@ -37,6 +38,9 @@ export class ParticipantsView implements View {
   private chips = h("div", { class: "chips", role: "group" });
   private results = h("div", { class: "results" });
   private bar: HTMLElement = h("div");
+  /** The invitations panel of the selected event (portal, links, campaign). */
+  private invSlot = h("div", { class: "inv-slot" });
+  private inv: InvitationsPanel | null = null;
   private debounced = debounce(() => this.reload(), 250);
 
   constructor(eventId?: string) {
@@ -52,6 +56,12 @@ export class ParticipantsView implements View {
     try {
       const page = await api.eventsList({ sort: "starts_at_desc", per_page: 100 });
       this.events = page.items;
+      const wanted = participantsState.eventId;
+      if (wanted && !this.events.some((e) => e._id === wanted)) {
+        // Opened from an event that is not among the listed ones (older, or a filter).
+        const e = await api.eventsGet(wanted).catch(() => null);
+        if (e) this.events.unshift({ ...e, venue_name: e.venue?.name ?? "", speakers: e.speakers.length, sessions: e.sessions.length });
+      }
       if (!this.events.some((e) => e._id === participantsState.eventId)) {
         participantsState.eventId = this.events[0]?._id ?? "";
         participantsState.page = 1;
@@ -104,9 +114,23 @@ export class ParticipantsView implements View {
   rerender(): void {
     this.bar = this.filterBar();
     this.chips.setAttribute("aria-label", t("p.status"));
-    replaceChildren(this.el, this.head, this.bar, this.chips, this.results);
+    replaceChildren(this.el, this.head, this.bar, this.invSlot, this.chips, this.results);
     this.renderHead();
+    this.renderInvitations();
     this.renderResults();
+  }
+
+  private renderInvitations(): void {
+    const id = participantsState.eventId;
+    if (!id) {
+      this.inv = null;
+      replaceChildren(this.invSlot);
+      return;
+    }
+    if (this.inv?.eventId !== id) {
+      this.inv = new InvitationsPanel(id, () => this.reload());
+    }
+    replaceChildren(this.invSlot, this.inv.el);
   }
 
   private renderHead(): void {
@@ -149,6 +173,7 @@ export class ParticipantsView implements View {
       participantsState.page = 1;
       this.page = null;
       this.renderHead();
+      this.renderInvitations();
       this.reload();
     });
 
@@ -298,6 +323,9 @@ export class ParticipantsView implements View {
     const checkIn = button(t("p.checkIn"), { small: true, icon: "check", testid: "p-checkin", onClick: () => void this.checkIn(p) });
     checkIn.disabled = p.status === "checked_in";
     const hist = iconButton("clock", `${t("p.history")} — ${display}`, () => void this.showAudit(p), { testid: "p-audit" });
+    const link = iconButton("globe", `${t("inv.personalLink")} — ${display}`, () => void openPersonalLink(p._id, display), { testid: "p-link" });
+    const inv = p.invitation?.status ?? "none";
+    const invChip = h("span", { class: `chip-sm inv-${inv}`, testid: "p-invitation", "data-invitation": inv }, t(`inv.status.${inv}` as MsgKey));
     return h(
       "tr",
       { testid: "p-row", "data-id": p._id, "data-status": p.status },
@@ -307,9 +335,9 @@ export class ParticipantsView implements View {
         h("div", { class: "cell-main", testid: "p-name" }, display),
         p.company || p.role ? h("div", { class: "cell-sub" }, [p.role, p.company].filter(Boolean).join(" · ")) : null,
       ),
-      h("td", { class: "pc-email" }, h("span", { class: "cell-sub p-email" }, p.email)),
+      h("td", { class: "pc-email" }, h("span", { class: "cell-sub p-email" }, p.email), h("div", null, invChip)),
       h("td", { class: "pc-status" }, sel),
-      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, hist)),
+      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, link, hist)),
     );
   }
 

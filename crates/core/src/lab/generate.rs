@@ -336,7 +336,7 @@ pub fn event(seed: u64, i: u64) -> Result<Document> {
     let starts = event_start(&mut rng);
     let id = id(&mut rng, starts);
     let days = *rng.weighted(&[(0i64, 70), (1, 20), (2, 10)]);
-    let ends = starts + Duration::days(days) + Duration::hours(2 + rng.below(8) as i64);
+    let ends = starts + Duration::days(days) + Duration::hours(3 + rng.below(7) as i64);
     let (vname, city, lng, lat) = *rng.pick(VENUES);
     let format = *rng.pick(FORMATS);
     let topic = *rng.pick(TOPICS);
@@ -661,5 +661,11 @@ mod tests {
         }
         let e = event(7, 3).unwrap();
         assert_eq!(e.get_str("_id").unwrap(), event_id(7, 3));
+        // Generated events are events the app itself accepts (its validation rules).
+        for i in 0..500 {
+            let d = event(11, i).unwrap();
+            let input: EventInput = crate::time::from_doc(d).unwrap();
+            crate::events::normalise(input).unwrap_or_else(|e| panic!("event {i}: {e}"));
+        }
     }
 }

@@ -11,7 +11,7 @@ pub mod schema;
 pub mod validate;
 
 pub use model::*;
-pub use rsvp::{check_in, set_status};
+pub use rsvp::{check_in, join_session, leave_session, set_status};
 pub use validate::{from_json, normalise_email};
 
 use bson::{doc, Bson, Document};
@@ -78,6 +78,7 @@ pub(crate) fn build(
         rsvp_at: None,
         waitlisted_at: None,
         checked_in_at: None,
+        sessions: vec![],
         invitation: Invitation::default(),
         source,
         search_terms,

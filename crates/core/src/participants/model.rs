@@ -155,6 +155,9 @@ pub struct Participant {
         skip_serializing_if = "Option::is_none"
     )]
     pub checked_in_at: Option<DateTime<Utc>>,
+    /// Sessions the participant holds a seat in (each bounded by the session's capacity).
+    #[serde(default)]
+    pub sessions: Vec<String>,
     #[serde(default)]
     pub invitation: Invitation,
     #[serde(default)]

@@ -298,6 +298,12 @@ pub async fn set_status(
     .await?;
     if frees_seat {
         release_seat(core, &p.event_id).await?;
+        for s in &updated.sessions {
+            leave_session(core, id, s).await?;
+        }
+        if !updated.sessions.is_empty() {
+            return get(core, id).await;
+        }
     }
     Ok(updated)
 }
@@ -322,4 +328,123 @@ fn conflict(current: &Participant, expected: i64) -> Error {
             expected
         ),
     )
+}
+
+fn session_key(event_id: &str, session_id: &str) -> String {
+    format!("{event_id}/{session_id}")
+}
+
+/// Give a participant who holds an event seat a seat in one session, if the session has
+/// one free (`Validation` on `session` when full). Same conditional counter as the event.
+pub async fn join_session(core: &Core, id: &str, session_id: &str) -> Result<Participant> {
+    let p = get(core, id).await?;
+    if p.sessions.iter().any(|s| s == session_id) {
+        return Ok(p);
+    }
+    if !p.status.holds_seat() {
+        return Err(Error::invalid(
+            "status",
+            format!("{} has not accepted the invitation", p.input.email),
+        ));
+    }
+    let ev = super::require_event(core, &p.event_id).await?;
+    let session = ev
+        .input
+        .sessions
+        .iter()
+        .find(|s| s.id == session_id)
+        .ok_or_else(|| Error::not_found(format!("session {session_id}")))?;
+    let key = session_key(&p.event_id, session_id);
+    let cap = session
+        .capacity
+        .map_or(Bson::Null, |c| Bson::Int64(i64::from(c)));
+    let upsert = counters(core)
+        .update_one(
+            doc! { "_id": &key },
+            doc! { "$set": { "capacity": cap, "event_id": &p.event_id, "session_id": session_id },
+            "$setOnInsert": { "taken": 0_i64 } },
+        )
+        .upsert(true)
+        .await;
+    if let Err(e) = upsert {
+        let e = Error::from(e);
+        if e.code != Code::Duplicate {
+            return Err(e);
+        }
+    }
+    if !take_seat(core, &key, false).await? {
+        return Err(Error::invalid(
+            "session",
+            format!("“{}” is full", session.title),
+        ));
+    }
+    let mut f = live();
+    f.insert("_id", id);
+    f.insert("sessions", doc! { "$ne": session_id });
+    let now = bson::DateTime::from_chrono(time::now());
+    let updated = coll(core)
+        .find_one_and_update(
+            f,
+            doc! { "$push": { "sessions": session_id },
+            "$set": { "updated_at": now, "updated_by": core.actor() },
+            "$inc": { "version": 1_i64 } },
+        )
+        .return_document(ReturnDocument::After)
+        .await?;
+    let Some(updated) = updated else {
+        counters(core)
+            .update_one(doc! { "_id": &key }, doc! { "$inc": { "taken": -1_i64 } })
+            .await?;
+        return get(core, id).await;
+    };
+    audit(
+        core,
+        &p.event_id,
+        Some(id),
+        "session_join",
+        None,
+        None,
+        &session.title,
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// Give a session seat back.
+pub async fn leave_session(core: &Core, id: &str, session_id: &str) -> Result<Participant> {
+    let mut f = live();
+    f.insert("_id", id);
+    f.insert("sessions", session_id);
+    let now = bson::DateTime::from_chrono(time::now());
+    let updated = coll(core)
+        .find_one_and_update(
+            f,
+            doc! { "$pull": { "sessions": session_id },
+            "$set": { "updated_at": now, "updated_by": core.actor() },
+            "$inc": { "version": 1_i64 } },
+        )
+        .return_document(ReturnDocument::After)
+        .await?;
+    match updated {
+        Some(p) => {
+            counters(core)
+                .update_one(
+                    doc! { "_id": session_key(&p.event_id, session_id) },
+                    doc! { "$inc": { "taken": -1_i64 } },
+                )
+                .await?;
+            audit(
+                core,
+                &p.event_id,
+                Some(id),
+                "session_leave",
+                None,
+                None,
+                session_id,
+            )
+            .await?;
+            Ok(p)
+        }
+        None => get(core, id).await,
+    }
 }

@@ -6,6 +6,7 @@
 //! Every page is server-rendered HTML with all values escaped, under a strict
 //! Content-Security-Policy; bad input gets a clear 4xx page, never a stack trace.
 
+mod feedback;
 mod pages;
 
 use std::net::SocketAddr;
@@ -42,6 +43,7 @@ pub fn router(core: Core) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/r/{token}", get(rsvp_page).post(rsvp_answer))
         .route("/e/{token}", get(event_page).post(event_register))
+        .merge(feedback::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(16 * 1024))
         .with_state(PortalState { core })

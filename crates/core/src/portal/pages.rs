@@ -15,7 +15,7 @@ pub struct Page {
 
 const CSS: &str = "*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f5fb;color:#111827;line-height:1.5}main{max-width:520px;margin:0 auto;padding:24px 16px}.brand{display:flex;align-items:center;gap:8px;font-weight:700;color:#4f46e5;margin-bottom:16px}.card{background:#fff;border-radius:16px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}h1{font-size:1.4rem;margin:.2em 0}.muted{color:#6b7280}.status{display:inline-block;padding:4px 12px;border-radius:999px;background:#eef2ff;color:#4338ca;font-weight:600}.answers{display:grid;gap:10px;margin-top:16px}button{font:inherit;font-weight:600;border:0;border-radius:12px;padding:14px;cursor:pointer}.yes{background:#4f46e5;color:#fff}.maybe{background:#eef2ff;color:#3730a3}.no{background:#fff;color:#b91c1c;border:1px solid #fecaca}label{display:block;font-weight:600;margin-top:12px}input{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:4px}.error{background:#fef2f2;color:#991b1b;border-radius:10px;padding:10px 12px;margin-top:12px}.ok{background:#ecfdf5;color:#065f46;border-radius:10px;padding:10px 12px;margin-top:12px}";
 
-fn shell(l: Lang, title: &str, body: &str) -> Page {
+pub(super) fn shell(l: Lang, title: &str, body: &str) -> Page {
     let lang = match l {
         Lang::Fr => "fr",
         Lang::En => "en",

@@ -449,6 +449,17 @@ fn rederive(coll: &str, d: &mut Document) {
     }
 }
 
+/// When this store last completed a sync (with any remote).
+pub async fn last_sync(local: &Core) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let d = local
+        .db()
+        .collection::<Document>(STATE)
+        .find_one(doc! {})
+        .sort(doc! { "last_sync": -1 })
+        .await?;
+    Ok(d.and_then(|d| d.get_datetime("last_sync").ok().map(|t| t.to_chrono())))
+}
+
 /// Conflicts waiting for the user.
 pub async fn conflicts(local: &Core) -> Result<Vec<Conflict>> {
     Ok(local

@@ -1,0 +1,272 @@
+//! Feedback and dashboard on the command line: the portal load test (`bench portal`), the
+//! synthetic event for the dashboard's performance figures, `dashboard show` and
+//! `dashboard explain`.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use clap::{Args, Subcommand};
+use eventhub_core::{
+    dashboard, events,
+    feedback::{self, QuestionStatus},
+    invitations, participants, portal, Core, Error,
+};
+use serde_json::json;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+    sync::Semaphore,
+};
+
+use crate::print_json;
+
+/// `bench …`: the lab's benchmarks plus the portal load test.
+#[derive(Subcommand)]
+pub enum BenchCmd {
+    #[command(flatten)]
+    Lab(crate::lab::BenchCmd),
+    /// Load test of the participant portal: simulated phones answer live polls over HTTP
+    /// on 127.0.0.1 (scratch database, dropped afterwards).
+    Portal(PortalBench),
+}
+
+#[derive(Args)]
+pub struct PortalBench {
+    /// Simulated participants (at most 20,000).
+    #[arg(long, default_value_t = 2000)]
+    participants: u32,
+    /// Time limit: all answers must be in within this many seconds (at most 300).
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// Arrivals are spread over this many seconds (a burst when small).
+    #[arg(long, default_value_t = 5)]
+    ramp: u64,
+    /// Concurrent connections (at most 256).
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+}
+
+#[derive(Subcommand)]
+pub enum DashboardCmd {
+    /// Generate the synthetic event (10,000 participants × 20 answers by default).
+    Generate {
+        #[arg(long, default_value_t = 10_000)]
+        participants: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// An event's dashboard figures.
+    Show { event: String },
+    /// Each pipeline's time and explain summary, and the full refresh time.
+    Explain { event: String },
+}
+
+#[derive(Default, serde::Serialize)]
+struct Report {
+    participants: u32,
+    valid_sent: u64,
+    valid_accepted: u64,
+    valid_rejected: u64,
+    invalid_sent: u64,
+    invalid_rejected_4xx: u64,
+    server_errors: u64,
+    stored: u64,
+    lost: i64,
+    seconds: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    requests_per_s: f64,
+}
+
+async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> Result<u16, String> {
+    let mut s = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(512);
+    s.read_to_end(&mut out).await.map_err(|e| e.to_string())?;
+    let head = String::from_utf8_lossy(&out[..out.len().min(12)]).into_owned();
+    head.get(9..12).and_then(|c| c.parse().ok()).ok_or_else(|| format!("bad response: {head}"))
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    (sorted[i] * 100.0).round() / 100.0
+}
+
+pub async fn bench_portal(b: &PortalBench, core: &Core, json_out: bool) -> Result<(), Error> {
+    let n = b.participants.clamp(1, 20_000);
+    let seconds = b.seconds.clamp(1, 300);
+    let conc = b.concurrency.clamp(1, 256);
+    let scratch = format!("{}_bench_portal_{}", core.info().database, &uuid_suffix());
+    let core = core.on_database(&scratch);
+    core.ensure_schema().await?;
+    let result = run_bench(&core, n, seconds, b.ramp.min(seconds), conc).await;
+    let _ = core.drop_database().await;
+    let r = result?;
+    if json_out {
+        print_json(&r);
+    } else {
+        println!("portal load test · {} participants · 127.0.0.1 · scratch database dropped", r.participants);
+        println!("valid answers   sent {}  accepted {}  rejected {}", r.valid_sent, r.valid_accepted, r.valid_rejected);
+        println!("invalid answers sent {}  refused with 4xx {}   server errors {}", r.invalid_sent, r.invalid_rejected_4xx, r.server_errors);
+        println!("stored in MongoDB {}  lost {}", r.stored, r.lost);
+        println!("response time   p50 {} ms  p95 {} ms  p99 {} ms  max {} ms", r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms);
+        println!("{:.1} s, {:.0} requests/s", r.seconds, r.requests_per_s);
+    }
+    if r.lost != 0 || r.valid_rejected != 0 || r.server_errors != 0 || r.invalid_rejected_4xx != r.invalid_sent {
+        return Err(Error::internal("the portal lost or wrongly refused answers (see above)"));
+    }
+    Ok(())
+}
+
+fn uuid_suffix() -> String {
+    invitations::new_token().chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect::<String>().to_lowercase()
+}
+
+async fn run_bench(core: &Core, n: u32, seconds: u64, ramp: u64, conc: usize) -> Result<Report, Error> {
+    let ev = events::create(
+        core,
+        events::input_from_json(json!({
+            "title": "Portal load test",
+            "starts_at": "2027-06-01T08:00:00Z",
+            "ends_at": "2027-06-01T18:00:00Z",
+            "sessions": [{"title": "Keynote", "starts_at": "2027-06-01T09:00:00Z", "ends_at": "2027-06-01T10:00:00Z"}]
+        }))?,
+    )
+    .await?;
+    let mk = |v| feedback::input_from_json(v);
+    let rating = feedback::create_question(core, &ev.id, mk(json!({"kind": "rating", "label": {"fr": "Note"}, "session_id": ev.input.sessions[0].id}))?).await?;
+    let choice = feedback::create_question(core, &ev.id, mk(json!({"kind": "single", "label": {"fr": "Choix"}, "choices": [{"label": {"fr": "A"}}, {"label": {"fr": "B"}}, {"label": {"fr": "C"}}]}))?).await?;
+    feedback::set_status(core, &rating.id, QuestionStatus::Open).await?;
+    feedback::set_status(core, &choice.id, QuestionStatus::Open).await?;
+    eprintln!("preparing {n} participants with personal links…");
+    let mut tokens = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let p = participants::create(core, &ev.id, participants::ParticipantInput { name: format!("Phone {i}"), email: format!("phone{i}@bench.test"), ..Default::default() }).await?;
+        tokens.push(invitations::issue_token(core, &p.id, None).await?);
+    }
+    let handle = portal::start(core.clone(), "127.0.0.1:0".parse().expect("loopback")).await?;
+    let addr = handle.addr;
+    eprintln!("portal on http://{addr}; {n} phones answer 2 polls each (1 in 10 also sends an invalid answer)…");
+    let sem = Arc::new(Semaphore::new(conc));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut tasks = vec![];
+    for (i, token) in tokens.into_iter().enumerate() {
+        let sem = sem.clone();
+        let (r, c) = (rating.id.clone(), choice.id.clone());
+        let offset = Duration::from_millis(if n > 1 { ramp * 1000 * i as u64 / u64::from(n) } else { 0 });
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep_until((started + offset).into()).await;
+            let _permit = sem.acquire_owned().await.ok()?;
+            let mut out: Vec<(bool, u16, f64)> = vec![];
+            let mut reqs = vec![
+                (true, format!("/p/{r}?t={token}"), json!({"value": 1 + i % 5}).to_string()),
+                (true, format!("/p/{c}?t={token}"), json!({"value": format!("c{}", 1 + i % 3)}).to_string()),
+            ];
+            if i % 10 == 0 {
+                reqs.push((false, format!("/p/{r}?t={token}"), json!({"value": 9}).to_string()));
+            }
+            for (valid, path, body) in reqs {
+                if Instant::now() > deadline {
+                    out.push((valid, 0, f64::NAN));
+                    continue;
+                }
+                let t = Instant::now();
+                let code = post(addr, &path, &body).await.unwrap_or(0);
+                out.push((valid, code, t.elapsed().as_secs_f64() * 1000.0));
+            }
+            Some(out)
+        }));
+    }
+    let mut rep = Report { participants: n, ..Default::default() };
+    let mut lat = vec![];
+    for t in tasks {
+        for (valid, code, ms) in t.await.ok().flatten().unwrap_or_default() {
+            if !ms.is_nan() {
+                lat.push(ms);
+            }
+            if code >= 500 || code == 0 {
+                rep.server_errors += u64::from(code >= 500);
+            }
+            if valid {
+                rep.valid_sent += 1;
+                if code == 200 {
+                    rep.valid_accepted += 1;
+                } else {
+                    rep.valid_rejected += 1;
+                }
+            } else {
+                rep.invalid_sent += 1;
+                if (400..500).contains(&code) {
+                    rep.invalid_rejected_4xx += 1;
+                }
+            }
+        }
+    }
+    rep.seconds = started.elapsed().as_secs_f64();
+    handle.stop().await;
+    rep.stored = feedback::answers(core).count_documents(bson::doc! { "event_id": &ev.id }).await?;
+    rep.lost = rep.valid_accepted as i64 - rep.stored as i64;
+    lat.sort_by(|a, b| a.total_cmp(b));
+    rep.p50_ms = pct(&lat, 0.50);
+    rep.p95_ms = pct(&lat, 0.95);
+    rep.p99_ms = pct(&lat, 0.99);
+    rep.max_ms = pct(&lat, 1.0);
+    rep.requests_per_s = lat.len() as f64 / rep.seconds.max(0.001);
+    Ok(rep)
+}
+
+pub async fn run(cmd: &DashboardCmd, core: &Core, json_out: bool) -> Result<(), Error> {
+    match cmd {
+        DashboardCmd::Generate { participants, seed } => {
+            let g = dashboard::synthetic::generate(core, (*participants).clamp(1, 200_000), *seed).await?;
+            if json_out {
+                print_json(&g);
+            } else {
+                println!("event {} · {} participants · {} questions · {} answers · {:.1} s", g.event_id, g.participants, g.questions, g.answers, g.seconds);
+            }
+        }
+        DashboardCmd::Show { event } => {
+            let d = dashboard::event_dashboard(core, event, false).await?;
+            if json_out {
+                print_json(&d);
+            } else {
+                let f = &d.funnel;
+                println!("{} · refreshed in {} ms", d.title, d.took_ms);
+                println!("funnel: invited {} → accepted {} ({:.0} %) → checked in {} ({:.0} %)", f.invited, f.accepted, f.acceptance_rate * 100.0, f.checked_in, f.show_rate * 100.0);
+                println!("answers {} from {} respondents · NPS {} ({} answers)", d.total_answers, d.respondents, d.nps.score, d.nps.total);
+                for s in &d.sessions {
+                    println!("  {:<30} attendees {:>6}  rating {:>5}  ({} ratings)", s.title, s.attendees, s.avg_rating.map_or("—".into(), |r| format!("{r:.2}")), s.ratings);
+                }
+            }
+        }
+        DashboardCmd::Explain { event } => {
+            let rows = dashboard::explain(core, event).await?;
+            let t = Instant::now();
+            let d = dashboard::event_dashboard(core, event, false).await?;
+            let full = t.elapsed().as_secs_f64() * 1000.0;
+            if json_out {
+                print_json(&json!({ "pipelines": rows, "full_refresh_ms": full, "server_took_ms": d.took_ms }));
+            } else {
+                println!("| pipeline | collection | time (ms) | plan | index | keys examined | docs examined | returned |");
+                println!("|---|---|---:|---|---|---:|---:|---:|");
+                for r in &rows {
+                    println!("| {} | {} | {:.1} | {} | {} | {} | {} | {} |", r.name, r.collection, r.ms, r.stats.stages.join(" ← "), r.stats.indexes.join(", "), r.stats.keys_examined, r.stats.docs_examined, r.stats.returned);
+                }
+                println!("\nfull dashboard refresh (all pipelines concurrently): {full:.0} ms");
+            }
+        }
+    }
+    Ok(())
+}

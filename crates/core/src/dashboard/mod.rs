@@ -1,0 +1,598 @@
+//! The analytics dashboard: every figure comes from a MongoDB aggregation pipeline run by
+//! the server (the core never loads documents to count them); the event document only
+//! adds names and capacities to the rows. Each pipeline is built by a `*_pipeline`
+//! function so that [`explain`] can show its plan (see `docs/performance.md`).
+//! [`live`] tells a front end when to refresh.
+
+pub mod export;
+pub mod live;
+pub mod synthetic;
+
+use std::collections::HashMap;
+
+use bson::{doc, Bson, Document};
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    feedback::{self, num, ANSWERS},
+    participants::schema::PARTICIPANTS,
+    Core, Error, Result,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Funnel {
+    pub invited: i64,
+    pub accepted: i64,
+    pub checked_in: i64,
+    pub declined: i64,
+    pub waitlisted: i64,
+    /// accepted ÷ invited (accepted counts those who later checked in).
+    pub acceptance_rate: f64,
+    /// checked-in ÷ accepted.
+    pub show_rate: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SessionRow {
+    pub session_id: String,
+    pub title: String,
+    pub capacity: Option<u32>,
+    /// Distinct people who answered a question of the session.
+    pub attendees: i64,
+    /// attendees ÷ capacity.
+    pub fill_rate: Option<f64>,
+    /// Average rating (1–5) of the session's rating questions, and how many ratings.
+    pub avg_rating: Option<f64>,
+    pub ratings: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Nps {
+    pub promoters: i64,
+    pub passives: i64,
+    pub detractors: i64,
+    pub total: i64,
+    /// % promoters − % detractors, −100 to 100.
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Bucket {
+    /// The choice id or the number.
+    pub value: String,
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Distribution {
+    pub question_id: String,
+    pub label: String,
+    pub kind: feedback::QuestionKind,
+    pub status: feedback::QuestionStatus,
+    pub answers: i64,
+    pub average: Option<f64>,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TextAnswer {
+    pub question_id: String,
+    pub question: String,
+    pub text: String,
+    #[serde(with = "crate::time::ts")]
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TimePoint {
+    #[serde(with = "crate::time::ts")]
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub answers: i64,
+    pub check_ins: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Dashboard {
+    pub event_id: String,
+    pub title: String,
+    pub funnel: Funnel,
+    pub sessions: Vec<SessionRow>,
+    pub nps: Nps,
+    pub distributions: Vec<Distribution>,
+    pub texts: Vec<TextAnswer>,
+    /// `minute` or `hour`.
+    pub bucket: String,
+    pub timeline: Vec<TimePoint>,
+    pub total_answers: i64,
+    pub respondents: i64,
+    #[serde(with = "crate::time::ts")]
+    pub generated_at: chrono::DateTime<chrono::Utc>,
+    pub took_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OverviewRow {
+    pub event_id: String,
+    pub title: String,
+    #[serde(with = "crate::time::ts")]
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub funnel: Funnel,
+    pub answers: i64,
+    pub avg_rating: Option<f64>,
+    pub nps: Option<f64>,
+}
+
+/// Most free-text answers listed.
+pub const MAX_TEXTS: i64 = 200;
+
+// ---- pipelines ------------------------------------------------------------------------------
+
+/// Participants per status (on `participants`).
+pub fn funnel_pipeline(event_id: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id, "deleted_at": { "$type": "null" } } },
+        doc! { "$group": { "_id": "$status", "n": { "$sum": 1 } } },
+    ]
+}
+
+/// Average rating and count per session (on answers; covered by the kind index).
+pub fn ratings_pipeline(event_id: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id, "kind": "rating" } },
+        doc! { "$group": { "_id": "$session_id", "avg": { "$avg": "$num" }, "n": { "$sum": 1 } } },
+    ]
+}
+
+/// Distinct respondents per session (on answers).
+pub fn attendance_pipeline(event_id: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id, "session_id": { "$type": "string" } } },
+        doc! { "$group": { "_id": { "s": "$session_id", "r": "$respondent" } } },
+        doc! { "$group": { "_id": "$_id.s", "n": { "$sum": 1 } } },
+    ]
+}
+
+/// Promoters (9–10), passives (7–8), detractors (0–6).
+pub fn nps_pipeline(event_id: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id, "kind": "nps" } },
+        doc! { "$group": {
+            "_id": Bson::Null,
+            "promoters": { "$sum": { "$cond": [{ "$gte": ["$num", 9] }, 1, 0] } },
+            "passives": { "$sum": { "$cond": [{ "$and": [{ "$gte": ["$num", 7] }, { "$lt": ["$num", 9] }] }, 1, 0] } },
+            "detractors": { "$sum": { "$cond": [{ "$lt": ["$num", 7] }, 1, 0] } },
+            "n": { "$sum": 1 },
+        } },
+    ]
+}
+
+/// Counts per (question, number) for rating and NPS questions.
+pub fn numeric_distribution_pipeline(event_id: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id, "kind": { "$in": ["rating", "nps"] } } },
+        doc! { "$group": { "_id": { "q": "$question_id", "v": "$num" }, "n": { "$sum": 1 } } },
+    ]
+}
+
+/// Counts per (question, choice) for choice questions, plus answers per question.
+pub fn choice_distribution_pipeline(event_id: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id, "kind": { "$in": ["single", "multiple"] } } },
+        doc! { "$facet": {
+            "per_choice": [
+                { "$unwind": "$choices" },
+                { "$group": { "_id": { "q": "$question_id", "v": "$choices" }, "n": { "$sum": 1 } } },
+            ],
+            "per_question": [
+                { "$group": { "_id": "$question_id", "n": { "$sum": 1 } } },
+            ],
+        } },
+    ]
+}
+
+/// The newest free-text answers.
+pub fn texts_pipeline(event_id: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id, "kind": "text" } },
+        doc! { "$sort": { "updated_at": -1 } },
+        doc! { "$limit": MAX_TEXTS },
+        doc! { "$project": { "_id": 0, "question_id": 1, "text": 1, "updated_at": 1 } },
+    ]
+}
+
+/// Answers per time bucket (first answer time; resubmissions do not add interactions).
+pub fn answers_timeline_pipeline(event_id: &str, unit: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id } },
+        doc! { "$group": { "_id": { "$dateTrunc": { "date": "$created_at", "unit": unit } }, "n": { "$sum": 1 } } },
+        doc! { "$sort": { "_id": 1 } },
+    ]
+}
+
+/// Check-ins per time bucket (on `participants`).
+pub fn checkins_timeline_pipeline(event_id: &str, unit: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id, "checked_in_at": { "$type": "date" } } },
+        doc! { "$group": { "_id": { "$dateTrunc": { "date": "$checked_in_at", "unit": unit } }, "n": { "$sum": 1 } } },
+        doc! { "$sort": { "_id": 1 } },
+    ]
+}
+
+/// Totals: answers and distinct respondents.
+pub fn totals_pipeline(event_id: &str) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id } },
+        doc! { "$group": { "_id": "$respondent", "n": { "$sum": 1 } } },
+        doc! { "$group": { "_id": Bson::Null, "answers": { "$sum": "$n" }, "respondents": { "$sum": 1 } } },
+    ]
+}
+
+/// Every pipeline of an event's dashboard: (name, collection, pipeline).
+pub fn pipelines(event_id: &str) -> Vec<(&'static str, &'static str, Vec<Document>)> {
+    vec![
+        ("funnel", PARTICIPANTS, funnel_pipeline(event_id)),
+        ("ratings per session", ANSWERS, ratings_pipeline(event_id)),
+        ("attendance per session", ANSWERS, attendance_pipeline(event_id)),
+        ("nps", ANSWERS, nps_pipeline(event_id)),
+        ("numeric distributions", ANSWERS, numeric_distribution_pipeline(event_id)),
+        ("choice distributions", ANSWERS, choice_distribution_pipeline(event_id)),
+        ("free text", ANSWERS, texts_pipeline(event_id)),
+        ("answers over time", ANSWERS, answers_timeline_pipeline(event_id, "minute")),
+        ("check-ins over time", PARTICIPANTS, checkins_timeline_pipeline(event_id, "minute")),
+        ("totals", ANSWERS, totals_pipeline(event_id)),
+    ]
+}
+
+async fn run(core: &Core, coll: &str, pipeline: Vec<Document>) -> Result<Vec<Document>> {
+    Ok(core
+        .db()
+        .collection::<Document>(coll)
+        .aggregate(pipeline)
+        .await?
+        .try_collect()
+        .await?)
+}
+
+fn float(b: Option<&Bson>) -> Option<f64> {
+    match b {
+        Some(Bson::Double(f)) => Some(*f),
+        Some(Bson::Int32(n)) => Some(f64::from(*n)),
+        Some(Bson::Int64(n)) => Some(*n as f64),
+        _ => None,
+    }
+}
+
+fn ratio(a: i64, b: i64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn funnel_from(rows: &[Document]) -> Funnel {
+    let mut by: HashMap<String, i64> = HashMap::new();
+    for d in rows {
+        by.insert(d.get_str("_id").unwrap_or("").to_owned(), num(d.get("n")));
+    }
+    let g = |k: &str| by.get(k).copied().unwrap_or(0);
+    let invited: i64 = by.values().sum();
+    let checked_in = g("checked_in");
+    let accepted = g("accepted") + checked_in;
+    Funnel {
+        invited,
+        accepted,
+        checked_in,
+        declined: g("declined"),
+        waitlisted: g("waitlisted"),
+        acceptance_rate: round2(ratio(accepted, invited)),
+        show_rate: round2(ratio(checked_in, accepted)),
+    }
+}
+
+fn nps_from(rows: &[Document]) -> Nps {
+    let Some(d) = rows.first() else {
+        return Nps::default();
+    };
+    let (p, pa, de, n) = (num(d.get("promoters")), num(d.get("passives")), num(d.get("detractors")), num(d.get("n")));
+    Nps {
+        promoters: p,
+        passives: pa,
+        detractors: de,
+        total: n,
+        score: if n == 0 { 0.0 } else { ((p - de) as f64 * 1000.0 / n as f64).round() / 10.0 },
+    }
+}
+
+/// The time bucket for an event: minutes for a day or less of activity, else hours.
+fn unit_for(event: &crate::events::Event) -> &'static str {
+    if event.input.ends_at - event.input.starts_at > chrono::Duration::hours(24) {
+        "hour"
+    } else {
+        "minute"
+    }
+}
+
+/// The whole dashboard of one event: every pipeline runs concurrently on the server.
+pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Result<Dashboard> {
+    let started = std::time::Instant::now();
+    let event = crate::events::get(core, event_id).await?;
+    let unit = unit_for(&event);
+    let questions: Vec<feedback::Question> = feedback::questions(core)
+        .find(doc! { "event_id": event_id, "deleted_at": Bson::Null })
+        .sort(doc! { "position": 1 })
+        .await?
+        .try_collect()
+        .await?;
+    let (funnel, ratings, attendance, nps, numeric, choice, texts, tl_a, tl_c, totals) = futures_util::try_join!(
+        run(core, PARTICIPANTS, funnel_pipeline(event_id)),
+        run(core, ANSWERS, ratings_pipeline(event_id)),
+        run(core, ANSWERS, attendance_pipeline(event_id)),
+        run(core, ANSWERS, nps_pipeline(event_id)),
+        run(core, ANSWERS, numeric_distribution_pipeline(event_id)),
+        run(core, ANSWERS, choice_distribution_pipeline(event_id)),
+        run(core, ANSWERS, texts_pipeline(event_id)),
+        run(core, ANSWERS, answers_timeline_pipeline(event_id, unit)),
+        run(core, PARTICIPANTS, checkins_timeline_pipeline(event_id, unit)),
+        run(core, ANSWERS, totals_pipeline(event_id)),
+    )?;
+
+    let key = |d: &Document| d.get_str("_id").map(str::to_owned).ok();
+    let rating_by: HashMap<Option<String>, (Option<f64>, i64)> = ratings
+        .iter()
+        .map(|d| (key(d), (float(d.get("avg")).map(round2), num(d.get("n")))))
+        .collect();
+    let att_by: HashMap<Option<String>, i64> = attendance.iter().map(|d| (key(d), num(d.get("n")))).collect();
+    let sessions = event
+        .input
+        .sessions
+        .iter()
+        .map(|s| {
+            let (avg, n) = rating_by.get(&Some(s.id.clone())).cloned().unwrap_or((None, 0));
+            let attendees = att_by.get(&Some(s.id.clone())).copied().unwrap_or(0);
+            SessionRow {
+                session_id: s.id.clone(),
+                title: s.title.clone(),
+                capacity: s.capacity,
+                attendees,
+                fill_rate: s.capacity.filter(|c| *c > 0).map(|c| round2(attendees as f64 / f64::from(c))),
+                avg_rating: avg,
+                ratings: n,
+            }
+        })
+        .collect();
+
+    // Distributions, in question order, with every possible value (zeros included).
+    let mut counts: HashMap<(String, String), i64> = HashMap::new();
+    for d in &numeric {
+        if let Ok(id) = d.get_document("_id") {
+            let v = match id.get("v") {
+                Some(Bson::Int32(n)) => n.to_string(),
+                Some(Bson::Int64(n)) => n.to_string(),
+                Some(Bson::Double(n)) => (*n as i64).to_string(),
+                _ => continue,
+            };
+            counts.insert((id.get_str("q").unwrap_or("").to_owned(), v), num(d.get("n")));
+        }
+    }
+    let facet = choice.first().cloned().unwrap_or_default();
+    for d in facet.get_array("per_choice").map(|a| a.as_slice()).unwrap_or(&[]) {
+        if let Some(d) = d.as_document() {
+            if let Ok(id) = d.get_document("_id") {
+                counts.insert(
+                    (id.get_str("q").unwrap_or("").to_owned(), id.get_str("v").unwrap_or("").to_owned()),
+                    num(d.get("n")),
+                );
+            }
+        }
+    }
+    let mut per_question: HashMap<String, i64> = HashMap::new();
+    for d in facet.get_array("per_question").map(|a| a.as_slice()).unwrap_or(&[]) {
+        if let Some(d) = d.as_document() {
+            per_question.insert(d.get_str("_id").unwrap_or("").to_owned(), num(d.get("n")));
+        }
+    }
+    let mut distributions = vec![];
+    let mut qlabel: HashMap<String, String> = HashMap::new();
+    for q in &questions {
+        qlabel.insert(q.id.clone(), q.input.label.get(english).to_owned());
+        let kind = q.input.kind;
+        let values: Vec<(String, String)> = match kind.range() {
+            Some((lo, hi)) => (lo..=hi).map(|v| (v.to_string(), v.to_string())).collect(),
+            None if kind.has_choices() => q
+                .input
+                .choices
+                .iter()
+                .map(|c| (c.id.clone(), c.label.get(english).to_owned()))
+                .collect(),
+            None => vec![],
+        };
+        let buckets: Vec<Bucket> = values
+            .into_iter()
+            .map(|(value, label)| Bucket {
+                count: counts.get(&(q.id.clone(), value.clone())).copied().unwrap_or(0),
+                value,
+                label,
+            })
+            .collect();
+        let (answers, average) = if kind.range().is_some() {
+            let n: i64 = buckets.iter().map(|b| b.count).sum();
+            let sum: i64 = buckets.iter().map(|b| b.count * b.value.parse::<i64>().unwrap_or(0)).sum();
+            (n, (n > 0).then(|| round2(sum as f64 / n as f64)))
+        } else if kind.has_choices() {
+            (per_question.get(&q.id).copied().unwrap_or(0), None)
+        } else {
+            (0, None)
+        };
+        if kind != feedback::QuestionKind::Text {
+            distributions.push(Distribution {
+                question_id: q.id.clone(),
+                label: q.input.label.get(english).to_owned(),
+                kind,
+                status: q.status,
+                answers,
+                average,
+                buckets,
+            });
+        }
+    }
+    let texts = texts
+        .iter()
+        .filter_map(|d| {
+            let qid = d.get_str("question_id").ok()?.to_owned();
+            Some(TextAnswer {
+                question: qlabel.get(&qid)?.clone(),
+                question_id: qid,
+                text: d.get_str("text").ok()?.to_owned(),
+                at: d.get_datetime("updated_at").ok()?.to_chrono(),
+            })
+        })
+        .collect();
+
+    let mut timeline: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
+    for d in &tl_a {
+        if let Ok(at) = d.get_datetime("_id") {
+            timeline.entry(at.timestamp_millis()).or_default().0 += num(d.get("n"));
+        }
+    }
+    for d in &tl_c {
+        if let Ok(at) = d.get_datetime("_id") {
+            timeline.entry(at.timestamp_millis()).or_default().1 += num(d.get("n"));
+        }
+    }
+    let timeline = timeline
+        .into_iter()
+        .map(|(ms, (a, c))| TimePoint {
+            at: bson::DateTime::from_millis(ms).to_chrono(),
+            answers: a,
+            check_ins: c,
+        })
+        .collect();
+    let (total_answers, respondents) = totals
+        .first()
+        .map_or((0, 0), |d| (num(d.get("answers")), num(d.get("respondents"))));
+
+    Ok(Dashboard {
+        event_id: event_id.to_owned(),
+        title: event.input.title.clone(),
+        funnel: funnel_from(&funnel),
+        sessions,
+        nps: nps_from(&nps),
+        distributions,
+        texts,
+        bucket: unit.to_owned(),
+        timeline,
+        total_answers,
+        respondents,
+        generated_at: crate::time::now(),
+        took_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// Events compared side by side: the `limit` most recent events (by start), each with its
+/// funnel, answers, average rating and NPS — three grouped pipelines over all of them.
+pub async fn overview(core: &Core, limit: i64) -> Result<Vec<OverviewRow>> {
+    let events: Vec<Document> = core
+        .db()
+        .collection::<Document>(crate::db::EVENTS)
+        .find(doc! { "deleted_at": Bson::Null })
+        .sort(doc! { "starts_at": -1 })
+        .limit(limit.clamp(1, 50))
+        .projection(doc! { "title": 1, "starts_at": 1 })
+        .await?
+        .try_collect()
+        .await?;
+    let ids: Vec<String> = events.iter().filter_map(|e| e.get_str("_id").ok().map(str::to_owned)).collect();
+    let (funnels, answers) = futures_util::try_join!(
+        run(core, PARTICIPANTS, overview_funnel_pipeline(&ids)),
+        run(core, ANSWERS, overview_answers_pipeline(&ids)),
+    )?;
+    let mut rows = vec![];
+    for e in &events {
+        let id = e.get_str("_id").unwrap_or_default();
+        let f: Vec<Document> = funnels
+            .iter()
+            .filter(|d| d.get_document("_id").ok().and_then(|k| k.get_str("e").ok()) == Some(id))
+            .map(|d| doc! { "_id": d.get_document("_id").ok().and_then(|k| k.get_str("s").ok()).unwrap_or(""), "n": d.get("n").cloned().unwrap_or(Bson::Int32(0)) })
+            .collect();
+        let a = answers.iter().find(|d| d.get_str("_id").ok() == Some(id));
+        let nps = a.and_then(|a| {
+            let n = num(a.get("nps_n"));
+            (n > 0).then(|| ((num(a.get("promoters")) - num(a.get("detractors"))) as f64 * 1000.0 / n as f64).round() / 10.0)
+        });
+        rows.push(OverviewRow {
+            event_id: id.to_owned(),
+            title: e.get_str("title").unwrap_or_default().to_owned(),
+            starts_at: e
+                .get_datetime("starts_at")
+                .map(|d| d.to_chrono())
+                .map_err(|_| Error::internal("event without start"))?,
+            funnel: funnel_from(&f),
+            answers: a.map_or(0, |a| num(a.get("n"))),
+            avg_rating: a.and_then(|a| float(a.get("avg_rating"))).map(round2),
+            nps,
+        });
+    }
+    Ok(rows)
+}
+
+pub fn overview_funnel_pipeline(ids: &[String]) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": { "$in": ids }, "deleted_at": { "$type": "null" } } },
+        doc! { "$group": { "_id": { "e": "$event_id", "s": "$status" }, "n": { "$sum": 1 } } },
+    ]
+}
+
+pub fn overview_answers_pipeline(ids: &[String]) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": { "$in": ids } } },
+        doc! { "$group": {
+            "_id": "$event_id",
+            "n": { "$sum": 1 },
+            "avg_rating": { "$avg": { "$cond": [{ "$eq": ["$kind", "rating"] }, "$num", Bson::Null] } },
+            "nps_n": { "$sum": { "$cond": [{ "$eq": ["$kind", "nps"] }, 1, 0] } },
+            "promoters": { "$sum": { "$cond": [{ "$and": [{ "$eq": ["$kind", "nps"] }, { "$gte": ["$num", 9] }] }, 1, 0] } },
+            "detractors": { "$sum": { "$cond": [{ "$and": [{ "$eq": ["$kind", "nps"] }, { "$lt": ["$num", 7] }] }, 1, 0] } },
+        } },
+    ]
+}
+
+/// One pipeline's plan and cost, for `docs/performance.md`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineExplain {
+    pub name: String,
+    pub collection: String,
+    /// Wall time of running the pipeline once (client side).
+    pub ms: f64,
+    pub stats: crate::lab::explain::ExplainStats,
+}
+
+/// Run and explain (`executionStats`) every pipeline of an event's dashboard.
+pub async fn explain(core: &Core, event_id: &str) -> Result<Vec<PipelineExplain>> {
+    let mut out = vec![];
+    for (name, coll, pipeline) in pipelines(event_id) {
+        let t = std::time::Instant::now();
+        run(core, coll, pipeline.clone()).await?;
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        let ex = core
+            .db()
+            .run_command(doc! {
+                "explain": { "aggregate": coll, "pipeline": pipeline, "cursor": {} },
+                "verbosity": "executionStats",
+            })
+            .await?;
+        out.push(PipelineExplain {
+            name: name.to_owned(),
+            collection: coll.to_owned(),
+            ms,
+            stats: crate::lab::explain::parse(&ex)?,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,524 @@
+//! Feedback pages of the portal: a live poll at `/p/{question_id}` and an event's survey at
+//! `/f/{event_id}`, answered from a phone. The respondent is the participant of the
+//! invitation token (`?t=` or a `t` field) or, where the question allows it, an anonymous
+//! device identified by the `eh_rid` cookie (set on first visit). Bodies may be forms
+//! (the pages) or JSON (`{"value": 4}`, `{"value": ["a","b"]}`); JSON callers get JSON
+//! back. Every refusal is a 4xx with a reason; pages use no script and escape every value.
+
+use axum::{
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{lang, pages, respond, PortalState};
+use crate::{
+    error::Code,
+    feedback::{self, Question, QuestionKind, RawValue, Respondent},
+    invitations::{self, LinkProblem},
+    mail::template::{html_escape as esc, Lang},
+    Error,
+};
+
+pub const COOKIE: &str = "eh_rid";
+
+pub(super) fn routes() -> Router<PortalState> {
+    Router::new()
+        .route("/p/{id}", get(poll_page).post(poll_answer))
+        .route("/f/{event_id}", get(survey_page).post(survey_answer))
+}
+
+#[derive(Deserialize, Default)]
+struct TokenQuery {
+    t: Option<String>,
+}
+
+fn tr<'a>(l: Lang, fr: &'a str, en: &'a str) -> &'a str {
+    match l {
+        Lang::Fr => fr,
+        Lang::En => en,
+    }
+}
+
+fn status_of(e: &Error) -> StatusCode {
+    match e.code {
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::Conflict => StatusCode::CONFLICT,
+        Code::Unsupported => StatusCode::FORBIDDEN,
+        Code::Validation | Code::Duplicate => StatusCode::BAD_REQUEST,
+        Code::DbUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    let h = |k| {
+        headers
+            .get(k)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    h(header::CONTENT_TYPE).starts_with("application/json") || h(header::ACCEPT).starts_with("application/json")
+}
+
+fn fail(l: Lang, json: bool, e: &Error) -> Response {
+    let status = status_of(e);
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!("portal feedback: {}", e.message);
+    }
+    if json {
+        let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            json!({ "code": "internal", "message": "internal error" })
+        } else {
+            serde_json::to_value(e).unwrap_or_default()
+        };
+        return (status, Json(body)).into_response();
+    }
+    respond(status, pages::problem(l, status, e))
+}
+
+fn link_error(p: LinkProblem) -> Error {
+    match p {
+        LinkProblem::Unknown => Error::new(Code::NotFound, p.error().message),
+        LinkProblem::Expired => Error::new(Code::Unsupported, p.error().message),
+    }
+}
+
+/// The device id from the cookie, if well-formed.
+fn cookie_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_owned))
+        .find(|v| (16..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
+/// Who answers, and a cookie to set for a new anonymous device.
+async fn who(
+    st: &PortalState,
+    event_id: &str,
+    token: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(Respondent, Option<String>), Error> {
+    if let Some(t) = token.filter(|t| !t.is_empty()) {
+        return match invitations::participant_by_token(&st.core, t).await? {
+            Ok(p) if p.event_id == event_id => Ok((Respondent::Participant(p.id), None)),
+            Ok(_) => Err(Error::new(Code::Unsupported, "this invitation link is for another event")),
+            Err(problem) => Err(link_error(problem)),
+        };
+    }
+    match cookie_id(headers) {
+        Some(id) => Ok((Respondent::Device(id), None)),
+        None => {
+            let id = invitations::new_token();
+            Ok((Respondent::Device(id.clone()), Some(id)))
+        }
+    }
+}
+
+fn with_cookie(mut r: Response, cookie: Option<String>) -> Response {
+    if let Some(id) = cookie {
+        if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE}={id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax")) {
+            r.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    r
+}
+
+/// `application/x-www-form-urlencoded` pairs (repeated keys kept, for multiple choice).
+fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
+    fn dec(s: &str) -> Result<String, Error> {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < b.len() => {
+                    let h = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                    match h {
+                        Some(v) => out.push(v),
+                        None => return Err(Error::invalid("body", "malformed form encoding")),
+                    }
+                    i += 2;
+                }
+                b'%' => return Err(Error::invalid("body", "malformed form encoding")),
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).map_err(|_| Error::invalid("body", "the form is not UTF-8"))
+    }
+    let s = std::str::from_utf8(body).map_err(|_| Error::invalid("body", "the form is not UTF-8"))?;
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Ok((dec(k)?, dec(v)?))
+        })
+        .collect()
+}
+
+fn raw_from_json(v: Option<&Value>) -> Result<RawValue, Error> {
+    Ok(match v {
+        None | Some(Value::Null) => RawValue::Missing,
+        Some(Value::Number(n)) => RawValue::Number(n.as_f64().unwrap_or(f64::NAN)),
+        Some(Value::String(s)) => RawValue::Text(s.clone()),
+        Some(Value::Array(a)) => RawValue::List(
+            a.iter()
+                .map(|x| x.as_str().map(str::to_owned).ok_or_else(|| Error::invalid("value", "a list of choice ids is expected")))
+                .collect::<Result<_, _>>()?,
+        ),
+        Some(_) => return Err(Error::invalid("value", "not a valid answer")),
+    })
+}
+
+fn raw_from_strings(kind: QuestionKind, vals: Vec<String>) -> RawValue {
+    let vals: Vec<String> = vals.into_iter().filter(|v| !v.trim().is_empty()).collect();
+    match (kind, vals.len()) {
+        (_, 0) => RawValue::Missing,
+        (QuestionKind::Multiple, _) => RawValue::List(vals),
+        (_, 1) => RawValue::Text(vals.into_iter().next().unwrap_or_default()),
+        _ => RawValue::List(vals),
+    }
+}
+
+/// The body of a POST: (token field, values by key). JSON: `{"t"?, "value"?, "answers"?: {qid: value}}`.
+enum Body {
+    Json(Value),
+    Form(Vec<(String, String)>),
+}
+
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Body, Error> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    if ct.starts_with("application/json") {
+        let v: Value = serde_json::from_slice(body).map_err(|e| Error::invalid("body", format!("malformed JSON: {e}")))?;
+        if !v.is_object() {
+            return Err(Error::invalid("body", "a JSON object is expected"));
+        }
+        Ok(Body::Json(v))
+    } else if ct.starts_with("application/x-www-form-urlencoded") || ct.is_empty() {
+        Ok(Body::Form(form_pairs(body)?))
+    } else {
+        Err(Error::invalid("body", "send a form or JSON"))
+    }
+}
+
+fn token_of(q: &TokenQuery, body: &Body) -> Option<String> {
+    q.t.clone().filter(|t| !t.is_empty()).or_else(|| match body {
+        Body::Json(v) => v.get("t").and_then(|t| t.as_str()).map(str::to_owned),
+        Body::Form(p) => p.iter().find(|(k, _)| k == "t").map(|(_, v)| v.clone()),
+    })
+}
+
+// ---- pages ------------------------------------------------------------------------------
+
+fn hidden_token(t: Option<&str>) -> String {
+    t.map(|t| format!("<input type=\"hidden\" name=\"t\" value=\"{}\">", esc(t))).unwrap_or_default()
+}
+
+/// The inputs of one question, named `name`, pre-filled with `current`.
+fn inputs(l: Lang, q: &Question, name: &str, current: Option<&feedback::Answer>, submit_each: bool) -> String {
+    let en = l == Lang::En;
+    let n = esc(name);
+    match q.input.kind {
+        QuestionKind::Rating | QuestionKind::Nps => {
+            let (lo, hi) = q.input.kind.range().unwrap_or((0, 10));
+            let cur = current.and_then(|a| a.num);
+            let items: String = (lo..=hi)
+                .map(|v| {
+                    let star = if q.input.kind == QuestionKind::Rating { " ★" } else { "" };
+                    if submit_each {
+                        format!("<button class=\"opt{}\" name=\"{n}\" value=\"{v}\">{v}{star}</button>", if cur == Some(v) { " sel" } else { "" })
+                    } else {
+                        format!("<label class=\"opt\"><input type=\"radio\" name=\"{n}\" value=\"{v}\"{}> {v}{star}</label>", if cur == Some(v) { " checked" } else { "" })
+                    }
+                })
+                .collect();
+            let hint = if q.input.kind == QuestionKind::Nps {
+                format!("<p class=\"muted small\">0 = {} · 10 = {}</p>", tr(l, "pas du tout", "not at all"), tr(l, "certainement", "definitely"))
+            } else {
+                String::new()
+            };
+            format!("<div class=\"scale\">{items}</div>{hint}")
+        }
+        QuestionKind::Single | QuestionKind::Multiple => {
+            let multi = q.input.kind == QuestionKind::Multiple;
+            let items: String = q
+                .input
+                .choices
+                .iter()
+                .map(|c| {
+                    let sel = current.is_some_and(|a| a.choices.contains(&c.id));
+                    if submit_each && !multi {
+                        format!("<button class=\"opt wide{}\" name=\"{n}\" value=\"{}\">{}</button>", if sel { " sel" } else { "" }, esc(&c.id), esc(c.label.get(en)))
+                    } else {
+                        format!(
+                            "<label class=\"opt wide\"><input type=\"{}\" name=\"{n}\" value=\"{}\"{}> {}</label>",
+                            if multi { "checkbox" } else { "radio" },
+                            esc(&c.id),
+                            if sel { " checked" } else { "" },
+                            esc(c.label.get(en))
+                        )
+                    }
+                })
+                .collect();
+            format!("<div class=\"choices\">{items}</div>")
+        }
+        QuestionKind::Text => format!(
+            "<textarea name=\"{n}\" maxlength=\"{}\" rows=\"4\">{}</textarea>",
+            feedback::MAX_TEXT,
+            esc(current.and_then(|a| a.text.as_deref()).unwrap_or(""))
+        ),
+    }
+}
+
+const CSS: &str = ".scale,.choices{display:flex;flex-wrap:wrap;gap:8px;margin-top:12px}.opt{display:flex;align-items:center;gap:6px;background:#eef2ff;color:#3730a3;border:1px solid #c7d2fe;border-radius:12px;padding:12px 14px;font-weight:600;min-width:52px;justify-content:center}.opt.wide{flex:1 1 100%;justify-content:flex-start}.opt.sel{background:#4f46e5;color:#fff}.opt input{width:auto;margin:0}textarea{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:12px}fieldset{border:0;padding:0;margin:0 0 20px}legend{font-weight:700}.small{font-size:.85rem;margin:.4em 0 0}.req{color:#b91c1c}";
+
+fn page(l: Lang, title: &str, body: String) -> pages::Page {
+    pages::shell(l, title, &format!("<style>{CSS}</style>{body}"))
+}
+
+fn poll_html(l: Lang, q: &Question, token: Option<&str>, current: Option<&feedback::Answer>, note: Option<(bool, &str)>) -> pages::Page {
+    let en = l == Lang::En;
+    let label = q.input.label.get(en);
+    let note = note
+        .map(|(ok, m)| format!("<p class=\"{}\" role=\"{}\">{}</p>", if ok { "ok" } else { "error" }, if ok { "status" } else { "alert" }, esc(m)))
+        .unwrap_or_default();
+    let body = if q.status == feedback::QuestionStatus::Open {
+        let submit_each = !matches!(q.input.kind, QuestionKind::Multiple | QuestionKind::Text);
+        let submit = if submit_each {
+            String::new()
+        } else {
+            format!("<div class=\"answers\"><button class=\"yes\">{}</button></div>", tr(l, "Envoyer", "Send"))
+        };
+        format!("<form method=\"post\">{}{}{submit}</form>", hidden_token(token), inputs(l, q, "value", current, submit_each))
+    } else {
+        format!("<p class=\"muted\">{}</p>", tr(l, "Ce sondage n'est pas ouvert pour le moment.", "This poll is not open at the moment."))
+    };
+    page(l, label, format!("<div class=\"card\"><h1 id=\"question\">{}</h1>{note}{body}</div>", esc(label)))
+}
+
+fn thanks(l: Lang) -> &'static str {
+    tr(l, "Merci ! Votre réponse est enregistrée. Vous pouvez la modifier.", "Thank you! Your answer is recorded. You can change it.")
+}
+
+async fn poll_page(State(st): State<PortalState>, Path(id): Path<String>, Query(q): Query<TokenQuery>, headers: HeaderMap) -> Response {
+    let l = lang(&headers);
+    let question = match feedback::get_question(&st.core, &id).await {
+        Ok(x) => x,
+        Err(e) => return fail(l, false, &e),
+    };
+    let (resp, cookie) = match who(&st, &question.event_id, q.t.as_deref(), &headers).await {
+        Ok(x) => x,
+        Err(e) => return fail(l, false, &e),
+    };
+    if matches!(resp, Respondent::Device(_)) && !question.input.anonymous {
+        return fail(l, false, &Error::new(Code::Unsupported, tr(l, "Ouvrez ce sondage depuis votre lien d'invitation personnel.", "Open this poll from your personal invitation link.")));
+    }
+    let current = feedback::answers_of(&st.core, &question.event_id, &resp).await.unwrap_or_default();
+    let current = current.iter().find(|a| a.question_id == question.id);
+    with_cookie(respond(StatusCode::OK, poll_html(l, &question, q.t.as_deref(), current, None)), cookie)
+}
+
+async fn poll_answer(
+    State(st): State<PortalState>,
+    Path(id): Path<String>,
+    Query(q): Query<TokenQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let l = lang(&headers);
+    let json = wants_json(&headers);
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let status = e.status();
+            let err = Error::invalid("body", if status == StatusCode::PAYLOAD_TOO_LARGE { "the answer is too large" } else { "unreadable body" });
+            let mut r = fail(l, json, &err);
+            *r.status_mut() = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };
+            return r;
+        }
+    };
+    let question = match feedback::get_question(&st.core, &id).await {
+        Ok(x) => x,
+        Err(e) => return fail(l, json, &e),
+    };
+    let parsed = match parse_body(&headers, &body) {
+        Ok(b) => b,
+        Err(e) => return fail(l, json, &e),
+    };
+    let token = token_of(&q, &parsed);
+    let (resp, cookie) = match who(&st, &question.event_id, token.as_deref(), &headers).await {
+        Ok(x) => x,
+        Err(e) => return fail(l, json, &e),
+    };
+    let raw = match &parsed {
+        Body::Json(v) => raw_from_json(v.get("value")),
+        Body::Form(p) => Ok(raw_from_strings(question.input.kind, p.iter().filter(|(k, _)| k == "value").map(|(_, v)| v.clone()).collect())),
+    };
+    let result = match raw {
+        Ok(raw) => feedback::answer(&st.core, &question, &resp, &raw).await,
+        Err(e) => Err(e),
+    };
+    let r = match result {
+        Ok(a) if json => (StatusCode::OK, Json(json!({ "ok": true, "answer_id": a.id, "version": a.version }))).into_response(),
+        Ok(a) => respond(StatusCode::OK, poll_html(l, &question, token.as_deref(), Some(&a), Some((true, thanks(l))))),
+        Err(e) if !json && e.code == Code::Validation => {
+            respond(StatusCode::BAD_REQUEST, poll_html(l, &question, token.as_deref(), None, Some((false, &e.message))))
+        }
+        Err(e) => fail(l, json, &e),
+    };
+    with_cookie(r, cookie)
+}
+
+fn survey_html(
+    l: Lang,
+    event: &crate::events::Event,
+    qs: &[Question],
+    token: Option<&str>,
+    current: &[feedback::Answer],
+    errors: &[(String, String)],
+    done: bool,
+) -> pages::Page {
+    let en = l == Lang::En;
+    let note = if done {
+        format!("<p class=\"ok\" role=\"status\">{}</p>", esc(thanks(l)))
+    } else if !errors.is_empty() {
+        format!("<p class=\"error\" role=\"alert\">{}</p>", tr(l, "Certaines réponses sont à corriger.", "Some answers need fixing."))
+    } else {
+        String::new()
+    };
+    let body = if qs.is_empty() {
+        format!("<p class=\"muted\">{}</p>", tr(l, "Aucune question n'est ouverte pour le moment.", "No question is open at the moment."))
+    } else {
+        let fields: String = qs
+            .iter()
+            .map(|q| {
+                let err = errors
+                    .iter()
+                    .find(|(id, _)| id == &q.id)
+                    .map(|(_, m)| format!("<p class=\"error\">{}</p>", esc(m)))
+                    .unwrap_or_default();
+                let cur = current.iter().find(|a| a.question_id == q.id);
+                format!(
+                    "<fieldset><legend>{}{}</legend>{err}{}</fieldset>",
+                    esc(q.input.label.get(en)),
+                    if q.input.required { " <span class=\"req\">*</span>" } else { "" },
+                    inputs(l, q, &format!("q.{}", q.id), cur, false)
+                )
+            })
+            .collect();
+        format!(
+            "<form method=\"post\">{}{fields}<div class=\"answers\"><button class=\"yes\">{}</button></div></form>",
+            hidden_token(token),
+            tr(l, "Envoyer mes réponses", "Send my answers")
+        )
+    };
+    page(l, &event.input.title, format!("<div class=\"card\"><h1>{}</h1>{note}{body}</div>", esc(&event.input.title)))
+}
+
+async fn survey_common(st: &PortalState, event_id: &str, token: Option<&str>, headers: &HeaderMap) -> Result<(crate::events::Event, Respondent, Option<String>, Vec<Question>), Error> {
+    let event = crate::events::get(&st.core, event_id).await?;
+    let (resp, cookie) = who(st, event_id, token, headers).await?;
+    let qs = feedback::open_questions(&st.core, event_id, matches!(resp, Respondent::Participant(_))).await?;
+    Ok((event, resp, cookie, qs))
+}
+
+async fn survey_page(State(st): State<PortalState>, Path(event_id): Path<String>, Query(q): Query<TokenQuery>, headers: HeaderMap) -> Response {
+    let l = lang(&headers);
+    match survey_common(&st, &event_id, q.t.as_deref(), &headers).await {
+        Ok((event, resp, cookie, qs)) => {
+            let current = feedback::answers_of(&st.core, &event_id, &resp).await.unwrap_or_default();
+            with_cookie(respond(StatusCode::OK, survey_html(l, &event, &qs, q.t.as_deref(), &current, &[], false)), cookie)
+        }
+        Err(e) => fail(l, false, &e),
+    }
+}
+
+async fn survey_answer(
+    State(st): State<PortalState>,
+    Path(event_id): Path<String>,
+    Query(q): Query<TokenQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let l = lang(&headers);
+    let json = wants_json(&headers);
+    let Ok(body) = body else {
+        return fail(l, json, &Error::invalid("body", "the answers are too large or unreadable"));
+    };
+    let parsed = match parse_body(&headers, &body) {
+        Ok(b) => b,
+        Err(e) => return fail(l, json, &e),
+    };
+    let token = token_of(&q, &parsed);
+    let (event, resp, cookie, qs) = match survey_common(&st, &event_id, token.as_deref(), &headers).await {
+        Ok(x) => x,
+        Err(e) => return fail(l, json, &e),
+    };
+    // Check everything first, then write: a refused form stores nothing.
+    let mut errors: Vec<(String, String)> = vec![];
+    let mut todo = vec![];
+    for question in &qs {
+        let raw = match &parsed {
+            Body::Json(v) => raw_from_json(v.get("answers").and_then(|a| a.get(&question.id))),
+            Body::Form(p) => {
+                let key = format!("q.{}", question.id);
+                Ok(raw_from_strings(question.input.kind, p.iter().filter(|(k, _)| *k == key).map(|(_, v)| v.clone()).collect()))
+            }
+        };
+        match raw {
+            Ok(RawValue::Missing) if !question.input.required => {}
+            Ok(raw) => match feedback::check_value(question, &raw) {
+                Ok(_) => todo.push((question, raw)),
+                Err(e) => errors.push((question.id.clone(), e.message)),
+            },
+            Err(e) => errors.push((question.id.clone(), e.message)),
+        }
+    }
+    if !errors.is_empty() {
+        let r = if json {
+            (StatusCode::BAD_REQUEST, Json(json!({ "code": "validation", "message": "some answers are invalid", "errors": errors.iter().map(|(q, m)| json!({"question_id": q, "message": m})).collect::<Vec<_>>() }))).into_response()
+        } else {
+            respond(StatusCode::BAD_REQUEST, survey_html(l, &event, &qs, token.as_deref(), &[], &errors, false))
+        };
+        return with_cookie(r, cookie);
+    }
+    let mut stored = 0;
+    for (question, raw) in todo {
+        if let Err(e) = feedback::answer(&st.core, question, &resp, &raw).await {
+            return fail(l, json, &e);
+        }
+        stored += 1;
+    }
+    let r = if json {
+        (StatusCode::OK, Json(json!({ "ok": true, "stored": stored }))).into_response()
+    } else {
+        let current = feedback::answers_of(&st.core, &event_id, &resp).await.unwrap_or_default();
+        respond(StatusCode::OK, survey_html(l, &event, &qs, token.as_deref(), &current, &[], true))
+    };
+    with_cookie(r, cookie)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_pairs;
+
+    #[test]
+    fn form_bodies_decode_with_repeated_keys() {
+        let p = form_pairs(b"value=a&value=b&t=x%2By+z").unwrap();
+        assert_eq!(p, vec![("value".into(), "a".into()), ("value".into(), "b".into()), ("t".into(), "x+y z".into())]);
+        assert!(form_pairs(b"value=%zz").is_err());
+        assert!(form_pairs(b"value=%4").is_err());
+        assert_eq!(form_pairs(b"value=%41").unwrap()[0].1, "A");
+    }
+}

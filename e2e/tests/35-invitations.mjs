@@ -1,0 +1,115 @@
+// Invitations end to end: SMTP pointed at a real SMTP server on loopback, participants
+// imported from a CSV, the portal started, invitations sent from the participants screen,
+// one invitee answers through the link in their e-mail, and the list shows the change.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitListening(port) {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((r) => {
+      const c = connect(port, '127.0.0.1', () => { c.end(); r(true); });
+      c.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`SMTP sink not listening on ${port}`);
+}
+
+/** The personal link in a raw message (quoted-printable soft breaks removed). */
+function linkIn(raw) {
+  const flat = raw.replace(/=\r?\n/g, '');
+  const m = /https?:\/\/[^\s"<>]+\/r\/[A-Za-z0-9_-]{40,}/.exec(flat);
+  return m ? m[0] : null;
+}
+
+export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env }) {
+  await test('send invitations to a loopback SMTP server, answer one by its link, see the status change', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventhub-inv-'));
+    const port = await freePort();
+    const sink = spawn(process.env.EVENTHUB_SMTP_PYTHON || '/usr/bin/python3',
+      ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', join(dir, 'maildir')],
+      { stdio: 'ignore' });
+    try {
+      await waitListening(port);
+      // SMTP settings → this sink.
+      await (await $id('nav-settings')).click();
+      const host = await $id('smtp-host');
+      await host.waitForDisplayed({ timeout: 10000 });
+      await setValue(host, '127.0.0.1');
+      await setValue(await $id('smtp-port'), String(port));
+      await setValue(await $id('smtp-security'), 'none');
+      await setValue(await $id('smtp-from-email'), 'events@eventhub.test');
+      await (await $id('smtp-save')).click();
+      await browser.waitUntil(async () => (await texts('toast')).some((x) => /SMTP/.test(x)), { timeout: 10000 });
+
+      // An event with three valid participants (the fixture's fourth row is refused).
+      const stamp = Date.now().toString(36).slice(-5);
+      const { writeFileSync } = await import('node:fs');
+      const evFile = join(dir, 'event.json');
+      writeFileSync(evFile, JSON.stringify({ title: `Avant-première ${stamp}`, starts_at: '2027-10-01T17:00:00Z', ends_at: '2027-10-01T21:00:00Z' }));
+      const ev = cliJson('events', 'create', '--from-json', evFile);
+      try {
+        cliJson('participants', 'import', ev._id, join(here, '..', '..', 'tests', 'fixtures', 'csv', 'e2e_invites.csv'));
+      } catch {
+        /* exits non-zero only when nothing was imported; checked below */
+      }
+
+      await (await $id('nav-participants')).click();
+      const sel = await $id('p-event');
+      await sel.waitForDisplayed({ timeout: 10000 });
+      await browser.waitUntil(async () => browser.execute((id) => !!document.querySelector(`[data-testid="p-event"] option[value="${id}"]`), ev._id), { timeout: 10000 });
+      await setValue(sel, ev._id);
+      await browser.waitUntil(async () => (await texts('p-row')).length === 3, { timeout: 10000, timeoutMsg: 'three participants listed' });
+
+      await (await $id('portal-start')).click();
+      await (await $id('portal-url')).waitForDisplayed({ timeout: 10000 });
+      await (await $id('send-invitations')).click();
+      const newDir = join(dir, 'maildir', 'new');
+      await browser.waitUntil(() => {
+        try { return readdirSync(newDir).length === 3; } catch { return false; }
+      }, { timeout: 30000, timeoutMsg: 'three invitations reached the SMTP server' });
+      await browser.waitUntil(async () => (await texts('invitation-counts')).join(' ').includes('3'), { timeout: 10000 });
+      await browser.saveScreenshot(join(shots, 'invitations-sent.png'));
+
+      // Léa answers from her phone: the link in her e-mail (loopback address).
+      const raws = readdirSync(newDir).map((f) => readFileSync(join(newDir, f), 'utf8'));
+      const lea = raws.find((r) => r.includes('lea.moreau@exemple.fr'));
+      assert(lea, 'Léa received an invitation');
+      const link = linkIn(lea);
+      assert(link, 'the invitation carries a personal link');
+      const local = link.replace(/^http:\/\/[^/]+/, (m) => `http://127.0.0.1:${new URL(m).port}`);
+      const page = await fetch(local);
+      assert(page.status === 200, `the RSVP page opens (${page.status})`);
+      const answer = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=accepted' });
+      assert(answer.status === 200, `the answer is accepted (${answer.status})`);
+
+      // The list shows it (reopen the screen to refresh).
+      await (await $id('nav-participants')).click();
+      await browser.waitUntil(async () => browser.execute(() => {
+        const row = [...document.querySelectorAll('[data-testid="p-row"]')].find((r) => (r.textContent || '').includes('lea.moreau@exemple.fr'));
+        return row ? row.getAttribute('data-status') : null;
+      }).then((s) => s === 'accepted'), { timeout: 10000, timeoutMsg: "Léa's status became accepted in the list" });
+      await browser.saveScreenshot(join(shots, 'invitations-rsvp.png'));
+      await (await $id('portal-stop')).click();
+    } finally {
+      sink.kill();
+    }
+  });
+}

@@ -1,0 +1,69 @@
+// Sync with a remote MongoDB (commands in src-tauri/src/commands/sync.rs).
+import { invokeCommand as invoke } from "./api.js";
+
+export interface SyncStatus {
+  remote: string | null;
+  stored: "keychain" | "session" | "none";
+  conflicts: number;
+  running: boolean;
+  last_sync: string | null;
+}
+
+export interface CollectionReport {
+  collection: string;
+  pushed: number;
+  pulled: number;
+  merged: number;
+  conflicts: number;
+  unchanged: number;
+}
+
+export interface SyncReport {
+  dry_run: boolean;
+  collections: CollectionReport[];
+  cancelled: boolean;
+}
+
+export interface SyncProgress {
+  collection: string;
+  done: number;
+  total: number;
+}
+
+export interface FieldConflict {
+  field: string;
+  base: unknown;
+  local: unknown;
+  remote: unknown;
+}
+
+export interface Conflict {
+  _id: string;
+  collection: string;
+  doc_id: string;
+  label: string;
+  fields: FieldConflict[];
+  local_by: string;
+  remote_by: string;
+  detected_at: string;
+}
+
+interface TauriChannel<T> {
+  onmessage: (m: T) => void;
+}
+
+function channel<T>(onMessage: (m: T) => void): TauriChannel<T> {
+  const Ctor = (window.__TAURI__ as unknown as { core: { Channel: new () => TauriChannel<T> } }).core.Channel;
+  const ch = new Ctor();
+  ch.onmessage = onMessage;
+  return ch;
+}
+
+export const syncApi = {
+  status: () => invoke<SyncStatus>("sync_status"),
+  setRemote: (uri: string) => invoke<"keychain" | "session">("sync_set_remote", { uri }),
+  run: (dryRun: boolean, onProgress: (p: SyncProgress) => void) => invoke<SyncReport>("sync_run", { dryRun, onProgress: channel(onProgress) }),
+  cancel: () => invoke<null>("sync_cancel"),
+  conflicts: () => invoke<Conflict[]>("sync_conflicts"),
+  resolve: (id: string, choices: Record<string, "local" | "remote">) => invoke<null>("sync_resolve", { id, choices }),
+};

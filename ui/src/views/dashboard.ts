@@ -1,0 +1,416 @@
+// Dashboard: live polls (create, open/close, link + QR for phones) and the event's analytics
+// (funnel, sessions, NPS, distributions, free text, timeline, cross-event overview) as SVG
+// charts with tables beside them. Refreshed live on `dashboard_watch` notifications;
+// exports to CSV (core) and a self-contained HTML snapshot.
+
+import { api, toApiError, type EventDoc, type EventSummary } from "../api.js";
+import { invitationsApi, qrImage } from "../api-invitations.js";
+import { dashboardApi, type Dashboard, type OverviewRow, type Question, type QuestionInput, type QuestionKind } from "../api-dashboard.js";
+import { h, replaceChildren } from "../dom.js";
+import { formatNumber, getLang, t, type MsgKey } from "../i18n.js";
+import type { View } from "../main.js";
+import { button, field, toast, toastError } from "../ui.js";
+import { barChart, DASH_CSS, PALETTE, stackedBar, timeChart } from "./dashboard-charts.js";
+
+const KINDS: QuestionKind[] = ["rating", "nps", "single", "multiple", "text"];
+
+function ensureCss(): void {
+  if (document.getElementById("dash-css")) return;
+  const st = document.createElement("style");
+  st.id = "dash-css";
+  st.textContent = DASH_CSS;
+  document.head.appendChild(st);
+}
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+function table(head: string[], rows: (string | number)[][], testid?: string): HTMLTableElement {
+  return h(
+    "table",
+    { class: "dash-table", testid },
+    h("thead", null, h("tr", null, ...head.map((x, i) => h("th", { class: i > 0 ? "n" : "" }, x)))),
+    h("tbody", null, ...rows.map((r) => h("tr", null, ...r.map((c, i) => h("td", { class: i > 0 ? "n" : "" }, typeof c === "number" ? formatNumber(c) : c))))),
+  );
+}
+
+export class DashboardView implements View {
+  el = h("div", { class: "page dashboard-page" });
+  navId = "nav-dashboard";
+  private events: EventSummary[] = [];
+  private eventId: string | null = null;
+  private event: EventDoc | null = null;
+  private questions: Question[] = [];
+  private data: Dashboard | null = null;
+  private overview: OverviewRow[] = [];
+  private watchId: number | null = null;
+  private liveMode: "change_stream" | "polling" | null = null;
+  private refreshing = false;
+  private dirty = false;
+  private destroyed = false;
+  private links = new Map<string, { url: string; qr: string }>();
+  private dataEl = h("div", { class: "dash-data", testid: "dash-data" });
+  private qListEl = h("div", { class: "dash-qlist", testid: "q-list" });
+  private headEl = h("div");
+
+  constructor() {
+    ensureCss();
+    this.rerender();
+    void this.init();
+  }
+
+  private async init(): Promise<void> {
+    try {
+      const page = await api.eventsList({ sort: "starts_at_desc", per_page: 100 });
+      this.events = page.items;
+      if (this.events.length) await this.select(this.events[0]._id);
+      else this.rerender();
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+  }
+
+  private async select(id: string): Promise<void> {
+    await this.stopWatch();
+    this.eventId = id;
+    this.links.clear();
+    try {
+      this.event = await api.eventsGet(id);
+      this.rerender();
+      await this.refresh();
+      const w = await dashboardApi.watch(id, () => void this.refresh());
+      if (this.destroyed || this.eventId !== id) {
+        await dashboardApi.unwatch(w.id);
+        return;
+      }
+      this.watchId = w.id;
+      this.liveMode = w.mode;
+      this.renderHead();
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+  }
+
+  private async stopWatch(): Promise<void> {
+    if (this.watchId !== null) {
+      const id = this.watchId;
+      this.watchId = null;
+      this.liveMode = null;
+      try {
+        await dashboardApi.unwatch(id);
+      } catch {
+        /* gone already */
+      }
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    void this.stopWatch();
+  }
+
+  /** Reload the figures; a notification during a reload schedules exactly one more. */
+  private async refresh(): Promise<void> {
+    if (!this.eventId) return;
+    if (this.refreshing) {
+      this.dirty = true;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      do {
+        this.dirty = false;
+        const id: string = this.eventId as string;
+        const [d, qs, ov] = await Promise.all([dashboardApi.get(id, getLang()), dashboardApi.questions(id), dashboardApi.overview()]);
+        if (this.destroyed || id !== this.eventId) return;
+        this.data = d;
+        this.questions = qs;
+        this.overview = ov;
+        this.renderQuestions();
+        this.renderData();
+        this.renderHead();
+      } while (this.dirty);
+    } catch (e) {
+      toastError(toApiError(e));
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  rerender(): void {
+    replaceChildren(
+      this.el,
+      h("div", { class: "page-head" }, h("div", null, h("h1", { class: "page-title" }, t("dash.title")), h("p", { class: "page-sub" }, t("dash.subtitle")))),
+      this.headEl,
+      this.events.length ? this.pollsCard() : h("p", { class: "dash-muted" }, t("dash.noEvent")),
+      this.dataEl,
+    );
+    this.renderHead();
+    this.renderQuestions();
+    this.renderData();
+  }
+
+  private renderHead(): void {
+    const sel = h("select", { class: "input", testid: "dash-event", "aria-label": t("dash.event") }, ...this.events.map((e) => h("option", { value: e._id, selected: e._id === this.eventId }, e.title)));
+    sel.addEventListener("change", () => void this.select(sel.value));
+    const live = h(
+      "span",
+      { class: `dash-live ${this.liveMode ? "on" : ""}`, testid: "dash-live", "data-mode": this.liveMode ?? "off" },
+      h("span", { class: "dot", "aria-hidden": "true" }),
+      t(this.liveMode ? (`dash.live.${this.liveMode}` as MsgKey) : "dash.live.off"),
+    );
+    const upd = this.data ? h("span", { class: "dash-muted", testid: "dash-updated" }, t("dash.updated", { time: new Date(this.data.generated_at).toLocaleTimeString(), ms: this.data.took_ms })) : null;
+    const csv = button(t("dash.exportCsv"), { icon: "save", testid: "dash-export-csv", onClick: () => void this.exportCsv() });
+    const html = button(t("dash.exportHtml"), { testid: "dash-export-html", onClick: () => void this.exportHtml() });
+    replaceChildren(this.headEl, h("div", { class: "dash-toolbar" }, field(t("dash.event"), sel), live, upd, h("span", { class: "grow" }), csv, html));
+  }
+
+  // ---- polls ------------------------------------------------------------------------------
+
+  private pollsCard(): HTMLElement {
+    const kind = h("select", { class: "input", testid: "q-kind" }, ...KINDS.map((k) => h("option", { value: k }, t(`dash.kind.${k}` as MsgKey))));
+    const mode = h("select", { class: "input", testid: "q-mode" }, h("option", { value: "poll" }, t("dash.mode.poll")), h("option", { value: "survey" }, t("dash.mode.survey")));
+    const session = h("select", { class: "input", testid: "q-session" }, h("option", { value: "" }, t("dash.wholeEvent")), ...(this.event?.sessions ?? []).map((s) => h("option", { value: s.id }, s.title)));
+    const fr = h("input", { class: "input", testid: "q-label-fr", maxlength: "500" });
+    const en = h("input", { class: "input", testid: "q-label-en", maxlength: "500" });
+    const choices = h("textarea", { class: "input", testid: "q-choices", rows: "3" });
+    const choicesField = field(t("dash.choices"), choices);
+    const required = h("input", { type: "checkbox", testid: "q-required" });
+    const anon = h("input", { type: "checkbox", testid: "q-anonymous", checked: true });
+    const syncKind = () => {
+      choicesField.hidden = !(kind.value === "single" || kind.value === "multiple");
+    };
+    kind.addEventListener("change", syncKind);
+    syncKind();
+    const add = button(t("dash.add"), {
+      kind: "primary",
+      testid: "q-add",
+      onClick: () => {
+        if (!this.eventId) return;
+        const lines = choices.value.split("\n").map((x) => x.trim()).filter(Boolean);
+        const input: QuestionInput = {
+          kind: kind.value as QuestionKind,
+          mode: mode.value as "poll" | "survey",
+          session_id: session.value || null,
+          label: { fr: fr.value, en: en.value },
+          choices: lines.map((l) => ({ id: "", label: { fr: l, en: l } })),
+          required: required.checked,
+          anonymous: anon.checked,
+        };
+        void (async () => {
+          try {
+            await dashboardApi.createQuestion(this.eventId as string, input);
+            fr.value = "";
+            en.value = "";
+            choices.value = "";
+            await this.refresh();
+          } catch (e) {
+            toastError(toApiError(e));
+          }
+        })();
+      },
+    });
+    const check = (c: HTMLInputElement, label: string) => h("label", { class: "dash-check" }, c, ` ${label}`);
+    return h(
+      "section",
+      { class: "card dash-polls" },
+      h("h3", { class: "card-title" }, t("dash.polls")),
+      h("p", { class: "dash-muted" }, t("dash.pollsHint")),
+      this.qListEl,
+      h("h4", null, t("dash.newQuestion")),
+      h("div", { class: "dash-form" }, field(t("dash.kind"), kind), field(t("dash.mode"), mode), field(t("dash.session"), session), field(t("dash.labelFr"), fr), field(t("dash.labelEn"), en), choicesField),
+      h("div", { class: "dash-form-row" }, check(required, t("dash.required")), check(anon, t("dash.anonymous")), add),
+    );
+  }
+
+  private renderQuestions(): void {
+    if (!this.questions.length) {
+      replaceChildren(this.qListEl, h("p", { class: "dash-muted" }, t("dash.noQuestions")));
+      return;
+    }
+    const en = getLang() === "en";
+    const rows = this.questions.map((q) => {
+      const label = (en ? q.label.en || q.label.fr : q.label.fr || q.label.en) || "—";
+      const act = async (f: () => Promise<unknown>) => {
+        try {
+          await f();
+          await this.refresh();
+        } catch (e) {
+          toastError(toApiError(e));
+        }
+      };
+      const toggle =
+        q.status === "open"
+          ? button(t("dash.close"), { small: true, testid: "q-close", onClick: () => void act(() => dashboardApi.setStatus(q._id, "closed")) })
+          : button(t("dash.open"), { small: true, kind: "primary", testid: "q-open", onClick: () => void act(() => dashboardApi.setStatus(q._id, "open")) });
+      const linkBtn = button(t("dash.link"), { small: true, testid: "q-link", onClick: () => void this.showLink(q._id) });
+      const del = button(t("dash.delete"), { small: true, kind: "danger", testid: "q-delete", onClick: () => void act(() => dashboardApi.deleteQuestion(q._id)) });
+      const link = this.links.get(q._id);
+      return h(
+        "div",
+        { class: "dash-q", testid: "q-row", "data-id": q._id, "data-status": q.status },
+        h(
+          "div",
+          { class: "dash-q-main" },
+          h("strong", null, label),
+          h("span", { class: `dash-pill s-${q.status}`, testid: "q-status" }, t(`dash.status.${q.status}` as MsgKey)),
+          h("span", { class: "dash-muted" }, `${t(`dash.kind.${q.kind}` as MsgKey)} · ${t(`dash.mode.${q.mode}` as MsgKey)} · `, h("span", { testid: "q-count" }, t("dash.answersN", { n: q.answers ?? 0 }))),
+          h("span", { class: "grow" }),
+          toggle,
+          linkBtn,
+          del,
+        ),
+        link ? h("div", { class: "dash-link" }, qrImage(link.qr, link.url), h("code", { testid: "q-link-url" }, link.url)) : null,
+      );
+    });
+    replaceChildren(this.qListEl, ...rows);
+  }
+
+  private async showLink(id: string): Promise<void> {
+    try {
+      let portal = await invitationsApi.portalStatus();
+      if (!portal) {
+        portal = await invitationsApi.portalStart(false, null);
+        toast(t("dash.portalNeeded"), "info");
+      }
+      const base = portal.lan_urls[0] ?? portal.local_url;
+      const l = await dashboardApi.link(base, id, null);
+      this.links.set(id, { url: l.url, qr: l.qr_svg });
+      this.renderQuestions();
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+  }
+
+  // ---- figures ----------------------------------------------------------------------------
+
+  private renderData(): void {
+    const d = this.data;
+    if (!d) {
+      replaceChildren(this.dataEl);
+      return;
+    }
+    replaceChildren(this.dataEl, ...this.figures(d));
+  }
+
+  /** The figures as elements (also what the HTML snapshot contains). */
+  private figures(d: Dashboard): HTMLElement[] {
+    const f = d.funnel;
+    const kpi = (k: string, v: number, r: string | null, testid: string) => h("div", { class: "dash-kpi", testid }, h("div", { class: "k" }, k), h("div", { class: "v", testid: `${testid}-value` }, formatNumber(v)), r ? h("div", { class: "r" }, r) : null);
+    const kpis = h(
+      "div",
+      { class: "dash-kpis" },
+      kpi(t("dash.invited"), f.invited, null, "kpi-invited"),
+      kpi(t("dash.accepted"), f.accepted, `${t("dash.rate")} ${pct(f.acceptance_rate)}`, "kpi-accepted"),
+      kpi(t("dash.checkedIn"), f.checked_in, `${t("dash.rate")} ${pct(f.show_rate)}`, "kpi-checked-in"),
+      kpi(t("dash.answers"), d.total_answers, null, "kpi-answers"),
+      kpi(t("dash.respondents"), d.respondents, null, "kpi-respondents"),
+    );
+    const card = (title: string, testid: string, ...body: (Node | null)[]) => h("section", { class: "dash-card", testid }, h("h3", null, title), ...body);
+    const funnel = card(
+      t("dash.funnel"),
+      "dash-funnel",
+      h(
+        "div",
+        { class: "dash-split" },
+        barChart([
+          { label: t("dash.invited"), value: f.invited },
+          { label: t("dash.accepted"), value: f.accepted, note: `${formatNumber(f.accepted)} · ${pct(f.acceptance_rate)}` },
+          { label: t("dash.checkedIn"), value: f.checked_in, note: `${formatNumber(f.checked_in)} · ${pct(f.show_rate)}` },
+        ], { width: 380 }),
+      ),
+    );
+    const sessions = card(
+      t("dash.sessions"),
+      "dash-sessions",
+      d.sessions.length
+        ? h(
+            "div",
+            { class: "dash-split" },
+            barChart(d.sessions.map((s) => ({ label: s.title, value: s.avg_rating ?? 0, note: s.avg_rating === null ? "—" : `${s.avg_rating.toFixed(2)} ★ (${s.ratings})` })), { width: 380, max: 5 }),
+            table([t("dash.session"), t("dash.attendees"), t("dash.capacity"), t("dash.avgRating"), t("dash.ratings")], d.sessions.map((s) => [s.title, s.attendees, s.capacity ?? "—", s.avg_rating === null ? "—" : s.avg_rating.toFixed(2), s.ratings])),
+          )
+        : h("p", { class: "dash-muted" }, t("dash.noData")),
+    );
+    const n = d.nps;
+    const nps = card(
+      t("dash.nps"),
+      "dash-nps",
+      h("div", { class: "dash-nps", testid: "nps-score" }, n.total ? String(n.score) : "—"),
+      stackedBar([
+        { label: t("dash.detractors"), value: n.detractors, color: "#ef4444" },
+        { label: t("dash.passives"), value: n.passives, color: "#f59e0b" },
+        { label: t("dash.promoters"), value: n.promoters, color: "#10b981" },
+      ], 380),
+    );
+    const dists = card(
+      t("dash.distributions"),
+      "dash-distributions",
+      ...(d.distributions.length
+        ? d.distributions.map((q) =>
+            h(
+              "div",
+              { class: "dash-dist", testid: "dist", "data-id": q.question_id },
+              h("h4", null, q.label, " ", h("span", { class: "dash-muted" }, `· ${t("dash.answersN", { n: q.answers })}${q.average !== null ? ` · ${t("dash.average", { v: q.average })}` : ""}`)),
+              h(
+                "div",
+                { class: "dash-split" },
+                barChart(q.buckets.map((b, i) => ({ label: b.label, value: b.count, color: PALETTE[i % PALETTE.length] })), { width: 380 }),
+                table([t("dash.value"), t("dash.count")], q.buckets.map((b) => [b.label, b.count]), `dist-table-${q.question_id}`),
+              ),
+            ),
+          )
+        : [h("p", { class: "dash-muted" }, t("dash.noData"))]),
+    );
+    const texts = card(
+      t("dash.texts"),
+      "dash-texts",
+      d.texts.length ? h("ul", { class: "dash-texts" }, ...d.texts.map((x) => h("li", { testid: "text-answer" }, h("div", { class: "q" }, x.question), x.text))) : h("p", { class: "dash-muted" }, t("dash.noTexts")),
+    );
+    const fmtTime = (dt: Date) => (d.bucket === "hour" ? dt.toLocaleString(undefined, { day: "2-digit", hour: "2-digit" }) : dt.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }));
+    const timeline = card(
+      t("dash.timeline"),
+      "dash-timeline",
+      d.timeline.length ? timeChart(d.timeline.map((p) => ({ at: new Date(p.at), a: p.answers, b: p.check_ins })), [t("dash.answers"), t("dash.checkedIn")], fmtTime) : h("p", { class: "dash-muted" }, t("dash.noData")),
+    );
+    const overview = card(
+      t("dash.overview"),
+      "dash-overview",
+      h(
+        "div",
+        { class: "dash-split" },
+        barChart(this.overview.map((o) => ({ label: o.title, value: o.answers })), { width: 380 }),
+        table(
+          [t("dash.event"), t("dash.invited"), t("dash.accepted"), t("dash.checkedIn"), t("dash.answers"), t("dash.avgRating"), "NPS"],
+          this.overview.map((o) => [o.title, o.funnel.invited, o.funnel.accepted, o.funnel.checked_in, o.answers, o.avg_rating === null ? "—" : o.avg_rating.toFixed(2), o.nps === null ? "—" : o.nps]),
+        ),
+      ),
+    );
+    return [kpis, h("div", { class: "dash-grid" }, funnel, nps, sessions, texts), h("div", { class: "dash-grid one" }, dists, timeline, overview)];
+  }
+
+  // ---- exports ----------------------------------------------------------------------------
+
+  private async exportCsv(): Promise<void> {
+    if (!this.eventId) return;
+    try {
+      const r = await dashboardApi.exportCsv(this.eventId, getLang());
+      if (r) toast(t("dash.exported", { path: r.path }), "success");
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+  }
+
+  private async exportHtml(): Promise<void> {
+    if (!this.eventId || !this.data) return;
+    const body = h("div", null, ...this.figures(this.data));
+    const esc = (x: string) => x.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    const title = `${esc(this.data.title)} · ${esc(t("dash.title"))}`;
+    const html = `<!doctype html><html lang="${getLang()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;background:#f4f5fb;color:#111827;margin:0;padding:24px}h1{margin:0 0 4px}${DASH_CSS}</style></head><body><h1>${title}</h1><p class="dash-muted">${esc(new Date(this.data.generated_at).toLocaleString())}</p>${body.innerHTML}</body></html>`;
+    try {
+      const r = await dashboardApi.exportHtml(this.eventId, html);
+      if (r) toast(t("dash.exported", { path: r.path }), "success");
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+  }
+}

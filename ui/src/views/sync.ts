@@ -1,0 +1,166 @@
+// Sync: the remote (Atlas) connection, preview / run with progress and cancel, the result
+// per collection, and the conflicts to resolve field by field (both values, who changed
+// them).
+
+import { toApiError } from "../api.js";
+import { syncApi, type Conflict, type SyncProgress, type SyncReport, type SyncStatus } from "../api-sync.js";
+import { h, replaceChildren } from "../dom.js";
+import { formatDateTime, t } from "../i18n.js";
+import { button, field, sectionCard, toast, toastError } from "../ui.js";
+import type { View } from "../main.js";
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "string") return v;
+  if (typeof v === "object" && v !== null && "$date" in (v as Record<string, unknown>)) {
+    const d = (v as { $date: unknown }).$date;
+    return typeof d === "string" ? d : JSON.stringify(d);
+  }
+  return JSON.stringify(v);
+}
+
+export class SyncView implements View {
+  el = h("div", { class: "page sync-page" });
+  navId = "nav-sync";
+  private status: SyncStatus | null = null;
+  private conflicts: Conflict[] = [];
+  private report: SyncReport | null = null;
+  private progress: SyncProgress | null = null;
+  private running = false;
+
+  constructor() {
+    this.rerender();
+    void this.load();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      [this.status, this.conflicts] = await Promise.all([syncApi.status(), syncApi.conflicts()]);
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+    this.rerender();
+  }
+
+  private async run(dry: boolean): Promise<void> {
+    this.running = true;
+    this.progress = null;
+    this.rerender();
+    try {
+      this.report = await syncApi.run(dry, (p) => {
+        this.progress = p;
+        this.rerender();
+      });
+      if (!dry) toast(t("sync.done"), "success");
+    } catch (e) {
+      toastError(toApiError(e));
+    } finally {
+      this.running = false;
+      await this.load();
+    }
+  }
+
+  rerender(): void {
+    const st = this.status;
+    const uri = h("input", { class: "input mono", type: "password", testid: "sync-uri", autocomplete: "off", spellcheck: "false", placeholder: "mongodb+srv://…" });
+    const remoteCard = sectionCard(
+      t("sync.remote"),
+      "globe",
+      h("p", { class: "mono small", testid: "sync-remote" }, st?.remote ?? t("sync.remoteNone")),
+      st?.stored === "keychain" ? h("p", { class: "muted small" }, t("sync.storedKeychain")) : null,
+      st?.stored === "session" ? h("p", { class: "muted small" }, t("sync.storedSession")) : null,
+      h(
+        "div",
+        { class: "sync-remote-form" },
+        field(t("sync.remoteUri"), uri),
+        button(t("sync.remoteSave"), {
+          testid: "sync-save-remote",
+          onClick: () =>
+            void syncApi
+              .setRemote(uri.value)
+              .then(() => this.load())
+              .catch((e) => toastError(toApiError(e))),
+        }),
+      ),
+    );
+
+    const p = this.progress;
+    const runCard = sectionCard(
+      t("sync.title"),
+      "refresh",
+      h("p", { class: "muted small", testid: "sync-last" }, st?.last_sync ? t("sync.lastSync", { when: formatDateTime(st.last_sync, Intl.DateTimeFormat().resolvedOptions().timeZone) }) : t("sync.never")),
+      p ? h("div", { class: "inv-progress", role: "status", "aria-live": "polite" }, h("div", { class: "bar" }, h("div", { class: "bar-fill", style: { width: `${p.total ? Math.round((p.done / p.total) * 100) : 100}%` } })), h("div", { class: "small" }, t("sync.progress", { collection: p.collection, done: p.done, total: p.total }))) : null,
+      h(
+        "div",
+        { class: "inv-actions" },
+        this.running
+          ? button(t("sync.cancel"), { kind: "danger", testid: "sync-cancel", onClick: () => void syncApi.cancel() })
+          : [
+              button(t("sync.dryRun"), { testid: "sync-dry", onClick: () => void this.run(true) }),
+              button(t("sync.run"), { kind: "primary", icon: "refresh", testid: "sync-run", onClick: () => void this.run(false) }),
+            ],
+      ),
+      this.report ? this.reportTable(this.report) : null,
+    );
+
+    const conflictsCard = sectionCard(
+      `${t("sync.conflicts")} (${this.conflicts.length})`,
+      "alert",
+      this.conflicts.length ? h("div", { class: "sync-conflicts" }, ...this.conflicts.map((c) => this.conflict(c))) : h("p", { class: "muted" }, t("sync.noConflicts")),
+    );
+
+    replaceChildren(
+      this.el,
+      h("div", { class: "page-head" }, h("div", null, h("h1", { class: "page-title" }, t("sync.title")), h("p", { class: "page-sub" }, t("sync.subtitle")))),
+      h("div", { class: "sync-grid" }, remoteCard, runCard),
+      conflictsCard,
+    );
+  }
+
+  private reportTable(r: SyncReport): HTMLElement {
+    const cols = ["collection", "pushed", "pulled", "merged", "conflicts", "unchanged"] as const;
+    return h(
+      "div",
+      { class: "sync-report", testid: "sync-report" },
+      h("h4", null, r.dry_run ? t("sync.reportDry") : t("sync.report")),
+      h(
+        "table",
+        { class: "table" },
+        h("thead", null, h("tr", null, ...cols.map((c) => h("th", null, t(`sync.col.${c}`))))),
+        h("tbody", null, ...r.collections.map((c) => h("tr", null, ...cols.map((k) => h("td", null, String(c[k])))))),
+      ),
+    );
+  }
+
+  private conflict(c: Conflict): HTMLElement {
+    const choices: Record<string, "local" | "remote"> = {};
+    const rows = c.fields.map((f) => {
+      const name = `${c._id}-${f.field}`;
+      const radio = (side: "local" | "remote", label: string, value: unknown) => {
+        const input = h("input", { type: "radio", name, value: side, testid: `choose-${side}` });
+        input.addEventListener("change", () => (choices[f.field] = side));
+        return h("label", { class: "sync-choice" }, input, h("span", null, label), h("code", null, show(value)));
+      };
+      return h("div", { class: "sync-field" }, h("strong", null, f.field), radio("local", t("sync.keepLocal"), f.local), radio("remote", t("sync.keepRemote"), f.remote));
+    });
+    return h(
+      "div",
+      { class: "sync-conflict", testid: "sync-conflict" },
+      h("div", null, h("strong", null, c.label), " ", h("span", { class: "muted small" }, `${c.collection} · ${t("sync.conflictBy", { local: c.local_by, remote: c.remote_by })}`)),
+      ...rows,
+      button(t("sync.resolve"), {
+        kind: "primary",
+        small: true,
+        testid: "sync-resolve",
+        onClick: () =>
+          void syncApi
+            .resolve(c._id, choices)
+            .then(() => {
+              toast(t("sync.resolved"), "success");
+              return this.load();
+            })
+            .catch((e) => toastError(toApiError(e))),
+      }),
+    );
+  }
+}
