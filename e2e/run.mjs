@@ -86,7 +86,9 @@ try {
   });
 
   const ctx = { browser, test, assert, $id, texts, setValue, cliJson, shots, db, env, cli };
-  for (const file of readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.mjs')).sort()) {
+  // E2E_ONLY=50-sync runs the files whose name contains that text (while developing).
+  const only = process.env.E2E_ONLY || '';
+  for (const file of readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort()) {
     const mod = await import(join(here, 'tests', file));
     await mod.default(ctx);
   }

@@ -55,6 +55,8 @@ pub enum Cmd {
     },
     /// Delete an event (it stays as a tombstone until synced).
     Delete { id: String },
+    /// Change an event's title (a versioned update: refused if it changed meanwhile).
+    Rename { id: String, title: String },
 }
 
 pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
@@ -193,6 +195,17 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                 print_json(&e);
             } else {
                 println!("{}", e.id);
+            }
+        }
+        Cmd::Rename { id, title } => {
+            let current = events::get(core, id).await?;
+            let mut input = current.input;
+            input.title = title.clone();
+            let e = events::update(core, id, current.version, input).await?;
+            if json {
+                print_json(&e);
+            } else {
+                println!("{} v{}", e.input.title, e.version);
             }
         }
         Cmd::Delete { id } => {

@@ -61,6 +61,15 @@ pub fn actor() -> String {
     }
 }
 
+/// The database named in a connection string's path (`mongodb+srv://host/eventhub?…`), if
+/// any.
+pub fn db_in_uri(uri: &str) -> Option<String> {
+    let rest = &uri[uri.find("://")? + 3..];
+    let path = &rest[rest.find('/')? + 1..];
+    let db = path.split('?').next().unwrap_or_default();
+    (!db.is_empty()).then(|| db.to_owned())
+}
+
 /// Remove the password from a connection string before showing or logging it.
 pub fn redact_uri(uri: &str) -> String {
     let Some(scheme_end) = uri.find("://") else {
@@ -82,6 +91,19 @@ pub fn redact_uri(uri: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_database_in_a_uri() {
+        assert_eq!(
+            db_in_uri("mongodb+srv://a:b@c.net/ev?x=1").as_deref(),
+            Some("ev")
+        );
+        assert_eq!(
+            db_in_uri("mongodb://127.0.0.1:27017/?directConnection=true"),
+            None
+        );
+        assert_eq!(db_in_uri("mongodb://127.0.0.1:27017"), None);
+    }
 
     #[test]
     fn redact_hides_the_password_only() {

@@ -63,7 +63,8 @@ async fn remote_core(st: &SyncState) -> CmdResult<Core> {
             "set the remote (Atlas) connection string before syncing",
         )
     })?;
-    Ok(Core::connect(&uri, &config::db_name()).await?)
+    let db = config::db_in_uri(&uri).unwrap_or_else(config::db_name);
+    Ok(Core::connect(&uri, &db).await?)
 }
 
 #[tauri::command]
@@ -89,7 +90,8 @@ pub async fn sync_status(
 pub async fn sync_set_remote(st: State<'_, SyncState>, uri: String) -> CmdResult<&'static str> {
     let uri = uri.trim().to_owned();
     // Refuse a remote we cannot reach now, with the driver's reason.
-    Core::connect(&uri, &config::db_name()).await?;
+    let db = config::db_in_uri(&uri).unwrap_or_else(config::db_name);
+    Core::connect(&uri, &db).await?;
     let u = uri.clone();
     let saved = tokio::task::spawn_blocking(move || secrets::set(REMOTE_SECRET, &u))
         .await

@@ -50,7 +50,7 @@ fn w(fr: &str, en: &str) -> Wording {
 pub async fn generate(core: &Core, participants: u64, seed: u64) -> Result<Generated> {
     let started = std::time::Instant::now();
     let mut rng = Rng(seed.max(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let start = time::parse("2027-06-15T07:00:00Z").map_err(|e| crate::Error::internal(e))?;
+    let start = time::parse("2027-06-15T07:00:00Z").map_err(crate::Error::internal)?;
     let sessions: Vec<_> = (0..SESSIONS)
         .map(|i| {
             let s = start + Duration::minutes(60 * i as i64);

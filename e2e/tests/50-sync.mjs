@@ -1,0 +1,88 @@
+// Offline-first sync end to end with three engines: this app's store (laptop A), a second
+// engine standing in for Atlas (R), and a third for laptop B driven by the CLI. An event
+// prepared on A reaches B through R; both edit its title; the conflict is resolved in the
+// UI; every store ends identical.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function engine() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'eventhub-sync-engine-'));
+  const proc = spawn('secantusd-rs', ['--host', '127.0.0.1', '--port', String(port), '--storage-path', dir, '--cache-size', '128M', '--sync-on-commit'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((r) => {
+      const c = connect(port, '127.0.0.1', () => { c.end(); r(true); });
+      c.on('error', () => r(false));
+    });
+    if (ok) return { proc, uri: `mongodb://127.0.0.1:${port}/eventhub` };
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  proc.kill();
+  throw new Error('engine did not start');
+}
+
+export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env, cli, db }) {
+  await test('sync: an event reaches a second laptop through the remote, a conflict is resolved in the UI, all stores identical', async () => {
+    const remote = await engine();
+    const laptopB = await engine();
+    const b = (...args) => JSON.parse(execFileSync(cli, ['--uri', laptopB.uri, '--db', 'eventhub', '--json', ...args], { env: { ...env, EVENTHUB_ACTOR: 'bob@laptop-b' }, encoding: 'utf8' }));
+    const r = (...args) => JSON.parse(execFileSync(cli, ['--uri', remote.uri, '--db', 'eventhub', '--json', ...args], { env, encoding: 'utf8' }));
+    try {
+      const stamp = Date.now().toString(36).slice(-5);
+      const ev = cliJson('events', 'create', '--title', `Salon Sync ${stamp}`, '--starts', '2027-11-05T08:00:00Z', '--ends', '2027-11-05T17:00:00Z');
+
+      // Laptop A (this app) → remote.
+      await (await $id('nav-sync')).click();
+      const uri = await $id('sync-uri');
+      await uri.waitForDisplayed({ timeout: 10000 });
+      await setValue(uri, remote.uri);
+      await (await $id('sync-save-remote')).click();
+      await browser.waitUntil(async () => (await texts('sync-remote')).join('').includes('127.0.0.1'), { timeout: 15000, timeoutMsg: 'the remote is saved' });
+      await (await $id('sync-run')).click();
+      await browser.waitUntil(async () => (await texts('sync-report')).length === 1, { timeout: 30000, timeoutMsg: 'a sync report' });
+      assert(r('events', 'show', ev._id).title === `Salon Sync ${stamp}`, 'the remote has the event');
+
+      // Laptop B pulls it.
+      b('sync', 'run', '--remote', remote.uri, '--remote-db', 'eventhub');
+      assert(b('events', 'show', ev._id).title === `Salon Sync ${stamp}`, 'laptop B has the event');
+
+      // Both edit the title; B syncs first.
+      b('events', 'rename', ev._id, `Salon Sync ${stamp} (B)`);
+      cliJson('events', 'rename', ev._id, `Salon Sync ${stamp} (A)`);
+      b('sync', 'run', '--remote', remote.uri, '--remote-db', 'eventhub');
+
+      // A syncs: the conflict waits in the UI; keep the remote (B's) title.
+      await (await $id('sync-run')).click();
+      await (await $id('sync-conflict')).waitForDisplayed({ timeout: 30000 });
+      await browser.saveScreenshot(join(shots, 'sync-conflict.png'));
+      const txt = (await texts('sync-conflict')).join(' ');
+      assert(txt.includes('bob@laptop-b') && txt.includes('(A)') && txt.includes('(B)'), `both values and who changed them are shown: ${txt}`);
+      await (await $id('choose-remote')).click();
+      await (await $id('sync-resolve')).click();
+      await browser.waitUntil(async () => (await texts('sync-conflict')).length === 0, { timeout: 15000, timeoutMsg: 'the conflict is resolved' });
+
+      // B pulls the resolution; every store holds the same version of the event.
+      b('sync', 'run', '--remote', remote.uri, '--remote-db', 'eventhub');
+      const [ea, er, eb] = [cliJson('events', 'show', ev._id), r('events', 'show', ev._id), b('events', 'show', ev._id)];
+      assert(ea.title === `Salon Sync ${stamp} (B)`, `A has the chosen title: ${ea.title}`);
+      assert(JSON.stringify(ea) === JSON.stringify(er), 'A and the remote are identical');
+      assert(JSON.stringify(eb) === JSON.stringify(er), 'B and the remote are identical');
+    } finally {
+      remote.proc.kill();
+      laptopB.proc.kill();
+    }
+  });
+}
