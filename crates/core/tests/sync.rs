@@ -258,3 +258,94 @@ async fn dry_run_writes_nothing_and_a_half_done_sync_completes_cleanly() {
     );
     s.done().await;
 }
+
+/// The remote is its own engine process, killed in the middle of a sync: the sync fails
+/// with a clear error, nothing local is lost, and once the remote is back the next sync
+/// completes with every document exactly once.
+#[tokio::test]
+async fn a_remote_that_disappears_mid_sync_loses_nothing() {
+    use std::time::Duration;
+    let local = fresh_core("sync_kill_local").await;
+    let n = 3000;
+    let input = events::input_from_json(json!({
+        "title": "x", "starts_at": "2027-06-01T07:00:00Z", "ends_at": "2027-06-01T16:00:00Z"
+    }))
+    .unwrap();
+    let docs: Vec<Document> = (0..n)
+        .map(|i| {
+            let mut d = eventhub_core::time::to_doc(&input).unwrap();
+            d.insert("_id", format!("ev-{i:05}"));
+            d.insert("title", format!("Event {i}"));
+            d.insert("version", 1_i64);
+            d.insert("created_at", bson::DateTime::now());
+            d.insert("updated_at", bson::DateTime::now());
+            d.insert("updated_by", "alice");
+            d.insert("deleted_at", bson::Bson::Null);
+            d
+        })
+        .collect();
+    local
+        .db()
+        .collection::<Document>("events")
+        .insert_many(docs)
+        .await
+        .unwrap();
+    let before = contents(&local).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let bin = eventhub_core::engine::find().expect("a server binary (secantusd-rs or mongod)");
+    let t = Duration::from_secs(60);
+    let mut remote_engine = eventhub_core::engine::LocalEngine::start(bin.clone(), dir.path(), t)
+        .await
+        .unwrap();
+    let remote = Core::connect(&remote_engine.uri(), "eventhub")
+        .await
+        .unwrap();
+
+    let l2 = local.clone();
+    let r2 = remote.clone();
+    let running =
+        tokio::spawn(
+            async move { sync::sync(&l2, &r2, false, &|_| {}, &AtomicBool::new(false)).await },
+        );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    remote_engine.stop().await;
+    let outcome = running.await.unwrap();
+    if let Err(e) = &outcome {
+        assert!(
+            matches!(
+                e.code,
+                eventhub_core::Code::DbUnavailable | eventhub_core::Code::Internal
+            ),
+            "{e:?}"
+        );
+    }
+    assert_eq!(
+        contents(&local).await,
+        before,
+        "nothing local changed or lost"
+    );
+
+    // The remote comes back (same data folder); syncing again completes.
+    let remote_engine = eventhub_core::engine::LocalEngine::start(bin, dir.path(), t)
+        .await
+        .unwrap();
+    let remote = Core::connect(&remote_engine.uri(), "eventhub")
+        .await
+        .unwrap();
+    run(&local, &remote).await;
+    assert_eq!(contents(&remote).await, contents(&local).await);
+    assert_eq!(
+        remote
+            .db()
+            .collection::<Document>("events")
+            .count_documents(doc! {})
+            .await
+            .unwrap(),
+        n as u64,
+        "every event exactly once"
+    );
+    let mut remote_engine = remote_engine;
+    remote_engine.stop().await;
+    cleanup(&local).await.unwrap();
+}
