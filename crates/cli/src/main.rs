@@ -15,9 +15,9 @@ use eventhub_core::{
 mod events;
 mod feedback;
 mod invitations;
-mod sync;
 mod lab;
 mod participants;
+mod sync;
 
 #[derive(Parser)]
 #[command(name = "eventhub-cli", version, about = "EventHub on the command line")]
