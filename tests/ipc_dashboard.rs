@@ -19,13 +19,23 @@ use tauri::{
 
 #[test]
 fn polls_and_dashboard_through_ipc() {
-    let app = eventhub_app::builder(mock_builder()).build(mock_context(noop_assets())).expect("mock app");
+    let app = eventhub_app::builder(mock_builder())
+        .build(mock_context(noop_assets()))
+        .expect("mock app");
     let core = tauri::async_runtime::block_on(fresh_core("ipc_dashboard"));
     tauri::async_runtime::block_on(app.state::<AppState>().set(
         Some(core.clone()),
-        DbStatus { state: ConnState::Ready, source: None, server: Some(core.info().clone()), engine: None, error: None },
+        DbStatus {
+            state: ConnState::Ready,
+            source: None,
+            server: Some(core.info().clone()),
+            engine: None,
+            error: None,
+        },
     ));
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
     let call = |cmd: &str, args: Value| -> Result<Value, Value> {
         get_ipc_response(
             &window,
@@ -48,23 +58,44 @@ fn polls_and_dashboard_through_ipc() {
     .unwrap();
 
     let e = call("feedback_create", json!({"eventId": ev.id, "input": {"kind": "single", "label": {"fr": "Choix"}, "choices": [{"label": {"fr": "seul"}}]}})).unwrap_err();
-    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("validation"), Some("choices")));
-    let e = call("feedback_create", json!({"eventId": ev.id, "input": {"kind": "stars", "label": {"fr": "x"}}})).unwrap_err();
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("validation"), Some("choices"))
+    );
+    let e = call(
+        "feedback_create",
+        json!({"eventId": ev.id, "input": {"kind": "stars", "label": {"fr": "x"}}}),
+    )
+    .unwrap_err();
     assert_eq!(e["field"], "kind");
     let q = call("feedback_create", json!({"eventId": ev.id, "input": {"kind": "nps", "label": {"fr": "Recommanderiez-vous ?"}, "anonymous": true}})).unwrap();
     assert_eq!(q["status"], "draft");
     let id = q["_id"].as_str().unwrap().to_owned();
-    assert_eq!(call("feedback_set_status", json!({"id": id, "status": "maybe"})).unwrap_err()["field"], "status");
+    assert_eq!(
+        call("feedback_set_status", json!({"id": id, "status": "maybe"})).unwrap_err()["field"],
+        "status"
+    );
     let opened = call("feedback_set_status", json!({"id": id, "status": "open"})).unwrap();
     assert_eq!(opened["status"], "open");
-    let link = call("feedback_link", json!({"baseUrl": "http://127.0.0.1:8787", "pollId": id, "eventId": null})).unwrap();
+    let link = call(
+        "feedback_link",
+        json!({"baseUrl": "http://127.0.0.1:8787", "pollId": id, "eventId": null}),
+    )
+    .unwrap();
     assert_eq!(link["url"], format!("http://127.0.0.1:8787/p/{id}"));
     assert!(link["qr_svg"].as_str().unwrap().contains("<svg"));
 
     tauri::async_runtime::block_on(async {
         let q = feedback::get_question(&core, &id).await.unwrap();
         for (i, v) in [10.0, 9.0, 2.0].into_iter().enumerate() {
-            feedback::answer(&core, &q, &Respondent::Device(format!("ipc-device-{i}-abcdefgh")), &RawValue::Number(v)).await.unwrap();
+            feedback::answer(
+                &core,
+                &q,
+                &Respondent::Device(format!("ipc-device-{i}-abcdefgh")),
+                &RawValue::Number(v),
+            )
+            .await
+            .unwrap();
         }
     });
     let list = call("feedback_list", json!({"eventId": ev.id})).unwrap();
@@ -76,14 +107,31 @@ fn polls_and_dashboard_through_ipc() {
     assert_eq!(d["total_answers"], 3);
     let ov = call("dashboard_overview", json!({})).unwrap();
     assert_eq!(ov[0]["answers"], 3);
-    assert_eq!(call("dashboard_get", json!({"eventId": "nope"})).unwrap_err()["code"], "not_found");
+    assert_eq!(
+        call("dashboard_get", json!({"eventId": "nope"})).unwrap_err()["code"],
+        "not_found"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     std::env::set_var("EVENTHUB_E2E_SAVE_DIR", dir.path());
-    let out = call("dashboard_export_csv", json!({"eventId": ev.id, "lang": "fr"})).unwrap();
+    let out = call(
+        "dashboard_export_csv",
+        json!({"eventId": ev.id, "lang": "fr"}),
+    )
+    .unwrap();
     let text = std::fs::read_to_string(out["path"].as_str().unwrap()).unwrap();
     assert!(text.contains("nps,score,,33.3,3"), "{text}");
-    assert_eq!(call("dashboard_export_html", json!({"eventId": ev.id, "html": "<html>"})).unwrap_err()["field"], "html");
-    assert_eq!(call("dashboard_unwatch", json!({"id": 999})).unwrap(), false);
+    assert_eq!(
+        call(
+            "dashboard_export_html",
+            json!({"eventId": ev.id, "html": "<html>"})
+        )
+        .unwrap_err()["field"],
+        "html"
+    );
+    assert_eq!(
+        call("dashboard_unwatch", json!({"id": 999})).unwrap(),
+        false
+    );
     tauri::async_runtime::block_on(cleanup(&core)).unwrap();
 }

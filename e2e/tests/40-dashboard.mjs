@@ -72,6 +72,8 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     const counts = (await texts('q-count')).join('');
     assert(counts.includes('5'), `the poll row counts 5 answers: ${counts}`);
     await browser.saveScreenshot(join(shots, 'dashboard-live.png'));
+    await browser.execute(() => { const m = document.getElementById('main'); m.scrollTop = m.scrollHeight; });
+    await browser.saveScreenshot(join(shots, 'dashboard-figures.png'));
 
     await (await $id('dash-export-csv')).click();
     await browser.waitUntil(async () => (await texts('toast')).some((x) => x.includes(env.EVENTHUB_E2E_SAVE_DIR) && x.includes('.csv')), {

@@ -88,11 +88,15 @@ async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> Result<u16,
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    s.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
+    s.write_all(req.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(512);
     s.read_to_end(&mut out).await.map_err(|e| e.to_string())?;
     let head = String::from_utf8_lossy(&out[..out.len().min(12)]).into_owned();
-    head.get(9..12).and_then(|c| c.parse().ok()).ok_or_else(|| format!("bad response: {head}"))
+    head.get(9..12)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("bad response: {head}"))
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -116,24 +120,53 @@ pub async fn bench_portal(b: &PortalBench, core: &Core, json_out: bool) -> Resul
     if json_out {
         print_json(&r);
     } else {
-        println!("portal load test · {} participants · 127.0.0.1 · scratch database dropped", r.participants);
-        println!("valid answers   sent {}  accepted {}  rejected {}", r.valid_sent, r.valid_accepted, r.valid_rejected);
-        println!("invalid answers sent {}  refused with 4xx {}   server errors {}", r.invalid_sent, r.invalid_rejected_4xx, r.server_errors);
+        println!(
+            "portal load test · {} participants · 127.0.0.1 · scratch database dropped",
+            r.participants
+        );
+        println!(
+            "valid answers   sent {}  accepted {}  rejected {}",
+            r.valid_sent, r.valid_accepted, r.valid_rejected
+        );
+        println!(
+            "invalid answers sent {}  refused with 4xx {}   server errors {}",
+            r.invalid_sent, r.invalid_rejected_4xx, r.server_errors
+        );
         println!("stored in MongoDB {}  lost {}", r.stored, r.lost);
-        println!("response time   p50 {} ms  p95 {} ms  p99 {} ms  max {} ms", r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms);
+        println!(
+            "response time   p50 {} ms  p95 {} ms  p99 {} ms  max {} ms",
+            r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms
+        );
         println!("{:.1} s, {:.0} requests/s", r.seconds, r.requests_per_s);
     }
-    if r.lost != 0 || r.valid_rejected != 0 || r.server_errors != 0 || r.invalid_rejected_4xx != r.invalid_sent {
-        return Err(Error::internal("the portal lost or wrongly refused answers (see above)"));
+    if r.lost != 0
+        || r.valid_rejected != 0
+        || r.server_errors != 0
+        || r.invalid_rejected_4xx != r.invalid_sent
+    {
+        return Err(Error::internal(
+            "the portal lost or wrongly refused answers (see above)",
+        ));
     }
     Ok(())
 }
 
 fn uuid_suffix() -> String {
-    invitations::new_token().chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect::<String>().to_lowercase()
+    invitations::new_token()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect::<String>()
+        .to_lowercase()
 }
 
-async fn run_bench(core: &Core, n: u32, seconds: u64, ramp: u64, conc: usize) -> Result<Report, Error> {
+async fn run_bench(
+    core: &Core,
+    n: u32,
+    seconds: u64,
+    ramp: u64,
+    conc: usize,
+) -> Result<Report, Error> {
     let ev = events::create(
         core,
         events::input_from_json(json!({
@@ -152,7 +185,16 @@ async fn run_bench(core: &Core, n: u32, seconds: u64, ramp: u64, conc: usize) ->
     eprintln!("preparing {n} participants with personal links…");
     let mut tokens = Vec::with_capacity(n as usize);
     for i in 0..n {
-        let p = participants::create(core, &ev.id, participants::ParticipantInput { name: format!("Phone {i}"), email: format!("phone{i}@bench.test"), ..Default::default() }).await?;
+        let p = participants::create(
+            core,
+            &ev.id,
+            participants::ParticipantInput {
+                name: format!("Phone {i}"),
+                email: format!("phone{i}@bench.test"),
+                ..Default::default()
+            },
+        )
+        .await?;
         tokens.push(invitations::issue_token(core, &p.id, None).await?);
     }
     let handle = portal::start(core.clone(), "127.0.0.1:0".parse().expect("loopback")).await?;
@@ -165,17 +207,33 @@ async fn run_bench(core: &Core, n: u32, seconds: u64, ramp: u64, conc: usize) ->
     for (i, token) in tokens.into_iter().enumerate() {
         let sem = sem.clone();
         let (r, c) = (rating.id.clone(), choice.id.clone());
-        let offset = Duration::from_millis(if n > 1 { ramp * 1000 * i as u64 / u64::from(n) } else { 0 });
+        let offset = Duration::from_millis(if n > 1 {
+            ramp * 1000 * i as u64 / u64::from(n)
+        } else {
+            0
+        });
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep_until((started + offset).into()).await;
             let _permit = sem.acquire_owned().await.ok()?;
             let mut out: Vec<(bool, u16, f64)> = vec![];
             let mut reqs = vec![
-                (true, format!("/p/{r}?t={token}"), json!({"value": 1 + i % 5}).to_string()),
-                (true, format!("/p/{c}?t={token}"), json!({"value": format!("c{}", 1 + i % 3)}).to_string()),
+                (
+                    true,
+                    format!("/p/{r}?t={token}"),
+                    json!({"value": 1 + i % 5}).to_string(),
+                ),
+                (
+                    true,
+                    format!("/p/{c}?t={token}"),
+                    json!({"value": format!("c{}", 1 + i % 3)}).to_string(),
+                ),
             ];
             if i % 10 == 0 {
-                reqs.push((false, format!("/p/{r}?t={token}"), json!({"value": 9}).to_string()));
+                reqs.push((
+                    false,
+                    format!("/p/{r}?t={token}"),
+                    json!({"value": 9}).to_string(),
+                ));
             }
             for (valid, path, body) in reqs {
                 if Instant::now() > deadline {
@@ -189,7 +247,10 @@ async fn run_bench(core: &Core, n: u32, seconds: u64, ramp: u64, conc: usize) ->
             Some(out)
         }));
     }
-    let mut rep = Report { participants: n, ..Default::default() };
+    let mut rep = Report {
+        participants: n,
+        ..Default::default()
+    };
     let mut lat = vec![];
     for t in tasks {
         for (valid, code, ms) in t.await.ok().flatten().unwrap_or_default() {
@@ -216,7 +277,9 @@ async fn run_bench(core: &Core, n: u32, seconds: u64, ramp: u64, conc: usize) ->
     }
     rep.seconds = started.elapsed().as_secs_f64();
     handle.stop().await;
-    rep.stored = feedback::answers(core).count_documents(bson::doc! { "event_id": &ev.id }).await?;
+    rep.stored = feedback::answers(core)
+        .count_documents(bson::doc! { "event_id": &ev.id })
+        .await?;
     rep.lost = rep.valid_accepted as i64 - rep.stored as i64;
     lat.sort_by(|a, b| a.total_cmp(b));
     rep.p50_ms = pct(&lat, 0.50);
@@ -230,11 +293,15 @@ async fn run_bench(core: &Core, n: u32, seconds: u64, ramp: u64, conc: usize) ->
 pub async fn run(cmd: &DashboardCmd, core: &Core, json_out: bool) -> Result<(), Error> {
     match cmd {
         DashboardCmd::Generate { participants, seed } => {
-            let g = dashboard::synthetic::generate(core, (*participants).clamp(1, 200_000), *seed).await?;
+            let g = dashboard::synthetic::generate(core, (*participants).clamp(1, 200_000), *seed)
+                .await?;
             if json_out {
                 print_json(&g);
             } else {
-                println!("event {} · {} participants · {} questions · {} answers · {:.1} s", g.event_id, g.participants, g.questions, g.answers, g.seconds);
+                println!(
+                    "event {} · {} participants · {} questions · {} answers · {:.1} s",
+                    g.event_id, g.participants, g.questions, g.answers, g.seconds
+                );
             }
         }
         DashboardCmd::Show { event } => {
@@ -244,10 +311,26 @@ pub async fn run(cmd: &DashboardCmd, core: &Core, json_out: bool) -> Result<(), 
             } else {
                 let f = &d.funnel;
                 println!("{} · refreshed in {} ms", d.title, d.took_ms);
-                println!("funnel: invited {} → accepted {} ({:.0} %) → checked in {} ({:.0} %)", f.invited, f.accepted, f.acceptance_rate * 100.0, f.checked_in, f.show_rate * 100.0);
-                println!("answers {} from {} respondents · NPS {} ({} answers)", d.total_answers, d.respondents, d.nps.score, d.nps.total);
+                println!(
+                    "funnel: invited {} → accepted {} ({:.0} %) → checked in {} ({:.0} %)",
+                    f.invited,
+                    f.accepted,
+                    f.acceptance_rate * 100.0,
+                    f.checked_in,
+                    f.show_rate * 100.0
+                );
+                println!(
+                    "answers {} from {} respondents · NPS {} ({} answers)",
+                    d.total_answers, d.respondents, d.nps.score, d.nps.total
+                );
                 for s in &d.sessions {
-                    println!("  {:<30} attendees {:>6}  rating {:>5}  ({} ratings)", s.title, s.attendees, s.avg_rating.map_or("—".into(), |r| format!("{r:.2}")), s.ratings);
+                    println!(
+                        "  {:<30} attendees {:>6}  rating {:>5}  ({} ratings)",
+                        s.title,
+                        s.attendees,
+                        s.avg_rating.map_or("—".into(), |r| format!("{r:.2}")),
+                        s.ratings
+                    );
                 }
             }
         }
@@ -257,12 +340,24 @@ pub async fn run(cmd: &DashboardCmd, core: &Core, json_out: bool) -> Result<(), 
             let d = dashboard::event_dashboard(core, event, false).await?;
             let full = t.elapsed().as_secs_f64() * 1000.0;
             if json_out {
-                print_json(&json!({ "pipelines": rows, "full_refresh_ms": full, "server_took_ms": d.took_ms }));
+                print_json(
+                    &json!({ "pipelines": rows, "full_refresh_ms": full, "server_took_ms": d.took_ms }),
+                );
             } else {
                 println!("| pipeline | collection | time (ms) | plan | index | keys examined | docs examined | returned |");
                 println!("|---|---|---:|---|---|---:|---:|---:|");
                 for r in &rows {
-                    println!("| {} | {} | {:.1} | {} | {} | {} | {} | {} |", r.name, r.collection, r.ms, r.stats.stages.join(" ← "), r.stats.indexes.join(", "), r.stats.keys_examined, r.stats.docs_examined, r.stats.returned);
+                    println!(
+                        "| {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+                        r.name,
+                        r.collection,
+                        r.ms,
+                        r.stats.stages.join(" ← "),
+                        r.stats.indexes.join(", "),
+                        r.stats.keys_examined,
+                        r.stats.docs_examined,
+                        r.stats.returned
+                    );
                 }
                 println!("\nfull dashboard refresh (all pipelines concurrently): {full:.0} ms");
             }

@@ -32,27 +32,47 @@ async fn setup(core: &Core) -> (events::Event, Vec<String>) {
     .unwrap();
     let mut ids = vec![];
     for i in 0..6 {
-        let p = participants::create(core, &ev.id, ParticipantInput { name: format!("P{i}"), email: format!("p{i}@example.org"), ..Default::default() }).await.unwrap();
+        let p = participants::create(
+            core,
+            &ev.id,
+            ParticipantInput {
+                name: format!("P{i}"),
+                email: format!("p{i}@example.org"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         ids.push(p.id);
     }
     // 6 invited: 4 accept, of whom 2 check in; 1 declines.
     for id in &ids[0..4] {
-        participants::set_status(core, id, None, RsvpStatus::Accepted).await.unwrap();
+        participants::set_status(core, id, None, RsvpStatus::Accepted)
+            .await
+            .unwrap();
     }
     for id in &ids[0..2] {
         participants::check_in(core, id).await.unwrap();
     }
-    participants::set_status(core, &ids[4], None, RsvpStatus::Declined).await.unwrap();
+    participants::set_status(core, &ids[4], None, RsvpStatus::Declined)
+        .await
+        .unwrap();
     (ev, ids)
 }
 
 async fn poll(core: &Core, ev: &str, v: serde_json::Value) -> feedback::Question {
-    let q = feedback::create_question(core, ev, feedback::input_from_json(v).unwrap()).await.unwrap();
-    feedback::set_status(core, &q.id, QuestionStatus::Open).await.unwrap()
+    let q = feedback::create_question(core, ev, feedback::input_from_json(v).unwrap())
+        .await
+        .unwrap();
+    feedback::set_status(core, &q.id, QuestionStatus::Open)
+        .await
+        .unwrap()
 }
 
 async fn ans(core: &Core, q: &feedback::Question, who: &str, v: RawValue) {
-    feedback::answer(core, q, &Respondent::Participant(who.into()), &v).await.unwrap();
+    feedback::answer(core, q, &Respondent::Participant(who.into()), &v)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -60,11 +80,26 @@ async fn pipelines_give_exact_figures() {
     let core = fresh_core("dashboard_exact").await;
     let (ev, p) = setup(&core).await;
     let s1 = ev.input.sessions[0].id.clone();
-    let r1 = poll(&core, &ev.id, json!({"kind": "rating", "label": {"fr": "Note ouverture"}, "session_id": s1})).await;
-    let nps = poll(&core, &ev.id, json!({"kind": "nps", "label": {"fr": "NPS"}, "mode": "survey"})).await;
+    let r1 = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "rating", "label": {"fr": "Note ouverture"}, "session_id": s1}),
+    )
+    .await;
+    let nps = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "nps", "label": {"fr": "NPS"}, "mode": "survey"}),
+    )
+    .await;
     let single = poll(&core, &ev.id, json!({"kind": "single", "label": {"fr": "Repas", "en": "Meal"}, "choices": [{"id": "veg", "label": {"fr": "Végé", "en": "Veggie"}}, {"id": "fish", "label": {"fr": "Poisson"}}]})).await;
     let multi = poll(&core, &ev.id, json!({"kind": "multiple", "label": {"fr": "Sujets"}, "choices": [{"id": "a", "label": {"fr": "A"}}, {"id": "b", "label": {"fr": "B"}}, {"id": "c", "label": {"fr": "C"}}]})).await;
-    let text = poll(&core, &ev.id, json!({"kind": "text", "label": {"fr": "Commentaire"}})).await;
+    let text = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "text", "label": {"fr": "Commentaire"}}),
+    )
+    .await;
     // Ratings of session 1: 5, 4, 3 (the first person changes 1 → 5: counted once).
     ans(&core, &r1, &p[0], RawValue::Number(1.0)).await;
     ans(&core, &r1, &p[0], RawValue::Number(5.0)).await;
@@ -77,34 +112,87 @@ async fn pipelines_give_exact_figures() {
     ans(&core, &single, &p[0], RawValue::Text("veg".into())).await;
     ans(&core, &single, &p[1], RawValue::Text("veg".into())).await;
     ans(&core, &single, &p[2], RawValue::Text("fish".into())).await;
-    ans(&core, &multi, &p[0], RawValue::List(vec!["a".into(), "b".into()])).await;
+    ans(
+        &core,
+        &multi,
+        &p[0],
+        RawValue::List(vec!["a".into(), "b".into()]),
+    )
+    .await;
     ans(&core, &multi, &p[1], RawValue::List(vec!["b".into()])).await;
-    ans(&core, &text, &p[0], RawValue::Text("Très bien, <merci>".into())).await;
+    ans(
+        &core,
+        &text,
+        &p[0],
+        RawValue::Text("Très bien, <merci>".into()),
+    )
+    .await;
 
-    let d = dashboard::event_dashboard(&core, &ev.id, false).await.unwrap();
-    assert_eq!((d.funnel.invited, d.funnel.accepted, d.funnel.checked_in, d.funnel.declined), (6, 4, 2, 1));
+    let d = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            d.funnel.invited,
+            d.funnel.accepted,
+            d.funnel.checked_in,
+            d.funnel.declined
+        ),
+        (6, 4, 2, 1)
+    );
     assert_eq!(d.funnel.acceptance_rate, 0.67);
     assert_eq!(d.funnel.show_rate, 0.5);
     let s = &d.sessions[0];
-    assert_eq!((s.attendees, s.ratings, s.avg_rating, s.fill_rate), (3, 3, Some(4.0), Some(0.75)));
-    assert_eq!((d.sessions[1].attendees, d.sessions[1].avg_rating), (0, None));
-    assert_eq!((d.nps.promoters, d.nps.passives, d.nps.detractors, d.nps.total), (3, 1, 2, 6));
+    assert_eq!(
+        (s.attendees, s.ratings, s.avg_rating, s.fill_rate),
+        (3, 3, Some(4.0), Some(0.75))
+    );
+    assert_eq!(
+        (d.sessions[1].attendees, d.sessions[1].avg_rating),
+        (0, None)
+    );
+    assert_eq!(
+        (
+            d.nps.promoters,
+            d.nps.passives,
+            d.nps.detractors,
+            d.nps.total
+        ),
+        (3, 1, 2, 6)
+    );
     assert_eq!(d.nps.score, 16.7);
-    let dist = |id: &str| d.distributions.iter().find(|x| x.question_id == id).unwrap();
+    let dist = |id: &str| {
+        d.distributions
+            .iter()
+            .find(|x| x.question_id == id)
+            .unwrap()
+    };
     let counts = |id: &str| dist(id).buckets.iter().map(|b| b.count).collect::<Vec<_>>();
     assert_eq!(counts(&r1.id), vec![0, 0, 1, 1, 1]);
     assert_eq!(dist(&r1.id).average, Some(4.0));
     assert_eq!(counts(&single.id), vec![2, 1]);
     assert_eq!(dist(&single.id).buckets[0].label, "Végé");
-    assert_eq!((counts(&multi.id), dist(&multi.id).answers), (vec![1, 2, 0], 2));
+    assert_eq!(
+        (counts(&multi.id), dist(&multi.id).answers),
+        (vec![1, 2, 0], 2)
+    );
     assert_eq!(counts(&nps.id).len(), 11);
     assert_eq!(d.texts.len(), 1);
     assert_eq!(d.texts[0].text, "Très bien, <merci>");
     assert_eq!((d.total_answers, d.respondents), (15, 6));
     assert_eq!(d.timeline.iter().map(|t| t.answers).sum::<i64>(), 15);
     assert_eq!(d.timeline.iter().map(|t| t.check_ins).sum::<i64>(), 2);
-    let en = dashboard::event_dashboard(&core, &ev.id, true).await.unwrap();
-    assert_eq!(en.distributions.iter().find(|x| x.question_id == single.id).unwrap().label, "Meal");
+    let en = dashboard::event_dashboard(&core, &ev.id, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        en.distributions
+            .iter()
+            .find(|x| x.question_id == single.id)
+            .unwrap()
+            .label,
+        "Meal"
+    );
 
     let csv = dashboard::export::csv(&d);
     assert!(csv.contains("funnel,invited,,,6\r\n"), "{csv}");
@@ -116,20 +204,41 @@ async fn pipelines_give_exact_figures() {
     let o = dashboard::overview(&core, 10).await.unwrap();
     assert_eq!(o.len(), 2);
     assert_eq!(o[0].event_id, ev.id, "most recent first");
-    assert_eq!((o[0].funnel.invited, o[0].answers, o[0].avg_rating, o[0].nps), (6, 15, Some(4.0), Some(16.7)));
-    assert_eq!((o[1].event_id.as_str(), o[1].answers, o[1].nps), (other.id.as_str(), 0, None));
+    assert_eq!(
+        (o[0].funnel.invited, o[0].answers, o[0].avg_rating, o[0].nps),
+        (6, 15, Some(4.0), Some(16.7))
+    );
+    assert_eq!(
+        (o[1].event_id.as_str(), o[1].answers, o[1].nps),
+        (other.id.as_str(), 0, None)
+    );
 
     // Every dashboard pipeline uses an index.
     for x in dashboard::explain(&core, &ev.id).await.unwrap() {
-        assert!(!x.stats.is_collscan(), "{} scans the collection: {:?}", x.name, x.stats);
+        assert!(
+            !x.stats.is_collscan(),
+            "{} scans the collection: {:?}",
+            x.name,
+            x.stats
+        );
     }
     cleanup(&core).await.unwrap();
 }
 
 async fn live_delivers(polling: bool) {
-    let core = fresh_core(if polling { "dashboard_live_poll" } else { "dashboard_live_cs" }).await;
+    let core = fresh_core(if polling {
+        "dashboard_live_poll"
+    } else {
+        "dashboard_live_cs"
+    })
+    .await;
     let (ev, p) = setup(&core).await;
-    let q = poll(&core, &ev.id, json!({"kind": "rating", "label": {"fr": "Note"}})).await;
+    let q = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "rating", "label": {"fr": "Note"}}),
+    )
+    .await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let w = live::watch_using(&core, &ev.id, polling, move |c| {
         let _ = tx.send(c);
@@ -138,7 +247,10 @@ async fn live_delivers(polling: bool) {
     .unwrap();
     assert_eq!(w.mode, if polling { "polling" } else { "change_stream" });
     ans(&core, &q, &p[0], RawValue::Number(5.0)).await;
-    let c = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("a change arrives").unwrap();
+    let c = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a change arrives")
+        .unwrap();
     assert!(c.answers >= 1, "{c:?}");
     participants::check_in(&core, &p[2]).await.unwrap();
     let mut seen = false;

@@ -26,7 +26,11 @@ pub struct DashboardState {
 }
 
 #[tauri::command]
-pub async fn dashboard_get(state: State<'_, AppState>, event_id: String, lang: Option<String>) -> CmdResult<Dashboard> {
+pub async fn dashboard_get(
+    state: State<'_, AppState>,
+    event_id: String,
+    lang: Option<String>,
+) -> CmdResult<Dashboard> {
     let en = lang.as_deref() == Some("en");
     Ok(dashboard::event_dashboard(&state.core().await?, &event_id, en).await?)
 }
@@ -63,7 +67,13 @@ pub async fn dashboard_watch(
 
 #[tauri::command]
 pub async fn dashboard_unwatch(dash: State<'_, DashboardState>, id: u64) -> CmdResult<bool> {
-    Ok(dash.watches.lock().await.remove(&id).map(|w| w.stop()).is_some())
+    Ok(dash
+        .watches
+        .lock()
+        .await
+        .remove(&id)
+        .map(|w| w.stop())
+        .is_some())
 }
 
 #[derive(Serialize)]
@@ -73,7 +83,12 @@ pub struct Exported {
 }
 
 fn slug(title: &str) -> String {
-    let s: String = eventhub_core::text::words(title).collect::<Vec<_>>().join("-").chars().take(60).collect();
+    let s: String = eventhub_core::text::words(title)
+        .collect::<Vec<_>>()
+        .join("-")
+        .chars()
+        .take(60)
+        .collect();
     if s.is_empty() {
         "event".into()
     } else {
@@ -81,15 +96,29 @@ fn slug(title: &str) -> String {
     }
 }
 
-async fn save<R: Runtime>(app: &AppHandle<R>, name: String, ext: &'static str, content: String) -> CmdResult<Option<Exported>> {
-    let path = match std::env::var("EVENTHUB_E2E_SAVE_DIR").ok().filter(|v| !v.trim().is_empty()) {
+async fn save<R: Runtime>(
+    app: &AppHandle<R>,
+    name: String,
+    ext: &'static str,
+    content: String,
+) -> CmdResult<Option<Exported>> {
+    let path = match std::env::var("EVENTHUB_E2E_SAVE_DIR")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
         Some(dir) => Some(PathBuf::from(dir).join(&name)),
         None => {
             let (tx, rx) = tokio::sync::oneshot::channel();
             app.run_on_main_thread(move || {
-                let _ = tx.send(rfd::FileDialog::new().add_filter(ext.to_uppercase(), &[ext]).set_file_name(name).save_file());
+                let _ = tx.send(
+                    rfd::FileDialog::new()
+                        .add_filter(ext.to_uppercase(), &[ext])
+                        .set_file_name(name)
+                        .save_file(),
+                );
             })?;
-            rx.await.map_err(|_| Error::internal("the file dialog was closed unexpectedly"))?
+            rx.await
+                .map_err(|_| Error::internal("the file dialog was closed unexpectedly"))?
         }
     };
     let Some(path) = path else {
@@ -99,23 +128,47 @@ async fn save<R: Runtime>(app: &AppHandle<R>, name: String, ext: &'static str, c
     tokio::fs::write(&path, content)
         .await
         .map_err(|e| Error::invalid("path", format!("cannot write {}: {e}", path.display())))?;
-    Ok(Some(Exported { path: path.display().to_string(), bytes }))
+    Ok(Some(Exported {
+        path: path.display().to_string(),
+        bytes,
+    }))
 }
 
 /// The dashboard's data as CSV.
 #[tauri::command]
-pub async fn dashboard_export_csv<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, event_id: String, lang: Option<String>) -> CmdResult<Option<Exported>> {
-    let d = dashboard::event_dashboard(&state.core().await?, &event_id, lang.as_deref() == Some("en")).await?;
+pub async fn dashboard_export_csv<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    event_id: String,
+    lang: Option<String>,
+) -> CmdResult<Option<Exported>> {
+    let d = dashboard::event_dashboard(
+        &state.core().await?,
+        &event_id,
+        lang.as_deref() == Some("en"),
+    )
+    .await?;
     let name = format!("dashboard-{}.csv", slug(&d.title));
     save(&app, name, "csv", dashboard::export::csv(&d)).await
 }
 
 /// A self-contained HTML snapshot of the dashboard (inline SVG and CSS, made by the UI).
 #[tauri::command]
-pub async fn dashboard_export_html<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, event_id: String, html: String) -> CmdResult<Option<Exported>> {
+pub async fn dashboard_export_html<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    event_id: String,
+    html: String,
+) -> CmdResult<Option<Exported>> {
     if html.len() > 5_000_000 || !html.starts_with("<!doctype html>") {
         return Err(Error::invalid("html", "not a dashboard snapshot").into());
     }
     let ev = eventhub_core::events::get(&state.core().await?, &event_id).await?;
-    save(&app, format!("dashboard-{}.html", slug(&ev.input.title)), "html", html).await
+    save(
+        &app,
+        format!("dashboard-{}.html", slug(&ev.input.title)),
+        "html",
+        html,
+    )
+    .await
 }

@@ -11,24 +11,40 @@ use tauri::State;
 use crate::{error::CmdResult, state::AppState};
 
 #[tauri::command]
-pub async fn feedback_list(state: State<'_, AppState>, event_id: String) -> CmdResult<Vec<QuestionWithCount>> {
+pub async fn feedback_list(
+    state: State<'_, AppState>,
+    event_id: String,
+) -> CmdResult<Vec<QuestionWithCount>> {
     Ok(feedback::list_questions(&state.core().await?, &event_id).await?)
 }
 
 #[tauri::command]
-pub async fn feedback_create(state: State<'_, AppState>, event_id: String, input: Value) -> CmdResult<Question> {
+pub async fn feedback_create(
+    state: State<'_, AppState>,
+    event_id: String,
+    input: Value,
+) -> CmdResult<Question> {
     let input = feedback::input_from_json(input)?;
     Ok(feedback::create_question(&state.core().await?, &event_id, input).await?)
 }
 
 #[tauri::command]
-pub async fn feedback_update(state: State<'_, AppState>, id: String, version: i64, input: Value) -> CmdResult<Question> {
+pub async fn feedback_update(
+    state: State<'_, AppState>,
+    id: String,
+    version: i64,
+    input: Value,
+) -> CmdResult<Question> {
     let input = feedback::input_from_json(input)?;
     Ok(feedback::update_question(&state.core().await?, &id, version, input).await?)
 }
 
 #[tauri::command]
-pub async fn feedback_set_status(state: State<'_, AppState>, id: String, status: String) -> CmdResult<Question> {
+pub async fn feedback_set_status(
+    state: State<'_, AppState>,
+    id: String,
+    status: String,
+) -> CmdResult<Question> {
     let s = match status.as_str() {
         "open" => QuestionStatus::Open,
         "closed" => QuestionStatus::Closed,
@@ -52,7 +68,11 @@ pub struct PollLink {
 /// The link phones open for a poll (`/p/{id}`) or an event's survey (`/f/{event_id}`) on
 /// the running portal at `base_url` (from `portal_status`), with its QR code.
 #[tauri::command]
-pub async fn feedback_link(base_url: String, poll_id: Option<String>, event_id: Option<String>) -> CmdResult<PollLink> {
+pub async fn feedback_link(
+    base_url: String,
+    poll_id: Option<String>,
+    event_id: Option<String>,
+) -> CmdResult<PollLink> {
     let base = base_url.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         return Err(Error::invalid("base_url", "start the participant portal first").into());

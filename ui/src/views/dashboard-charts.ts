@@ -27,13 +27,20 @@ export function barChart(rows: BarRow[], opts: { width?: number; max?: number; f
   const fmt = opts.fmt ?? ((n: number) => String(n));
   rows.forEach((r, i) => {
     const y = i * rowH + 4;
-    const label = r.label.length > 26 ? `${r.label.slice(0, 25)}…` : r.label;
+    const maxChars = Math.floor((labelW - 10) / 6.6);
+    const label = r.label.length > maxChars ? `${r.label.slice(0, maxChars - 1)}…` : r.label;
     svg.appendChild(s("text", { x: labelW - 8, y: y + 15, "text-anchor": "end", class: "cl" }, label));
     const w = Math.max(0, ((width - labelW - valueW) * r.value) / max);
     svg.appendChild(s("rect", { x: labelW, y, width: Math.max(w, r.value > 0 ? 2 : 0), height: rowH - 8, rx: 4, fill: r.color ?? PALETTE[i % PALETTE.length] }));
     svg.appendChild(s("text", { x: labelW + w + 6, y: y + 15, class: "cv" }, r.note ?? fmt(r.value)));
   });
   return svg;
+}
+
+/** The colour of a score: red (bad) to green (good) for ratings; NPS by its three groups. */
+export function scoreColor(kind: string, value: number): string {
+  if (kind === "nps") return value >= 9 ? "#10b981" : value >= 7 ? "#f59e0b" : "#ef4444";
+  return ["#ef4444", "#f97316", "#f59e0b", "#84cc16", "#10b981"][Math.min(4, Math.max(0, value - 1))];
 }
 
 /** One bar split in parts (NPS: detractors, passives, promoters). */

@@ -10,7 +10,7 @@ import { h, replaceChildren } from "../dom.js";
 import { formatNumber, getLang, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
 import { button, field, toast, toastError } from "../ui.js";
-import { barChart, DASH_CSS, PALETTE, stackedBar, timeChart } from "./dashboard-charts.js";
+import { barChart, DASH_CSS, PALETTE, scoreColor, stackedBar, timeChart } from "./dashboard-charts.js";
 
 const KINDS: QuestionKind[] = ["rating", "nps", "single", "multiple", "text"];
 
@@ -51,6 +51,7 @@ export class DashboardView implements View {
   private dataEl = h("div", { class: "dash-data", testid: "dash-data" });
   private qListEl = h("div", { class: "dash-qlist", testid: "q-list" });
   private headEl = h("div");
+  private pollsEl = h("div");
 
   constructor() {
     ensureCss();
@@ -75,7 +76,10 @@ export class DashboardView implements View {
     this.links.clear();
     try {
       this.event = await api.eventsGet(id);
-      this.rerender();
+      this.data = null;
+      this.renderHead();
+      this.renderPolls();
+      this.renderData();
       await this.refresh();
       const w = await dashboardApi.watch(id, () => void this.refresh());
       if (this.destroyed || this.eventId !== id) {
@@ -137,34 +141,50 @@ export class DashboardView implements View {
   }
 
   rerender(): void {
+    this.sel = null;
     replaceChildren(
       this.el,
       h("div", { class: "page-head" }, h("div", null, h("h1", { class: "page-title" }, t("dash.title")), h("p", { class: "page-sub" }, t("dash.subtitle")))),
       this.headEl,
-      this.events.length ? this.pollsCard() : h("p", { class: "dash-muted" }, t("dash.noEvent")),
+      this.pollsEl,
       this.dataEl,
     );
     this.renderHead();
+    this.renderPolls();
     this.renderQuestions();
     this.renderData();
   }
 
+  private sel: HTMLSelectElement | null = null;
+  private liveEl = h("span", { class: "dash-live", testid: "dash-live", "data-mode": "off" });
+  private updEl = h("span", { class: "dash-muted", testid: "dash-updated" });
+
+  /** The toolbar is built once (the event picker keeps its identity); live parts update. */
   private renderHead(): void {
-    const sel = h("select", { class: "input", testid: "dash-event", "aria-label": t("dash.event") }, ...this.events.map((e) => h("option", { value: e._id, selected: e._id === this.eventId }, e.title)));
-    sel.addEventListener("change", () => void this.select(sel.value));
-    const live = h(
-      "span",
-      { class: `dash-live ${this.liveMode ? "on" : ""}`, testid: "dash-live", "data-mode": this.liveMode ?? "off" },
-      h("span", { class: "dot", "aria-hidden": "true" }),
-      t(this.liveMode ? (`dash.live.${this.liveMode}` as MsgKey) : "dash.live.off"),
-    );
-    const upd = this.data ? h("span", { class: "dash-muted", testid: "dash-updated" }, t("dash.updated", { time: new Date(this.data.generated_at).toLocaleTimeString(), ms: this.data.took_ms })) : null;
-    const csv = button(t("dash.exportCsv"), { icon: "save", testid: "dash-export-csv", onClick: () => void this.exportCsv() });
-    const html = button(t("dash.exportHtml"), { testid: "dash-export-html", onClick: () => void this.exportHtml() });
-    replaceChildren(this.headEl, h("div", { class: "dash-toolbar" }, field(t("dash.event"), sel), live, upd, h("span", { class: "grow" }), csv, html));
+    if (!this.sel) {
+      const sel = h("select", { class: "input", testid: "dash-event", "aria-label": t("dash.event") });
+      sel.addEventListener("change", () => void this.select(sel.value));
+      this.sel = sel;
+      const csv = button(t("dash.exportCsv"), { icon: "save", testid: "dash-export-csv", onClick: () => void this.exportCsv() });
+      const html = button(t("dash.exportHtml"), { testid: "dash-export-html", onClick: () => void this.exportHtml() });
+      replaceChildren(this.headEl, h("div", { class: "dash-toolbar" }, field(t("dash.event"), sel), this.liveEl, this.updEl, h("span", { class: "grow" }), csv, html));
+    }
+    const sel = this.sel;
+    if (sel.options.length !== this.events.length) {
+      replaceChildren(sel, ...this.events.map((e) => h("option", { value: e._id }, e.title)));
+    }
+    if (this.eventId && sel.value !== this.eventId) sel.value = this.eventId;
+    this.liveEl.className = `dash-live ${this.liveMode ? "on" : ""}`;
+    this.liveEl.setAttribute("data-mode", this.liveMode ?? "off");
+    replaceChildren(this.liveEl, h("span", { class: "dot", "aria-hidden": "true" }), t(this.liveMode ? (`dash.live.${this.liveMode}` as MsgKey) : "dash.live.off"));
+    this.updEl.textContent = this.data ? t("dash.updated", { time: new Date(this.data.generated_at).toLocaleTimeString(), ms: this.data.took_ms }) : "";
   }
 
   // ---- polls ------------------------------------------------------------------------------
+
+  private renderPolls(): void {
+    replaceChildren(this.pollsEl, this.events.length ? this.pollsCard() : h("p", { class: "dash-muted" }, t("dash.noEvent")));
+  }
 
   private pollsCard(): HTMLElement {
     const kind = h("select", { class: "input", testid: "q-kind" }, ...KINDS.map((k) => h("option", { value: k }, t(`dash.kind.${k}` as MsgKey))));
@@ -177,7 +197,7 @@ export class DashboardView implements View {
     const required = h("input", { type: "checkbox", testid: "q-required" });
     const anon = h("input", { type: "checkbox", testid: "q-anonymous", checked: true });
     const syncKind = () => {
-      choicesField.hidden = !(kind.value === "single" || kind.value === "multiple");
+      choicesField.style.display = kind.value === "single" || kind.value === "multiple" ? "" : "none";
     };
     kind.addEventListener("change", syncKind);
     syncKind();
@@ -216,9 +236,13 @@ export class DashboardView implements View {
       h("h3", { class: "card-title" }, t("dash.polls")),
       h("p", { class: "dash-muted" }, t("dash.pollsHint")),
       this.qListEl,
-      h("h4", null, t("dash.newQuestion")),
-      h("div", { class: "dash-form" }, field(t("dash.kind"), kind), field(t("dash.mode"), mode), field(t("dash.session"), session), field(t("dash.labelFr"), fr), field(t("dash.labelEn"), en), choicesField),
-      h("div", { class: "dash-form-row" }, check(required, t("dash.required")), check(anon, t("dash.anonymous")), add),
+      h(
+        "details",
+        { class: "dash-new", open: this.questions.length === 0, testid: "q-new" },
+        h("summary", null, t("dash.newQuestion")),
+        h("div", { class: "dash-form" }, field(t("dash.kind"), kind), field(t("dash.mode"), mode), field(t("dash.session"), session), field(t("dash.labelFr"), fr), field(t("dash.labelEn"), en), choicesField),
+        h("div", { class: "dash-form-row" }, check(required, t("dash.required")), check(anon, t("dash.anonymous")), add),
+      ),
     );
   }
 
@@ -354,7 +378,10 @@ export class DashboardView implements View {
               h(
                 "div",
                 { class: "dash-split" },
-                barChart(q.buckets.map((b, i) => ({ label: b.label, value: b.count, color: PALETTE[i % PALETTE.length] })), { width: 380 }),
+                barChart(
+                  q.buckets.map((b, i) => ({ label: b.label, value: b.count, color: q.kind === "rating" || q.kind === "nps" ? scoreColor(q.kind, Number(b.value)) : PALETTE[i % PALETTE.length] })),
+                  { width: 380 },
+                ),
                 table([t("dash.value"), t("dash.count")], q.buckets.map((b) => [b.label, b.count]), `dist-table-${q.question_id}`),
               ),
             ),

@@ -31,7 +31,10 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 pub fn csv(d: &Dashboard) -> String {
     let mut o = String::from("\u{feff}");
     let s = |x: &str| x.to_owned();
-    row(&mut o, &[s("section"), s("item"), s("detail"), s("value"), s("count")]);
+    row(
+        &mut o,
+        &[s("section"), s("item"), s("detail"), s("value"), s("count")],
+    );
     let f = &d.funnel;
     for (k, v) in [
         ("invited", f.invited),
@@ -42,27 +45,103 @@ pub fn csv(d: &Dashboard) -> String {
     ] {
         row(&mut o, &[s("funnel"), s(k), s(""), s(""), v.to_string()]);
     }
-    row(&mut o, &[s("funnel"), s("acceptance_rate"), s(""), f.acceptance_rate.to_string(), s("")]);
-    row(&mut o, &[s("funnel"), s("show_rate"), s(""), f.show_rate.to_string(), s("")]);
+    row(
+        &mut o,
+        &[
+            s("funnel"),
+            s("acceptance_rate"),
+            s(""),
+            f.acceptance_rate.to_string(),
+            s(""),
+        ],
+    );
+    row(
+        &mut o,
+        &[
+            s("funnel"),
+            s("show_rate"),
+            s(""),
+            f.show_rate.to_string(),
+            s(""),
+        ],
+    );
     for r in &d.sessions {
-        row(&mut o, &[s("session_attendance"), r.title.clone(), format!("capacity {}", opt(r.capacity)), opt(r.fill_rate), r.attendees.to_string()]);
-        row(&mut o, &[s("session_rating"), r.title.clone(), s("average 1-5"), opt(r.avg_rating), r.ratings.to_string()]);
+        row(
+            &mut o,
+            &[
+                s("session_attendance"),
+                r.title.clone(),
+                format!("capacity {}", opt(r.capacity)),
+                opt(r.fill_rate),
+                r.attendees.to_string(),
+            ],
+        );
+        row(
+            &mut o,
+            &[
+                s("session_rating"),
+                r.title.clone(),
+                s("average 1-5"),
+                opt(r.avg_rating),
+                r.ratings.to_string(),
+            ],
+        );
     }
     let n = &d.nps;
-    row(&mut o, &[s("nps"), s("score"), s(""), n.score.to_string(), n.total.to_string()]);
-    for (k, v) in [("promoters", n.promoters), ("passives", n.passives), ("detractors", n.detractors)] {
+    row(
+        &mut o,
+        &[
+            s("nps"),
+            s("score"),
+            s(""),
+            n.score.to_string(),
+            n.total.to_string(),
+        ],
+    );
+    for (k, v) in [
+        ("promoters", n.promoters),
+        ("passives", n.passives),
+        ("detractors", n.detractors),
+    ] {
         row(&mut o, &[s("nps"), s(k), s(""), s(""), v.to_string()]);
     }
     for q in &d.distributions {
         for b in &q.buckets {
-            row(&mut o, &[s("distribution"), q.label.clone(), b.label.clone(), b.value.clone(), b.count.to_string()]);
+            row(
+                &mut o,
+                &[
+                    s("distribution"),
+                    q.label.clone(),
+                    b.label.clone(),
+                    b.value.clone(),
+                    b.count.to_string(),
+                ],
+            );
         }
     }
     for t in &d.texts {
-        row(&mut o, &[s("free_text"), t.question.clone(), t.at.to_rfc3339(), t.text.clone(), s("")]);
+        row(
+            &mut o,
+            &[
+                s("free_text"),
+                t.question.clone(),
+                t.at.to_rfc3339(),
+                t.text.clone(),
+                s(""),
+            ],
+        );
     }
     for p in &d.timeline {
-        row(&mut o, &[s("timeline"), p.at.to_rfc3339(), s("answers / check-ins"), p.check_ins.to_string(), p.answers.to_string()]);
+        row(
+            &mut o,
+            &[
+                s("timeline"),
+                p.at.to_rfc3339(),
+                s("answers / check-ins"),
+                p.check_ins.to_string(),
+                p.answers.to_string(),
+            ],
+        );
     }
     o
 }

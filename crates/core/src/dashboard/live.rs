@@ -75,7 +75,10 @@ pub async fn watch_using(
     let (tx, mut rx) = mpsc::unbounded_channel::<Source>();
     let mut feeders: Vec<JoinHandle<()>> = vec![];
     let mode = if !polling {
-        for (coll, src) in [(ANSWERS, Source::Answers), (PARTICIPANTS, Source::Participants)] {
+        for (coll, src) in [
+            (ANSWERS, Source::Answers),
+            (PARTICIPANTS, Source::Participants),
+        ] {
             let pipeline = vec![doc! { "$match": {
                 "operationType": { "$in": ["insert", "update", "replace"] },
                 "fullDocument.event_id": event_id,
@@ -99,7 +102,10 @@ pub async fn watch_using(
         }
         "change_stream"
     } else {
-        for (coll, src) in [(ANSWERS, Source::Answers), (PARTICIPANTS, Source::Participants)] {
+        for (coll, src) in [
+            (ANSWERS, Source::Answers),
+            (PARTICIPANTS, Source::Participants),
+        ] {
             let c = core.db().collection::<Document>(coll);
             let event_id = event_id.to_owned();
             let tx = tx.clone();
@@ -123,7 +129,11 @@ pub async fn watch_using(
     let task = tokio::spawn(async move {
         let _feeders = Feeders(feeders);
         while let Some(first) = rx.recv().await {
-            let mut c = Change { mode, answers: 0, participants: 0 };
+            let mut c = Change {
+                mode,
+                answers: 0,
+                participants: 0,
+            };
             count(&mut c, first);
             tokio::time::sleep(COALESCE).await;
             while let Ok(s) = rx.try_recv() {
@@ -167,6 +177,9 @@ async fn newest(c: &mongodb::Collection<Document>, event_id: &str) -> (Option<i6
         Some(Bson::DateTime(t)) => Some(t.timestamp_millis()),
         _ => None,
     });
-    let n = c.count_documents(doc! { "event_id": event_id }).await.unwrap_or(0);
+    let n = c
+        .count_documents(doc! { "event_id": event_id })
+        .await
+        .unwrap_or(0);
     (at, n)
 }

@@ -234,13 +234,33 @@ pub fn pipelines(event_id: &str) -> Vec<(&'static str, &'static str, Vec<Documen
     vec![
         ("funnel", PARTICIPANTS, funnel_pipeline(event_id)),
         ("ratings per session", ANSWERS, ratings_pipeline(event_id)),
-        ("attendance per session", ANSWERS, attendance_pipeline(event_id)),
+        (
+            "attendance per session",
+            ANSWERS,
+            attendance_pipeline(event_id),
+        ),
         ("nps", ANSWERS, nps_pipeline(event_id)),
-        ("numeric distributions", ANSWERS, numeric_distribution_pipeline(event_id)),
-        ("choice distributions", ANSWERS, choice_distribution_pipeline(event_id)),
+        (
+            "numeric distributions",
+            ANSWERS,
+            numeric_distribution_pipeline(event_id),
+        ),
+        (
+            "choice distributions",
+            ANSWERS,
+            choice_distribution_pipeline(event_id),
+        ),
         ("free text", ANSWERS, texts_pipeline(event_id)),
-        ("answers over time", ANSWERS, answers_timeline_pipeline(event_id, "minute")),
-        ("check-ins over time", PARTICIPANTS, checkins_timeline_pipeline(event_id, "minute")),
+        (
+            "answers over time",
+            ANSWERS,
+            answers_timeline_pipeline(event_id, "minute"),
+        ),
+        (
+            "check-ins over time",
+            PARTICIPANTS,
+            checkins_timeline_pipeline(event_id, "minute"),
+        ),
         ("totals", ANSWERS, totals_pipeline(event_id)),
     ]
 }
@@ -300,13 +320,22 @@ fn nps_from(rows: &[Document]) -> Nps {
     let Some(d) = rows.first() else {
         return Nps::default();
     };
-    let (p, pa, de, n) = (num(d.get("promoters")), num(d.get("passives")), num(d.get("detractors")), num(d.get("n")));
+    let (p, pa, de, n) = (
+        num(d.get("promoters")),
+        num(d.get("passives")),
+        num(d.get("detractors")),
+        num(d.get("n")),
+    );
     Nps {
         promoters: p,
         passives: pa,
         detractors: de,
         total: n,
-        score: if n == 0 { 0.0 } else { ((p - de) as f64 * 1000.0 / n as f64).round() / 10.0 },
+        score: if n == 0 {
+            0.0
+        } else {
+            ((p - de) as f64 * 1000.0 / n as f64).round() / 10.0
+        },
     }
 }
 
@@ -339,7 +368,11 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
         run(core, ANSWERS, choice_distribution_pipeline(event_id)),
         run(core, ANSWERS, texts_pipeline(event_id)),
         run(core, ANSWERS, answers_timeline_pipeline(event_id, unit)),
-        run(core, PARTICIPANTS, checkins_timeline_pipeline(event_id, unit)),
+        run(
+            core,
+            PARTICIPANTS,
+            checkins_timeline_pipeline(event_id, unit)
+        ),
         run(core, ANSWERS, totals_pipeline(event_id)),
     )?;
 
@@ -348,20 +381,29 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
         .iter()
         .map(|d| (key(d), (float(d.get("avg")).map(round2), num(d.get("n")))))
         .collect();
-    let att_by: HashMap<Option<String>, i64> = attendance.iter().map(|d| (key(d), num(d.get("n")))).collect();
+    let att_by: HashMap<Option<String>, i64> = attendance
+        .iter()
+        .map(|d| (key(d), num(d.get("n"))))
+        .collect();
     let sessions = event
         .input
         .sessions
         .iter()
         .map(|s| {
-            let (avg, n) = rating_by.get(&Some(s.id.clone())).cloned().unwrap_or((None, 0));
+            let (avg, n) = rating_by
+                .get(&Some(s.id.clone()))
+                .cloned()
+                .unwrap_or((None, 0));
             let attendees = att_by.get(&Some(s.id.clone())).copied().unwrap_or(0);
             SessionRow {
                 session_id: s.id.clone(),
                 title: s.title.clone(),
                 capacity: s.capacity,
                 attendees,
-                fill_rate: s.capacity.filter(|c| *c > 0).map(|c| round2(attendees as f64 / f64::from(c))),
+                fill_rate: s
+                    .capacity
+                    .filter(|c| *c > 0)
+                    .map(|c| round2(attendees as f64 / f64::from(c))),
                 avg_rating: avg,
                 ratings: n,
             }
@@ -378,22 +420,36 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
                 Some(Bson::Double(n)) => (*n as i64).to_string(),
                 _ => continue,
             };
-            counts.insert((id.get_str("q").unwrap_or("").to_owned(), v), num(d.get("n")));
+            counts.insert(
+                (id.get_str("q").unwrap_or("").to_owned(), v),
+                num(d.get("n")),
+            );
         }
     }
     let facet = choice.first().cloned().unwrap_or_default();
-    for d in facet.get_array("per_choice").map(|a| a.as_slice()).unwrap_or(&[]) {
+    for d in facet
+        .get_array("per_choice")
+        .map(|a| a.as_slice())
+        .unwrap_or(&[])
+    {
         if let Some(d) = d.as_document() {
             if let Ok(id) = d.get_document("_id") {
                 counts.insert(
-                    (id.get_str("q").unwrap_or("").to_owned(), id.get_str("v").unwrap_or("").to_owned()),
+                    (
+                        id.get_str("q").unwrap_or("").to_owned(),
+                        id.get_str("v").unwrap_or("").to_owned(),
+                    ),
                     num(d.get("n")),
                 );
             }
         }
     }
     let mut per_question: HashMap<String, i64> = HashMap::new();
-    for d in facet.get_array("per_question").map(|a| a.as_slice()).unwrap_or(&[]) {
+    for d in facet
+        .get_array("per_question")
+        .map(|a| a.as_slice())
+        .unwrap_or(&[])
+    {
         if let Some(d) = d.as_document() {
             per_question.insert(d.get_str("_id").unwrap_or("").to_owned(), num(d.get("n")));
         }
@@ -416,14 +472,20 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
         let buckets: Vec<Bucket> = values
             .into_iter()
             .map(|(value, label)| Bucket {
-                count: counts.get(&(q.id.clone(), value.clone())).copied().unwrap_or(0),
+                count: counts
+                    .get(&(q.id.clone(), value.clone()))
+                    .copied()
+                    .unwrap_or(0),
                 value,
                 label,
             })
             .collect();
         let (answers, average) = if kind.range().is_some() {
             let n: i64 = buckets.iter().map(|b| b.count).sum();
-            let sum: i64 = buckets.iter().map(|b| b.count * b.value.parse::<i64>().unwrap_or(0)).sum();
+            let sum: i64 = buckets
+                .iter()
+                .map(|b| b.count * b.value.parse::<i64>().unwrap_or(0))
+                .sum();
             (n, (n > 0).then(|| round2(sum as f64 / n as f64)))
         } else if kind.has_choices() {
             (per_question.get(&q.id).copied().unwrap_or(0), None)
@@ -474,9 +536,9 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
             check_ins: c,
         })
         .collect();
-    let (total_answers, respondents) = totals
-        .first()
-        .map_or((0, 0), |d| (num(d.get("answers")), num(d.get("respondents"))));
+    let (total_answers, respondents) = totals.first().map_or((0, 0), |d| {
+        (num(d.get("answers")), num(d.get("respondents")))
+    });
 
     Ok(Dashboard {
         event_id: event_id.to_owned(),
@@ -508,7 +570,10 @@ pub async fn overview(core: &Core, limit: i64) -> Result<Vec<OverviewRow>> {
         .await?
         .try_collect()
         .await?;
-    let ids: Vec<String> = events.iter().filter_map(|e| e.get_str("_id").ok().map(str::to_owned)).collect();
+    let ids: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.get_str("_id").ok().map(str::to_owned))
+        .collect();
     let (funnels, answers) = futures_util::try_join!(
         run(core, PARTICIPANTS, overview_funnel_pipeline(&ids)),
         run(core, ANSWERS, overview_answers_pipeline(&ids)),
@@ -524,7 +589,11 @@ pub async fn overview(core: &Core, limit: i64) -> Result<Vec<OverviewRow>> {
         let a = answers.iter().find(|d| d.get_str("_id").ok() == Some(id));
         let nps = a.and_then(|a| {
             let n = num(a.get("nps_n"));
-            (n > 0).then(|| ((num(a.get("promoters")) - num(a.get("detractors"))) as f64 * 1000.0 / n as f64).round() / 10.0)
+            (n > 0).then(|| {
+                ((num(a.get("promoters")) - num(a.get("detractors"))) as f64 * 1000.0 / n as f64)
+                    .round()
+                    / 10.0
+            })
         });
         rows.push(OverviewRow {
             event_id: id.to_owned(),

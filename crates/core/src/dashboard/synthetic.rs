@@ -41,7 +41,10 @@ pub struct Generated {
 }
 
 fn w(fr: &str, en: &str) -> Wording {
-    Wording { fr: fr.into(), en: en.into() }
+    Wording {
+        fr: fr.into(),
+        en: en.into(),
+    }
 }
 
 /// Generate the event. 20 questions: per session a rating (10) and, for 8 sessions, a
@@ -86,19 +89,47 @@ pub async fn generate(core: &Core, participants: u64, seed: u64) -> Result<Gener
             required: true,
             anonymous: false,
         };
-        questions.push(mk(QuestionKind::Rating, w(&format!("Note de la session {}", i + 1), &format!("Rate session {}", i + 1)), vec![]));
+        questions.push(mk(
+            QuestionKind::Rating,
+            w(
+                &format!("Note de la session {}", i + 1),
+                &format!("Rate session {}", i + 1),
+            ),
+            vec![],
+        ));
         if i < 8 {
             let choices = (1..=4)
-                .map(|c| Choice { id: format!("c{c}"), label: w(&format!("Option {c}"), &format!("Option {c}")) })
+                .map(|c| Choice {
+                    id: format!("c{c}"),
+                    label: w(&format!("Option {c}"), &format!("Option {c}")),
+                })
                 .collect();
-            questions.push(mk(QuestionKind::Single, w(&format!("Sondage {}", i + 1), &format!("Poll {}", i + 1)), choices));
+            questions.push(mk(
+                QuestionKind::Single,
+                w(&format!("Sondage {}", i + 1), &format!("Poll {}", i + 1)),
+                choices,
+            ));
         }
     }
     for (kind, label) in [
-        (QuestionKind::Nps, w("Recommanderiez-vous cet événement ?", "Would you recommend this event?")),
+        (
+            QuestionKind::Nps,
+            w(
+                "Recommanderiez-vous cet événement ?",
+                "Would you recommend this event?",
+            ),
+        ),
         (QuestionKind::Text, w("Un commentaire ?", "Any comment?")),
     ] {
-        questions.push(QuestionInput { kind, mode: Mode::Survey, session_id: None, label, choices: vec![], required: false, anonymous: false });
+        questions.push(QuestionInput {
+            kind,
+            mode: Mode::Survey,
+            session_id: None,
+            label,
+            choices: vec![],
+            required: false,
+            anonymous: false,
+        });
     }
     let mut qs = vec![];
     for q in questions {
@@ -117,7 +148,17 @@ pub async fn generate(core: &Core, participants: u64, seed: u64) -> Result<Gener
             email: format!("p{i}@synthetic.test"),
             ..Default::default()
         };
-        let mut p = participants::build(ev, input, format!("p{i}@synthetic.test"), Source { kind: "import".into(), ..Default::default() }, now, core.actor());
+        let mut p = participants::build(
+            ev,
+            input,
+            format!("p{i}@synthetic.test"),
+            Source {
+                kind: "import".into(),
+                ..Default::default()
+            },
+            now,
+            core.actor(),
+        );
         let r = rng.below(100);
         p.status = match r {
             0..=55 => RsvpStatus::CheckedIn,
@@ -154,8 +195,14 @@ pub async fn generate(core: &Core, participants: u64, seed: u64) -> Result<Gener
             let (num, choices, text) = match q.input.kind {
                 QuestionKind::Rating => (Some(1 + rng.below(5) as i32), vec![], None),
                 QuestionKind::Nps => (Some(rng.below(11) as i32), vec![], None),
-                QuestionKind::Single | QuestionKind::Multiple => (None, vec![format!("c{}", 1 + rng.below(4))], None),
-                QuestionKind::Text => (None, vec![], Some(format!("Commentaire {}", rng.below(1000)))),
+                QuestionKind::Single | QuestionKind::Multiple => {
+                    (None, vec![format!("c{}", 1 + rng.below(4))], None)
+                }
+                QuestionKind::Text => (
+                    None,
+                    vec![],
+                    Some(format!("Commentaire {}", rng.below(1000))),
+                ),
             };
             batch.push(Answer {
                 id: uuid::Uuid::now_v7().to_string(),

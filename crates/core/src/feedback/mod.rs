@@ -65,6 +65,8 @@ pub fn answer_indexes() -> Vec<IndexModel> {
             "event_kind_updated_at",
         ),
         index(doc! { "event_id": 1, "updated_at": -1 }, "event_updated_at"),
+        // Answers over time (first answer time): covered.
+        index(doc! { "event_id": 1, "created_at": 1 }, "event_created_at"),
         // Attendance per session: distinct respondents per session.
         index(
             doc! { "event_id": 1, "session_id": 1, "respondent": 1 },
@@ -136,20 +138,30 @@ pub fn normalise(mut q: QuestionInput) -> Result<QuestionInput> {
     q.label.fr = q.label.fr.trim().to_owned();
     q.label.en = q.label.en.trim().to_owned();
     if q.label.fr.is_empty() && q.label.en.is_empty() {
-        return Err(Error::invalid("label", "write the question in French or English"));
+        return Err(Error::invalid(
+            "label",
+            "write the question in French or English",
+        ));
     }
     if q.label.fr.chars().count() > MAX_LABEL || q.label.en.chars().count() > MAX_LABEL {
-        return Err(Error::invalid("label", format!("at most {MAX_LABEL} characters")));
+        return Err(Error::invalid(
+            "label",
+            format!("at most {MAX_LABEL} characters"),
+        ));
     }
     q.session_id = q.session_id.filter(|s| !s.trim().is_empty());
     if q.kind.has_choices() {
         let mut seen = std::collections::HashSet::new();
-        q.choices.retain(|c| !(c.label.fr.trim().is_empty() && c.label.en.trim().is_empty()));
+        q.choices
+            .retain(|c| !(c.label.fr.trim().is_empty() && c.label.en.trim().is_empty()));
         if q.choices.len() < 2 {
             return Err(Error::invalid("choices", "give at least two choices"));
         }
         if q.choices.len() > MAX_CHOICES {
-            return Err(Error::invalid("choices", format!("at most {MAX_CHOICES} choices")));
+            return Err(Error::invalid(
+                "choices",
+                format!("at most {MAX_CHOICES} choices"),
+            ));
         }
         for (i, c) in q.choices.iter_mut().enumerate() {
             c.label.fr = c.label.fr.trim().to_owned();
@@ -160,8 +172,16 @@ pub fn normalise(mut q: QuestionInput) -> Result<QuestionInput> {
             if c.id.trim().is_empty() {
                 c.id = format!("c{}", i + 1);
             }
-            if c.id.len() > 40 || !c.id.chars().all(|x| x.is_ascii_alphanumeric() || x == '-' || x == '_') {
-                return Err(Error::invalid(format!("choices[{i}].id"), "letters, digits, - and _ only"));
+            if c.id.len() > 40
+                || !c
+                    .id
+                    .chars()
+                    .all(|x| x.is_ascii_alphanumeric() || x == '-' || x == '_')
+            {
+                return Err(Error::invalid(
+                    format!("choices[{i}].id"),
+                    "letters, digits, - and _ only",
+                ));
             }
             if !seen.insert(c.id.clone()) {
                 // Regenerate clashing ids (a pasted list) rather than refuse.
@@ -180,7 +200,11 @@ fn live() -> Document {
 }
 
 /// Add a question to an event (status draft; the session must be one of the event's).
-pub async fn create_question(core: &Core, event_id: &str, input: QuestionInput) -> Result<Question> {
+pub async fn create_question(
+    core: &Core,
+    event_id: &str,
+    input: QuestionInput,
+) -> Result<Question> {
     let input = normalise(input)?;
     let event = crate::events::get(core, event_id).await?;
     check_session(&event, input.session_id.as_deref())?;
@@ -188,7 +212,10 @@ pub async fn create_question(core: &Core, event_id: &str, input: QuestionInput) 
         .count_documents(doc! { "event_id": event_id, "deleted_at": Bson::Null })
         .await?;
     if existing >= MAX_QUESTIONS_PER_EVENT {
-        return Err(Error::invalid("question", format!("at most {MAX_QUESTIONS_PER_EVENT} questions per event")));
+        return Err(Error::invalid(
+            "question",
+            format!("at most {MAX_QUESTIONS_PER_EVENT} questions per event"),
+        ));
     }
     let now = time::now();
     let q = Question {
@@ -251,7 +278,10 @@ pub async fn list_questions(core: &Core, event_id: &str) -> Result<Vec<QuestionW
                 .iter()
                 .find(|d| d.get_str("_id").ok() == Some(q.id.as_str()))
                 .map_or(0, |d| num(d.get("n")));
-            QuestionWithCount { question: q, answers }
+            QuestionWithCount {
+                question: q,
+                answers,
+            }
         })
         .collect())
 }
@@ -267,15 +297,27 @@ pub(crate) fn num(b: Option<&Bson>) -> i64 {
 
 /// Replace the wording/choices of a question, if nobody changed it since `expected_version`.
 /// The kind cannot change once answers exist (they would no longer fit).
-pub async fn update_question(core: &Core, id: &str, expected_version: i64, input: QuestionInput) -> Result<Question> {
+pub async fn update_question(
+    core: &Core,
+    id: &str,
+    expected_version: i64,
+    input: QuestionInput,
+) -> Result<Question> {
     let input = normalise(input)?;
     let current = get_question(core, id).await?;
     let event = crate::events::get(core, &current.event_id).await?;
     check_session(&event, input.session_id.as_deref())?;
     if input.kind != current.input.kind
-        && answers(core).count_documents(doc! { "question_id": id }).limit(1).await? > 0
+        && answers(core)
+            .count_documents(doc! { "question_id": id })
+            .limit(1)
+            .await?
+            > 0
     {
-        return Err(Error::invalid("kind", "the question already has answers: its kind cannot change"));
+        return Err(Error::invalid(
+            "kind",
+            "the question already has answers: its kind cannot change",
+        ));
     }
     let mut set = time::to_doc(&input)?;
     set.insert("updated_at", bson::DateTime::from_chrono(time::now()));
@@ -291,13 +333,19 @@ pub async fn update_question(core: &Core, id: &str, expected_version: i64, input
         .find_one_and_update(f, update)
         .return_document(mongodb::options::ReturnDocument::After)
         .await?
-        .ok_or_else(|| Error::new(Code::Conflict, "the question was changed meanwhile: reload it"))
+        .ok_or_else(|| {
+            Error::new(
+                Code::Conflict,
+                "the question was changed meanwhile: reload it",
+            )
+        })
 }
 
 /// Open or close a question (a live poll during a session, or the survey).
 pub async fn set_status(core: &Core, id: &str, status: QuestionStatus) -> Result<Question> {
     let now = bson::DateTime::from_chrono(time::now());
-    let mut set = doc! { "status": status_str(status), "updated_at": now, "updated_by": core.actor() };
+    let mut set =
+        doc! { "status": status_str(status), "updated_at": now, "updated_by": core.actor() };
     match status {
         QuestionStatus::Open => {
             set.insert("opened_at", now);
@@ -341,7 +389,11 @@ pub async fn delete_question(core: &Core, id: &str) -> Result<()> {
 
 /// The open questions of an event's survey page (`/f/{event_id}`): open survey questions
 /// and open polls. Without a participant, only those allowing anonymous answers.
-pub async fn open_questions(core: &Core, event_id: &str, identified: bool) -> Result<Vec<Question>> {
+pub async fn open_questions(
+    core: &Core,
+    event_id: &str,
+    identified: bool,
+) -> Result<Vec<Question>> {
     let mut f = doc! { "event_id": event_id, "deleted_at": Bson::Null, "status": "open" };
     if !identified {
         f.insert("anonymous", true);
@@ -365,14 +417,19 @@ pub fn check_value(q: &Question, v: &RawValue) -> Result<Checked> {
         (QuestionKind::Rating | QuestionKind::Nps, RawValue::Number(n)) => {
             let (lo, hi) = kind.range().unwrap_or((0, 10));
             if n.fract() != 0.0 || *n < f64::from(lo) || *n > f64::from(hi) {
-                return Err(Error::invalid("value", format!("a whole number from {lo} to {hi}")));
+                return Err(Error::invalid(
+                    "value",
+                    format!("a whole number from {lo} to {hi}"),
+                ));
             }
             Ok((Some(*n as i32), vec![], None))
         }
-        (QuestionKind::Rating | QuestionKind::Nps, RawValue::Text(s)) => match s.trim().parse::<f64>() {
-            Ok(n) => check_value(q, &RawValue::Number(n)),
-            Err(_) => Err(Error::invalid("value", "a number is expected")),
-        },
+        (QuestionKind::Rating | QuestionKind::Nps, RawValue::Text(s)) => {
+            match s.trim().parse::<f64>() {
+                Ok(n) => check_value(q, &RawValue::Number(n)),
+                Err(_) => Err(Error::invalid("value", "a number is expected")),
+            }
+        }
         (QuestionKind::Single, RawValue::Text(s)) => {
             let s = s.trim();
             if !q.input.choices.iter().any(|c| c.id == s) {
@@ -380,7 +437,9 @@ pub fn check_value(q: &Question, v: &RawValue) -> Result<Checked> {
             }
             Ok((None, vec![s.to_owned()], None))
         }
-        (QuestionKind::Multiple, RawValue::Text(s)) => check_value(q, &RawValue::List(vec![s.clone()])),
+        (QuestionKind::Multiple, RawValue::Text(s)) => {
+            check_value(q, &RawValue::List(vec![s.clone()]))
+        }
         (QuestionKind::Multiple, RawValue::List(l)) => {
             let mut out: Vec<String> = vec![];
             for s in l {
@@ -403,11 +462,17 @@ pub fn check_value(q: &Question, v: &RawValue) -> Result<Checked> {
                 return Err(Error::invalid("value", "an answer is required"));
             }
             if s.chars().count() > MAX_TEXT {
-                return Err(Error::invalid("value", format!("at most {MAX_TEXT} characters")));
+                return Err(Error::invalid(
+                    "value",
+                    format!("at most {MAX_TEXT} characters"),
+                ));
             }
             Ok((None, vec![], Some(s.to_owned())))
         }
-        _ => Err(Error::invalid("value", format!("not a valid answer to a {} question", kind.as_str()))),
+        _ => Err(Error::invalid(
+            "value",
+            format!("not a valid answer to a {} question", kind.as_str()),
+        )),
     }
 }
 
@@ -418,12 +483,20 @@ pub fn closed_error() -> Error {
 
 /// Record (or update) the answer of `who` to question `q`. The question must be open; the
 /// respondent must be allowed (a participant of the event, or anonymous where allowed).
-pub async fn answer(core: &Core, q: &Question, who: &Respondent, value: &RawValue) -> Result<Answer> {
+pub async fn answer(
+    core: &Core,
+    q: &Question,
+    who: &Respondent,
+    value: &RawValue,
+) -> Result<Answer> {
     if q.status != QuestionStatus::Open || q.deleted_at.is_some() {
         return Err(closed_error());
     }
     if matches!(who, Respondent::Device(_)) && !q.input.anonymous {
-        return Err(Error::new(Code::Unsupported, "this question needs your personal invitation link"));
+        return Err(Error::new(
+            Code::Unsupported,
+            "this question needs your personal invitation link",
+        ));
     }
     if let Respondent::Device(d) = who {
         if d.is_empty() || d.len() > 64 {
@@ -497,10 +570,25 @@ mod tests {
                 kind,
                 mode: Mode::Poll,
                 session_id: None,
-                label: Wording { fr: "Q".into(), en: String::new() },
+                label: Wording {
+                    fr: "Q".into(),
+                    en: String::new(),
+                },
                 choices: vec![
-                    Choice { id: "a".into(), label: Wording { fr: "A".into(), en: String::new() } },
-                    Choice { id: "b".into(), label: Wording { fr: "B".into(), en: String::new() } },
+                    Choice {
+                        id: "a".into(),
+                        label: Wording {
+                            fr: "A".into(),
+                            en: String::new(),
+                        },
+                    },
+                    Choice {
+                        id: "b".into(),
+                        label: Wording {
+                            fr: "B".into(),
+                            en: String::new(),
+                        },
+                    },
                 ],
                 required: true,
                 anonymous: true,
@@ -521,15 +609,27 @@ mod tests {
     fn values_are_checked_against_the_kind() {
         let r = q(QuestionKind::Rating);
         assert_eq!(check_value(&r, &RawValue::Number(5.0)).unwrap().0, Some(5));
-        assert_eq!(check_value(&r, &RawValue::Text("3".into())).unwrap().0, Some(3));
+        assert_eq!(
+            check_value(&r, &RawValue::Text("3".into())).unwrap().0,
+            Some(3)
+        );
         for bad in [0.0, 6.0, 2.5] {
-            assert_eq!(check_value(&r, &RawValue::Number(bad)).unwrap_err().field.as_deref(), Some("value"));
+            assert_eq!(
+                check_value(&r, &RawValue::Number(bad))
+                    .unwrap_err()
+                    .field
+                    .as_deref(),
+                Some("value")
+            );
         }
         let n = q(QuestionKind::Nps);
         assert!(check_value(&n, &RawValue::Number(0.0)).is_ok());
         assert!(check_value(&n, &RawValue::Number(11.0)).is_err());
         let s = q(QuestionKind::Single);
-        assert_eq!(check_value(&s, &RawValue::Text("b".into())).unwrap().1, vec!["b"]);
+        assert_eq!(
+            check_value(&s, &RawValue::Text("b".into())).unwrap().1,
+            vec!["b"]
+        );
         assert!(check_value(&s, &RawValue::Text("z".into())).is_err());
         let m = q(QuestionKind::Multiple);
         let l = RawValue::List(vec!["a".into(), "b".into(), "a".into()]);

@@ -64,7 +64,8 @@ fn wants_json(headers: &HeaderMap) -> bool {
             .unwrap_or("")
             .to_ascii_lowercase()
     };
-    h(header::CONTENT_TYPE).starts_with("application/json") || h(header::ACCEPT).starts_with("application/json")
+    h(header::CONTENT_TYPE).starts_with("application/json")
+        || h(header::ACCEPT).starts_with("application/json")
 }
 
 fn fail(l: Lang, json: bool, e: &Error) -> Response {
@@ -97,8 +98,16 @@ fn cookie_id(headers: &HeaderMap) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_owned))
-        .find(|v| (16..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter_map(|kv| {
+            kv.trim()
+                .strip_prefix(&format!("{COOKIE}="))
+                .map(str::to_owned)
+        })
+        .find(|v| {
+            (16..=64).contains(&v.len())
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
 }
 
 /// Who answers, and a cookie to set for a new anonymous device.
@@ -111,7 +120,10 @@ async fn who(
     if let Some(t) = token.filter(|t| !t.is_empty()) {
         return match invitations::participant_by_token(&st.core, t).await? {
             Ok(p) if p.event_id == event_id => Ok((Respondent::Participant(p.id), None)),
-            Ok(_) => Err(Error::new(Code::Unsupported, "this invitation link is for another event")),
+            Ok(_) => Err(Error::new(
+                Code::Unsupported,
+                "this invitation link is for another event",
+            )),
             Err(problem) => Err(link_error(problem)),
         };
     }
@@ -126,7 +138,9 @@ async fn who(
 
 fn with_cookie(mut r: Response, cookie: Option<String>) -> Response {
     if let Some(id) = cookie {
-        if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE}={id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax")) {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{COOKIE}={id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+        )) {
             r.headers_mut().insert(header::SET_COOKIE, v);
         }
     }
@@ -143,7 +157,9 @@ fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
             match b[i] {
                 b'+' => out.push(b' '),
                 b'%' if i + 2 < b.len() => {
-                    let h = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                    let h = std::str::from_utf8(&b[i + 1..i + 3])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
                     match h {
                         Some(v) => out.push(v),
                         None => return Err(Error::invalid("body", "malformed form encoding")),
@@ -157,7 +173,8 @@ fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
         }
         String::from_utf8(out).map_err(|_| Error::invalid("body", "the form is not UTF-8"))
     }
-    let s = std::str::from_utf8(body).map_err(|_| Error::invalid("body", "the form is not UTF-8"))?;
+    let s =
+        std::str::from_utf8(body).map_err(|_| Error::invalid("body", "the form is not UTF-8"))?;
     s.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -174,7 +191,11 @@ fn raw_from_json(v: Option<&Value>) -> Result<RawValue, Error> {
         Some(Value::String(s)) => RawValue::Text(s.clone()),
         Some(Value::Array(a)) => RawValue::List(
             a.iter()
-                .map(|x| x.as_str().map(str::to_owned).ok_or_else(|| Error::invalid("value", "a list of choice ids is expected")))
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| Error::invalid("value", "a list of choice ids is expected"))
+                })
                 .collect::<Result<_, _>>()?,
         ),
         Some(_) => return Err(Error::invalid("value", "not a valid answer")),
@@ -198,9 +219,14 @@ enum Body {
 }
 
 fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Body, Error> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if ct.starts_with("application/json") {
-        let v: Value = serde_json::from_slice(body).map_err(|e| Error::invalid("body", format!("malformed JSON: {e}")))?;
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|e| Error::invalid("body", format!("malformed JSON: {e}")))?;
         if !v.is_object() {
             return Err(Error::invalid("body", "a JSON object is expected"));
         }
@@ -213,20 +239,29 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Body, Error> {
 }
 
 fn token_of(q: &TokenQuery, body: &Body) -> Option<String> {
-    q.t.clone().filter(|t| !t.is_empty()).or_else(|| match body {
-        Body::Json(v) => v.get("t").and_then(|t| t.as_str()).map(str::to_owned),
-        Body::Form(p) => p.iter().find(|(k, _)| k == "t").map(|(_, v)| v.clone()),
-    })
+    q.t.clone()
+        .filter(|t| !t.is_empty())
+        .or_else(|| match body {
+            Body::Json(v) => v.get("t").and_then(|t| t.as_str()).map(str::to_owned),
+            Body::Form(p) => p.iter().find(|(k, _)| k == "t").map(|(_, v)| v.clone()),
+        })
 }
 
 // ---- pages ------------------------------------------------------------------------------
 
 fn hidden_token(t: Option<&str>) -> String {
-    t.map(|t| format!("<input type=\"hidden\" name=\"t\" value=\"{}\">", esc(t))).unwrap_or_default()
+    t.map(|t| format!("<input type=\"hidden\" name=\"t\" value=\"{}\">", esc(t)))
+        .unwrap_or_default()
 }
 
 /// The inputs of one question, named `name`, pre-filled with `current`.
-fn inputs(l: Lang, q: &Question, name: &str, current: Option<&feedback::Answer>, submit_each: bool) -> String {
+fn inputs(
+    l: Lang,
+    q: &Question,
+    name: &str,
+    current: Option<&feedback::Answer>,
+    submit_each: bool,
+) -> String {
     let en = l == Lang::En;
     let n = esc(name);
     match q.input.kind {
@@ -244,7 +279,11 @@ fn inputs(l: Lang, q: &Question, name: &str, current: Option<&feedback::Answer>,
                 })
                 .collect();
             let hint = if q.input.kind == QuestionKind::Nps {
-                format!("<p class=\"muted small\">0 = {} · 10 = {}</p>", tr(l, "pas du tout", "not at all"), tr(l, "certainement", "definitely"))
+                format!(
+                    "<p class=\"muted small\">0 = {} · 10 = {}</p>",
+                    tr(l, "pas du tout", "not at all"),
+                    tr(l, "certainement", "definitely")
+                )
             } else {
                 String::new()
             };
@@ -287,31 +326,74 @@ fn page(l: Lang, title: &str, body: String) -> pages::Page {
     pages::shell(l, title, &format!("<style>{CSS}</style>{body}"))
 }
 
-fn poll_html(l: Lang, q: &Question, token: Option<&str>, current: Option<&feedback::Answer>, note: Option<(bool, &str)>) -> pages::Page {
+fn poll_html(
+    l: Lang,
+    q: &Question,
+    token: Option<&str>,
+    current: Option<&feedback::Answer>,
+    note: Option<(bool, &str)>,
+) -> pages::Page {
     let en = l == Lang::En;
     let label = q.input.label.get(en);
     let note = note
-        .map(|(ok, m)| format!("<p class=\"{}\" role=\"{}\">{}</p>", if ok { "ok" } else { "error" }, if ok { "status" } else { "alert" }, esc(m)))
+        .map(|(ok, m)| {
+            format!(
+                "<p class=\"{}\" role=\"{}\">{}</p>",
+                if ok { "ok" } else { "error" },
+                if ok { "status" } else { "alert" },
+                esc(m)
+            )
+        })
         .unwrap_or_default();
     let body = if q.status == feedback::QuestionStatus::Open {
         let submit_each = !matches!(q.input.kind, QuestionKind::Multiple | QuestionKind::Text);
         let submit = if submit_each {
             String::new()
         } else {
-            format!("<div class=\"answers\"><button class=\"yes\">{}</button></div>", tr(l, "Envoyer", "Send"))
+            format!(
+                "<div class=\"answers\"><button class=\"yes\">{}</button></div>",
+                tr(l, "Envoyer", "Send")
+            )
         };
-        format!("<form method=\"post\">{}{}{submit}</form>", hidden_token(token), inputs(l, q, "value", current, submit_each))
+        format!(
+            "<form method=\"post\">{}{}{submit}</form>",
+            hidden_token(token),
+            inputs(l, q, "value", current, submit_each)
+        )
     } else {
-        format!("<p class=\"muted\">{}</p>", tr(l, "Ce sondage n'est pas ouvert pour le moment.", "This poll is not open at the moment."))
+        format!(
+            "<p class=\"muted\">{}</p>",
+            tr(
+                l,
+                "Ce sondage n'est pas ouvert pour le moment.",
+                "This poll is not open at the moment."
+            )
+        )
     };
-    page(l, label, format!("<div class=\"card\"><h1 id=\"question\">{}</h1>{note}{body}</div>", esc(label)))
+    page(
+        l,
+        label,
+        format!(
+            "<div class=\"card\"><h1 id=\"question\">{}</h1>{note}{body}</div>",
+            esc(label)
+        ),
+    )
 }
 
 fn thanks(l: Lang) -> &'static str {
-    tr(l, "Merci ! Votre réponse est enregistrée. Vous pouvez la modifier.", "Thank you! Your answer is recorded. You can change it.")
+    tr(
+        l,
+        "Merci ! Votre réponse est enregistrée. Vous pouvez la modifier.",
+        "Thank you! Your answer is recorded. You can change it.",
+    )
 }
 
-async fn poll_page(State(st): State<PortalState>, Path(id): Path<String>, Query(q): Query<TokenQuery>, headers: HeaderMap) -> Response {
+async fn poll_page(
+    State(st): State<PortalState>,
+    Path(id): Path<String>,
+    Query(q): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
     let l = lang(&headers);
     let question = match feedback::get_question(&st.core, &id).await {
         Ok(x) => x,
@@ -322,11 +404,30 @@ async fn poll_page(State(st): State<PortalState>, Path(id): Path<String>, Query(
         Err(e) => return fail(l, false, &e),
     };
     if matches!(resp, Respondent::Device(_)) && !question.input.anonymous {
-        return fail(l, false, &Error::new(Code::Unsupported, tr(l, "Ouvrez ce sondage depuis votre lien d'invitation personnel.", "Open this poll from your personal invitation link.")));
+        return fail(
+            l,
+            false,
+            &Error::new(
+                Code::Unsupported,
+                tr(
+                    l,
+                    "Ouvrez ce sondage depuis votre lien d'invitation personnel.",
+                    "Open this poll from your personal invitation link.",
+                ),
+            ),
+        );
     }
-    let current = feedback::answers_of(&st.core, &question.event_id, &resp).await.unwrap_or_default();
+    let current = feedback::answers_of(&st.core, &question.event_id, &resp)
+        .await
+        .unwrap_or_default();
     let current = current.iter().find(|a| a.question_id == question.id);
-    with_cookie(respond(StatusCode::OK, poll_html(l, &question, q.t.as_deref(), current, None)), cookie)
+    with_cookie(
+        respond(
+            StatusCode::OK,
+            poll_html(l, &question, q.t.as_deref(), current, None),
+        ),
+        cookie,
+    )
 }
 
 async fn poll_answer(
@@ -342,9 +443,20 @@ async fn poll_answer(
         Ok(b) => b,
         Err(e) => {
             let status = e.status();
-            let err = Error::invalid("body", if status == StatusCode::PAYLOAD_TOO_LARGE { "the answer is too large" } else { "unreadable body" });
+            let err = Error::invalid(
+                "body",
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "the answer is too large"
+                } else {
+                    "unreadable body"
+                },
+            );
             let mut r = fail(l, json, &err);
-            *r.status_mut() = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };
+            *r.status_mut() = if status.is_client_error() {
+                status
+            } else {
+                StatusCode::BAD_REQUEST
+            };
             return r;
         }
     };
@@ -363,18 +475,44 @@ async fn poll_answer(
     };
     let raw = match &parsed {
         Body::Json(v) => raw_from_json(v.get("value")),
-        Body::Form(p) => Ok(raw_from_strings(question.input.kind, p.iter().filter(|(k, _)| k == "value").map(|(_, v)| v.clone()).collect())),
+        Body::Form(p) => Ok(raw_from_strings(
+            question.input.kind,
+            p.iter()
+                .filter(|(k, _)| k == "value")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        )),
     };
     let result = match raw {
         Ok(raw) => feedback::answer(&st.core, &question, &resp, &raw).await,
         Err(e) => Err(e),
     };
     let r = match result {
-        Ok(a) if json => (StatusCode::OK, Json(json!({ "ok": true, "answer_id": a.id, "version": a.version }))).into_response(),
-        Ok(a) => respond(StatusCode::OK, poll_html(l, &question, token.as_deref(), Some(&a), Some((true, thanks(l))))),
-        Err(e) if !json && e.code == Code::Validation => {
-            respond(StatusCode::BAD_REQUEST, poll_html(l, &question, token.as_deref(), None, Some((false, &e.message))))
-        }
+        Ok(a) if json => (
+            StatusCode::OK,
+            Json(json!({ "ok": true, "answer_id": a.id, "version": a.version })),
+        )
+            .into_response(),
+        Ok(a) => respond(
+            StatusCode::OK,
+            poll_html(
+                l,
+                &question,
+                token.as_deref(),
+                Some(&a),
+                Some((true, thanks(l))),
+            ),
+        ),
+        Err(e) if !json && e.code == Code::Validation => respond(
+            StatusCode::BAD_REQUEST,
+            poll_html(
+                l,
+                &question,
+                token.as_deref(),
+                None,
+                Some((false, &e.message)),
+            ),
+        ),
         Err(e) => fail(l, json, &e),
     };
     with_cookie(r, cookie)
@@ -393,12 +531,26 @@ fn survey_html(
     let note = if done {
         format!("<p class=\"ok\" role=\"status\">{}</p>", esc(thanks(l)))
     } else if !errors.is_empty() {
-        format!("<p class=\"error\" role=\"alert\">{}</p>", tr(l, "Certaines réponses sont à corriger.", "Some answers need fixing."))
+        format!(
+            "<p class=\"error\" role=\"alert\">{}</p>",
+            tr(
+                l,
+                "Certaines réponses sont à corriger.",
+                "Some answers need fixing."
+            )
+        )
     } else {
         String::new()
     };
     let body = if qs.is_empty() {
-        format!("<p class=\"muted\">{}</p>", tr(l, "Aucune question n'est ouverte pour le moment.", "No question is open at the moment."))
+        format!(
+            "<p class=\"muted\">{}</p>",
+            tr(
+                l,
+                "Aucune question n'est ouverte pour le moment.",
+                "No question is open at the moment."
+            )
+        )
     } else {
         let fields: String = qs
             .iter()
@@ -412,7 +564,11 @@ fn survey_html(
                 format!(
                     "<fieldset><legend>{}{}</legend>{err}{}</fieldset>",
                     esc(q.input.label.get(en)),
-                    if q.input.required { " <span class=\"req\">*</span>" } else { "" },
+                    if q.input.required {
+                        " <span class=\"req\">*</span>"
+                    } else {
+                        ""
+                    },
                     inputs(l, q, &format!("q.{}", q.id), cur, false)
                 )
             })
@@ -423,22 +579,60 @@ fn survey_html(
             tr(l, "Envoyer mes réponses", "Send my answers")
         )
     };
-    page(l, &event.input.title, format!("<div class=\"card\"><h1>{}</h1>{note}{body}</div>", esc(&event.input.title)))
+    page(
+        l,
+        &event.input.title,
+        format!(
+            "<div class=\"card\"><h1>{}</h1>{note}{body}</div>",
+            esc(&event.input.title)
+        ),
+    )
 }
 
-async fn survey_common(st: &PortalState, event_id: &str, token: Option<&str>, headers: &HeaderMap) -> Result<(crate::events::Event, Respondent, Option<String>, Vec<Question>), Error> {
+async fn survey_common(
+    st: &PortalState,
+    event_id: &str,
+    token: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<
+    (
+        crate::events::Event,
+        Respondent,
+        Option<String>,
+        Vec<Question>,
+    ),
+    Error,
+> {
     let event = crate::events::get(&st.core, event_id).await?;
     let (resp, cookie) = who(st, event_id, token, headers).await?;
-    let qs = feedback::open_questions(&st.core, event_id, matches!(resp, Respondent::Participant(_))).await?;
+    let qs = feedback::open_questions(
+        &st.core,
+        event_id,
+        matches!(resp, Respondent::Participant(_)),
+    )
+    .await?;
     Ok((event, resp, cookie, qs))
 }
 
-async fn survey_page(State(st): State<PortalState>, Path(event_id): Path<String>, Query(q): Query<TokenQuery>, headers: HeaderMap) -> Response {
+async fn survey_page(
+    State(st): State<PortalState>,
+    Path(event_id): Path<String>,
+    Query(q): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
     let l = lang(&headers);
     match survey_common(&st, &event_id, q.t.as_deref(), &headers).await {
         Ok((event, resp, cookie, qs)) => {
-            let current = feedback::answers_of(&st.core, &event_id, &resp).await.unwrap_or_default();
-            with_cookie(respond(StatusCode::OK, survey_html(l, &event, &qs, q.t.as_deref(), &current, &[], false)), cookie)
+            let current = feedback::answers_of(&st.core, &event_id, &resp)
+                .await
+                .unwrap_or_default();
+            with_cookie(
+                respond(
+                    StatusCode::OK,
+                    survey_html(l, &event, &qs, q.t.as_deref(), &current, &[], false),
+                ),
+                cookie,
+            )
         }
         Err(e) => fail(l, false, &e),
     }
@@ -454,17 +648,22 @@ async fn survey_answer(
     let l = lang(&headers);
     let json = wants_json(&headers);
     let Ok(body) = body else {
-        return fail(l, json, &Error::invalid("body", "the answers are too large or unreadable"));
+        return fail(
+            l,
+            json,
+            &Error::invalid("body", "the answers are too large or unreadable"),
+        );
     };
     let parsed = match parse_body(&headers, &body) {
         Ok(b) => b,
         Err(e) => return fail(l, json, &e),
     };
     let token = token_of(&q, &parsed);
-    let (event, resp, cookie, qs) = match survey_common(&st, &event_id, token.as_deref(), &headers).await {
-        Ok(x) => x,
-        Err(e) => return fail(l, json, &e),
-    };
+    let (event, resp, cookie, qs) =
+        match survey_common(&st, &event_id, token.as_deref(), &headers).await {
+            Ok(x) => x,
+            Err(e) => return fail(l, json, &e),
+        };
     // Check everything first, then write: a refused form stores nothing.
     let mut errors: Vec<(String, String)> = vec![];
     let mut todo = vec![];
@@ -473,7 +672,13 @@ async fn survey_answer(
             Body::Json(v) => raw_from_json(v.get("answers").and_then(|a| a.get(&question.id))),
             Body::Form(p) => {
                 let key = format!("q.{}", question.id);
-                Ok(raw_from_strings(question.input.kind, p.iter().filter(|(k, _)| *k == key).map(|(_, v)| v.clone()).collect()))
+                Ok(raw_from_strings(
+                    question.input.kind,
+                    p.iter()
+                        .filter(|(k, _)| *k == key)
+                        .map(|(_, v)| v.clone())
+                        .collect(),
+                ))
             }
         };
         match raw {
@@ -489,7 +694,10 @@ async fn survey_answer(
         let r = if json {
             (StatusCode::BAD_REQUEST, Json(json!({ "code": "validation", "message": "some answers are invalid", "errors": errors.iter().map(|(q, m)| json!({"question_id": q, "message": m})).collect::<Vec<_>>() }))).into_response()
         } else {
-            respond(StatusCode::BAD_REQUEST, survey_html(l, &event, &qs, token.as_deref(), &[], &errors, false))
+            respond(
+                StatusCode::BAD_REQUEST,
+                survey_html(l, &event, &qs, token.as_deref(), &[], &errors, false),
+            )
         };
         return with_cookie(r, cookie);
     }
@@ -501,10 +709,19 @@ async fn survey_answer(
         stored += 1;
     }
     let r = if json {
-        (StatusCode::OK, Json(json!({ "ok": true, "stored": stored }))).into_response()
+        (
+            StatusCode::OK,
+            Json(json!({ "ok": true, "stored": stored })),
+        )
+            .into_response()
     } else {
-        let current = feedback::answers_of(&st.core, &event_id, &resp).await.unwrap_or_default();
-        respond(StatusCode::OK, survey_html(l, &event, &qs, token.as_deref(), &current, &[], true))
+        let current = feedback::answers_of(&st.core, &event_id, &resp)
+            .await
+            .unwrap_or_default();
+        respond(
+            StatusCode::OK,
+            survey_html(l, &event, &qs, token.as_deref(), &current, &[], true),
+        )
     };
     with_cookie(r, cookie)
 }
@@ -516,7 +733,14 @@ mod tests {
     #[test]
     fn form_bodies_decode_with_repeated_keys() {
         let p = form_pairs(b"value=a&value=b&t=x%2By+z").unwrap();
-        assert_eq!(p, vec![("value".into(), "a".into()), ("value".into(), "b".into()), ("t".into(), "x+y z".into())]);
+        assert_eq!(
+            p,
+            vec![
+                ("value".into(), "a".into()),
+                ("value".into(), "b".into()),
+                ("t".into(), "x+y z".into())
+            ]
+        );
         assert!(form_pairs(b"value=%zz").is_err());
         assert!(form_pairs(b"value=%4").is_err());
         assert_eq!(form_pairs(b"value=%41").unwrap()[0].1, "A");
