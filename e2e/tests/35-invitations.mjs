@@ -107,6 +107,27 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
         return row ? row.getAttribute('data-status') : null;
       }).then((s) => s === 'accepted'), { timeout: 10000, timeoutMsg: "Léa's status became accepted in the list" });
       await browser.saveScreenshot(join(shots, 'invitations-rsvp.png'));
+
+      // At the door: Léa's badge is scanned (a scanner types the code and Enter).
+      const leaBadge = await browser.execute(() => {
+        const row = [...document.querySelectorAll('[data-testid="p-row"]')].find((r) => (r.textContent || '').includes('lea.moreau@exemple.fr'));
+        const b = row && row.querySelector('[data-testid="p-badge"]');
+        if (b) b.click();
+        return !!b;
+      });
+      assert(leaBadge, 'a badge button on the row');
+      const codeEl = await $id('p-badge-code');
+      await codeEl.waitForDisplayed({ timeout: 10000 });
+      const code = (await texts('p-badge-code'))[0];
+      await browser.keys('Escape');
+      const scan = await $id('p-scan');
+      await scan.waitForDisplayed({ timeout: 5000 });
+      await scan.setValue(code);
+      await browser.keys('Enter');
+      await browser.waitUntil(async () => browser.execute(() => {
+        const row = [...document.querySelectorAll('[data-testid="p-row"]')].find((r) => (r.textContent || '').includes('lea.moreau@exemple.fr'));
+        return row ? row.getAttribute('data-status') : null;
+      }).then((s) => s === 'checked_in'), { timeout: 10000, timeoutMsg: 'the scanned badge checked Léa in' });
       await (await $id('portal-stop')).click();
     } finally {
       sink.kill();

@@ -142,6 +142,8 @@ export const papi = {
   list: (eventId: string, query: ParticipantQuery) => invoke<ParticipantPage>("participants_list", { eventId, query: clean(query) }),
   setStatus: (id: string, version: number | null, status: RsvpStatus) => invoke<Participant>("participants_set_status", { id, version, status }),
   checkIn: (id: string) => invoke<Participant>("participants_check_in", { id }),
+  checkInCode: (eventId: string, code: string) => invoke<Participant>("participants_check_in_code", { eventId, code }),
+  badge: (id: string) => invoke<{ code: string; qr_svg: string }>("participants_badge", { id }),
   audit: (id: string) => invoke<AuditEntry[]>("participants_audit", { id }),
   create: (eventId: string, input: { name: string; email: string; company?: string; role?: string; phone?: string }) =>
     invoke<Participant>("participants_create", { eventId, input }),

@@ -458,3 +458,35 @@ async fn the_portal_serves_over_tcp_and_stops() {
     );
     cleanup(&core).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_scanned_badge_checks_in_once_and_only_at_its_event() {
+    let core = fresh_core("badge").await;
+    let ev = event(&core, None).await;
+    let other = event(&core, None).await;
+    let id = person(&core, &ev, "Ann", "ann@example.org").await;
+    let p = participants::get(&core, &id).await.unwrap();
+    let code = participants::rsvp::badge_code(&p);
+    let err = participants::rsvp::check_in_by_code(&core, &other, &code)
+        .await
+        .unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("code"));
+    let err = participants::rsvp::check_in_by_code(&core, &ev, "https://example.org")
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("not an EventHub badge"),
+        "{}",
+        err.message
+    );
+    let done = participants::rsvp::check_in_by_code(&core, &ev, &format!("  {code}\n"))
+        .await
+        .unwrap();
+    assert_eq!(done.status, RsvpStatus::CheckedIn);
+    let again = participants::rsvp::check_in_by_code(&core, &ev, &code)
+        .await
+        .unwrap_err();
+    assert_eq!(again.code, eventhub_core::Code::Conflict);
+    assert!(again.message.contains("already checked in"));
+    cleanup(&core).await.unwrap();
+}

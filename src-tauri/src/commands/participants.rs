@@ -174,6 +174,33 @@ pub async fn participants_check_in(
     Ok(participants::check_in(&state.core().await?, &id).await?)
 }
 
+/// Check in by a scanned badge (a USB/Bluetooth scanner types the code into the field).
+#[tauri::command]
+pub async fn participants_check_in_code(
+    state: State<'_, AppState>,
+    event_id: String,
+    code: String,
+) -> CmdResult<Participant> {
+    Ok(participants::rsvp::check_in_by_code(&state.core().await?, &event_id, &code).await?)
+}
+
+#[derive(serde::Serialize)]
+pub struct Badge {
+    code: String,
+    qr_svg: String,
+}
+
+/// A participant's badge QR code.
+#[tauri::command]
+pub async fn participants_badge(state: State<'_, AppState>, id: String) -> CmdResult<Badge> {
+    let p = participants::get(&state.core().await?, &id).await?;
+    let code = participants::rsvp::badge_code(&p);
+    Ok(Badge {
+        qr_svg: eventhub_core::invitations::qr_svg(&code)?,
+        code,
+    })
+}
+
 #[tauri::command]
 pub async fn participants_audit(
     state: State<'_, AppState>,

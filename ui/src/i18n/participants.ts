@@ -96,6 +96,10 @@ export const fr = {
   "add.company": "Société",
   "add.save": "Ajouter",
   "add.done": "{name} ajouté(e)",
+  "p.badge": "Badge",
+  "p.badgeHint": "Imprimez ce QR code sur le badge : il se scanne à l'accueil pour l'enregistrement.",
+  "p.scan": "Scanner un badge",
+  "p.scanHint": "Placez le curseur ici et scannez : la personne est enregistrée.",
 } as const;
 
 export const en: Record<keyof typeof fr, string> = {
@@ -194,4 +198,8 @@ export const en: Record<keyof typeof fr, string> = {
   "add.company": "Company",
   "add.save": "Add",
   "add.done": "{name} added",
+  "p.badge": "Badge",
+  "p.badgeHint": "Print this QR code on the badge: it is scanned at the desk to check in.",
+  "p.scan": "Scan a badge",
+  "p.scanHint": "Put the cursor here and scan: the person is checked in.",
 };

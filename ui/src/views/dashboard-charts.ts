@@ -27,7 +27,7 @@ export function barChart(rows: BarRow[], opts: { width?: number; max?: number; f
   const fmt = opts.fmt ?? ((n: number) => String(n));
   rows.forEach((r, i) => {
     const y = i * rowH + 4;
-    const maxChars = Math.floor((labelW - 10) / 6.6);
+    const maxChars = Math.floor((labelW - 12) / 7.4);
     const label = r.label.length > maxChars ? `${r.label.slice(0, maxChars - 1)}…` : r.label;
     svg.appendChild(s("text", { x: labelW - 8, y: y + 15, "text-anchor": "end", class: "cl" }, label));
     const w = Math.max(0, ((width - labelW - valueW) * r.value) / max);

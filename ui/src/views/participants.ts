@@ -9,6 +9,7 @@ import type { View } from "../main.js";
 import { button, field, iconButton, openDialog, toast, toastError } from "../ui.js";
 import { openImportWizard } from "./participants-import.js";
 import { InvitationsPanel, openPersonalLink } from "./invitations-panel.js";
+import { qrImage } from "../api-invitations.js";
 
 const PER_PAGE = 25;
 
@@ -218,6 +219,7 @@ export class ParticipantsView implements View {
       f("p-event", t("p.event"), evSel, "p-event-filter"),
       f("p-flt-status", t("p.status"), status),
       f("p-search", t("p.searchLabel"), search, "grow"),
+      participantsState.eventId ? h("div", { class: "filter p-scan-filter" }, this.scanField()) : null,
     );
   }
 
@@ -323,6 +325,7 @@ export class ParticipantsView implements View {
     const checkIn = button(t("p.checkIn"), { small: true, icon: "check", testid: "p-checkin", onClick: () => void this.checkIn(p) });
     checkIn.disabled = p.status === "checked_in";
     const hist = iconButton("clock", `${t("p.history")} — ${display}`, () => void this.showAudit(p), { testid: "p-audit" });
+    const badge = iconButton("grid", `${t("p.badge")} — ${display}`, () => void this.showBadge(p), { testid: "p-badge" });
     const link = iconButton("globe", `${t("inv.personalLink")} — ${display}`, () => void openPersonalLink(p._id, display), { testid: "p-link" });
     const inv = p.invitation?.status ?? "none";
     const invChip = h("span", { class: `chip-sm inv-${inv}`, testid: "p-invitation", "data-invitation": inv }, t(`inv.status.${inv}` as MsgKey));
@@ -337,7 +340,7 @@ export class ParticipantsView implements View {
       ),
       h("td", { class: "pc-email" }, h("span", { class: "cell-sub p-email" }, p.email), h("div", null, invChip)),
       h("td", { class: "pc-status" }, sel),
-      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, link, hist)),
+      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, badge, link, hist)),
     );
   }
 
@@ -353,6 +356,36 @@ export class ParticipantsView implements View {
       else toastError(err);
     }
     this.reload();
+  }
+
+  private async showBadge(p: Participant): Promise<void> {
+    try {
+      const b = await papi.badge(p._id);
+      const body = h("div", { class: "inv-link" }, qrImage(b.qr_svg, t("p.badge")), h("div", null, h("strong", null, p.name || p.email), h("div", { class: "mono small break", testid: "p-badge-code" }, b.code), h("p", { class: "muted small" }, t("p.badgeHint"))));
+      await openDialog(() => ({ title: `${t("p.badge")} — ${p.name || p.email}`, body: [h("div", { class: "dialog-body" }, body)] }));
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+  }
+
+  /** A badge scanner types the code and Enter into this field. */
+  private scanField(): HTMLElement {
+    const input = h("input", { class: "input mono", type: "text", testid: "p-scan", autocomplete: "off", spellcheck: "false", placeholder: "EVENTHUB:…" });
+    input.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" || !input.value.trim()) return;
+      ev.preventDefault();
+      const code = input.value;
+      input.value = "";
+      void papi
+        .checkInCode(participantsState.eventId, code)
+        .then((after) => {
+          toast(t("p.checkedIn", { name: after.name || after.email }), "success");
+          this.reload();
+        })
+        .catch((e) => toastError(toApiError(e)))
+        .finally(() => input.focus());
+    });
+    return field(t("p.scan"), input, { hint: t("p.scanHint") });
   }
 
   private async checkIn(p: Participant): Promise<void> {

@@ -313,6 +313,49 @@ pub async fn check_in(core: &Core, id: &str) -> Result<Participant> {
     set_status(core, id, None, RsvpStatus::CheckedIn).await
 }
 
+/// The text of a participant's badge QR code (scanned at the door).
+pub fn badge_code(p: &Participant) -> String {
+    format!("EVENTHUB:{}:{}", p.event_id, p.id)
+}
+
+/// Check in whoever a scanned badge names. The code must belong to `event_id`: a badge of
+/// another event is refused with a clear message rather than checking someone in twice
+/// over.
+pub async fn check_in_by_code(core: &Core, event_id: &str, code: &str) -> Result<Participant> {
+    let code = code.trim();
+    let parts: Vec<&str> = code.splitn(3, ':').collect();
+    let (ev, id) = match parts.as_slice() {
+        ["EVENTHUB", ev, id] => (*ev, *id),
+        _ => {
+            return Err(Error::invalid(
+                "code",
+                format!("'{code}' is not an EventHub badge code"),
+            ))
+        }
+    };
+    if ev != event_id {
+        return Err(Error::invalid("code", "this badge is for another event"));
+    }
+    let p = get(core, id).await?;
+    if p.event_id != event_id {
+        return Err(Error::invalid("code", "this badge is for another event"));
+    }
+    if p.status == RsvpStatus::CheckedIn {
+        return Err(Error::new(
+            crate::error::Code::Conflict,
+            format!(
+                "{} is already checked in",
+                if p.input.name.is_empty() {
+                    &p.input.email
+                } else {
+                    &p.input.name
+                }
+            ),
+        ));
+    }
+    check_in(core, id).await
+}
+
 fn conflict(current: &Participant, expected: i64) -> Error {
     Error::new(
         Code::Conflict,
