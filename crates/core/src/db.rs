@@ -225,6 +225,15 @@ impl Core {
             if !existing.iter().any(|c| c == spec.name) {
                 existing.push(spec.name.to_owned());
             }
+            if spec.name == EVENTS {
+                let coll = self.db.collection::<Document>(EVENTS);
+                let names = coll.list_index_names().await.unwrap_or_default();
+                for old in crate::events::schema::RETIRED_INDEXES {
+                    if names.iter().any(|n| n == old) {
+                        coll.drop_index(old).await?;
+                    }
+                }
+            }
             if !spec.indexes.is_empty() {
                 self.db
                     .collection::<Document>(spec.name)

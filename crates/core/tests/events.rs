@@ -615,6 +615,47 @@ async fn word_search_is_an_index_scan_not_a_collection_scan() {
         .unwrap();
     assert!(examined < 10, "examined {examined} documents for one match");
     assert_eq!(titles(&core, q).await, ["Événement unique"]);
+
+    // Filtered lists come back in index order: no in-memory SORT stage.
+    for q in [
+        EventQuery {
+            status: Some(Status::Published),
+            ..Default::default()
+        },
+        EventQuery {
+            tag: Some("tech".into()),
+            ..Default::default()
+        },
+        EventQuery {
+            sort: Sort::Title,
+            ..Default::default()
+        },
+        EventQuery {
+            sort: Sort::UpdatedAt,
+            ..Default::default()
+        },
+    ] {
+        let explain = events::explain_list(&core, &q, SearchMode::Terms)
+            .await
+            .unwrap();
+        let mut s = vec![];
+        stages(
+            &Bson::Document(
+                explain
+                    .get_document("queryPlanner")
+                    .unwrap()
+                    .get_document("winningPlan")
+                    .unwrap()
+                    .clone(),
+            ),
+            &mut s,
+        );
+        assert!(s.iter().any(|x| x == "IXSCAN"), "{q:?}: {s:?}");
+        assert!(
+            !s.iter().any(|x| x == "SORT" || x == "COLLSCAN"),
+            "{q:?}: {s:?}"
+        );
+    }
     cleanup(&core).await.unwrap();
 }
 
@@ -631,12 +672,35 @@ async fn schema_setup_is_idempotent_and_capabilities_are_measured() {
         .unwrap();
     for n in [
         "search_terms",
-        "status_starts_at",
-        "tags_starts_at",
+        "status_starts_at_id",
+        "tags_starts_at_id",
         "venue_location_2dsphere",
     ] {
         assert!(names.iter().any(|x| x == n), "{n} missing from {names:?}");
     }
+    // An index of an earlier version is dropped at the next start.
+    core.db()
+        .collection::<Document>("events")
+        .create_index(
+            mongodb::IndexModel::builder()
+                .keys(doc! { "status": 1, "starts_at": 1 })
+                .options(
+                    mongodb::options::IndexOptions::builder()
+                        .name("status_starts_at".to_owned())
+                        .build(),
+                )
+                .build(),
+        )
+        .await
+        .unwrap();
+    core.ensure_schema().await.unwrap();
+    let names = core
+        .db()
+        .collection::<Document>("events")
+        .list_index_names()
+        .await
+        .unwrap();
+    assert!(!names.iter().any(|x| x == "status_starts_at"), "{names:?}");
     // Capabilities come from the server: text search either works or is reported missing.
     let info = core.info();
     assert_eq!(

@@ -107,6 +107,7 @@ function planTag(v: VariantResult): HTMLElement {
 
 export class LabView implements View {
   el = h("div", { class: "page lab-page", testid: "lab-page" });
+  navId = "nav-lab";
   private ov: Overview | null = null;
   private run: LabRun | null = null;
   private benchResult: HandlerBench | null = null;

@@ -12,6 +12,15 @@ use crate::{
     Capabilities,
 };
 
+/// Indexes of earlier versions, dropped at start-up where they still exist.
+pub const RETIRED_INDEXES: [&str; 5] = [
+    "starts_at_ends_at",
+    "status_starts_at",
+    "tags_starts_at",
+    "title_key",
+    "updated_at",
+];
+
 pub fn validator() -> Document {
     let date = doc! { "bsonType": "date" };
     doc! {
@@ -94,20 +103,28 @@ pub fn validator() -> Document {
 /// Every index of `events`, each named for what it serves.
 pub fn indexes(caps: &Capabilities) -> Vec<IndexModel> {
     let mut v = vec![
+        // Every list sort ends with `_id` (a stable order for pagination), so the sort
+        // indexes end with it too: the server then sorts nothing in memory.
         // The default list order and the date-range filter.
-        index(doc! { "starts_at": 1, "ends_at": 1 }, "starts_at_ends_at"),
-        // Status filter with the default sort (equality, then sort key).
-        index(doc! { "status": 1, "starts_at": 1 }, "status_starts_at"),
+        index(doc! { "starts_at": 1, "_id": 1 }, "starts_at_id"),
+        // Status filter with the default sort (equality, then sort keys).
+        index(
+            doc! { "status": 1, "starts_at": 1, "_id": 1 },
+            "status_starts_at_id",
+        ),
         // Tag filter (multikey), sorted by date.
-        index(doc! { "tags": 1, "starts_at": 1 }, "tags_starts_at"),
+        index(
+            doc! { "tags": 1, "starts_at": 1, "_id": 1 },
+            "tags_starts_at_id",
+        ),
         // Word search on every server: anchored prefix regex on folded words (multikey).
         index(doc! { "search_terms": 1 }, "search_terms"),
         // Venue filter (folded name prefix).
         index(doc! { "venue_key": 1 }, "venue_key"),
         // Title sort.
-        index(doc! { "title_key": 1 }, "title_key"),
-        // "Recently edited" and, later, sync's change detection.
-        index(doc! { "updated_at": 1 }, "updated_at"),
+        index(doc! { "title_key": 1, "_id": 1 }, "title_key_id"),
+        // "Recently edited" (read backwards) and sync's change detection.
+        index(doc! { "updated_at": 1, "_id": 1 }, "updated_at_id"),
         // Events near a place. 2dsphere v3 indexes skip documents without a location;
         // the version is spelled out so re-creating the index at every start is a no-op.
         index_with(
