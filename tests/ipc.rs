@@ -1,71 +1,10 @@
 //! The Tauri commands through real IPC (the mock runtime, no window): argument names,
 //! JSON shapes and the `{code, message, field}` errors the UI branches on.
 
-use eventhub_app::{
-    state::{ConnState, DbStatus},
-    AppState,
-};
-use eventhub_core::testing::{cleanup, fresh_core};
 use serde_json::{json, Value};
-use tauri::{
-    ipc::{CallbackFn, InvokeBody},
-    test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY},
-    Manager, WebviewWindow, WebviewWindowBuilder,
-};
 
-struct Harness {
-    _app: tauri::App<tauri::test::MockRuntime>,
-    window: WebviewWindow<tauri::test::MockRuntime>,
-    core: eventhub_core::Core,
-}
-
-fn harness(test: &str) -> Harness {
-    let app = eventhub_app::builder(mock_builder())
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
-    let core = tauri::async_runtime::block_on(fresh_core(test));
-    let state = app.state::<AppState>();
-    tauri::async_runtime::block_on(state.set(
-        Some(core.clone()),
-        DbStatus {
-            state: ConnState::Ready,
-            source: None,
-            server: Some(core.info().clone()),
-            engine: None,
-            error: None,
-        },
-    ));
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("mock window");
-    Harness {
-        _app: app,
-        window,
-        core,
-    }
-}
-
-impl Harness {
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.window,
-            tauri::webview::InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().expect("JSON response"))
-    }
-
-    fn done(self) {
-        tauri::async_runtime::block_on(cleanup(&self.core)).unwrap();
-    }
-}
+mod common;
+use common::harness;
 
 fn event(title: &str) -> Value {
     json!({

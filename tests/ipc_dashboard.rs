@@ -1,56 +1,21 @@
 //! Feedback and dashboard commands through Tauri's IPC: JSON shapes, errors naming the
 //! field, the CSV export written to `EVENTHUB_E2E_SAVE_DIR`.
 
-use eventhub_app::{
-    state::{ConnState, DbStatus},
-    AppState,
-};
 use eventhub_core::{
     events,
     feedback::{self, RawValue, Respondent},
-    testing::{cleanup, fresh_core},
+    testing::cleanup,
 };
 use serde_json::{json, Value};
-use tauri::{
-    ipc::{CallbackFn, InvokeBody},
-    test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY},
-    Manager, WebviewWindowBuilder,
-};
+
+mod common;
+use common::harness;
 
 #[test]
 fn polls_and_dashboard_through_ipc() {
-    let app = eventhub_app::builder(mock_builder())
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
-    let core = tauri::async_runtime::block_on(fresh_core("ipc_dashboard"));
-    tauri::async_runtime::block_on(app.state::<AppState>().set(
-        Some(core.clone()),
-        DbStatus {
-            state: ConnState::Ready,
-            source: None,
-            server: Some(core.info().clone()),
-            engine: None,
-            error: None,
-        },
-    ));
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    let call = |cmd: &str, args: Value| -> Result<Value, Value> {
-        get_ipc_response(
-            &window,
-            tauri::webview::InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
-    };
+    let h = harness("ipc_dashboard");
+    let core = h.core.clone();
+    let call = |cmd: &str, args: Value| h.call(cmd, args);
     let ev = tauri::async_runtime::block_on(events::create(
         &core,
         events::input_from_json(json!({"title": "Soirée IPC", "starts_at": "2027-09-10T17:00:00Z", "ends_at": "2027-09-10T22:00:00Z"})).unwrap(),

@@ -1,20 +1,8 @@
 //! The portal and invitation links through IPC: start on loopback, links answer over real
 //! HTTP, stop.
 
-use eventhub_app::{
-    state::{ConnState, DbStatus},
-    AppState,
-};
-use eventhub_core::{
-    events, participants,
-    testing::{cleanup, fresh_core},
-};
+use eventhub_core::{events, participants, testing::cleanup};
 use serde_json::{json, Value};
-use tauri::{
-    ipc::{CallbackFn, InvokeBody},
-    test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY},
-    Manager, WebviewWindowBuilder,
-};
 
 fn http_get(url: &str) -> (u16, String) {
     use std::io::{Read, Write};
@@ -32,40 +20,14 @@ fn http_get(url: &str) -> (u16, String) {
     (code, out)
 }
 
+mod common;
+use common::harness;
+
 #[test]
 fn portal_and_links_through_ipc() {
-    let app = eventhub_app::builder(mock_builder())
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
-    let core = tauri::async_runtime::block_on(fresh_core("ipc_invitations"));
-    tauri::async_runtime::block_on(app.state::<AppState>().set(
-        Some(core.clone()),
-        DbStatus {
-            state: ConnState::Ready,
-            source: None,
-            server: Some(core.info().clone()),
-            engine: None,
-            error: None,
-        },
-    ));
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    let call = |cmd: &str, args: Value| -> Result<Value, Value> {
-        get_ipc_response(
-            &window,
-            tauri::webview::InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
-    };
+    let h = harness("ipc_invitations");
+    let core = h.core.clone();
+    let call = |cmd: &str, args: Value| h.call(cmd, args);
     let (event_id, pid) = tauri::async_runtime::block_on(async {
         let e = events::create(
             &core,

@@ -1,51 +1,16 @@
 //! SMTP settings and the test message through IPC, against a loopback SMTP server.
 
-use eventhub_app::{
-    state::{ConnState, DbStatus},
-    AppState,
-};
-use eventhub_core::testing::{cleanup, fresh_core, SmtpSink};
+use eventhub_core::testing::{cleanup, SmtpSink};
 use serde_json::{json, Value};
-use tauri::{
-    ipc::{CallbackFn, InvokeBody},
-    test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY},
-    Manager, WebviewWindowBuilder,
-};
+
+mod common;
+use common::harness;
 
 #[test]
 fn settings_are_checked_saved_and_a_test_message_arrives() {
-    let app = eventhub_app::builder(mock_builder())
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
-    let core = tauri::async_runtime::block_on(fresh_core("ipc_mail"));
-    tauri::async_runtime::block_on(app.state::<AppState>().set(
-        Some(core.clone()),
-        DbStatus {
-            state: ConnState::Ready,
-            source: None,
-            server: Some(core.info().clone()),
-            engine: None,
-            error: None,
-        },
-    ));
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    let call = |cmd: &str, args: Value| -> Result<Value, Value> {
-        get_ipc_response(
-            &window,
-            tauri::webview::InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
-    };
+    let h = harness("ipc_mail");
+    let core = h.core.clone();
+    let call = |cmd: &str, args: Value| h.call(cmd, args);
 
     let dir = tempfile::tempdir().unwrap();
     let sink = SmtpSink::start(dir.path());
