@@ -27,7 +27,7 @@ async function waitListening(port) {
   throw new Error(`SMTP sink not listening on ${port}`);
 }
 
-export default async function ({ browser, test, assert, $id, setValue, shots }) {
+export default async function ({ browser, test, assert, $id, texts, setValue, shots }) {
   await test('SMTP settings are saved and a test message arrives at the SMTP server', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eventhub-smtp-'));
     const port = await freePort();
@@ -56,6 +56,18 @@ export default async function ({ browser, test, assert, $id, setValue, shots }) 
       assert(raw.includes('zoe@example.org'), 'recipient');
       assert(/EventHub : message de test/.test(raw) || raw.includes('=?utf-8?'), 'French subject');
       await browser.saveScreenshot(join(shots, 'settings-smtp.png'));
+
+      // The organiser's own French invitation template (used by the invitations test).
+      await setValue(await $id('tpl-lang'), 'fr');
+      await browser.waitUntil(async () => (await (await $id('tpl-subject')).getValue()).includes('{event_title}'), { timeout: 10000 });
+      await setValue(await $id('tpl-subject'), 'Invitation spéciale {prenom}');
+      await (await $id('tpl-save')).click();
+      await (await $id('tpl-error')).waitForDisplayed({ timeout: 10000 });
+      await setValue(await $id('tpl-subject'), 'Invitation spéciale : {event_title}');
+      await (await $id('tpl-save')).click();
+      await (await $id('tpl-preview')).waitForDisplayed({ timeout: 10000 });
+      const [preview] = await texts('tpl-preview');
+      assert(preview.includes('Invitation spéciale : Journée Innovation'), `the preview renders the placeholders: ${preview}`);
     } finally {
       sink.kill();
     }

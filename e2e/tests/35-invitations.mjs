@@ -32,6 +32,19 @@ async function waitListening(port) {
   throw new Error(`SMTP sink not listening on ${port}`);
 }
 
+/** The decoded Subject header of a raw message (RFC 2047 encoded words, b or q). */
+function subjectOf(raw) {
+  const m = /^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(raw);
+  if (!m) return '';
+  return m[1]
+    .replace(/\r?\n[ \t]/g, ' ')
+    .replace(/\?=\s+=\?/g, '?==?') // whitespace between two encoded words is not text
+    .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, enc, text) =>
+      enc.toLowerCase() === 'b'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : decodeURIComponent(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, '%$1')));
+}
+
 /** The personal link in a raw message (quoted-printable soft breaks removed). */
 function linkIn(raw) {
   const flat = raw.replace(/=\r?\n/g, '');
@@ -78,8 +91,12 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       await setValue(sel, ev._id);
       await browser.waitUntil(async () => (await texts('p-row')).length === 3, { timeout: 10000, timeoutMsg: 'three participants listed' });
 
-      await (await $id('portal-start')).click();
-      await (await $id('portal-url')).waitForDisplayed({ timeout: 10000 });
+      // The panel renders twice while it loads: click until the portal is on.
+      await browser.waitUntil(async () => {
+        const start = await $id('portal-start');
+        if (await start.isExisting()) await start.click().catch(() => {});
+        return (await $id('portal-url')).isExisting();
+      }, { timeout: 15000, interval: 500, timeoutMsg: 'the portal starts' });
       await (await $id('send-invitations')).click();
       const newDir = join(dir, 'maildir', 'new');
       await browser.waitUntil(() => {
@@ -92,6 +109,8 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       const raws = readdirSync(newDir).map((f) => readFileSync(join(newDir, f), 'utf8'));
       const lea = raws.find((r) => r.includes('lea.moreau@exemple.fr'));
       assert(lea, 'Léa received an invitation');
+      const subject = subjectOf(lea);
+      assert(subject.startsWith('Invitation spéciale : Avant-première'), `the organiser's template is used: ${subject}`);
       const link = linkIn(lea);
       assert(link, 'the invitation carries a personal link');
       const local = link.replace(/^http:\/\/[^/]+/, (m) => `http://127.0.0.1:${new URL(m).port}`);

@@ -24,3 +24,20 @@ export const mailApi = {
     invoke<MailSettingsView>("mail_settings_save", { settings, password }),
   testSend: (to: string, lang: Language) => invoke<null>("mail_test_send", { to, lang }),
 };
+
+export interface Template {
+  subject: string;
+  body: string;
+}
+
+export interface Rendered {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export const templateApi = {
+  get: (lang: Language) => invoke<Template>("mail_template_get", { lang }),
+  save: (lang: Language, template: Template) => invoke<Rendered>("mail_template_save", { lang, template }),
+  reset: (lang: Language) => invoke<Template>("mail_template_reset", { lang }),
+};

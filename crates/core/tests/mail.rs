@@ -129,3 +129,40 @@ async fn settings_are_validated_and_kept_without_the_password() {
     assert!(!format!("{doc:?}").to_lowercase().contains("password"));
     cleanup(&core).await.unwrap();
 }
+
+#[tokio::test]
+async fn the_organisers_template_is_checked_kept_and_used() {
+    let core = fresh_core("mail_template").await;
+    assert_eq!(
+        mail::load_template(&core, Lang::En).await.unwrap(),
+        template::default_invitation(Lang::En)
+    );
+    let bad = template::Template {
+        subject: "Hi {firstname}".into(),
+        body: "{rsvp_link}".into(),
+    };
+    let e = mail::save_template(&core, Lang::En, &bad)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("subject"));
+    let mine = template::Template {
+        subject: "{event_title}: are you in?".into(),
+        body: "Dear {name},\n\n{rsvp_link}".into(),
+    };
+    mail::save_template(&core, Lang::En, &mine).await.unwrap();
+    assert_eq!(mail::load_template(&core, Lang::En).await.unwrap(), mine);
+    assert_eq!(
+        mail::load_template(&core, Lang::Fr).await.unwrap(),
+        template::default_invitation(Lang::Fr),
+        "each language has its own"
+    );
+    assert_eq!(
+        mail::reset_template(&core, Lang::En).await.unwrap(),
+        template::default_invitation(Lang::En)
+    );
+    assert_eq!(
+        mail::load_template(&core, Lang::En).await.unwrap(),
+        template::default_invitation(Lang::En)
+    );
+    cleanup(&core).await.unwrap();
+}

@@ -111,3 +111,36 @@ pub async fn mail_test_send(
     let mailer = Mailer::new(&settings, password.as_deref())?;
     Ok(mail::send_test(&mailer, &to, lang.unwrap_or_default()).await?)
 }
+
+/// The invitation template in use for `lang` (the organiser's, or the built-in one).
+#[tauri::command]
+pub async fn mail_template_get(
+    state: State<'_, AppState>,
+    lang: Lang,
+) -> CmdResult<mail::template::Template> {
+    Ok(mail::load_template(&state.core().await?, lang).await?)
+}
+
+/// Save the organiser's template for `lang`; returns a preview rendered for a sample guest.
+#[tauri::command]
+pub async fn mail_template_save(
+    state: State<'_, AppState>,
+    lang: Lang,
+    template: serde_json::Value,
+) -> CmdResult<mail::template::Rendered> {
+    let t: mail::template::Template = eventhub_core::events::from_json("template", template)?;
+    mail::save_template(&state.core().await?, lang, &t).await?;
+    Ok(mail::template::render(
+        &t,
+        &mail::template::sample_vars(lang),
+        lang,
+    )?)
+}
+
+#[tauri::command]
+pub async fn mail_template_reset(
+    state: State<'_, AppState>,
+    lang: Lang,
+) -> CmdResult<mail::template::Template> {
+    Ok(mail::reset_template(&state.core().await?, lang).await?)
+}

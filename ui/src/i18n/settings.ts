@@ -25,6 +25,15 @@ export const fr = {
   "settings.testSent": "Message de test envoyé à {to}",
   "settings.database": "Base de données",
   "settings.databaseHint": "Serveur utilisé par EventHub. Cliquez sur le badge en haut à droite pour en changer.",
+  "settings.template": "Modèle d'invitation",
+  "settings.templateHint": "Champs disponibles : {name}, {event_title}, {event_date}, {venue}, {rsvp_link}. Un lien seul sur sa ligne devient un bouton.",
+  "settings.templateLang": "Langue du modèle",
+  "settings.templateSubject": "Objet",
+  "settings.templateBody": "Message",
+  "settings.templateSave": "Enregistrer le modèle",
+  "settings.templateReset": "Rétablir le modèle d'origine",
+  "settings.templateSaved": "Modèle enregistré",
+  "settings.templatePreview": "Aperçu",
 } as const;
 
 export const en: Record<keyof typeof fr, string> = {
@@ -52,4 +61,13 @@ export const en: Record<keyof typeof fr, string> = {
   "settings.testSent": "Test message sent to {to}",
   "settings.database": "Database",
   "settings.databaseHint": "The server EventHub uses. Click the badge at the top right to change it.",
+  "settings.template": "Invitation template",
+  "settings.templateHint": "Available fields: {name}, {event_title}, {event_date}, {venue}, {rsvp_link}. A link alone on its line becomes a button.",
+  "settings.templateLang": "Template language",
+  "settings.templateSubject": "Subject",
+  "settings.templateBody": "Message",
+  "settings.templateSave": "Save the template",
+  "settings.templateReset": "Restore the original template",
+  "settings.templateSaved": "Template saved",
+  "settings.templatePreview": "Preview",
 };

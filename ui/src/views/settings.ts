@@ -1,7 +1,8 @@
 // Settings: SMTP for invitations (password in the OS keychain), with a test message.
 
 import { toApiError, type ApiError } from "../api.js";
-import { mailApi, type MailSettingsView, type Security, type SmtpSettings } from "../api-mail.js";
+import { mailApi, templateApi, type MailSettingsView, type Rendered, type Security, type SmtpSettings, type Template } from "../api-mail.js";
+import type { Language } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
 import { getLang, t, type MsgKey } from "../i18n.js";
 import { button, field, sectionCard, toast, toastError } from "../ui.js";
@@ -13,13 +14,92 @@ export class SettingsView implements View {
   el = h("div", { class: "page settings-page" });
   navId = "nav-settings";
   private view: MailSettingsView | null = null;
+  private tplLang: Language = getLang();
+  private tpl: Template | null = null;
+  private preview: Rendered | null = null;
 
   constructor() {
     this.rerender();
     void this.load();
   }
 
+  private async loadTemplate(): Promise<void> {
+    try {
+      this.tpl = await templateApi.get(this.tplLang);
+      this.preview = null;
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+    this.rerender();
+  }
+
+  private templateCard(): HTMLElement {
+    const lang = h(
+      "select",
+      { class: "input", testid: "tpl-lang" },
+      h("option", { value: "fr", selected: this.tplLang === "fr" }, "Français"),
+      h("option", { value: "en", selected: this.tplLang === "en" }, "English"),
+    );
+    lang.addEventListener("change", () => {
+      this.tplLang = lang.value as Language;
+      void this.loadTemplate();
+    });
+    const subject = h("input", { class: "input", testid: "tpl-subject", value: this.tpl?.subject ?? "" });
+    const body = h("textarea", { class: "input tpl-body", rows: 9, testid: "tpl-body" });
+    body.value = this.tpl?.body ?? "";
+    const err = h("div", { class: "field-error", role: "alert", testid: "tpl-error", hidden: true });
+    const save = button(t("settings.templateSave"), {
+      kind: "primary",
+      icon: "save",
+      testid: "tpl-save",
+      onClick: () => {
+        err.hidden = true;
+        const next = { subject: subject.value, body: body.value };
+        void templateApi
+          .save(this.tplLang, next)
+          .then((r) => {
+            this.tpl = next;
+            this.preview = r;
+            toast(t("settings.templateSaved"), "success");
+            this.rerender();
+          })
+          .catch((e) => {
+            const ae = toApiError(e);
+            err.hidden = false;
+            err.textContent = ae.message;
+            (ae.field === "subject" ? subject : body).classList.add("invalid");
+          });
+      },
+    });
+    const reset = button(t("settings.templateReset"), {
+      small: true,
+      testid: "tpl-reset",
+      onClick: () =>
+        void templateApi
+          .reset(this.tplLang)
+          .then((tpl) => {
+            this.tpl = tpl;
+            this.preview = null;
+            this.rerender();
+          })
+          .catch((e) => toastError(toApiError(e))),
+    });
+    return sectionCard(
+      t("settings.template"),
+      "edit",
+      h("p", { class: "muted small" }, t("settings.templateHint")),
+      h("div", { class: "settings-grid" }, field(t("settings.templateLang"), lang), field(t("settings.templateSubject"), subject)),
+      field(t("settings.templateBody"), body),
+      err,
+      h("div", { class: "settings-actions" }, reset, save),
+      this.preview
+        ? h("div", { class: "tpl-preview", testid: "tpl-preview" }, h("h4", null, t("settings.templatePreview")), h("div", { class: "tpl-subject" }, this.preview.subject), h("pre", null, this.preview.text))
+        : null,
+    );
+  }
+
   private async load(): Promise<void> {
+    if (!this.tpl) void this.loadTemplate();
     try {
       this.view = await mailApi.get();
       this.rerender();
@@ -130,6 +210,7 @@ export class SettingsView implements View {
         h("div", { class: "settings-actions" }, save),
         h("div", { class: "settings-test" }, field(t("settings.testTo"), testTo), testBtn),
       ),
+      this.templateCard(),
     );
   }
 }

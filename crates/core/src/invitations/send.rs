@@ -33,7 +33,7 @@ pub struct SendOptions {
     /// `{base_url}/r/{token}`).
     pub base_url: String,
     pub lang: Lang,
-    /// None: the built-in template of `lang`.
+    /// None: the organiser's saved template of `lang`, else the built-in one.
     pub template: Option<Template>,
     /// Throttle: at most this many messages a minute (0 = no limit).
     pub per_minute: u32,
@@ -153,10 +153,10 @@ pub async fn send_queued(
 ) -> Result<SendProgress> {
     recover_interrupted(core, event_id).await?;
     let event = crate::events::get(core, event_id).await?;
-    let tpl = opts
-        .template
-        .clone()
-        .unwrap_or_else(|| template::default_invitation(opts.lang));
+    let tpl = match opts.template.clone() {
+        Some(t) => t,
+        None => crate::mail::load_template(core, opts.lang).await?,
+    };
     template::check(&tpl)?;
     let mut p = SendProgress {
         total: coll(core).count_documents(due_filter(event_id)).await?,

@@ -115,6 +115,57 @@ pub async fn save_settings(core: &Core, settings: SmtpSettings) -> Result<SmtpSe
     Ok(settings)
 }
 
+fn template_doc_id(lang: template::Lang) -> &'static str {
+    match lang {
+        template::Lang::Fr => "invitation_template_fr",
+        template::Lang::En => "invitation_template_en",
+    }
+}
+
+/// The invitation template in use for `lang`: the organiser's own, or the built-in one.
+pub async fn load_template(core: &Core, lang: template::Lang) -> Result<template::Template> {
+    let found = core
+        .db()
+        .collection::<bson::Document>(SETTINGS)
+        .find_one(doc! { "_id": template_doc_id(lang) })
+        .await?;
+    Ok(match found {
+        Some(d) => template::Template {
+            subject: d.get_str("subject").unwrap_or_default().to_owned(),
+            body: d.get_str("body").unwrap_or_default().to_owned(),
+        },
+        None => template::default_invitation(lang),
+    })
+}
+
+/// Save the organiser's invitation template for `lang` (checked: known placeholders only).
+pub async fn save_template(
+    core: &Core,
+    lang: template::Lang,
+    t: &template::Template,
+) -> Result<()> {
+    template::check(t)?;
+    core.db()
+        .collection::<bson::Document>(SETTINGS)
+        .replace_one(
+            doc! { "_id": template_doc_id(lang) },
+            doc! { "_id": template_doc_id(lang), "subject": &t.subject, "body": &t.body,
+            "updated_at": bson::DateTime::now(), "updated_by": core.actor() },
+        )
+        .upsert(true)
+        .await?;
+    Ok(())
+}
+
+/// Go back to the built-in template for `lang`.
+pub async fn reset_template(core: &Core, lang: template::Lang) -> Result<template::Template> {
+    core.db()
+        .collection::<bson::Document>(SETTINGS)
+        .delete_one(doc! { "_id": template_doc_id(lang) })
+        .await?;
+    Ok(template::default_invitation(lang))
+}
+
 /// One message to send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutgoingMail {

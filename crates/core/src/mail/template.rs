@@ -207,6 +207,26 @@ pub fn render(t: &Template, vars: &Vars, lang: Lang) -> Result<Rendered> {
     })
 }
 
+/// Values for previewing a template.
+pub fn sample_vars(lang: Lang) -> Vars {
+    match lang {
+        Lang::Fr => Vars {
+            name: "Léa Moreau".into(),
+            event_title: "Journée Innovation".into(),
+            event_date: "15 avril 2027 à 9h00".into(),
+            venue: "Palais des Congrès, Paris".into(),
+            rsvp_link: "http://192.168.1.20:8787/r/…".into(),
+        },
+        Lang::En => Vars {
+            name: "Lea Moreau".into(),
+            event_title: "Innovation Day".into(),
+            event_date: "April 15, 2027 at 09:00".into(),
+            venue: "Palais des Congrès, Paris".into(),
+            rsvp_link: "http://192.168.1.20:8787/r/…".into(),
+        },
+    }
+}
+
 /// The message sent by the settings screen's "send a test" button.
 pub fn test_message(lang: Lang) -> Rendered {
     let t = match lang {
