@@ -490,3 +490,115 @@ async fn a_scanned_badge_checks_in_once_and_only_at_its_event() {
     assert!(again.message.contains("already checked in"));
     cleanup(&core).await.unwrap();
 }
+
+#[tokio::test]
+async fn invitees_join_sessions_within_their_capacity_from_the_portal() {
+    let core = fresh_core("portal_sessions").await;
+    let mut input: EventInput = events::input_from_json(json!({
+        "title": "Conférence",
+        "starts_at": "2027-04-15T07:00:00Z",
+        "ends_at": "2027-04-15T16:00:00Z",
+        "sessions": [{ "id": "ws", "title": "Atelier <b>pratique</b>", "starts_at": "2027-04-15T09:00:00Z",
+                       "ends_at": "2027-04-15T10:00:00Z", "room": "Salle 2", "capacity": 1 }],
+    }))
+    .unwrap();
+    input.capacity = None;
+    let ev = events::create(&core, input).await.unwrap().id;
+    let a = person(&core, &ev, "Ann", "ann@example.org").await;
+    let b = person(&core, &ev, "Bob", "bob@example.org").await;
+    let ta = invitations::issue_token(&core, &a, None).await.unwrap();
+    let tb = invitations::issue_token(&core, &b, None).await.unwrap();
+    let app = portal::router(core.clone());
+
+    // Not accepted yet: no session list, and joining is refused clearly.
+    let (_, html) = call(&app, "GET", &format!("/r/{tb}"), None).await;
+    assert!(
+        !html.contains("/sessions"),
+        "sessions appear once the invitation is accepted"
+    );
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/r/{tb}/sessions"),
+        Some("session=ws&action=join"),
+    )
+    .await;
+    assert_eq!(s, 400);
+
+    for t in [&ta, &tb] {
+        assert_eq!(
+            call(&app, "POST", &format!("/r/{t}"), Some("answer=accepted"))
+                .await
+                .0,
+            200
+        );
+    }
+    let (s, html) = call(&app, "GET", &format!("/r/{ta}"), None).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(&format!("action=\"/r/{ta}/sessions\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("Atelier &lt;b&gt;pratique&lt;/b&gt;"),
+        "session titles are escaped"
+    );
+
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/r/{ta}/sessions"),
+        Some("session=ws&action=join"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(participants::get(&core, &a).await.unwrap().sessions, ["ws"]);
+    let (s, html) = call(
+        &app,
+        "POST",
+        &format!("/r/{tb}/sessions"),
+        Some("session=ws&action=join"),
+    )
+    .await;
+    assert_eq!(s, 400, "the only seat of the session is taken: {html}");
+    assert!(html.contains("role=\"alert\""));
+    assert!(participants::get(&core, &b)
+        .await
+        .unwrap()
+        .sessions
+        .is_empty());
+
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/r/{ta}/sessions"),
+        Some("session=ws&action=leave"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/r/{tb}/sessions"),
+        Some("session=ws&action=join"),
+    )
+    .await;
+    assert_eq!(s, 200, "the freed seat can be taken");
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/r/{tb}/sessions"),
+        Some("session=nope&action=join"),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/r/{tb}/sessions"),
+        Some("session=ws&action=dance"),
+    )
+    .await;
+    assert_eq!(s, 400);
+    cleanup(&core).await.unwrap();
+}

@@ -42,6 +42,7 @@ pub fn router(core: Core) -> Router {
         .route("/", get(home))
         .route("/health", get(|| async { "ok" }))
         .route("/r/{token}", get(rsvp_page).post(rsvp_answer))
+        .route("/r/{token}/sessions", axum::routing::post(rsvp_sessions))
         .route("/e/{token}", get(event_page).post(event_register))
         .merge(feedback::routes())
         .fallback(not_found)
@@ -193,7 +194,7 @@ async fn rsvp_page(
         return failure(l, &e);
     }
     match crate::events::get(&st.core, &p.event_id).await {
-        Ok(event) => respond(StatusCode::OK, pages::rsvp(l, &event, &p, None)),
+        Ok(event) => respond(StatusCode::OK, pages::rsvp(l, &token, &event, &p, None)),
         Err(e) => failure(l, &e),
     }
 }
@@ -247,9 +248,63 @@ async fn rsvp_answer(
     };
     match updated {
         Ok(up) => match crate::events::get(&st.core, &up.event_id).await {
-            Ok(event) => respond(StatusCode::OK, pages::rsvp(l, &event, &up, Some(up.status))),
+            Ok(event) => respond(
+                StatusCode::OK,
+                pages::rsvp(l, &token, &event, &up, Some(up.status)),
+            ),
             Err(e) => failure(l, &e),
         },
+        Err(e) => failure(l, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct SessionForm {
+    session: String,
+    action: String,
+}
+
+/// Join or leave one session of the event (per-session capacity applies).
+async fn rsvp_sessions(
+    State(st): State<PortalState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    form: std::result::Result<Form<SessionForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let l = lang(&headers);
+    let Ok(Form(form)) = form else {
+        return failure(
+            l,
+            &Error::invalid("session", "missing or malformed session choice"),
+        );
+    };
+    let p = match invitations::participant_by_token(&st.core, &token).await {
+        Ok(Ok(p)) => p,
+        Ok(Err(problem)) => return link_problem(l, problem).await,
+        Err(e) => return failure(l, &e),
+    };
+    let core = st.core.with_actor(&format!("invitee:{}", p.email_norm));
+    let result = match form.action.as_str() {
+        "join" => participants::rsvp::join_session(&core, &p.id, &form.session).await,
+        "leave" => participants::rsvp::leave_session(&core, &p.id, &form.session).await,
+        other => Err(Error::invalid(
+            "action",
+            format!("'{other}' is not join or leave"),
+        )),
+    };
+    let event = match crate::events::get(&st.core, &p.event_id).await {
+        Ok(e) => e,
+        Err(e) => return failure(l, &e),
+    };
+    match result {
+        Ok(up) => respond(StatusCode::OK, pages::rsvp(l, &token, &event, &up, None)),
+        Err(e) if matches!(e.code, Code::Validation | Code::Conflict | Code::NotFound) => {
+            let current = participants::get(&st.core, &p.id).await.unwrap_or(p);
+            respond(
+                StatusCode::BAD_REQUEST,
+                pages::rsvp_with_error(l, &token, &event, &current, &e),
+            )
+        }
         Err(e) => failure(l, &e),
     }
 }

@@ -13,7 +13,7 @@ pub struct Page {
     pub html: String,
 }
 
-const CSS: &str = "*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f5fb;color:#111827;line-height:1.5}main{max-width:520px;margin:0 auto;padding:24px 16px}.brand{display:flex;align-items:center;gap:8px;font-weight:700;color:#4f46e5;margin-bottom:16px}.card{background:#fff;border-radius:16px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}h1{font-size:1.4rem;margin:.2em 0}.muted{color:#6b7280}.status{display:inline-block;padding:4px 12px;border-radius:999px;background:#eef2ff;color:#4338ca;font-weight:600}.answers{display:grid;gap:10px;margin-top:16px}button{font:inherit;font-weight:600;border:0;border-radius:12px;padding:14px;cursor:pointer}.yes{background:#4f46e5;color:#fff}.maybe{background:#eef2ff;color:#3730a3}.no{background:#fff;color:#b91c1c;border:1px solid #fecaca}label{display:block;font-weight:600;margin-top:12px}input{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:4px}.error{background:#fef2f2;color:#991b1b;border-radius:10px;padding:10px 12px;margin-top:12px}.ok{background:#ecfdf5;color:#065f46;border-radius:10px;padding:10px 12px;margin-top:12px}";
+const CSS: &str = "*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f5fb;color:#111827;line-height:1.5}main{max-width:520px;margin:0 auto;padding:24px 16px}.brand{display:flex;align-items:center;gap:8px;font-weight:700;color:#4f46e5;margin-bottom:16px}.card{background:#fff;border-radius:16px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}h1{font-size:1.4rem;margin:.2em 0}.muted{color:#6b7280}.status{display:inline-block;padding:4px 12px;border-radius:999px;background:#eef2ff;color:#4338ca;font-weight:600}.answers{display:grid;gap:10px;margin-top:16px}.sessions{display:grid;gap:8px}.session{display:flex;justify-content:space-between;align-items:center;gap:8px;border:1px solid #e5e7eb;border-radius:12px;padding:10px}.session button{padding:10px 12px}button{font:inherit;font-weight:600;border:0;border-radius:12px;padding:14px;cursor:pointer}.yes{background:#4f46e5;color:#fff}.maybe{background:#eef2ff;color:#3730a3}.no{background:#fff;color:#b91c1c;border:1px solid #fecaca}label{display:block;font-weight:600;margin-top:12px}input{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:4px}.error{background:#fef2f2;color:#991b1b;border-radius:10px;padding:10px 12px;margin-top:12px}.ok{background:#ecfdf5;color:#065f46;border-radius:10px;padding:10px 12px;margin-top:12px}";
 
 pub(super) fn shell(l: Lang, title: &str, body: &str) -> Page {
     let lang = match l {
@@ -144,7 +144,58 @@ pub fn problem(l: Lang, status: StatusCode, e: &Error) -> Page {
     )
 }
 
-pub fn rsvp(l: Lang, e: &Event, p: &Participant, just_answered: Option<RsvpStatus>) -> Page {
+/// The RSVP page with a problem shown at the top (e.g. a full session).
+pub fn rsvp_with_error(l: Lang, token: &str, e: &Event, p: &Participant, err: &Error) -> Page {
+    let mut page = rsvp(l, token, e, p, None);
+    let marker = "<div class=\"card\">";
+    page.html = page.html.replacen(
+        marker,
+        &format!(
+            "{marker}<p class=\"error\" role=\"alert\">{}</p>",
+            esc(&err.message)
+        ),
+        1,
+    );
+    page
+}
+
+/// The sessions a participant with a seat can join or leave.
+fn sessions_block(l: Lang, token: &str, e: &Event, p: &Participant) -> String {
+    if !p.status.holds_seat() || e.input.sessions.is_empty() {
+        return String::new();
+    }
+    let tz: chrono_tz::Tz = e.input.timezone.parse().unwrap_or(chrono_tz::Europe::Paris);
+    let mut rows = String::new();
+    for s in &e.input.sessions {
+        let joined = p.sessions.iter().any(|x| x == &s.id);
+        let cap = s
+            .capacity
+            .map(|c| format!(" · {c} {}", tr(l, "places", "seats")))
+            .unwrap_or_default();
+        rows.push_str(&format!(
+            "<form method=\"post\" action=\"/r/{}/sessions\" class=\"session\"><input type=\"hidden\" name=\"session\" value=\"{}\"><input type=\"hidden\" name=\"action\" value=\"{}\"><div><strong>{}</strong><br><span class=\"muted\">{} · {}{}</span></div><button class=\"{}\">{}</button></form>",
+            esc(token), esc(&s.id), if joined { "leave" } else { "join" },
+            esc(&s.title),
+            esc(&s.starts_at.with_timezone(&tz).format("%H:%M").to_string()),
+            esc(&s.room),
+            esc(&cap),
+            if joined { "no" } else { "maybe" },
+            if joined { tr(l, "Je ne viens plus", "Leave") } else { tr(l, "Je m'inscris", "Join") },
+        ));
+    }
+    format!(
+        "<h2 style=\"font-size:1.1rem;margin-top:24px\">{}</h2><div class=\"sessions\">{rows}</div>",
+        tr(l, "Sessions", "Sessions")
+    )
+}
+
+pub fn rsvp(
+    l: Lang,
+    token: &str,
+    e: &Event,
+    p: &Participant,
+    just_answered: Option<RsvpStatus>,
+) -> Page {
     let greeting = format!("{} {},", tr(l, "Bonjour", "Hello"), esc(&p.input.name));
     let done = match just_answered {
         Some(RsvpStatus::Waitlisted) => format!(
@@ -176,10 +227,11 @@ pub fn rsvp(l: Lang, e: &Event, p: &Participant, just_answered: Option<RsvpStatu
         l,
         &e.input.title,
         &format!(
-            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{done}{form}</div>",
+            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{done}{form}{}</div>",
             event_header(l, e),
             tr(l, "Votre réponse :", "Your answer:"),
             esc(status_label(l, p.status)),
+            sessions_block(l, token, e, p),
         ),
     )
 }
