@@ -66,11 +66,16 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                     c.store(true, Ordering::Relaxed);
                 }
             });
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let progress = |p: &SyncProgress| {
-                eprint!("\r{:<20} {}/{}", p.collection, p.done, p.total);
+                if tty {
+                    eprint!("\r{:<20} {}/{}", p.collection, p.done, p.total);
+                }
             };
             let report = sync::sync(core, &r, *dry_run, &progress, &cancel).await?;
-            eprintln!();
+            if tty {
+                eprintln!();
+            }
             if json {
                 print_json(&report);
             } else {
