@@ -1,41 +1,13 @@
 // Settings: SMTP saved from the UI, a test message reaches a real SMTP server on loopback.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitListening(port) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((r) => {
-      const c = connect(port, '127.0.0.1', () => { c.end(); r(true); });
-      c.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`SMTP sink not listening on ${port}`);
-}
+import { smtpSink } from '../lib.mjs';
 
 export default async function ({ browser, test, assert, $id, texts, setValue, shots }) {
   await test('SMTP settings are saved and a test message arrives at the SMTP server', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'eventhub-smtp-'));
-    const port = await freePort();
-    const sink = spawn(process.env.EVENTHUB_SMTP_PYTHON || '/usr/bin/python3',
-      ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', join(dir, 'maildir')],
-      { stdio: 'ignore' });
+    const sink = await smtpSink();
+    const { port } = sink;
     try {
-      await waitListening(port);
       await (await $id('nav-settings')).click();
       const host = await $id('smtp-host');
       await host.waitForDisplayed({ timeout: 10000 });
@@ -48,7 +20,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, sh
       await browser.waitUntil(async () => (await $id('smtp-port')).isExisting(), { timeout: 5000 });
       await setValue(await $id('smtp-test-to'), 'zoe@example.org');
       await (await $id('smtp-test')).click();
-      const newDir = join(dir, 'maildir', 'new');
+      const { newDir } = sink;
       await browser.waitUntil(() => {
         try { return readdirSync(newDir).length === 1; } catch { return false; }
       }, { timeout: 10000, timeoutMsg: 'no message reached the SMTP server' });
@@ -69,7 +41,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, sh
       const [preview] = await texts('tpl-preview');
       assert(preview.includes('Invitation spéciale : Journée Innovation'), `the preview renders the placeholders: ${preview}`);
     } finally {
-      sink.kill();
+      sink.stop();
     }
   });
 }

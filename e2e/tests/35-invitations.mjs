@@ -1,36 +1,12 @@
 // Invitations end to end: SMTP pointed at a real SMTP server on loopback, participants
 // imported from a CSV, the portal started, invitations sent from the participants screen,
 // one invitee answers through the link in their e-mail, and the list shows the change.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { smtpSink } from '../lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitListening(port) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((r) => {
-      const c = connect(port, '127.0.0.1', () => { c.end(); r(true); });
-      c.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`SMTP sink not listening on ${port}`);
-}
 
 /** The decoded Subject header of a raw message (RFC 2047 encoded words, b or q). */
 function subjectOf(raw) {
@@ -54,13 +30,9 @@ function linkIn(raw) {
 
 export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env }) {
   await test('send invitations to a loopback SMTP server, answer one by its link, see the status change', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'eventhub-inv-'));
-    const port = await freePort();
-    const sink = spawn(process.env.EVENTHUB_SMTP_PYTHON || '/usr/bin/python3',
-      ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', join(dir, 'maildir')],
-      { stdio: 'ignore' });
+    const sink = await smtpSink();
+    const { port, dir, newDir } = sink;
     try {
-      await waitListening(port);
       // SMTP settings → this sink.
       await (await $id('nav-settings')).click();
       const host = await $id('smtp-host');
@@ -74,7 +46,6 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
 
       // An event with three valid participants (the fixture's fourth row is refused).
       const stamp = Date.now().toString(36).slice(-5);
-      const { writeFileSync } = await import('node:fs');
       const evFile = join(dir, 'event.json');
       writeFileSync(evFile, JSON.stringify({ title: `Avant-première ${stamp}`, starts_at: '2027-10-01T17:00:00Z', ends_at: '2027-10-01T21:00:00Z' }));
       const ev = cliJson('events', 'create', '--from-json', evFile);
@@ -98,7 +69,6 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
         return (await $id('portal-url')).isExisting();
       }, { timeout: 15000, interval: 500, timeoutMsg: 'the portal starts' });
       await (await $id('send-invitations')).click();
-      const newDir = join(dir, 'maildir', 'new');
       await browser.waitUntil(() => {
         try { return readdirSync(newDir).length === 3; } catch { return false; }
       }, { timeout: 30000, timeoutMsg: 'three invitations reached the SMTP server' });
@@ -109,6 +79,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       const raws = readdirSync(newDir).map((f) => readFileSync(join(newDir, f), 'utf8'));
       const lea = raws.find((r) => r.includes('lea.moreau@exemple.fr'));
       assert(lea, 'Léa received an invitation');
+      // 30-settings (run before this file) saved the organiser's French template.
       const subject = subjectOf(lea);
       assert(subject.startsWith('Invitation spéciale : Avant-première'), `the organiser's template is used: ${subject}`);
       const link = linkIn(lea);
@@ -149,7 +120,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       }).then((s) => s === 'checked_in'), { timeout: 10000, timeoutMsg: 'the scanned badge checked Léa in' });
       await (await $id('portal-stop')).click();
     } finally {
-      sink.kill();
+      sink.stop();
     }
   });
 }

@@ -2,37 +2,9 @@
 // engine standing in for Atlas (R), and a third for laptop B driven by the CLI. An event
 // prepared on A reaches B through R; both edit its title; the conflict is resolved in the
 // UI; every store ends identical.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function engine() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'eventhub-sync-engine-'));
-  const proc = spawn('secantusd-rs', ['--host', '127.0.0.1', '--port', String(port), '--storage-path', dir, '--cache-size', '128M', '--sync-on-commit'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((r) => {
-      const c = connect(port, '127.0.0.1', () => { c.end(); r(true); });
-      c.on('error', () => r(false));
-    });
-    if (ok) return { proc, uri: `mongodb://127.0.0.1:${port}/eventhub` };
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  proc.kill();
-  throw new Error('engine did not start');
-}
+import { engine } from '../lib.mjs';
 
 export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env, cli, db }) {
   await test('sync: an event reaches a second laptop through the remote, a conflict is resolved in the UI, all stores identical', async () => {
@@ -81,8 +53,8 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       assert(JSON.stringify(ea) === JSON.stringify(er), 'A and the remote are identical');
       assert(JSON.stringify(eb) === JSON.stringify(er), 'B and the remote are identical');
     } finally {
-      remote.proc.kill();
-      laptopB.proc.kill();
+      remote.stop();
+      laptopB.stop();
     }
   });
 }

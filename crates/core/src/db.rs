@@ -304,7 +304,8 @@ async fn probe(db: &Database, replica_set: bool) -> Capabilities {
     }
 }
 
-fn first_line(s: &str) -> String {
+/// The first line of a message, bounded (driver and server messages can be long).
+pub(crate) fn first_line(s: &str) -> String {
     s.lines()
         .next()
         .unwrap_or_default()

@@ -407,21 +407,8 @@ pub fn event(seed: u64, i: u64) -> Result<Document> {
         seating: vec![],
         custom,
     };
-    let mut texts: Vec<&str> = vec![
-        &input.title,
-        &input.description,
-        &input.venue.name,
-        &input.venue.address,
-    ];
-    texts.extend(input.tags.iter().map(String::as_str));
-    for s in &input.speakers {
-        texts.push(&s.name);
-        texts.push(&s.title);
-    }
-    for s in &input.sessions {
-        texts.push(&s.title);
-    }
-    let search_terms = text::terms(texts);
+    // The same derived keys as events the app creates.
+    let (search_terms, venue_key, title_key) = crate::events::derive(&input);
     let created = starts - Duration::days(30 + rng.below(90) as i64);
     let updated = created + Duration::days(rng.below(30) as i64);
     let mut d = time::to_doc(&input)?;
@@ -431,8 +418,8 @@ pub fn event(seed: u64, i: u64) -> Result<Document> {
     d.insert("updated_at", bdate(updated));
     d.insert("updated_by", "lab@eventhub");
     d.insert("search_terms", search_terms);
-    d.insert("venue_key", text::fold(vname));
-    d.insert("title_key", text::fold(&title));
+    d.insert("venue_key", venue_key);
+    d.insert("title_key", title_key);
     // 2 % tombstones, like a real base where people delete.
     d.insert(
         "deleted_at",

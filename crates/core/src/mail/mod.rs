@@ -19,7 +19,7 @@ use lettre::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{error::Code, Core, Error, Result};
+use crate::{db::first_line, error::Code, Core, Error, Result};
 
 pub const SETTINGS: &str = "settings";
 const SMTP_DOC: &str = "smtp";
@@ -299,15 +299,6 @@ impl From<SendError> for Error {
             format!("e-mail not sent: {}", e.message),
         )
     }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect()
 }
 
 /// Send the "test message" of the settings screen to `to`, in `lang`.
