@@ -200,6 +200,14 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Like any Unix command: `eventhub-cli … | head` ends quietly when the reader goes
+    // away, instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE at start-up, before any thread
+    // writes to a pipe.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let mut session = match open(&cli).await {
         Ok(s) => s,
