@@ -7,7 +7,7 @@ import { api, toApiError, type EventDoc, type EventSummary } from "../api.js";
 import { invitationsApi, qrImage } from "../api-invitations.js";
 import { dashboardApi, type Dashboard, type OverviewRow, type Question, type QuestionInput, type QuestionKind } from "../api-dashboard.js";
 import { h, replaceChildren } from "../dom.js";
-import { formatNumber, getLang, t, type MsgKey } from "../i18n.js";
+import { formatNumber, getLang, locale, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
 import { button, field, toast, toastError } from "../ui.js";
 import { barChart, DASH_CSS, PALETTE, scoreColor, stackedBar, timeChart } from "./dashboard-charts.js";
@@ -177,7 +177,7 @@ export class DashboardView implements View {
     this.liveEl.className = `dash-live ${this.liveMode ? "on" : ""}`;
     this.liveEl.setAttribute("data-mode", this.liveMode ?? "off");
     replaceChildren(this.liveEl, h("span", { class: "dot", "aria-hidden": "true" }), t(this.liveMode ? (`dash.live.${this.liveMode}` as MsgKey) : "dash.live.off"));
-    this.updEl.textContent = this.data ? t("dash.updated", { time: new Date(this.data.generated_at).toLocaleTimeString(), ms: this.data.took_ms }) : "";
+    this.updEl.textContent = this.data ? t("dash.updated", { time: new Date(this.data.generated_at).toLocaleTimeString(locale()), ms: this.data.took_ms }) : "";
   }
 
   // ---- polls ------------------------------------------------------------------------------
@@ -393,7 +393,7 @@ export class DashboardView implements View {
       "dash-texts",
       d.texts.length ? h("ul", { class: "dash-texts" }, ...d.texts.map((x) => h("li", { testid: "text-answer" }, h("div", { class: "q" }, x.question), x.text))) : h("p", { class: "dash-muted" }, t("dash.noTexts")),
     );
-    const fmtTime = (dt: Date) => (d.bucket === "hour" ? dt.toLocaleString(undefined, { day: "2-digit", hour: "2-digit" }) : dt.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }));
+    const fmtTime = (dt: Date) => (d.bucket === "hour" ? dt.toLocaleString(locale(), { day: "2-digit", hour: "2-digit" }) : dt.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" }));
     const timeline = card(
       t("dash.timeline"),
       "dash-timeline",
@@ -432,7 +432,7 @@ export class DashboardView implements View {
     const body = h("div", null, ...this.figures(this.data));
     const esc = (x: string) => x.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const title = `${esc(this.data.title)} · ${esc(t("dash.title"))}`;
-    const html = `<!doctype html><html lang="${getLang()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;background:#f4f5fb;color:#111827;margin:0;padding:24px}h1{margin:0 0 4px}${DASH_CSS}</style></head><body><h1>${title}</h1><p class="dash-muted">${esc(new Date(this.data.generated_at).toLocaleString())}</p>${body.innerHTML}</body></html>`;
+    const html = `<!doctype html><html lang="${getLang()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;background:#f4f5fb;color:#111827;margin:0;padding:24px}h1{margin:0 0 4px}${DASH_CSS}</style></head><body><h1>${title}</h1><p class="dash-muted">${esc(new Date(this.data.generated_at).toLocaleString(locale()))}</p>${body.innerHTML}</body></html>`;
     try {
       const r = await dashboardApi.exportHtml(this.eventId, html);
       if (r) toast(t("dash.exported", { path: r.path }), "success");
