@@ -540,9 +540,13 @@ pub async fn answer(
             .await;
         match r {
             Ok(Some(a)) => return Ok(a),
+            // MongoDB always returns the document of an upsert with `returnDocument: after`;
+            // secantusd-rs has been seen returning none when upserts of the same key race.
+            // Retrying finds the other writer's document and updates it.
+            Ok(None) if tries < 3 => tries += 1,
             Ok(None) => return Err(Error::internal("the answer was not stored")),
             // Two first answers of the same person raced: the other one inserted; update it.
-            Err(e) if tries < 2 && Error::from(e.clone()).code == Code::Duplicate => tries += 1,
+            Err(e) if tries < 3 && Error::from(e.clone()).code == Code::Duplicate => tries += 1,
             Err(e) => return Err(e.into()),
         }
     }
