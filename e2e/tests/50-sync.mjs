@@ -26,6 +26,8 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       await (await $id('sync-run')).click();
       await browser.waitUntil(async () => (await texts('sync-report')).length === 1, { timeout: 30000, timeoutMsg: 'a sync report' });
       assert(r('events', 'show', ev._id).title === `Salon Sync ${stamp}`, 'the remote has the event');
+      await browser.waitUntil(async () => (await texts('sync-pending')).join('').startsWith('0 '), { timeout: 15000, timeoutMsg: 'nothing waits after a sync' });
+      assert((await texts('sync-online')).join('').includes('joignable'), 'the remote is shown reachable');
 
       // Laptop B pulls it.
       b('sync', 'run', '--remote', remote.uri, '--remote-db', 'eventhub');

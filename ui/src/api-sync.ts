@@ -5,6 +5,10 @@ export interface SyncStatus {
   remote: string | null;
   stored: "keychain" | "session" | "none";
   conflicts: number;
+  /** Local changes since the last sync. */
+  pending: number;
+  /** Whether the remote answered (null when none is configured). */
+  online: boolean | null;
   running: boolean;
   last_sync: string | null;
 }

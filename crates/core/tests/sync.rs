@@ -136,6 +136,18 @@ async fn edits_on_two_laptops_converge_everywhere() {
     assert_eq!(merged.input.title, "Forum Emploi Tech");
     assert_eq!(merged.input.venue.name, "Halle Freyssinet");
 
+    // Nothing waits after a sync; a new local edit is counted.
+    assert_eq!(sync::pending(&s.a).await.unwrap(), 0);
+    let e2 = events::get(&s.a, &e.id).await.unwrap();
+    let mut again_input = e2.input.clone();
+    again_input.description = "Stands et conférences".into();
+    events::update(&s.a, &e.id, e2.version, again_input)
+        .await
+        .unwrap();
+    assert_eq!(sync::pending(&s.a).await.unwrap(), 1);
+    run(&s.a, &s.r).await;
+    let ca = contents(&s.a).await;
+
     // Idempotent: nothing moves the second time.
     let again = run(&s.a, &s.r).await;
     assert_eq!(

@@ -37,6 +37,10 @@ pub struct SyncStatus {
     /// `keychain`, `session` or `none`.
     stored: &'static str,
     conflicts: usize,
+    /// Local changes since the last sync.
+    pending: u64,
+    /// Whether the remote answered just now (None when not configured).
+    online: Option<bool>,
     running: bool,
     last_sync: Option<String>,
 }
@@ -76,10 +80,24 @@ pub async fn sync_status(
     let (uri, stored) = remote_uri(&st).await;
     let conflicts = sync::conflicts(&core).await?.len();
     let last_sync = sync::last_sync(&core).await?.map(|t| t.to_rfc3339());
+    let pending = sync::pending(&core).await?;
+    let online = match &uri {
+        Some(u) => Some(
+            tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                let db = config::db_in_uri(u).unwrap_or_else(config::db_name);
+                Core::connect(u, &db).await.is_ok()
+            })
+            .await
+            .unwrap_or(false),
+        ),
+        None => None,
+    };
     Ok(SyncStatus {
         remote: uri.map(|u| config::redact_uri(&u)),
         stored,
         conflicts,
+        pending,
+        online,
         running: st.running.load(Ordering::Relaxed),
         last_sync,
     })

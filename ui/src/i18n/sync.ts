@@ -31,6 +31,9 @@ export const fr = {
   "sync.resolve": "Résoudre",
   "sync.resolved": "Conflit résolu",
   "sync.done": "Synchronisation terminée",
+  "sync.online": "Serveur distant joignable",
+  "sync.offline": "Hors ligne : le serveur distant ne répond pas",
+  "sync.pending": "{n} modification en attente|{n} modifications en attente",
 } as const;
 
 export const en: Record<keyof typeof fr, string> = {
@@ -65,4 +68,7 @@ export const en: Record<keyof typeof fr, string> = {
   "sync.resolve": "Resolve",
   "sync.resolved": "Conflict resolved",
   "sync.done": "Sync finished",
+  "sync.online": "Remote server reachable",
+  "sync.offline": "Offline: the remote server does not answer",
+  "sync.pending": "{n} change waiting|{n} changes waiting",
 };

@@ -88,6 +88,10 @@ export class SyncView implements View {
     const runCard = sectionCard(
       t("sync.title"),
       "refresh",
+      st && st.online !== null
+        ? h("p", { class: `sync-online ${st.online ? "on" : "off"}`, testid: "sync-online" }, st.online ? t("sync.online") : t("sync.offline"))
+        : null,
+      st ? h("p", { class: "small", testid: "sync-pending" }, t("sync.pending", { n: st.pending })) : null,
       h("p", { class: "muted small", testid: "sync-last" }, st?.last_sync ? t("sync.lastSync", { when: formatDateTime(st.last_sync, Intl.DateTimeFormat().resolvedOptions().timeZone) }) : t("sync.never")),
       p ? h("div", { class: "inv-progress", role: "status", "aria-live": "polite" }, h("div", { class: "bar" }, h("div", { class: "bar-fill", style: { width: `${p.total ? Math.round((p.done / p.total) * 100) : 100}%` } })), h("div", { class: "small" }, t("sync.progress", { collection: p.collection, done: p.done, total: p.total }))) : null,
       h(

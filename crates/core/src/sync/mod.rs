@@ -460,6 +460,28 @@ pub async fn last_sync(local: &Core) -> Result<Option<chrono::DateTime<chrono::U
     Ok(d.and_then(|d| d.get_datetime("last_sync").ok().map(|t| t.to_chrono())))
 }
 
+/// Local changes made since the last completed sync (versioned documents written since
+/// then): what the next sync will at least push.
+pub async fn pending(local: &Core) -> Result<u64> {
+    let since = last_sync(local).await?;
+    let mut n = 0;
+    for (coll, kind) in synced_collections() {
+        if kind != Kind::Versioned {
+            continue;
+        }
+        let filter = match since {
+            Some(t) => doc! { "updated_at": { "$gt": bson::DateTime::from_chrono(t) } },
+            None => doc! {},
+        };
+        n += local
+            .db()
+            .collection::<Document>(coll)
+            .count_documents(filter)
+            .await?;
+    }
+    Ok(n)
+}
+
 /// Conflicts waiting for the user.
 pub async fn conflicts(local: &Core) -> Result<Vec<Conflict>> {
     Ok(local
