@@ -1,6 +1,6 @@
 // Feedback questions / live polls and the analytics dashboard
 // (commands in src-tauri/src/commands/feedback.rs and dashboard.rs).
-import { invokeCommand as invoke, type Language } from "./api.js";
+import { channel, invokeCommand as invoke, type Language } from "./api.js";
 
 export type QuestionKind = "rating" | "nps" | "single" | "multiple" | "text";
 export type QuestionStatus = "draft" | "open" | "closed";
@@ -38,14 +38,6 @@ export interface OverviewRow { event_id: string; title: string; starts_at: strin
 export interface Change { mode: "change_stream" | "polling"; answers: number; participants: number }
 export interface Exported { path: string; bytes: number }
 export interface Link { url: string; qr_svg: string }
-
-interface TauriChannel<T> { onmessage: (m: T) => void }
-function channel<T>(onMessage: (m: T) => void): TauriChannel<T> {
-  const Ctor = (window.__TAURI__ as unknown as { core: { Channel: new () => TauriChannel<T> } }).core.Channel;
-  const ch = new Ctor();
-  ch.onmessage = onMessage;
-  return ch;
-}
 
 export const dashboardApi = {
   questions: (eventId: string) => invoke<Question[]>("feedback_list", { eventId }),

@@ -1,6 +1,6 @@
 // Participant portal, invitation links (with QR codes) and e-mail campaigns
 // (commands in src-tauri/src/commands/invitations.rs).
-import { invokeCommand as invoke, type Language } from "./api.js";
+import { channel, invokeCommand as invoke, type Language } from "./api.js";
 
 export interface PortalInfo {
   port: number;
@@ -25,17 +25,6 @@ export interface SendProgress {
 export interface InvitationCount {
   status: "none" | "queued" | "sending" | "sent" | "failed" | "opened";
   count: number;
-}
-
-interface TauriChannel<T> {
-  onmessage: (m: T) => void;
-}
-
-function channel<T>(onMessage: (m: T) => void): TauriChannel<T> {
-  const Ctor = (window.__TAURI__ as unknown as { core: { Channel: new () => TauriChannel<T> } }).core.Channel;
-  const ch = new Ctor();
-  ch.onmessage = onMessage;
-  return ch;
 }
 
 export const invitationsApi = {

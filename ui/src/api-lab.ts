@@ -1,6 +1,6 @@
 // Index lab: typed wrappers over the lab commands (src-tauri/src/commands/lab.rs).
 
-import { invokeCommand, type Capabilities } from "./api.js";
+import { channel, invokeCommand, type Capabilities } from "./api.js";
 
 export type IndexKind =
   | "none" | "single" | "compound" | "multikey" | "text" | "partial" | "sparse"
@@ -121,18 +121,6 @@ export interface HandlerBench {
   options: { sizes: number[]; clients: number[]; ops: number; warmup: number; seed: number };
   results: HandlerResult[];
   cancelled: boolean;
-}
-
-interface ChannelLike<T> { onmessage: (m: T) => void }
-
-/** A Tauri IPC channel (`withGlobalTauri`): the backend streams progress through it. */
-function channel<T>(onMessage: (m: T) => void): ChannelLike<T> {
-  const g = window as unknown as { __TAURI__?: { core?: { Channel?: new () => ChannelLike<T> } } };
-  const Ctor = g.__TAURI__?.core?.Channel;
-  if (!Ctor) throw { code: "internal", message: "Tauri channels are not available" };
-  const ch = new Ctor();
-  ch.onmessage = onMessage;
-  return ch;
 }
 
 export const labApi = {

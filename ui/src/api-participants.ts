@@ -1,6 +1,6 @@
 // Typed wrappers over the participants commands (see src-tauri/src/commands/participants.rs).
 
-import { invokeCommand as invoke } from "./api.js";
+import { channel, invokeCommand as invoke } from "./api.js";
 
 export type RsvpStatus = "invited" | "accepted" | "declined" | "tentative" | "waitlisted" | "checked_in" | "cancelled";
 export const RSVP_STATUSES: RsvpStatus[] = ["invited", "accepted", "tentative", "waitlisted", "checked_in", "declined", "cancelled"];
@@ -111,19 +111,6 @@ export interface AuditEntry {
   note: string;
 }
 
-interface ChannelLike<T> {
-  onmessage: (m: T) => void;
-}
-
-type ChannelCtor = new <T>() => ChannelLike<T>;
-
-function newChannel<T>(onMessage: (m: T) => void): ChannelLike<T> {
-  const ctor = (window.__TAURI__ as unknown as { core: { Channel: ChannelCtor } }).core.Channel;
-  const ch = new ctor<T>();
-  ch.onmessage = onMessage;
-  return ch;
-}
-
 function clean(q: ParticipantQuery): ParticipantQuery {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(q)) {
@@ -137,7 +124,7 @@ export const papi = {
   pickFile: () => invoke<string | null>("participants_pick_file"),
   inspect: (path: string, options: ImportOptions | null) => invoke<Preview>("participants_inspect", { path, options }),
   import: (eventId: string, path: string, options: ImportOptions, onProgress: (p: Progress) => void) =>
-    invoke<ImportReport>("participants_import", { eventId, path, options, onProgress: newChannel(onProgress) }),
+    invoke<ImportReport>("participants_import", { eventId, path, options, onProgress: channel(onProgress) }),
   cancelImport: () => invoke<null>("participants_import_cancel"),
   list: (eventId: string, query: ParticipantQuery) => invoke<ParticipantPage>("participants_list", { eventId, query: clean(query) }),
   setStatus: (id: string, version: number | null, status: RsvpStatus) => invoke<Participant>("participants_set_status", { id, version, status }),

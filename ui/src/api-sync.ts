@@ -1,5 +1,5 @@
 // Sync with a remote MongoDB (commands in src-tauri/src/commands/sync.rs).
-import { invokeCommand as invoke } from "./api.js";
+import { channel, invokeCommand as invoke } from "./api.js";
 
 export interface SyncStatus {
   remote: string | null;
@@ -50,17 +50,6 @@ export interface Conflict {
   local_by: string;
   remote_by: string;
   detected_at: string;
-}
-
-interface TauriChannel<T> {
-  onmessage: (m: T) => void;
-}
-
-function channel<T>(onMessage: (m: T) => void): TauriChannel<T> {
-  const Ctor = (window.__TAURI__ as unknown as { core: { Channel: new () => TauriChannel<T> } }).core.Channel;
-  const ch = new Ctor();
-  ch.onmessage = onMessage;
-  return ch;
 }
 
 export const syncApi = {

@@ -237,6 +237,22 @@ async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T
   }
 }
 
+/** What a Tauri IPC channel looks like from the page: the backend streams messages into it. */
+export interface ChannelLike<T> {
+  onmessage: (m: T) => void;
+}
+
+/** A Tauri IPC channel (`withGlobalTauri`) delivering each message to `onMessage`; pass it
+ *  as a command argument for progress or live updates. */
+export function channel<T>(onMessage: (m: T) => void): ChannelLike<T> {
+  const g = window as unknown as { __TAURI__?: { core?: { Channel?: new () => ChannelLike<T> } } };
+  const Ctor = g.__TAURI__?.core?.Channel;
+  if (!Ctor) throw { code: "internal", message: "Tauri channels are not available" } as ApiError;
+  const ch = new Ctor();
+  ch.onmessage = onMessage;
+  return ch;
+}
+
 export async function listen<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
   const tauri = window.__TAURI__;
   if (!tauri?.event) return () => undefined;

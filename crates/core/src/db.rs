@@ -250,6 +250,24 @@ impl Core {
     }
 }
 
+/// Whether a server answers `ping` at `uri` within `timeout` — a cheap status check that,
+/// unlike [`Core::connect`], neither probes capabilities nor touches the schema.
+pub async fn reachable(uri: &str, timeout: Duration) -> bool {
+    let Ok(mut opts) = ClientOptions::parse(uri).await else {
+        return false;
+    };
+    opts.server_selection_timeout = Some(timeout);
+    opts.connect_timeout = Some(timeout);
+    let Ok(client) = Client::with_options(opts) else {
+        return false;
+    };
+    client
+        .database("admin")
+        .run_command(doc! { "ping": 1 })
+        .await
+        .is_ok()
+}
+
 /// Name the engine from `buildInfo`: SecantusDB and other compatible servers say who they
 /// are in extra fields; MongoDB itself does not.
 fn engine_name(build: &Document) -> String {

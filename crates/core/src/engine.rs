@@ -320,19 +320,8 @@ fn free_port() -> Result<u16> {
 }
 
 async fn ping(port: u16, timeout: Duration) -> bool {
-    let uri = format!(
-        "mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS={}&connectTimeoutMS={}",
-        timeout.as_millis(),
-        timeout.as_millis()
-    );
-    let Ok(client) = mongodb::Client::with_uri_str(&uri).await else {
-        return false;
-    };
-    client
-        .database("admin")
-        .run_command(bson::doc! { "ping": 1 })
-        .await
-        .is_ok()
+    let uri = format!("mongodb://127.0.0.1:{port}/?directConnection=true");
+    crate::db::reachable(&uri, timeout).await
 }
 
 async fn init_replica_set(port: u16) -> Result<()> {

@@ -67,8 +67,13 @@ async fn remote_core(st: &SyncState) -> CmdResult<Core> {
             "set the remote (Atlas) connection string before syncing",
         )
     })?;
-    let db = config::db_in_uri(&uri).unwrap_or_else(config::db_name);
-    Ok(Core::connect(&uri, &db).await?)
+    connect_remote(&uri).await
+}
+
+/// Open the remote: the database named in its URI, else the app's database name.
+async fn connect_remote(uri: &str) -> CmdResult<Core> {
+    let db = config::db_in_uri(uri).unwrap_or_else(config::db_name);
+    Ok(Core::connect(uri, &db).await?)
 }
 
 #[tauri::command]
@@ -82,14 +87,7 @@ pub async fn sync_status(
     let last_sync = sync::last_sync(&core).await?.map(|t| t.to_rfc3339());
     let pending = sync::pending(&core).await?;
     let online = match &uri {
-        Some(u) => Some(
-            tokio::time::timeout(std::time::Duration::from_secs(5), async {
-                let db = config::db_in_uri(u).unwrap_or_else(config::db_name);
-                Core::connect(u, &db).await.is_ok()
-            })
-            .await
-            .unwrap_or(false),
-        ),
+        Some(u) => Some(eventhub_core::db::reachable(u, std::time::Duration::from_secs(3)).await),
         None => None,
     };
     Ok(SyncStatus {
@@ -108,8 +106,7 @@ pub async fn sync_status(
 pub async fn sync_set_remote(st: State<'_, SyncState>, uri: String) -> CmdResult<&'static str> {
     let uri = uri.trim().to_owned();
     // Refuse a remote we cannot reach now, with the driver's reason.
-    let db = config::db_in_uri(&uri).unwrap_or_else(config::db_name);
-    Core::connect(&uri, &db).await?;
+    connect_remote(&uri).await?;
     let u = uri.clone();
     let saved = tokio::task::spawn_blocking(move || secrets::set(REMOTE_SECRET, &u))
         .await
