@@ -67,6 +67,15 @@ const texts = (id) => browser.execute(
 );
 /** Set an input's value the way a person's typing would, firing input and change. */
 async function setValue(el, value) {
+  try {
+    await setValueOnce(el, value);
+  } catch (e) {
+    // The view re-rendered between finding the element and setting it: find it again.
+    if (!/stale element|not found/i.test(String(e)) || !el.selector) throw e;
+    await setValueOnce(await browser.$(el.selector), value);
+  }
+}
+async function setValueOnce(el, value) {
   await browser.execute((e, v) => {
     const proto = e instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype
       : e instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;

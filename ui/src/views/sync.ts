@@ -27,6 +27,8 @@ export class SyncView implements View {
   private report: SyncReport | null = null;
   private progress: SyncProgress | null = null;
   private running = false;
+  /** Kept across re-renders so what the user is typing survives a status refresh. */
+  private uri = h("input", { class: "input mono", type: "password", testid: "sync-uri", autocomplete: "off", spellcheck: "false", placeholder: "mongodb+srv://…" });
 
   constructor() {
     this.rerender();
@@ -62,7 +64,7 @@ export class SyncView implements View {
 
   rerender(): void {
     const st = this.status;
-    const uri = h("input", { class: "input mono", type: "password", testid: "sync-uri", autocomplete: "off", spellcheck: "false", placeholder: "mongodb+srv://…" });
+    const uri = this.uri;
     const remoteCard = sectionCard(
       t("sync.remote"),
       "globe",
@@ -78,7 +80,10 @@ export class SyncView implements View {
           onClick: () =>
             void syncApi
               .setRemote(uri.value)
-              .then(() => this.load())
+              .then(() => {
+                uri.value = "";
+                return this.load();
+              })
               .catch((e) => toastError(toApiError(e))),
         }),
       ),
