@@ -14,6 +14,7 @@ pub mod feedback;
 pub mod invitations;
 pub mod lab;
 pub mod mail;
+pub mod networking;
 pub mod participants;
 pub mod portal;
 pub mod secrets;
