@@ -370,7 +370,7 @@ fn card(profile: &Profile, participant: Option<&Participant>, with_email: bool) 
 async fn cards(
     core: &Core,
     ids: &[String],
-    with_email: &dyn Fn(&str) -> bool,
+    with_email: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<HashMap<String, Card>> {
     let profs: Vec<Profile> = profiles(core)
         .find(doc! { "participant_id": { "$in": ids } })

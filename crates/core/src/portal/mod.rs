@@ -7,6 +7,7 @@
 //! Content-Security-Policy; bad input gets a clear 4xx page, never a stack trace.
 
 mod feedback;
+mod networking;
 mod pages;
 
 use std::net::SocketAddr;
@@ -45,6 +46,7 @@ pub fn router(core: Core) -> Router {
         .route("/r/{token}/sessions", axum::routing::post(rsvp_sessions))
         .route("/e/{token}", get(event_page).post(event_register))
         .merge(feedback::routes())
+        .merge(networking::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(16 * 1024))
         .with_state(PortalState { core })

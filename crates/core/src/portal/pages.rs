@@ -189,6 +189,22 @@ fn sessions_block(l: Lang, token: &str, e: &Event, p: &Participant) -> String {
     )
 }
 
+/// The way to the networking pages (`/n/{token}`), for anyone not declining.
+fn networking_link(l: Lang, token: &str, p: &Participant) -> String {
+    if matches!(p.status, RsvpStatus::Declined | RsvpStatus::Cancelled) {
+        return String::new();
+    }
+    format!(
+        "<p style=\"margin-top:24px\"><a id=\"networking\" href=\"/n/{}\">{}</a></p>",
+        esc(token),
+        tr(
+            l,
+            "Réseautage : rencontrer les autres participants →",
+            "Networking: meet the other participants →"
+        )
+    )
+}
+
 pub fn rsvp(
     l: Lang,
     token: &str,
@@ -227,11 +243,12 @@ pub fn rsvp(
         l,
         &e.input.title,
         &format!(
-            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{done}{form}{}</div>",
+            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{done}{form}{}{}</div>",
             event_header(l, e),
             tr(l, "Votre réponse :", "Your answer:"),
             esc(status_label(l, p.status)),
             sessions_block(l, token, e, p),
+            networking_link(l, token, p),
         ),
     )
 }
