@@ -16,6 +16,7 @@ mod events;
 mod feedback;
 mod invitations;
 mod lab;
+mod networking;
 mod participants;
 mod sync;
 
@@ -81,6 +82,11 @@ enum Cmd {
     Dashboard {
         #[command(subcommand)]
         cmd: feedback::DashboardCmd,
+    },
+    /// Networking between participants: the organiser's figures.
+    Networking {
+        #[command(subcommand)]
+        cmd: networking::Cmd,
     },
     /// Load data sets.
     Seed {
@@ -187,6 +193,7 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
             cmd: feedback::BenchCmd::Portal(b),
         } => feedback::bench_portal(b, core, cli.json).await?,
         Cmd::Dashboard { cmd } => feedback::run(cmd, core, cli.json).await?,
+        Cmd::Networking { cmd } => networking::run(cmd, core, cli.json).await?,
         Cmd::Seed { demo } => {
             if !demo {
                 return Err(Error::invalid("seed", "choose a data set: --demo"));

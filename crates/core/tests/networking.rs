@@ -642,6 +642,7 @@ async fn exports_summary_mail_data_download_and_erasure() {
     assert_eq!(r.connections, 2);
     assert_eq!(r.meetings, 1);
     assert_eq!(r.feedback_answers, 1);
+    assert_eq!(r.transactional, core.caps().transactions);
     let bob_list = networking::list(&core, &bob).await.unwrap();
     assert_eq!(bob_list.len(), 1);
     assert_eq!(bob_list[0].other.name, "Cyd");
