@@ -18,6 +18,7 @@ mod invitations;
 mod lab;
 mod networking;
 mod participants;
+mod social;
 mod sync;
 
 #[derive(Parser)]
@@ -82,6 +83,12 @@ enum Cmd {
     Dashboard {
         #[command(subcommand)]
         cmd: feedback::DashboardCmd,
+    },
+    /// Social: import posts (X archive, Mastodon JSON, CSV), fetch a Mastodon hashtag,
+    /// analysis.
+    Social {
+        #[command(subcommand)]
+        cmd: social::Cmd,
     },
     /// Networking between participants: the organiser's figures.
     Networking {
@@ -193,6 +200,7 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
             cmd: feedback::BenchCmd::Portal(b),
         } => feedback::bench_portal(b, core, cli.json).await?,
         Cmd::Dashboard { cmd } => feedback::run(cmd, core, cli.json).await?,
+        Cmd::Social { cmd } => social::run(cmd, core, cli.json).await?,
         Cmd::Networking { cmd } => networking::run(cmd, core, cli.json).await?,
         Cmd::Seed { demo } => {
             if !demo {

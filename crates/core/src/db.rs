@@ -88,6 +88,7 @@ pub fn collections(caps: &Capabilities) -> Vec<CollectionSpec> {
     v.extend(crate::participants::schema::collections());
     v.extend(crate::invitations::collections());
     v.extend(crate::feedback::collections());
+    v.extend(crate::social::collections());
     v.extend(crate::networking::collections());
     v
 }

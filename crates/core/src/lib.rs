@@ -19,6 +19,7 @@ pub mod participants;
 pub mod portal;
 pub mod secrets;
 pub mod seed;
+pub mod social;
 pub mod sync;
 pub mod text;
 pub mod time;
