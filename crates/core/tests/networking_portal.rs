@@ -4,10 +4,11 @@
 use axum::{body::Body, http::Request, Router};
 use eventhub_core::{
     events, invitations,
+    mail::{self, Security, SmtpSettings},
     networking::{self, MeetingStatus},
     participants::{self, ParticipantInput, RsvpStatus},
     portal,
-    testing::{cleanup, fresh_core},
+    testing::{cleanup, fresh_core, SmtpSink},
     Core,
 };
 use http_body_util::BodyExt;
@@ -359,5 +360,117 @@ async fn two_participants_connect_through_the_portal_and_both_export_it() {
         ev.id,
         participants::get(&core, &ann).await.unwrap().event_id
     );
+    cleanup(&core).await.unwrap();
+}
+
+#[tokio::test]
+async fn suggestions_show_and_the_summary_is_mailed_once_from_the_portal() {
+    let core = fresh_core("net_portal_mail").await;
+    let (_ev, ann, bob, ta, tb) = setup(&core).await;
+    let app = portal::router(core.clone());
+    for t in [&ta, &tb] {
+        let r = call(
+            &app,
+            "POST",
+            &format!("/n/{t}/profile"),
+            Some("opted_in=on&company=Acme&interests=rust%2C+data&share_email=on"),
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    // Shared interests: each is suggested to the other, with what they share.
+    let a = call(&app, "GET", &format!("/n/{ta}"), None).await;
+    assert!(a.body.contains("People you should meet"), "{}", a.body);
+    assert!(a.body.contains("In common: rust, data") || a.body.contains("In common: data, rust"));
+    assert!(a.body.contains(&format!("name=\"to\" value=\"{bob}\"")));
+
+    // Connect from the suggestion (participant id), accept from Bob's side.
+    let r = call(
+        &app,
+        "POST",
+        &format!("/n/{ta}/connect"),
+        Some(&format!("to={bob}")),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Bob asking back accepts Ann's pending request.
+    let r = call(
+        &app,
+        "POST",
+        &format!("/n/{tb}/connect"),
+        Some(&format!("to={ann}")),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    assert!(r.location.contains("m=accepted"), "{}", r.location);
+    let a = call(&app, "GET", &format!("/n/{ta}"), None).await;
+    assert!(
+        !a.body.contains("People you should meet"),
+        "connected people are not suggested"
+    );
+
+    // No SMTP settings: a clear refusal. With them: one message, then a conflict.
+    let r = call(&app, "POST", &format!("/n/{ta}/summary"), None).await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("not set up"), "{}", r.body);
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(dir.path());
+    mail::save_settings(
+        &core,
+        SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: sink.port,
+            security: Security::None,
+            username: String::new(),
+            from_email: "events@eventhub.test".into(),
+            from_name: "EventHub".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let r = call(&app, "POST", &format!("/n/{ta}/summary"), None).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location, format!("/n/{ta}?m=mailed"));
+    let r = call(&app, "POST", &format!("/n/{ta}/summary"), None).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let msgs = tokio::task::spawn_blocking(move || {
+        sink.wait_for(1);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let m = sink.messages();
+        drop(sink);
+        m
+    })
+    .await
+    .unwrap();
+    assert_eq!(msgs.len(), 1);
+    let parsed = mailparse::parse_mail(&msgs[0]).unwrap();
+    use mailparse::MailHeaderMap;
+    assert!(parsed
+        .headers
+        .get_first_value("To")
+        .unwrap()
+        .contains("ann@example.org"));
+    assert!(parsed
+        .headers
+        .get_first_value("Subject")
+        .unwrap()
+        .contains("Forum Numérique"));
+    let text = parsed.subparts[0].get_body().unwrap();
+    assert!(text.contains("Bob"), "{text}");
+    assert!(text.contains("bob@example.org"));
+
+    // Opting out hides Ann from Bob's directory; the accepted connection stays.
+    let r = call(
+        &app,
+        "POST",
+        &format!("/n/{ta}/profile"),
+        Some("company=Acme"),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    let d = call(&app, "GET", &format!("/n/{tb}/directory"), None).await;
+    assert!(!d.body.contains("Ann"), "{}", d.body);
+    let b = call(&app, "GET", &format!("/n/{tb}"), None).await;
+    assert!(b.body.contains("My connections (1)"));
     cleanup(&core).await.unwrap();
 }
