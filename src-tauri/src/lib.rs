@@ -86,6 +86,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::feedback::feedback_delete,
             commands::feedback::feedback_link,
             commands::dashboard::dashboard_get,
+            commands::dashboard::dashboard_refresh,
             commands::dashboard::dashboard_overview,
             commands::dashboard::dashboard_watch,
             commands::dashboard::dashboard_unwatch,

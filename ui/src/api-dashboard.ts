@@ -35,7 +35,11 @@ export interface Dashboard {
   bucket: "minute" | "hour"; timeline: TimePoint[]; total_answers: number; respondents: number; generated_at: string; took_ms: number;
 }
 export interface OverviewRow { event_id: string; title: string; starts_at: string; funnel: Funnel; answers: number; avg_rating: number | null; nps: number | null }
-export interface Change { mode: "change_stream" | "polling"; answers: number; participants: number }
+/** A live notification; with change streams it says what changed (see `dashboard::live`). */
+export interface Change {
+  mode: "change_stream" | "polling"; answers: number; participants: number; full: boolean;
+  questions: string[]; sessions: string[]; inserted: number; first_answers: Record<string, number>; since: string | null;
+}
 export interface Exported { path: string; bytes: number }
 export interface Link { url: string; qr_svg: string }
 
@@ -46,6 +50,8 @@ export const dashboardApi = {
   deleteQuestion: (id: string) => invoke<null>("feedback_delete", { id }),
   link: (baseUrl: string, pollId: string | null, eventId: string | null) => invoke<Link>("feedback_link", { baseUrl, pollId, eventId }),
   get: (eventId: string, lang: Language) => invoke<Dashboard>("dashboard_get", { eventId, lang }),
+  /** Update `prev` after notifications, recomputing only what they touched. */
+  refresh: (prev: Dashboard, changes: Change[], lang: Language) => invoke<Dashboard>("dashboard_refresh", { prev, changes, lang }),
   overview: () => invoke<OverviewRow[]>("dashboard_overview"),
   watch: (eventId: string, onChange: (c: Change) => void) => invoke<{ id: number; mode: Change["mode"] }>("dashboard_watch", { eventId, onChange: channel(onChange) }),
   unwatch: (id: number) => invoke<boolean>("dashboard_unwatch", { id }),

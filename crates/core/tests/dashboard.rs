@@ -274,3 +274,110 @@ async fn live_watch_reports_answers_and_check_ins_with_change_streams() {
 async fn live_watch_reports_answers_and_check_ins_by_polling() {
     live_delivers(true).await;
 }
+
+/// A live refresh from change-stream notifications gives exactly what a full refresh gives:
+/// new answers and resubmissions on every kind of question, a new respondent, a check-in.
+#[tokio::test]
+async fn live_refresh_of_what_changed_equals_a_full_refresh() {
+    let core = fresh_core("dashboard_live_refresh").await;
+    if !core.caps().change_streams {
+        eprintln!("skipped: no change streams on this server");
+        return;
+    }
+    let (ev, p) = setup(&core).await;
+    let s0 = ev.input.sessions[0].id.clone();
+    let s1 = ev.input.sessions[1].id.clone();
+    let rate0 = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "rating", "label": {"fr": "Note ouverture"}, "session_id": s0}),
+    )
+    .await;
+    let rate1 = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "rating", "label": {"fr": "Note atelier"}, "session_id": s1}),
+    )
+    .await;
+    let nps = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "nps", "label": {"fr": "Recommanderiez-vous ?"}}),
+    )
+    .await;
+    let single = poll(&core, &ev.id, json!({"kind": "single", "label": {"fr": "Repas"}, "choices": [{"label": {"fr": "Viande"}}, {"label": {"fr": "Poisson"}}]})).await;
+    let multi = poll(&core, &ev.id, json!({"kind": "multiple", "label": {"fr": "Thèmes"}, "choices": [{"label": {"fr": "IA"}}, {"label": {"fr": "Data"}}, {"label": {"fr": "Web"}}]})).await;
+    let text = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "text", "label": {"fr": "Un mot ?"}}),
+    )
+    .await;
+    let c = |q: &feedback::Question, i: usize| q.input.choices[i].id.clone();
+    ans(&core, &rate0, &p[0], RawValue::Number(4.0)).await;
+    ans(&core, &rate1, &p[1], RawValue::Number(2.0)).await;
+    ans(&core, &nps, &p[0], RawValue::Number(9.0)).await;
+    ans(&core, &single, &p[1], RawValue::Text(c(&single, 0))).await;
+    ans(
+        &core,
+        &multi,
+        &p[0],
+        RawValue::List(vec![c(&multi, 0), c(&multi, 2)]),
+    )
+    .await;
+    ans(&core, &text, &p[0], RawValue::Text("Très bien".into())).await;
+    let before = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap();
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let w = live::watch(&core, &ev.id, move |c| {
+        let _ = tx.send(c);
+    })
+    .await
+    .unwrap();
+    // Resubmissions, new answers by known respondents, a new respondent (p3), a check-in.
+    ans(&core, &rate0, &p[0], RawValue::Number(1.0)).await;
+    ans(&core, &rate0, &p[3], RawValue::Number(5.0)).await;
+    ans(&core, &rate1, &p[0], RawValue::Number(5.0)).await;
+    ans(&core, &nps, &p[1], RawValue::Number(3.0)).await;
+    ans(&core, &single, &p[1], RawValue::Text(c(&single, 1))).await;
+    ans(&core, &multi, &p[3], RawValue::List(vec![c(&multi, 1)])).await;
+    ans(&core, &text, &p[1], RawValue::Text("Trop court".into())).await;
+    participants::check_in(&core, &p[2]).await.unwrap();
+    let writes = 7;
+
+    let mut change = live::Change::default();
+    while change.answers < writes || change.participants < 1 {
+        let c = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("every change is reported")
+            .unwrap();
+        change.merge(c);
+    }
+    w.stop();
+    assert!(!change.full, "{change:?}");
+    assert_eq!(change.inserted, 5, "{change:?}");
+    assert_eq!(change.questions.len(), 6, "{change:?}");
+
+    let live = dashboard::refresh(&core, before.clone(), &change, false)
+        .await
+        .unwrap();
+    let full = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap();
+    let same = |mut d: dashboard::Dashboard| {
+        d.generated_at = full.generated_at;
+        d.took_ms = 0;
+        d
+    };
+    assert_ne!(
+        same(before),
+        same(full.clone()),
+        "the changes changed the figures"
+    );
+    assert_eq!(same(live.clone()), same(full.clone()));
+    assert_eq!(live.respondents, 3);
+    assert_eq!(live.total_answers, 11);
+    cleanup(&core).await.unwrap();
+}

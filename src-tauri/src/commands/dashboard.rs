@@ -35,6 +35,26 @@ pub async fn dashboard_get(
     Ok(dashboard::event_dashboard(&state.core().await?, &event_id, en).await?)
 }
 
+/// Bring a dashboard the UI holds up to date after live notifications (merged here),
+/// recomputing only what they touched.
+#[tauri::command]
+pub async fn dashboard_refresh(
+    state: State<'_, AppState>,
+    prev: Dashboard,
+    changes: Vec<live::Change>,
+    lang: Option<String>,
+) -> CmdResult<Dashboard> {
+    let en = lang.as_deref() == Some("en");
+    let mut it = changes.into_iter();
+    let Some(mut change) = it.next() else {
+        return Ok(prev);
+    };
+    for c in it {
+        change.merge(c);
+    }
+    Ok(dashboard::refresh(&state.core().await?, prev, &change, en).await?)
+}
+
 #[tauri::command]
 pub async fn dashboard_overview(state: State<'_, AppState>) -> CmdResult<Vec<OverviewRow>> {
     Ok(dashboard::overview(&state.core().await?, 12).await?)

@@ -5,7 +5,7 @@
 
 import { api, toApiError, type EventDoc, type EventSummary } from "../api.js";
 import { invitationsApi, qrImage } from "../api-invitations.js";
-import { dashboardApi, type Dashboard, type OverviewRow, type Question, type QuestionInput, type QuestionKind } from "../api-dashboard.js";
+import { dashboardApi, type Change, type Dashboard, type OverviewRow, type Question, type QuestionInput, type QuestionKind } from "../api-dashboard.js";
 import { h, replaceChildren } from "../dom.js";
 import { formatNumber, getLang, locale, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
@@ -46,6 +46,9 @@ export class DashboardView implements View {
   private liveMode: "change_stream" | "polling" | null = null;
   private refreshing = false;
   private dirty = false;
+  /** Notifications received since the figures were last computed. */
+  private pending: Change[] = [];
+  private overviewAt = 0;
   private destroyed = false;
   private links = new Map<string, { url: string; qr: string }>();
   private dataEl = h("div", { class: "dash-data", testid: "dash-data" });
@@ -81,7 +84,10 @@ export class DashboardView implements View {
       this.renderPolls();
       this.renderData();
       await this.refresh();
-      const w = await dashboardApi.watch(id, () => void this.refresh());
+      const w = await dashboardApi.watch(id, (c) => {
+        this.pending.push(c);
+        void this.refresh();
+      });
       if (this.destroyed || this.eventId !== id) {
         await dashboardApi.unwatch(w.id);
         return;
@@ -112,8 +118,13 @@ export class DashboardView implements View {
     void this.stopWatch();
   }
 
-  /** Reload the figures; a notification during a reload schedules exactly one more. */
-  private async refresh(): Promise<void> {
+  /**
+   * Reload the figures; a notification during a reload schedules exactly one more. Live
+   * notifications update the figures they touched (`dashboard_refresh`); the first load, a
+   * change of event and the refresh button recompute everything. The cross-event overview
+   * is refreshed at most every 15 seconds.
+   */
+  private async refresh(full = false): Promise<void> {
     if (!this.eventId) return;
     if (this.refreshing) {
       this.dirty = true;
@@ -124,15 +135,25 @@ export class DashboardView implements View {
       do {
         this.dirty = false;
         const id: string = this.eventId as string;
-        const [d, qs, ov] = await Promise.all([dashboardApi.get(id, getLang()), dashboardApi.questions(id), dashboardApi.overview()]);
+        const changes = this.pending;
+        this.pending = [];
+        const prev = this.data && this.data.event_id === id && !full ? this.data : null;
+        const wantOverview = full || !prev || Date.now() - this.overviewAt > 15000;
+        const [d, qs, ov] = await Promise.all([
+          prev ? dashboardApi.refresh(prev, changes, getLang()) : dashboardApi.get(id, getLang()),
+          dashboardApi.questions(id),
+          wantOverview ? dashboardApi.overview() : Promise.resolve(this.overview),
+        ]);
         if (this.destroyed || id !== this.eventId) return;
+        full = false;
         this.data = d;
         this.questions = qs;
+        if (wantOverview) this.overviewAt = Date.now();
         this.overview = ov;
         this.renderQuestions();
         this.renderData();
         this.renderHead();
-      } while (this.dirty);
+      } while (this.dirty || this.pending.length);
     } catch (e) {
       toastError(toApiError(e));
     } finally {
@@ -167,7 +188,8 @@ export class DashboardView implements View {
       this.sel = sel;
       const csv = button(t("dash.exportCsv"), { icon: "save", testid: "dash-export-csv", onClick: () => void this.exportCsv() });
       const html = button(t("dash.exportHtml"), { testid: "dash-export-html", onClick: () => void this.exportHtml() });
-      replaceChildren(this.headEl, h("div", { class: "dash-toolbar" }, field(t("dash.event"), sel), this.liveEl, this.updEl, h("span", { class: "grow" }), csv, html));
+      const all = button(t("dash.recompute"), { icon: "refresh", testid: "dash-recompute", onClick: () => void this.refresh(true) });
+      replaceChildren(this.headEl, h("div", { class: "dash-toolbar" }, field(t("dash.event"), sel), this.liveEl, this.updEl, h("span", { class: "grow" }), all, csv, html));
     }
     const sel = this.sel;
     if (sel.options.length !== this.events.length) {
@@ -222,7 +244,7 @@ export class DashboardView implements View {
             fr.value = "";
             en.value = "";
             choices.value = "";
-            await this.refresh();
+            await this.refresh(true);
           } catch (e) {
             toastError(toApiError(e));
           }
@@ -257,7 +279,7 @@ export class DashboardView implements View {
       const act = async (f: () => Promise<unknown>) => {
         try {
           await f();
-          await this.refresh();
+          await this.refresh(true);
         } catch (e) {
           toastError(toApiError(e));
         }

@@ -3,14 +3,16 @@
 //! Change streams on `feedback_answers` and `participants` where the server has them
 //! ([`crate::Capabilities::change_streams`]); otherwise polling every second for the
 //! newest `updated_at`. Bursts are coalesced: one notification per [`COALESCE`] at most,
-//! carrying how many changes it stands for. The core never sees the GUI: the caller
-//! passes a callback.
+//! carrying how many changes it stands for and — with change streams — what they touched
+//! (questions, sessions, first answers per respondent, the earliest time), so that
+//! [`super::refresh`] recomputes only those figures. The core never sees the GUI: the
+//! caller passes a callback.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use bson::{doc, Bson, Document};
 use futures_util::StreamExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::{sync::mpsc, task::JoinHandle};
 
 use crate::{feedback::ANSWERS, participants::schema::PARTICIPANTS, Core};
@@ -19,14 +21,114 @@ use crate::{feedback::ANSWERS, participants::schema::PARTICIPANTS, Core};
 pub const COALESCE: Duration = Duration::from_millis(250);
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct Change {
     /// `change_stream` or `polling`.
-    pub mode: &'static str,
+    pub mode: String,
     /// Answers written since the last notification.
     pub answers: u64,
     /// Participant changes (RSVP, check-in) since the last notification.
     pub participants: u64,
+    /// What changed is not known precisely (polling, a deleted answer): refresh everything.
+    #[serde(default)]
+    pub full: bool,
+    /// Questions whose answers changed.
+    #[serde(default)]
+    pub questions: Vec<String>,
+    /// Sessions whose answers changed.
+    #[serde(default)]
+    pub sessions: Vec<String>,
+    /// New answers (inserts, not resubmissions).
+    #[serde(default)]
+    pub inserted: u64,
+    /// Respondents with new answers, each with the earliest `created_at` (ms) among them:
+    /// a respondent is new to the event when nothing of theirs is older.
+    #[serde(default)]
+    pub first_answers: BTreeMap<String, i64>,
+    /// The same per (session, respondent) — key `session_id + "\u{1f}" + respondent` — for
+    /// the attendance of sessions.
+    #[serde(default)]
+    pub session_firsts: BTreeMap<String, i64>,
+    /// The earliest and latest times of the new answers (resubmissions keep their first
+    /// time): the timeline buckets between them are recomputed.
+    #[serde(default, with = "crate::time::ts_opt")]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default, with = "crate::time::ts_opt")]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Change {
+    /// Fold another notification into this one (a front end that was busy refreshing).
+    pub fn merge(&mut self, o: Change) {
+        self.answers += o.answers;
+        self.participants += o.participants;
+        self.full |= o.full;
+        for q in o.questions {
+            if !self.questions.contains(&q) {
+                self.questions.push(q);
+            }
+        }
+        for s in o.sessions {
+            if !self.sessions.contains(&s) {
+                self.sessions.push(s);
+            }
+        }
+        self.inserted += o.inserted;
+        for (r, at) in o.first_answers {
+            let e = self.first_answers.entry(r).or_insert(at);
+            *e = (*e).min(at);
+        }
+        for (k, at) in o.session_firsts {
+            let e = self.session_firsts.entry(k).or_insert(at);
+            *e = (*e).min(at);
+        }
+        self.since = match (self.since, o.since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.until = match (self.until, o.until) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    fn note(&mut self, s: Source) {
+        match s {
+            Source::Participants => self.participants += 1,
+            Source::Unknown => {
+                self.answers += 1;
+                self.full = true;
+            }
+            Source::Answer(a) => {
+                self.answers += 1;
+                if !self.questions.contains(&a.question) {
+                    self.questions.push(a.question);
+                }
+                let at = a.created_at.map_or(i64::MAX, |t| t.timestamp_millis());
+                if let Some(s) = a.session {
+                    if a.inserted {
+                        let e = self
+                            .session_firsts
+                            .entry(format!("{s}\u{1f}{}", a.respondent))
+                            .or_insert(at);
+                        *e = (*e).min(at);
+                    }
+                    if !self.sessions.contains(&s) {
+                        self.sessions.push(s);
+                    }
+                }
+                if a.inserted {
+                    self.inserted += 1;
+                    let e = self.first_answers.entry(a.respondent).or_insert(at);
+                    *e = (*e).min(at);
+                    if let Some(at) = a.created_at {
+                        self.since = Some(self.since.map_or(at, |s| s.min(at)));
+                        self.until = Some(self.until.map_or(at, |s| s.max(at)));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A running watch; dropping it (or [`Watch::stop`]) ends it.
@@ -47,10 +149,43 @@ impl Drop for Watch {
     }
 }
 
-#[derive(Clone, Copy)]
+/// One changed answer, as the change stream describes it.
+struct AnswerChange {
+    question: String,
+    session: Option<String>,
+    respondent: String,
+    inserted: bool,
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 enum Source {
-    Answers,
+    /// An answer of the event, described.
+    Answer(AnswerChange),
+    /// Answers changed in a way that is not described (polling, deletion).
+    Unknown,
     Participants,
+}
+
+fn describe(ev: &mongodb::change_stream::event::ChangeStreamEvent<Document>) -> Source {
+    use mongodb::change_stream::event::OperationType as Op;
+    let inserted = match ev.operation_type {
+        Op::Insert => true,
+        Op::Update | Op::Replace => false,
+        _ => return Source::Unknown,
+    };
+    let Some(d) = ev.full_document.as_ref() else {
+        return Source::Unknown;
+    };
+    match (d.get_str("question_id"), d.get_str("respondent")) {
+        (Ok(q), Ok(r)) => Source::Answer(AnswerChange {
+            question: q.to_owned(),
+            session: d.get_str("session_id").ok().map(str::to_owned),
+            respondent: r.to_owned(),
+            inserted,
+            created_at: d.get_datetime("created_at").ok().map(|t| t.to_chrono()),
+        }),
+        _ => Source::Unknown,
+    }
 }
 
 /// Watch the answers and participants of `event_id`; `on_change` is called (from a tokio
@@ -75,14 +210,15 @@ pub async fn watch_using(
     let (tx, mut rx) = mpsc::unbounded_channel::<Source>();
     let mut feeders: Vec<JoinHandle<()>> = vec![];
     let mode = if !polling {
-        for (coll, src) in [
-            (ANSWERS, Source::Answers),
-            (PARTICIPANTS, Source::Participants),
-        ] {
-            let pipeline = vec![doc! { "$match": {
-                "operationType": { "$in": ["insert", "update", "replace"] },
-                "fullDocument.event_id": event_id,
-            } }];
+        for (coll, answers) in [(ANSWERS, true), (PARTICIPANTS, false)] {
+            // Deleted answers carry no document: they are reported as "refresh everything".
+            let pipeline = vec![doc! { "$match": { "$or": [
+                {
+                    "operationType": { "$in": ["insert", "update", "replace"] },
+                    "fullDocument.event_id": event_id,
+                },
+                { "operationType": "delete" },
+            ] } }];
             // Opened here (not in the task) so that changes after `watch` returns are seen.
             let mut stream = core
                 .db()
@@ -94,7 +230,13 @@ pub async fn watch_using(
             let tx = tx.clone();
             feeders.push(tokio::spawn(async move {
                 while let Some(ev) = stream.next().await {
-                    if ev.is_err() || tx.send(src).is_err() {
+                    let Ok(ev) = ev else { break };
+                    let src = if answers {
+                        describe(&ev)
+                    } else {
+                        Source::Participants
+                    };
+                    if tx.send(src).is_err() {
                         break;
                     }
                 }
@@ -102,10 +244,7 @@ pub async fn watch_using(
         }
         "change_stream"
     } else {
-        for (coll, src) in [
-            (ANSWERS, Source::Answers),
-            (PARTICIPANTS, Source::Participants),
-        ] {
+        for (coll, answers) in [(ANSWERS, true), (PARTICIPANTS, false)] {
             let c = core.db().collection::<Document>(coll);
             let event_id = event_id.to_owned();
             let tx = tx.clone();
@@ -116,6 +255,11 @@ pub async fn watch_using(
                     let now = newest(&c, &event_id).await;
                     if now != last {
                         last = now;
+                        let src = if answers {
+                            Source::Unknown
+                        } else {
+                            Source::Participants
+                        };
                         if tx.send(src).is_err() {
                             break;
                         }
@@ -130,26 +274,18 @@ pub async fn watch_using(
         let _feeders = Feeders(feeders);
         while let Some(first) = rx.recv().await {
             let mut c = Change {
-                mode,
-                answers: 0,
-                participants: 0,
+                mode: mode.to_owned(),
+                ..Change::default()
             };
-            count(&mut c, first);
+            c.note(first);
             tokio::time::sleep(COALESCE).await;
             while let Ok(s) = rx.try_recv() {
-                count(&mut c, s);
+                c.note(s);
             }
             on_change(c);
         }
     });
     Ok(Watch { task, mode })
-}
-
-fn count(c: &mut Change, s: Source) {
-    match s {
-        Source::Answers => c.answers += 1,
-        Source::Participants => c.participants += 1,
-    }
 }
 
 /// Aborts the feeder tasks when the watch ends.

@@ -67,6 +67,11 @@ pub fn answer_indexes() -> Vec<IndexModel> {
         index(doc! { "event_id": 1, "updated_at": -1 }, "event_updated_at"),
         // Answers over time (first answer time): covered.
         index(doc! { "event_id": 1, "created_at": 1 }, "event_created_at"),
+        // Live refresh: is this answer a respondent's first of the event?
+        index(
+            doc! { "event_id": 1, "respondent": 1, "created_at": 1 },
+            "event_respondent_created_at",
+        ),
         // Attendance per session: distinct respondents per session.
         index(
             doc! { "event_id": 1, "session_id": 1, "respondent": 1 },
