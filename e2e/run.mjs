@@ -29,6 +29,10 @@ const env = {
   EVENTHUB_E2E_SAVE_DIR: mkdtempSync(join(tmpdir(), 'eventhub-e2e-save-')),
   // The participants import reads this file instead of opening the native file dialog.
   EVENTHUB_E2E_OPEN_FILE: join(here, '..', 'tests', 'fixtures', 'csv', 'e2e_invites.csv'),
+  // The social import reads this file instead of opening the native file dialog, and share
+  // addresses are written to EVENTHUB_E2E_OPEN_LOG instead of opening a browser.
+  EVENTHUB_E2E_SOCIAL_FILE: join(here, '..', 'crates', 'core', 'tests', 'fixtures', 'social', 'posts.csv'),
+  EVENTHUB_E2E_OPEN_LOG: join(mkdtempSync(join(tmpdir(), 'eventhub-e2e-open-')), 'opened.txt'),
 };
 
 const driver = spawn('tauri-driver', ['--port', '4444', '--native-port', '4445'], {

@@ -22,6 +22,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         .manage(commands::invitations::InvitationState::default())
         .manage(commands::sync::SyncState::default())
         .manage(commands::dashboard::DashboardState::default())
+        .manage(commands::social::SocialState::default())
         .invoke_handler(tauri::generate_handler![
             commands::db::db_status,
             commands::db::db_connect,
@@ -92,6 +93,18 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::dashboard::dashboard_unwatch,
             commands::dashboard::dashboard_export_csv,
             commands::dashboard::dashboard_export_html,
+            commands::social::social_compose,
+            commands::social::social_share,
+            commands::social::social_moments,
+            commands::social::social_pick_file,
+            commands::social::social_import,
+            commands::social::social_import_cancel,
+            commands::social::social_fetch_settings,
+            commands::social::social_fetch,
+            commands::social::social_fetch_cancel,
+            commands::social::social_analysis,
+            commands::social::social_wall,
+            commands::social::social_export_csv,
         ])
 }
 

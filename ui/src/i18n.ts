@@ -7,6 +7,7 @@ import * as participantsMsgs from "./i18n/participants.js";
 import * as settingsMsgs from "./i18n/settings.js";
 import * as invitationsMsgs from "./i18n/invitations.js";
 import * as syncMsgs from "./i18n/sync.js";
+import * as socialMsgs from "./i18n/social.js";
 import * as dashboardMsgs from "./i18n/dashboard.js";
 
 const baseFr = {
@@ -310,7 +311,7 @@ const baseFr = {
 };
 
 // Each feature's strings live in i18n/<feature>.ts and are merged here.
-const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr };
+const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr, ...socialMsgs.fr };
 
 export type MsgKey = keyof typeof fr;
 
@@ -614,7 +615,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "duration.minutes": "{n} min",
 };
 
-const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en };
+const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en, ...socialMsgs.en };
 
 const dicts: Record<Language, Record<MsgKey, string>> = { fr, en };
 

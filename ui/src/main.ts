@@ -10,6 +10,7 @@ import { openServerPanel, serverBadgeText } from "./views/server.js";
 import { renderNoTauri, renderSetup, renderSplash } from "./views/setup.js";
 import { SettingsView } from "./views/settings.js";
 import { SyncView } from "./views/sync.js";
+import { SocialView } from "./views/social.js";
 import { ParticipantsView } from "./views/participants.js";
 import { LabView } from "./views/lab.js";
 import { DashboardView } from "./views/dashboard.js";
@@ -169,6 +170,7 @@ class App implements Nav {
         this.navItem("nav.participants", "users", "nav-participants", () => void this.toParticipants()),
         this.navItem("nav.dashboard", "chart", "nav-dashboard", () => void this.toDashboard()),
         this.navItem("nav.indexlab", "flask", "nav-lab", () => void this.toLab()),
+        this.navItem("nav.social", "globe", "nav-social", () => void this.toSocial()),
         this.navItem("nav.sync", "refresh", "nav-sync", () => void this.toSync()),
         this.navItem("nav.settings", "sliders", "nav-settings", () => void this.toSettings()),
       ),
@@ -285,6 +287,11 @@ class App implements Nav {
   async toSync(): Promise<void> {
     if (this.view?.canLeave && !(await this.view.canLeave())) return;
     await this.show(new SyncView());
+  }
+
+  async toSocial(): Promise<void> {
+    if (this.view?.canLeave && !(await this.view.canLeave())) return;
+    await this.show(new SocialView());
   }
 
   async toSettings(): Promise<void> {

@@ -9,4 +9,5 @@ pub mod lab;
 pub mod mail;
 pub mod participants;
 pub mod settings;
+pub mod social;
 pub mod sync;
