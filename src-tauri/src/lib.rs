@@ -88,6 +88,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::feedback::feedback_link,
             commands::dashboard::dashboard_get,
             commands::dashboard::dashboard_refresh,
+            commands::networking::networking_stats,
+            commands::networking::networking_export_csv,
             commands::dashboard::dashboard_overview,
             commands::dashboard::dashboard_watch,
             commands::dashboard::dashboard_unwatch,

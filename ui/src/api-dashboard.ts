@@ -41,6 +41,12 @@ export interface Change {
   questions: string[]; sessions: string[]; inserted: number; first_answers: Record<string, number>; since: string | null;
 }
 export interface Exported { path: string; bytes: number }
+/** Networking figures of an event (`networking::stats`). */
+export interface NetworkingStats {
+  event_id: string; profiles_opted_in: number; requests_pending: number; connections_made: number; participants_connected: number;
+  meetings_proposed: number; meetings_accepted: number; per_hour: { bucket: string; connections: number }[]; per_day: { bucket: string; connections: number }[];
+  top_companies: { company: string; connections: number }[];
+}
 export interface Link { url: string; qr_svg: string }
 
 export const dashboardApi = {
@@ -55,6 +61,8 @@ export const dashboardApi = {
   overview: () => invoke<OverviewRow[]>("dashboard_overview"),
   watch: (eventId: string, onChange: (c: Change) => void) => invoke<{ id: number; mode: Change["mode"] }>("dashboard_watch", { eventId, onChange: channel(onChange) }),
   unwatch: (id: number) => invoke<boolean>("dashboard_unwatch", { id }),
+  networking: (eventId: string) => invoke<NetworkingStats>("networking_stats", { eventId }),
+  exportNetworking: (eventId: string) => invoke<Exported | null>("networking_export_csv", { eventId }),
   exportCsv: (eventId: string, lang: Language) => invoke<Exported | null>("dashboard_export_csv", { eventId, lang }),
   exportHtml: (eventId: string, html: string) => invoke<Exported | null>("dashboard_export_html", { eventId, html }),
 };

@@ -102,7 +102,7 @@ pub struct Exported {
     bytes: usize,
 }
 
-fn slug(title: &str) -> String {
+pub(crate) fn slug(title: &str) -> String {
     let s: String = eventhub_core::text::words(title)
         .collect::<Vec<_>>()
         .join("-")
@@ -116,7 +116,7 @@ fn slug(title: &str) -> String {
     }
 }
 
-async fn save<R: Runtime>(
+pub(crate) async fn save<R: Runtime>(
     app: &AppHandle<R>,
     name: String,
     ext: &'static str,

@@ -7,6 +7,7 @@ pub mod feedback;
 pub mod invitations;
 pub mod lab;
 pub mod mail;
+pub mod networking;
 pub mod participants;
 pub mod settings;
 pub mod social;

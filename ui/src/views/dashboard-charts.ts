@@ -118,4 +118,11 @@ export const DASH_CSS = `
 .dash-texts .q{color:#6b7280;font-size:11.5px}
 .dash-nps{font-size:34px;font-weight:800;color:#4f46e5}
 .dash-muted{color:#6b7280;font-size:13px}
+.dash-kpis.small{margin:0 0 10px}.dash-kpis.small .dash-kpi{min-width:96px;padding:8px 12px}.dash-kpis.small .dash-kpi .v{font-size:20px}
+.dash-card h4{margin:10px 0 6px;font-size:13px;color:#374151}
+.dash-card-actions{display:flex;justify-content:flex-end;margin-top:10px}
+.dash-wall{list-style:none;margin:0;padding:0;max-height:300px;overflow:auto}
+.dash-wall li{border-left:3px solid #94a3b8;padding:6px 10px;margin:0 0 6px;background:#f8fafc;border-radius:6px;font-size:13px;overflow-wrap:anywhere}
+.dash-wall li.sent-positive{border-color:#10b981}.dash-wall li.sent-negative{border-color:#ef4444}
+.dash-wall .q{color:#6b7280;font-size:11.5px}
 `;

@@ -5,7 +5,8 @@
 
 import { api, toApiError, type EventDoc, type EventSummary } from "../api.js";
 import { invitationsApi, qrImage } from "../api-invitations.js";
-import { dashboardApi, type Change, type Dashboard, type OverviewRow, type Question, type QuestionInput, type QuestionKind } from "../api-dashboard.js";
+import { socialApi, type Analysis, type Post } from "../api-social.js";
+import { dashboardApi, type Change, type Dashboard, type NetworkingStats, type OverviewRow, type Question, type QuestionInput, type QuestionKind } from "../api-dashboard.js";
 import { h, replaceChildren } from "../dom.js";
 import { formatNumber, getLang, locale, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
@@ -49,6 +50,11 @@ export class DashboardView implements View {
   /** Notifications received since the figures were last computed. */
   private pending: Change[] = [];
   private overviewAt = 0;
+  /** Networking figures and the social wall: refreshed with the figures, at most every 5 s, and every 10 s on their own (connections and posts do not notify). */
+  private networking: NetworkingStats | null = null;
+  private social: { analysis: Analysis; wall: Post[] } | null = null;
+  private extrasAt = 0;
+  private extrasTimer: number | null = null;
   private destroyed = false;
   private links = new Map<string, { url: string; qr: string }>();
   private dataEl = h("div", { class: "dash-data", testid: "dash-data" });
@@ -60,6 +66,27 @@ export class DashboardView implements View {
     ensureCss();
     this.rerender();
     void this.init();
+    this.extrasTimer = window.setInterval(() => {
+      if (!this.refreshing && this.data && Date.now() - this.extrasAt > 9000) {
+        void this.loadExtras(this.data.event_id).then((changed) => changed && this.renderData());
+      }
+    }, 10000);
+  }
+
+  /** Networking figures and the social analysis and wall; true when they changed. */
+  private async loadExtras(id: string): Promise<boolean> {
+    try {
+      const [n, a, w] = await Promise.all([dashboardApi.networking(id), socialApi.analysis(id), socialApi.wall(id, 12)]);
+      this.extrasAt = Date.now();
+      if (id !== this.eventId) return false;
+      const before = JSON.stringify([this.networking, this.social?.wall, this.social?.analysis.engagement, this.social?.analysis.sentiment]);
+      this.networking = n;
+      this.social = { analysis: a, wall: w };
+      return before !== JSON.stringify([n, w, a.engagement, a.sentiment]);
+    } catch (e) {
+      toastError(toApiError(e));
+      return false;
+    }
   }
 
   private async init(): Promise<void> {
@@ -80,6 +107,8 @@ export class DashboardView implements View {
     try {
       this.event = await api.eventsGet(id);
       this.data = null;
+      this.networking = null;
+      this.social = null;
       this.renderHead();
       this.renderPolls();
       this.renderData();
@@ -115,6 +144,7 @@ export class DashboardView implements View {
 
   destroy(): void {
     this.destroyed = true;
+    if (this.extrasTimer !== null) window.clearInterval(this.extrasTimer);
     void this.stopWatch();
   }
 
@@ -139,10 +169,12 @@ export class DashboardView implements View {
         this.pending = [];
         const prev = this.data && this.data.event_id === id && !full ? this.data : null;
         const wantOverview = full || !prev || Date.now() - this.overviewAt > 15000;
+        const wantExtras = full || !prev || Date.now() - this.extrasAt > 5000;
         const [d, qs, ov] = await Promise.all([
           prev ? dashboardApi.refresh(prev, changes, getLang()) : dashboardApi.get(id, getLang()),
           dashboardApi.questions(id),
           wantOverview ? dashboardApi.overview() : Promise.resolve(this.overview),
+          wantExtras ? this.loadExtras(id) : Promise.resolve(false),
         ]);
         if (this.destroyed || id !== this.eventId) return;
         full = false;
@@ -434,7 +466,73 @@ export class DashboardView implements View {
         ),
       ),
     );
-    return [kpis, h("div", { class: "dash-grid" }, funnel, nps, sessions, texts), h("div", { class: "dash-grid one" }, dists, timeline, overview)];
+    const nw = this.networking;
+    const networking = card(
+      t("dash.networking"),
+      "dash-networking",
+      nw
+        ? h(
+            "div",
+            null,
+            h(
+              "div",
+              { class: "dash-kpis small" },
+              kpi(t("dash.nw.optedIn"), nw.profiles_opted_in, null, "kpi-nw-opted"),
+              kpi(t("dash.nw.connections"), nw.connections_made, null, "kpi-nw-connections"),
+              kpi(t("dash.nw.connected"), nw.participants_connected, null, "kpi-nw-connected"),
+              kpi(t("dash.nw.pending"), nw.requests_pending, null, "kpi-nw-pending"),
+              kpi(t("dash.nw.meetings"), nw.meetings_accepted, t("dash.nw.meetingsOf", { n: nw.meetings_proposed }), "kpi-nw-meetings"),
+            ),
+            nw.per_hour.length ? h("h4", null, t("dash.nw.perHour")) : null,
+            nw.per_hour.length ? barChart(nw.per_hour.slice(-12).map((b) => ({ label: b.bucket.replace("T", " "), value: b.connections })), { width: 380 }) : null,
+            nw.top_companies.length
+              ? table([t("dash.nw.company"), t("dash.nw.connections")], nw.top_companies.map((c) => [c.company || "—", c.connections]), "nw-companies")
+              : h("p", { class: "dash-muted" }, t("dash.nw.none")),
+            h("div", { class: "dash-card-actions" }, button(t("dash.exportCsv"), { icon: "save", testid: "nw-export", onClick: () => void this.exportNetworking() })),
+          )
+        : h("p", { class: "dash-muted" }, "…"),
+    );
+    const so = this.social;
+    const social = card(
+      t("dash.social"),
+      "dash-social",
+      so
+        ? h(
+            "div",
+            null,
+            h(
+              "div",
+              { class: "dash-kpis small" },
+              kpi(t("dash.so.posts"), so.analysis.engagement.posts, null, "kpi-so-posts"),
+              kpi(t("dash.so.engagement"), so.analysis.engagement.total, null, "kpi-so-engagement"),
+            ),
+            so.analysis.top_hashtags.length
+              ? barChart(so.analysis.top_hashtags.slice(0, 6).map((x) => ({ label: `#${x.key}`, value: x.posts })), { width: 380 })
+              : null,
+            stackedBar([
+              { label: t("dash.so.negative"), value: so.analysis.sentiment.negative, color: "#ef4444" },
+              { label: t("dash.so.neutral"), value: so.analysis.sentiment.neutral, color: "#94a3b8" },
+              { label: t("dash.so.positive"), value: so.analysis.sentiment.positive, color: "#10b981" },
+            ], 380),
+            h("h4", null, t("dash.so.wall")),
+            so.wall.length
+              ? h(
+                  "ul",
+                  { class: "dash-wall", testid: "social-wall" },
+                  ...so.wall.map((p) =>
+                    h(
+                      "li",
+                      { testid: "wall-post", class: `sent-${p.sentiment}` },
+                      h("div", { class: "q" }, `@${p.author} · ${p.platform} · ${new Date(p.posted_at).toLocaleString(locale(), { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" })}`),
+                      p.text,
+                    ),
+                  ),
+                )
+              : h("p", { class: "dash-muted" }, t("dash.so.none")),
+          )
+        : h("p", { class: "dash-muted" }, "…"),
+    );
+    return [kpis, h("div", { class: "dash-grid" }, funnel, nps, sessions, texts, networking, social), h("div", { class: "dash-grid one" }, dists, timeline, overview)];
   }
 
   // ---- exports ----------------------------------------------------------------------------
@@ -443,6 +541,16 @@ export class DashboardView implements View {
     if (!this.eventId) return;
     try {
       const r = await dashboardApi.exportCsv(this.eventId, getLang());
+      if (r) toast(t("dash.exported", { path: r.path }), "success");
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+  }
+
+  private async exportNetworking(): Promise<void> {
+    if (!this.eventId) return;
+    try {
+      const r = await dashboardApi.exportNetworking(this.eventId);
       if (r) toast(t("dash.exported", { path: r.path }), "success");
     } catch (e) {
       toastError(toApiError(e));
