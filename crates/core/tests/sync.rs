@@ -361,3 +361,155 @@ async fn a_remote_that_disappears_mid_sync_loses_nothing() {
     remote_engine.stop().await;
     cleanup(&local).await.unwrap();
 }
+
+/// Feedback answers (keyed by question and respondent: the newer wins, `_id` included),
+/// questions, imported social posts (the same file imported on two laptops), networking, and
+/// an erasure on one laptop carried out everywhere.
+#[tokio::test]
+async fn feedback_social_and_networking_sync_and_an_erasure_reaches_every_store() {
+    use eventhub_core::{feedback, networking, social};
+    let s = stores("sync_more").await;
+    let ev = event(&s.a, "Forum").await;
+    let mut people = vec![];
+    for (name, email) in [("Ann", "ann@example.org"), ("Bob", "bob@example.org")] {
+        let p = participants::create(
+            &s.a,
+            &ev.id,
+            participants::ParticipantInput {
+                name: name.into(),
+                email: email.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        participants::set_status(&s.a, &p.id, None, participants::RsvpStatus::Accepted)
+            .await
+            .unwrap();
+        people.push(p.id);
+    }
+    let q = feedback::create_question(
+        &s.a,
+        &ev.id,
+        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
+        .await
+        .unwrap();
+    for pid in &people {
+        networking::save_profile(
+            &s.a,
+            pid,
+            networking::ProfileInput {
+                opted_in: true,
+                company: "Acme".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let c = networking::request(&s.a, &people[0], &people[1])
+        .await
+        .unwrap();
+    networking::respond(&s.a, &people[1], &c.id, true)
+        .await
+        .unwrap();
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+    assert_eq!(contents(&s.a).await.len(), contents(&s.b).await.len());
+
+    // Ann answers on A, then later differently on B (another `_id` for the same answer);
+    // both laptops import the same posts file.
+    let ann = feedback::Respondent::Participant(people[0].clone());
+    feedback::answer(&s.a, &q, &ann, &feedback::RawValue::Number(2.0))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    feedback::answer(&s.b, &q, &ann, &feedback::RawValue::Number(5.0))
+        .await
+        .unwrap();
+    let posts = include_bytes!("fixtures/social/mastodon.json");
+    for core in [&s.a, &s.b] {
+        let r = social::import::import_bytes(
+            core,
+            &ev.id,
+            "mastodon.json",
+            posts,
+            &social::import::ImportOptions::default(),
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .await
+        .unwrap();
+        assert!(r.imported > 0, "{r:?}");
+    }
+    let n_posts =
+        s.a.db()
+            .collection::<Document>(social::POSTS)
+            .count_documents(doc! {})
+            .await
+            .unwrap();
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+    run(&s.a, &s.r).await;
+    let (ca, cb, cr) = (
+        contents(&s.a).await,
+        contents(&s.b).await,
+        contents(&s.r).await,
+    );
+    assert_eq!(ca, cr, "A and the remote are identical");
+    assert_eq!(cb, cr, "B and the remote are identical");
+    let answers: Vec<Document> =
+        s.a.db()
+            .collection::<Document>(feedback::ANSWERS)
+            .find(doc! {})
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+    assert_eq!(answers.len(), 1, "one answer per person and question");
+    assert_eq!(
+        answers[0].get_i32("num").unwrap(),
+        5,
+        "the newer answer wins"
+    );
+    let posts_after =
+        s.b.db()
+            .collection::<Document>(social::POSTS)
+            .count_documents(doc! {})
+            .await
+            .unwrap();
+    assert_eq!(posts_after, n_posts, "the same posts are not doubled");
+
+    // Bob erases his data on B; after syncing, nothing of it is left anywhere.
+    networking::erase(&s.b, &people[1]).await.unwrap();
+    run(&s.b, &s.r).await;
+    run(&s.a, &s.r).await;
+    for core in [&s.a, &s.b, &s.r] {
+        let db = core.db();
+        let left = db
+            .collection::<Document>(networking::PROFILES)
+            .count_documents(doc! { "participant_id": &people[1] })
+            .await
+            .unwrap()
+            + db.collection::<Document>(networking::CONNECTIONS)
+                .count_documents(doc! { "$or": [{ "a": &people[1] }, { "b": &people[1] }] })
+                .await
+                .unwrap();
+        assert_eq!(left, 0, "Bob's networking data is gone from {}", db.name());
+        assert_eq!(
+            db.collection::<Document>(networking::PROFILES)
+                .count_documents(doc! { "participant_id": &people[0] })
+                .await
+                .unwrap(),
+            1,
+            "Ann's profile stays"
+        );
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    s.done().await;
+}

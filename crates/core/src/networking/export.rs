@@ -189,7 +189,22 @@ pub async fn my_data(core: &Core, me: &str) -> Result<Value> {
 ///
 /// The registration itself (name, e-mail, RSVP) is the organiser's guest list and stays.
 pub async fn erase(core: &Core, me: &str) -> Result<Erasure> {
-    participants::get(core, me).await?;
+    let p = participants::get(core, me).await?;
+    let e = erase_data(core, me).await?;
+    // Recorded after the deletes (idempotent): sync carries the erasure to every store.
+    core.db()
+        .collection::<bson::Document>(super::ERASURES)
+        .update_one(
+            doc! { "_id": me },
+            doc! { "$setOnInsert": { "event_id": &p.event_id, "erased_at": bson::DateTime::from_chrono(crate::time::now()) } },
+        )
+        .upsert(true)
+        .await?;
+    Ok(e)
+}
+
+/// The deletes of [`erase`], also run by `sync` on each store for every recorded erasure.
+pub async fn erase_data(core: &Core, me: &str) -> Result<Erasure> {
     let f_profile = doc! { "participant_id": me };
     let f_conn = doc! { "$or": [ { "a": me }, { "b": me } ] };
     let f_meet = doc! { "$or": [ { "proposer": me }, { "invitee": me } ] };

@@ -18,7 +18,7 @@ pub mod model;
 pub mod pipelines;
 pub mod vcard;
 
-pub use export::{erase, export_csv, export_vcard, my_data, send_summary};
+pub use export::{erase, erase_data, export_csv, export_vcard, my_data, send_summary};
 pub use model::*;
 pub use pipelines::{stats, stats_csv, suggestions};
 
@@ -38,6 +38,9 @@ use crate::{
 pub const PROFILES: &str = "network_profiles";
 pub const CONNECTIONS: &str = "connections";
 pub const MEETINGS: &str = "meetings";
+/// Who erased their data, and when: synced, so that an erasure on one laptop (or on the
+/// portal served from Atlas) is carried out on every store (see `sync`).
+pub const ERASURES: &str = "erasures";
 
 pub const MAX_HEADLINE: usize = 120;
 pub const MAX_COMPANY: usize = 120;
@@ -160,6 +163,19 @@ pub fn collections() -> Vec<CollectionSpec> {
                 index(doc! { "connection_id": 1 }, "connection"),
                 index(doc! { "event_id": 1, "status": 1 }, "event_status"),
             ],
+        },
+        CollectionSpec {
+            name: ERASURES,
+            validator: Some(doc! { "$jsonSchema": {
+                "bsonType": "object",
+                "required": ["_id", "event_id", "erased_at"],
+                "properties": {
+                    "_id": { "bsonType": "string", "minLength": 1 },
+                    "event_id": { "bsonType": "string", "minLength": 1 },
+                    "erased_at": { "bsonType": "date" },
+                },
+            } }),
+            indexes: vec![],
         },
         // Erasure and the data download find a participant's feedback answers.
         CollectionSpec {

@@ -9,8 +9,16 @@
 //!   side's value; a field changed on both sides to different values is a **conflict**,
 //!   recorded in `sync_conflicts` with both values and who changed them, and nothing is
 //!   overwritten until the user resolves it. A delete against an edit is a conflict too.
-//! - append-only collections (audit trail, answers, …) are unions: missing documents are
-//!   copied both ways, never in conflict.
+//! - a versioned document deleted outright on one side (an erasure of one's networking
+//!   data) and unchanged on the other since the base is deleted there too; edited on the
+//!   other side, the edit wins and comes back.
+//! - append-only collections (audit trail, shared moments) are unions: missing documents
+//!   are copied both ways, never in conflict.
+//! - keyed collections (feedback answers by question and respondent, imported social posts,
+//!   an event's shareable link) match documents by their natural key, not `_id` (two
+//!   laptops create the same answer with different ids), and the newer `updated_at` wins
+//!   (ties: the greater `_id`); the loser is replaced, `_id` included, so both sides end
+//!   identical.
 //!
 //! Idempotent (a second run finds every hash equal) and resumable: each document write is a
 //! full replacement (safe to repeat) and the base is updated only after both sides hold the
@@ -43,6 +51,8 @@ pub enum Kind {
     Versioned,
     /// Documents only ever inserted: union.
     AppendOnly,
+    /// Matched on these fields; the newest `updated_at` (else `created_at`) wins.
+    Keyed(&'static [&'static str]),
 }
 
 /// The collections the app owns and how each is synced.
@@ -51,6 +61,24 @@ pub fn synced_collections() -> Vec<(&'static str, Kind)> {
         (crate::db::EVENTS, Kind::Versioned),
         (crate::participants::schema::PARTICIPANTS, Kind::Versioned),
         (crate::participants::schema::AUDIT, Kind::AppendOnly),
+        (crate::feedback::QUESTIONS, Kind::Versioned),
+        (
+            crate::feedback::ANSWERS,
+            Kind::Keyed(&["question_id", "respondent"]),
+        ),
+        (
+            crate::invitations::links::EVENT_LINKS,
+            Kind::Keyed(&["event_id"]),
+        ),
+        (crate::networking::PROFILES, Kind::Versioned),
+        (crate::networking::CONNECTIONS, Kind::Versioned),
+        (crate::networking::MEETINGS, Kind::Versioned),
+        (
+            crate::social::POSTS,
+            Kind::Keyed(&["event_id", "platform", "external_id"]),
+        ),
+        (crate::social::MOMENTS, Kind::AppendOnly),
+        (crate::networking::ERASURES, Kind::AppendOnly),
     ]
 }
 
@@ -139,15 +167,54 @@ pub fn hash(d: &Document) -> String {
         .collect()
 }
 
-async fn all(core: &Core, coll: &str) -> Result<HashMap<String, Document>> {
+/// Every document of a collection by `_id`, or by natural key for a keyed collection.
+async fn all(core: &Core, coll: &str, kind: Kind) -> Result<HashMap<String, Document>> {
     let mut out = HashMap::new();
     let mut cur = core.db().collection::<Document>(coll).find(doc! {}).await?;
     while let Some(d) = cur.try_next().await? {
-        if let Some(id) = d.get("_id").map(id_string) {
-            out.insert(id, d);
+        let key = match kind {
+            Kind::Keyed(fields) => Some(
+                fields
+                    .iter()
+                    .map(|f| d.get(*f).map(id_string).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("\u{1f}"),
+            ),
+            _ => d.get("_id").map(id_string),
+        };
+        if let Some(k) = key {
+            out.insert(k, d);
         }
     }
     Ok(out)
+}
+
+/// Versioned collections whose documents are deleted outright rather than tombstoned (a
+/// participant erasing their networking data).
+fn hard_deletes(coll: &str) -> bool {
+    [
+        crate::networking::PROFILES,
+        crate::networking::CONNECTIONS,
+        crate::networking::MEETINGS,
+    ]
+    .contains(&coll)
+}
+
+/// The newer of two versions of a keyed document: `updated_at` (else `created_at`), then
+/// the greater `_id`, so both sides pick the same one.
+fn newer<'a>(a: &'a Document, b: &'a Document) -> &'a Document {
+    let at = |d: &Document| {
+        d.get_datetime("updated_at")
+            .or_else(|_| d.get_datetime("created_at"))
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(i64::MIN)
+    };
+    let id = |d: &Document| d.get("_id").map(id_string).unwrap_or_default();
+    if (at(a), id(a)) >= (at(b), id(b)) {
+        a
+    } else {
+        b
+    }
 }
 
 fn id_string(b: &Bson) -> String {
@@ -200,11 +267,20 @@ async fn base_doc(local: &Core, remote: &str, coll: &str, id: &str) -> Result<Op
 /// Writes for one side, applied in batches.
 #[derive(Default)]
 struct Writes {
+    /// Ids deleted first (a propagated delete, or a keyed document replaced under
+    /// another `_id`).
+    deletes: Vec<Bson>,
     inserts: Vec<Document>,
     replaces: Vec<Document>,
 }
 
 impl Writes {
+    fn delete(&mut self, d: &Document) {
+        if let Some(id) = d.get("_id") {
+            self.deletes.push(id.clone());
+        }
+    }
+
     fn put(&mut self, exists: bool, d: Document) {
         if exists {
             self.replaces.push(d);
@@ -215,6 +291,10 @@ impl Writes {
 
     async fn apply(self, core: &Core, coll: &str) -> Result<()> {
         let c = core.db().collection::<Document>(coll);
+        for chunk in self.deletes.chunks(1000) {
+            c.delete_many(doc! { "_id": { "$in": chunk.to_vec() } })
+                .await?;
+        }
         for chunk in self.inserts.chunks(1000) {
             if let Err(e) = c.insert_many(chunk.to_vec()).ordered(false).await {
                 // A document inserted by an earlier, interrupted run: replace instead.
@@ -284,8 +364,8 @@ pub async fn sync(
             report.cancelled = true;
             break;
         }
-        let l = all(local, coll).await?;
-        let r = all(remote, coll).await?;
+        let l = all(local, coll, kind).await?;
+        let r = all(remote, coll, kind).await?;
         let b = if kind == Kind::Versioned {
             base_hashes(local, &rkey, coll).await?
         } else {
@@ -293,12 +373,16 @@ pub async fn sync(
         };
         let ids: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
         let total = ids.len() as u64;
+        // Deletes propagate only for collections that delete outright, and never from a
+        // side that is empty (a new or wiped remote is not "everything was deleted").
+        let hard = hard_deletes(coll) && !l.is_empty() && !r.is_empty();
         let mut rep = CollectionReport {
             collection: coll.to_owned(),
             ..Default::default()
         };
         let (mut to_local, mut to_remote) = (Writes::default(), Writes::default());
         let mut new_bases: Vec<(String, Document)> = vec![];
+        let mut gone: Vec<String> = vec![];
         let mut conflicts: Vec<Conflict> = vec![];
         for (i, id) in ids.iter().enumerate() {
             let (ld, rd) = (l.get(*id), r.get(*id));
@@ -314,6 +398,34 @@ pub async fn sync(
                     }
                     _ => rep.unchanged += 1,
                 },
+                Kind::Keyed(_) => match (ld, rd) {
+                    (Some(d), None) => {
+                        rep.pushed += 1;
+                        to_remote.put(false, d.clone());
+                    }
+                    (None, Some(d)) => {
+                        rep.pulled += 1;
+                        to_local.put(false, d.clone());
+                    }
+                    (Some(ld), Some(rd)) if hash(ld) == hash(rd) => rep.unchanged += 1,
+                    (Some(ld), Some(rd)) => {
+                        let same_id = ld.get("_id") == rd.get("_id");
+                        if std::ptr::eq(newer(ld, rd), ld) {
+                            rep.pushed += 1;
+                            if !same_id {
+                                to_remote.delete(rd);
+                            }
+                            to_remote.put(same_id, ld.clone());
+                        } else {
+                            rep.pulled += 1;
+                            if !same_id {
+                                to_local.delete(ld);
+                            }
+                            to_local.put(same_id, rd.clone());
+                        }
+                    }
+                    (None, None) => {}
+                },
                 Kind::Versioned => {
                     let (lh, rh) = (ld.map(hash), rd.map(hash));
                     let bh = b.get(*id).cloned();
@@ -325,6 +437,18 @@ pub async fn sync(
                         continue;
                     }
                     match (ld, rd) {
+                        // Deleted outright on one side, unchanged on the other: delete it
+                        // there too (and forget the base).
+                        (Some(d), None) if hard && bh.is_some() && lh == bh => {
+                            rep.pulled += 1;
+                            to_local.delete(d);
+                            gone.push((*id).clone());
+                        }
+                        (None, Some(d)) if hard && bh.is_some() && rh == bh => {
+                            rep.pushed += 1;
+                            to_remote.delete(d);
+                            gone.push((*id).clone());
+                        }
                         (Some(d), None) => {
                             rep.pushed += 1;
                             to_remote.put(false, d.clone());
@@ -406,6 +530,11 @@ pub async fn sync(
                     doc! { "_id": key, "remote": &rkey, "collection": coll, "hash": hash(&d), "doc": d },
                 );
             }
+            for id in &gone {
+                base_writes
+                    .deletes
+                    .push(Bson::String(base_id(&rkey, coll, id)));
+            }
             base_writes.apply(local, BASE).await?;
             let cc = local.db().collection::<Conflict>(CONFLICTS);
             for c in conflicts {
@@ -417,6 +546,20 @@ pub async fn sync(
         report.collections.push(rep);
     }
     if !dry_run && !report.cancelled {
+        // Erasures recorded on either side (now on both) are carried out on both: what this
+        // sync copied of an erased participant's data goes again.
+        let erased: Vec<String> = local
+            .db()
+            .collection::<Document>(crate::networking::ERASURES)
+            .distinct("_id", doc! {})
+            .await?
+            .iter()
+            .map(id_string)
+            .collect();
+        for id in &erased {
+            crate::networking::erase_data(local, id).await?;
+            crate::networking::erase_data(remote, id).await?;
+        }
         local
             .db()
             .collection::<Document>(STATE)
@@ -466,7 +609,7 @@ pub async fn pending(local: &Core) -> Result<u64> {
     let since = last_sync(local).await?;
     let mut n = 0;
     for (coll, kind) in synced_collections() {
-        if kind != Kind::Versioned {
+        if kind == Kind::AppendOnly {
             continue;
         }
         let filter = match since {
