@@ -37,6 +37,12 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await setValue(await $id('q-label-en'), 'Rate the keynote');
     await (await $id('q-add')).click();
     await browser.waitUntil(async () => (await texts('q-row')).length === 1, { timeout: 10000, timeoutMsg: 'the poll is listed' });
+    // Reword it in place.
+    await (await $id('q-edit')).click();
+    await (await $id('q-edit-fr')).waitForExist({ timeout: 5000 });
+    await setValue(await $id('q-edit-fr'), 'Votre note pour la keynote d’ouverture ?');
+    await (await $id('q-edit-save')).click();
+    await browser.waitUntil(async () => (await texts('q-row')).join('').includes('keynote d’ouverture'), { timeout: 10000, timeoutMsg: 'the new wording is listed' });
     await (await $id('q-open')).click();
     await browser.waitUntil(async () => (await texts('q-status')).join('').match(/Ouvert|Open/), { timeout: 10000, timeoutMsg: 'the poll is open' });
     await (await $id('q-link')).click();
@@ -82,7 +88,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     const csvToast = (await texts('toast')).find((x) => x.includes('.csv'));
     const csvPath = csvToast.slice(csvToast.indexOf(env.EVENTHUB_E2E_SAVE_DIR)).trim();
     const csv = readFileSync(csvPath, 'utf8');
-    assert(csv.includes('distribution,Votre note pour la keynote ?,5,5,2'), `CSV has the distribution: ${csv.slice(0, 400)}`);
+    assert(csv.includes('distribution,Votre note pour la keynote d’ouverture ?,5,5,2'), `CSV has the distribution: ${csv.slice(0, 400)}`);
 
     await (await $id('dash-export-html')).click();
     await browser.waitUntil(async () => (await texts('toast')).some((x) => x.includes('.html')), { timeout: 15000, timeoutMsg: 'a toast gives the HTML path' });

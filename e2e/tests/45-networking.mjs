@@ -72,12 +72,16 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
         timeout: 15000, timeoutMsg: 'the event is in the dashboard list',
       });
       await setValue(await $id('dash-event'), ev._id);
-      await browser.waitUntil(async () => (await texts('kpi-nw-connections-value')).join('').trim() === '1', {
-        timeout: 20000, timeoutMsg: 'the networking card counts one connection',
+      // One read of the card (it is re-rendered as figures arrive).
+      const card = async () => browser.execute(() => {
+        const t = (id) => [...document.querySelectorAll(`[data-testid="${id}"]`)].map((e) => e.textContent.trim()).join('|');
+        return { connections: t('kpi-nw-connections-value'), opted: t('kpi-nw-opted-value'), companies: t('nw-companies')};
       });
-      assert((await texts('kpi-nw-opted-value')).join('').trim() === '2', 'two public profiles');
-      const companies = (await texts('nw-companies')).join(' ');
-      assert(companies.includes('Acme') && companies.includes('Globex'), `most connected companies: ${companies}`);
+      let c = null;
+      await browser.waitUntil(async () => {
+        c = await card();
+        return c.connections === '1' && c.opted === '2' && c.companies.includes('Acme') && c.companies.includes('Globex');
+      }, { timeout: 20000, timeoutMsg: `the networking card counts one connection, two public profiles, both companies: ${JSON.stringify(c)}` });
       await browser.execute(() => document.querySelector('[data-testid="dash-networking"]').scrollIntoView());
       await browser.saveScreenshot(join(shots, 'dashboard-networking.png'));
       await (await $id('nw-export')).click();

@@ -32,13 +32,13 @@ export interface TextAnswer { question_id: string; question: string; text: strin
 export interface TimePoint { at: string; answers: number; check_ins: number }
 export interface Dashboard {
   event_id: string; title: string; funnel: Funnel; sessions: SessionRow[]; nps: Nps; distributions: Distribution[]; texts: TextAnswer[];
-  bucket: "minute" | "hour"; timeline: TimePoint[]; total_answers: number; respondents: number; generated_at: string; took_ms: number;
+  bucket: "minute" | "hour"; timeline: TimePoint[]; total_answers: number; respondents: number; counted_until: number | null; generated_at: string; took_ms: number;
 }
 export interface OverviewRow { event_id: string; title: string; starts_at: string; funnel: Funnel; answers: number; avg_rating: number | null; nps: number | null }
 /** A live notification; with change streams it says what changed (see `dashboard::live`). */
 export interface Change {
   mode: "change_stream" | "polling"; answers: number; participants: number; full: boolean;
-  questions: string[]; sessions: string[]; inserted: number; first_answers: Record<string, number>; since: string | null;
+  questions: string[]; sessions: string[]; inserted: number; inserted_at: number[]; first_answers: Record<string, number>; since: string | null;
 }
 export interface Exported { path: string; bytes: number }
 /** Networking figures of an event (`networking::stats`). */
@@ -53,6 +53,7 @@ export const dashboardApi = {
   questions: (eventId: string) => invoke<Question[]>("feedback_list", { eventId }),
   createQuestion: (eventId: string, input: QuestionInput) => invoke<Question>("feedback_create", { eventId, input }),
   setStatus: (id: string, status: QuestionStatus) => invoke<Question>("feedback_set_status", { id, status }),
+  updateQuestion: (id: string, version: number, input: QuestionInput) => invoke<Question>("feedback_update", { id, version, input }),
   deleteQuestion: (id: string) => invoke<null>("feedback_delete", { id }),
   link: (baseUrl: string, pollId: string | null, eventId: string | null) => invoke<Link>("feedback_link", { baseUrl, pollId, eventId }),
   get: (eventId: string, lang: Language) => invoke<Dashboard>("dashboard_get", { eventId, lang }),

@@ -378,6 +378,16 @@ async fn live_refresh_of_what_changed_equals_a_full_refresh() {
     );
     assert_eq!(same(live.clone()), same(full.clone()));
     assert_eq!(live.respondents, 3);
+    // A notification that overlaps what a dashboard already counted (it arrived during a
+    // full refresh, or twice) changes nothing.
+    let again = dashboard::refresh(&core, live.clone(), &change, false)
+        .await
+        .unwrap();
+    assert_eq!(same(again), same(full.clone()));
+    let over_full = dashboard::refresh(&core, full.clone(), &change, false)
+        .await
+        .unwrap();
+    assert_eq!(same(over_full), same(full.clone()));
     assert_eq!(live.total_answers, 11);
     cleanup(&core).await.unwrap();
 }

@@ -57,6 +57,8 @@ export class DashboardView implements View {
   private extrasTimer: number | null = null;
   private destroyed = false;
   private links = new Map<string, { url: string; qr: string }>();
+  /** The question whose wording is being edited (one at a time). */
+  private editing: string | null = null;
   private dataEl = h("div", { class: "dash-data", testid: "dash-data" });
   private qListEl = h("div", { class: "dash-qlist", testid: "q-list" });
   private headEl = h("div");
@@ -93,37 +95,45 @@ export class DashboardView implements View {
     try {
       const page = await api.eventsList({ sort: "starts_at_desc", per_page: 100 });
       this.events = page.items;
-      if (this.events.length) await this.select(this.events[0]._id);
+      // Unless an event was chosen meanwhile (the list is usable as soon as it shows).
+      if (this.events.length && this.eventId === null) await this.select(this.events[0]._id);
       else this.rerender();
     } catch (e) {
       toastError(toApiError(e));
     }
   }
 
+  /** Bumped by each `select`: a slower, older one gives up its watch. */
+  private gen = 0;
+
   private async select(id: string): Promise<void> {
-    await this.stopWatch();
+    const g = ++this.gen;
     this.eventId = id;
+    await this.stopWatch();
     this.links.clear();
     try {
       this.event = await api.eventsGet(id);
       this.data = null;
       this.networking = null;
       this.social = null;
+      this.pending = [];
       this.renderHead();
       this.renderPolls();
       this.renderData();
-      await this.refresh();
+      // Watch first, then load: nothing written in between is missed, and what a
+      // notification repeats of the load is not counted twice (`counted_until`).
       const w = await dashboardApi.watch(id, (c) => {
+        if (g !== this.gen) return;
         this.pending.push(c);
         void this.refresh();
       });
-      if (this.destroyed || this.eventId !== id) {
+      if (this.destroyed || g !== this.gen) {
         await dashboardApi.unwatch(w.id);
         return;
       }
       this.watchId = w.id;
       this.liveMode = w.mode;
-      this.renderHead();
+      await this.refresh(true);
     } catch (e) {
       toastError(toApiError(e));
     }
@@ -176,7 +186,12 @@ export class DashboardView implements View {
           wantOverview ? dashboardApi.overview() : Promise.resolve(this.overview),
           wantExtras ? this.loadExtras(id) : Promise.resolve(false),
         ]);
-        if (this.destroyed || id !== this.eventId) return;
+        if (this.destroyed) return;
+        if (id !== this.eventId) {
+          // Another event was chosen meanwhile: load that one from scratch.
+          this.dirty = true;
+          continue;
+        }
         full = false;
         this.data = d;
         this.questions = qs;
@@ -216,7 +231,9 @@ export class DashboardView implements View {
   private renderHead(): void {
     if (!this.sel) {
       const sel = h("select", { class: "input", testid: "dash-event", "aria-label": t("dash.event") });
-      sel.addEventListener("change", () => void this.select(sel.value));
+      sel.addEventListener("change", () => {
+        if (sel.value !== this.eventId) void this.select(sel.value);
+      });
       this.sel = sel;
       const csv = button(t("dash.exportCsv"), { icon: "save", testid: "dash-export-csv", onClick: () => void this.exportCsv() });
       const html = button(t("dash.exportHtml"), { testid: "dash-export-html", onClick: () => void this.exportHtml() });
@@ -322,6 +339,14 @@ export class DashboardView implements View {
           : button(t("dash.open"), { small: true, kind: "primary", testid: "q-open", onClick: () => void act(() => dashboardApi.setStatus(q._id, "open")) });
       const linkBtn = button(t("dash.link"), { small: true, testid: "q-link", onClick: () => void this.showLink(q._id) });
       const del = button(t("dash.delete"), { small: true, kind: "danger", testid: "q-delete", onClick: () => void act(() => dashboardApi.deleteQuestion(q._id)) });
+      const edit = button(t("dash.edit"), {
+        small: true,
+        testid: "q-edit",
+        onClick: () => {
+          this.editing = this.editing === q._id ? null : q._id;
+          this.renderQuestions();
+        },
+      });
       const link = this.links.get(q._id);
       return h(
         "div",
@@ -334,13 +359,76 @@ export class DashboardView implements View {
           h("span", { class: "dash-muted" }, `${t(`dash.kind.${q.kind}` as MsgKey)} · ${t(`dash.mode.${q.mode}` as MsgKey)} · `, h("span", { testid: "q-count" }, t("dash.answersN", { n: q.answers ?? 0 }))),
           h("span", { class: "grow" }),
           toggle,
+          edit,
           linkBtn,
           del,
         ),
+        this.editing === q._id ? this.editForm(q) : null,
         link ? h("div", { class: "dash-link" }, qrImage(link.qr, link.url), h("code", { testid: "q-link-url" }, link.url)) : null,
       );
     });
     replaceChildren(this.qListEl, ...rows);
+  }
+
+  /**
+   * Edit a question's wording in place: FR/EN label, required, and for choice questions the
+   * choice labels (one per line, in order; existing choices keep their ids so answers still
+   * count; new lines add choices). The kind cannot change once answered (the core says so).
+   */
+  private editForm(q: Question): HTMLElement {
+    const fr = h("input", { class: "input", testid: "q-edit-fr", maxlength: "500" });
+    fr.value = q.label.fr;
+    const en = h("input", { class: "input", testid: "q-edit-en", maxlength: "500" });
+    en.value = q.label.en;
+    const req = h("input", { type: "checkbox", testid: "q-edit-required" });
+    req.checked = q.required;
+    const hasChoices = q.kind === "single" || q.kind === "multiple";
+    const choices = h("textarea", { class: "input", rows: "4", testid: "q-edit-choices" });
+    choices.value = q.choices.map((c) => (c.label.en && c.label.en !== c.label.fr ? `${c.label.fr} | ${c.label.en}` : c.label.fr)).join("\n");
+    const save = button(t("dash.save"), {
+      kind: "primary",
+      small: true,
+      testid: "q-edit-save",
+      onClick: () =>
+        void (async () => {
+          const lines = choices.value.split("\n").map((l) => l.trim()).filter((l) => l);
+          if (hasChoices && lines.length < q.choices.length && (q.answers ?? 0) > 0) {
+            toast(t("dash.choicesKept"), "error");
+            return;
+          }
+          const input: QuestionInput = {
+            kind: q.kind,
+            mode: q.mode,
+            session_id: q.session_id ?? null,
+            label: { fr: fr.value, en: en.value },
+            required: req.checked,
+            anonymous: q.anonymous,
+            choices: hasChoices
+              ? lines.map((l, i) => {
+                  const [lfr, len] = l.split("|").map((x) => x.trim());
+                  return { id: q.choices[i]?.id ?? "", label: { fr: lfr, en: len ?? "" } };
+                })
+              : [],
+          };
+          try {
+            await dashboardApi.updateQuestion(q._id, q.version, input);
+            this.editing = null;
+            toast(t("dash.saved"), "success");
+            await this.refresh(true);
+          } catch (e) {
+            toastError(toApiError(e));
+          }
+        })(),
+    });
+    return h(
+      "div",
+      { class: "dash-q-edit", testid: "q-edit-form" },
+      field(t("dash.labelFr"), fr),
+      field(t("dash.labelEn"), en),
+      hasChoices ? field(t("dash.choicesEdit"), choices) : null,
+      h("label", { class: "dash-muted" }, req, " ", t("dash.required")),
+      h("div", { class: "dash-card-actions" }, save),
+    );
   }
 
   private async showLink(id: string): Promise<void> {

@@ -41,6 +41,10 @@ pub struct Change {
     /// New answers (inserts, not resubmissions).
     #[serde(default)]
     pub inserted: u64,
+    /// Their first-answer times (ms): only those after what a dashboard already counted
+    /// are added, so a notification that overlaps a full refresh is not counted twice.
+    #[serde(default)]
+    pub inserted_at: Vec<i64>,
     /// Respondents with new answers, each with the earliest `created_at` (ms) among them:
     /// a respondent is new to the event when nothing of theirs is older.
     #[serde(default)]
@@ -74,6 +78,7 @@ impl Change {
             }
         }
         self.inserted += o.inserted;
+        self.inserted_at.extend(o.inserted_at);
         for (r, at) in o.first_answers {
             let e = self.first_answers.entry(r).or_insert(at);
             *e = (*e).min(at);
@@ -119,6 +124,7 @@ impl Change {
                 }
                 if a.inserted {
                     self.inserted += 1;
+                    self.inserted_at.push(at);
                     let e = self.first_answers.entry(a.respondent).or_insert(at);
                     *e = (*e).min(at);
                     if let Some(at) = a.created_at {

@@ -107,6 +107,10 @@ pub struct Dashboard {
     pub timeline: Vec<TimePoint>,
     pub total_answers: i64,
     pub respondents: i64,
+    /// The newest first-answer time (ms) the totals include: a live refresh adds only
+    /// newer answers (see [`refresh`]).
+    #[serde(default)]
+    pub counted_until: Option<i64>,
     #[serde(with = "crate::time::ts")]
     pub generated_at: chrono::DateTime<chrono::Utc>,
     pub took_ms: u64,
@@ -270,8 +274,8 @@ pub fn checkins_timeline_pipeline(event_id: &str, unit: &str) -> Vec<Document> {
 pub fn totals_pipeline(event_id: &str) -> Vec<Document> {
     vec![
         doc! { "$match": { "event_id": event_id } },
-        doc! { "$group": { "_id": "$respondent", "n": { "$sum": 1 } } },
-        doc! { "$group": { "_id": Bson::Null, "answers": { "$sum": "$n" }, "respondents": { "$sum": 1 } } },
+        doc! { "$group": { "_id": "$respondent", "n": { "$sum": 1 }, "last": { "$max": "$created_at" } } },
+        doc! { "$group": { "_id": Bson::Null, "answers": { "$sum": "$n" }, "respondents": { "$sum": 1 }, "last": { "$max": "$last" } } },
     ]
 }
 
@@ -644,6 +648,10 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
     let (total_answers, respondents) = totals.first().map_or((0, 0), |d| {
         (num(d.get("answers")), num(d.get("respondents")))
     });
+    let counted_until = totals
+        .first()
+        .and_then(|d| d.get_datetime("last").ok())
+        .map(|t| t.timestamp_millis());
     Ok(Dashboard {
         event_id: event_id.to_owned(),
         title: event.input.title.clone(),
@@ -656,6 +664,7 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
         timeline: timeline_from(&buckets_from(&tl_a), &buckets_from(&tl_c)),
         total_answers,
         respondents,
+        counted_until,
         generated_at: crate::time::now(),
         took_ms: started.elapsed().as_millis() as u64,
     })
@@ -848,9 +857,13 @@ pub async fn refresh(
         // Totals and attendance: every insert is one more answer; a respondent is new to
         // the event (or to a session) when nothing of theirs there is older than their
         // first answer here — exact even when a later burst is already stored.
-        d.total_answers += change.inserted as i64;
+        let counted = d.counted_until.unwrap_or(i64::MIN);
+        d.total_answers += change.inserted_at.iter().filter(|t| **t > counted).count() as i64;
         let answers = core.db().collection::<Document>(ANSWERS);
         for (respondent, first) in &change.first_answers {
+            if *first <= counted {
+                continue;
+            }
             let older = answers
                 .find_one(doc! {
                     "event_id": &event_id,
@@ -870,6 +883,9 @@ pub async fn refresh(
             let Some((sid, respondent)) = key.split_once('\u{1f}') else {
                 continue;
             };
+            if *first <= counted {
+                continue;
+            }
             let older = answers
                 .find_one(doc! {
                     "event_id": &event_id,
@@ -896,6 +912,9 @@ pub async fn refresh(
         }
     }
 
+    if let Some(u) = change.inserted_at.iter().max() {
+        d.counted_until = Some(d.counted_until.map_or(*u, |c| c.max(*u)));
+    }
     if check_ins.is_some() || answers_since.is_some() {
         let mut a: Vec<(i64, i64)> = d
             .timeline
