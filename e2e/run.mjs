@@ -26,6 +26,8 @@ const env = {
   EVENTHUB_DATA_DIR: mkdtempSync(join(tmpdir(), 'eventhub-e2e-')),
   EVENTHUB_ACTOR: 'e2e@test',
   // The Index lab's report export writes here instead of opening a save dialog.
+  // The automatic sync looks at the remote every 2 s instead of 30 s.
+  EVENTHUB_SYNC_AUTO_SECS: '2',
   EVENTHUB_E2E_SAVE_DIR: mkdtempSync(join(tmpdir(), 'eventhub-e2e-save-')),
   // The participants import reads this file instead of opening the native file dialog.
   EVENTHUB_E2E_OPEN_FILE: join(here, '..', 'tests', 'fixtures', 'csv', 'e2e_invites.csv'),

@@ -54,6 +54,17 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       assert(ea.title === `Salon Sync ${stamp} (B)`, `A has the chosen title: ${ea.title}`);
       assert(JSON.stringify(ea) === JSON.stringify(er), 'A and the remote are identical');
       assert(JSON.stringify(eb) === JSON.stringify(er), 'B and the remote are identical');
+
+      // Automatic sync: once enabled, a change made on A reaches the remote with no click.
+      await (await $id('sync-auto')).click();
+      cliJson('events', 'rename', ev._id, `Salon Sync ${stamp} (auto)`);
+      await browser.waitUntil(async () => r('events', 'show', ev._id).title === `Salon Sync ${stamp} (auto)`, {
+        timeout: 30000, interval: 1000, timeoutMsg: 'the automatic sync pushed the change',
+      });
+      await browser.waitUntil(async () => /pushed [1-9]/.test((await texts('sync-auto-last')).join('')), {
+        timeout: 25000, timeoutMsg: 'the last automatic sync and what it pushed are shown',
+      });
+      await (await $id('sync-auto')).click();
     } finally {
       remote.stop();
       laptopB.stop();

@@ -78,6 +78,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::sync::sync_set_remote,
             commands::sync::sync_run,
             commands::sync::sync_cancel,
+            commands::sync::sync_set_auto,
             commands::sync::sync_conflicts,
             commands::sync::sync_resolve,
             commands::feedback::feedback_list,
@@ -146,6 +147,8 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 connect::connect_default(&handle).await;
             });
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(commands::sync::auto_loop(handle));
             // Ctrl-C or SIGTERM end the app the same way as closing the window, so the
             // local engine is stopped cleanly rather than orphaned.
             let handle = app.handle().clone();

@@ -11,6 +11,8 @@ export interface SyncStatus {
   online: boolean | null;
   running: boolean;
   last_sync: string | null;
+  /** Automatic sync when the remote is reachable (opt-in) and its last outcome. */
+  auto: { enabled: boolean; last_run: string | null; last_result: string | null };
 }
 
 export interface CollectionReport {
@@ -57,6 +59,7 @@ export const syncApi = {
   setRemote: (uri: string) => invoke<"keychain" | "session">("sync_set_remote", { uri }),
   run: (dryRun: boolean, onProgress: (p: SyncProgress) => void) => invoke<SyncReport>("sync_run", { dryRun, onProgress: channel(onProgress) }),
   cancel: () => invoke<null>("sync_cancel"),
+  setAuto: (enabled: boolean) => invoke<null>("sync_set_auto", { enabled }),
   conflicts: () => invoke<Conflict[]>("sync_conflicts"),
   resolve: (id: string, choices: Record<string, "local" | "remote">) => invoke<null>("sync_resolve", { id, choices }),
 };

@@ -16,7 +16,9 @@ use eventhub_core::{
     Code, Core, Error,
 };
 use serde::Serialize;
-use tauri::{ipc::Channel, State};
+use serde_json::json;
+use tauri::{ipc::Channel, AppHandle, Emitter, Manager, Runtime, State};
+use tauri_plugin_store::StoreExt;
 use tokio::sync::Mutex;
 
 use crate::{error::CmdResult, state::AppState};
@@ -28,6 +30,33 @@ pub struct SyncState {
     session_uri: Mutex<Option<String>>,
     cancel: Arc<AtomicBool>,
     running: AtomicBool,
+    auto: Mutex<AutoSync>,
+}
+
+/// Automatic sync (opt-in, remembered in the settings store): a background task checks the
+/// remote every [`auto_every`]; when it answers and there is something to do (local
+/// changes waiting, or it just became reachable again) a sync runs, exactly like the
+/// button, and the UI hears about it (event `sync-auto`).
+#[derive(Default, Clone, Serialize)]
+pub struct AutoSync {
+    enabled: bool,
+    /// When the last automatic sync ended, and what came of it.
+    last_run: Option<String>,
+    last_result: Option<String>,
+    #[serde(skip)]
+    last_online: Option<bool>,
+}
+
+const AUTO_KEY: &str = "sync_auto";
+
+/// How often the automatic sync looks at the remote (`EVENTHUB_SYNC_AUTO_SECS` in tests).
+fn auto_every() -> std::time::Duration {
+    let secs = std::env::var("EVENTHUB_SYNC_AUTO_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(30);
+    std::time::Duration::from_secs(secs)
 }
 
 #[derive(Serialize)]
@@ -43,6 +72,7 @@ pub struct SyncStatus {
     online: Option<bool>,
     running: bool,
     last_sync: Option<String>,
+    auto: AutoSync,
 }
 
 async fn remote_uri(st: &SyncState) -> (Option<String>, &'static str) {
@@ -72,8 +102,12 @@ async fn remote_core(st: &SyncState) -> CmdResult<Core> {
 
 /// Open the remote: the database named in its URI, else the app's database name.
 async fn connect_remote(uri: &str) -> CmdResult<Core> {
+    Ok(open_remote(uri).await?)
+}
+
+async fn open_remote(uri: &str) -> eventhub_core::Result<Core> {
     let db = config::db_in_uri(uri).unwrap_or_else(config::db_name);
-    Ok(Core::connect(uri, &db).await?)
+    Core::connect(uri, &db).await
 }
 
 #[tauri::command]
@@ -98,7 +132,93 @@ pub async fn sync_status(
         online,
         running: st.running.load(Ordering::Relaxed),
         last_sync,
+        auto: st.auto.lock().await.clone(),
     })
+}
+
+/// Turn automatic sync on or off (remembered).
+#[tauri::command]
+pub async fn sync_set_auto<R: Runtime>(
+    app: AppHandle<R>,
+    st: State<'_, SyncState>,
+    enabled: bool,
+) -> CmdResult<()> {
+    let store = app.store(super::settings::STORE)?;
+    store.set(AUTO_KEY, json!(enabled));
+    store.save()?;
+    let mut a = st.auto.lock().await;
+    a.enabled = enabled;
+    a.last_online = None;
+    Ok(())
+}
+
+/// The automatic sync loop, started with the app.
+pub async fn auto_loop<R: Runtime>(app: AppHandle<R>) {
+    let enabled = app
+        .store(super::settings::STORE)
+        .ok()
+        .and_then(|s| s.get(AUTO_KEY))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    app.state::<SyncState>().auto.lock().await.enabled = enabled;
+    loop {
+        tokio::time::sleep(auto_every()).await;
+        let st = app.state::<SyncState>();
+        if !st.auto.lock().await.enabled || st.running.load(Ordering::Relaxed) {
+            continue;
+        }
+        let (Some(uri), _) = remote_uri(&st).await else {
+            continue;
+        };
+        let Ok(local) = app.state::<AppState>().core().await else {
+            continue;
+        };
+        let online = eventhub_core::db::reachable(&uri, std::time::Duration::from_secs(3)).await;
+        let came_back = {
+            let mut a = st.auto.lock().await;
+            let back = online && a.last_online != Some(true);
+            a.last_online = Some(online);
+            back
+        };
+        if !online {
+            continue;
+        }
+        let pending = sync::pending(&local).await.unwrap_or(0);
+        if pending == 0 && !came_back {
+            continue;
+        }
+        if st.running.swap(true, Ordering::SeqCst) {
+            continue;
+        }
+        st.cancel.store(false, Ordering::Relaxed);
+        let outcome = match open_remote(&uri).await {
+            Ok(remote) => sync::sync(&local, &remote, false, &|_| {}, &st.cancel)
+                .await
+                .map_err(|e| e.message),
+            Err(e) => Err(e.message),
+        };
+        st.running.store(false, Ordering::SeqCst);
+        let result = match &outcome {
+            Ok(r) => format!(
+                "pushed {} · pulled {} · merged {} · conflicts {}",
+                r.total(|c| c.pushed),
+                r.total(|c| c.pulled),
+                r.total(|c| c.merged),
+                r.total(|c| c.conflicts)
+            ),
+            Err(e) => format!("error: {e}"),
+        };
+        tracing::info!(target: "eventhub::sync", "automatic sync: {result}");
+        {
+            let mut a = st.auto.lock().await;
+            a.last_run = Some(eventhub_core::time::now().to_rfc3339());
+            a.last_result = Some(result.clone());
+        }
+        let _ = app.emit(
+            "sync-auto",
+            json!({ "ok": outcome.is_ok(), "result": result }),
+        );
+    }
 }
 
 /// Check and remember the remote's connection string.

@@ -30,9 +30,20 @@ export class SyncView implements View {
   /** Kept across re-renders so what the user is typing survives a status refresh. */
   private uri = h("input", { class: "input mono", type: "password", testid: "sync-uri", autocomplete: "off", spellcheck: "false", placeholder: "mongodb+srv://…" });
 
+  private timer: number;
+
   constructor() {
     this.rerender();
     void this.load();
+    // Status (reachability, changes waiting, the automatic sync's last outcome) stays
+    // current while the page is open.
+    this.timer = window.setInterval(() => {
+      if (!this.running) void this.load();
+    }, 10000);
+  }
+
+  destroy(): void {
+    window.clearInterval(this.timer);
   }
 
   private async load(): Promise<void> {
@@ -97,6 +108,27 @@ export class SyncView implements View {
         ? h("p", { class: `sync-online ${st.online ? "on" : "off"}`, testid: "sync-online" }, st.online ? t("sync.online") : t("sync.offline"))
         : null,
       st ? h("p", { class: "small", testid: "sync-pending" }, t("sync.pending", { n: st.pending })) : null,
+      h(
+        "label",
+        { class: "sync-auto" },
+        (() => {
+          const box = h("input", { type: "checkbox", testid: "sync-auto" });
+          box.checked = !!st?.auto.enabled;
+          box.disabled = !st?.remote;
+          box.addEventListener("change", () => {
+            void syncApi
+              .setAuto(box.checked)
+              .then(() => this.load())
+              .catch((e) => toastError(toApiError(e)));
+          });
+          return box;
+        })(),
+        " ",
+        t("sync.auto"),
+      ),
+      st?.auto.last_run
+        ? h("p", { class: "muted small", testid: "sync-auto-last" }, t("sync.autoLast", { when: formatDateTime(st.auto.last_run, Intl.DateTimeFormat().resolvedOptions().timeZone), result: st.auto.last_result ?? "" }))
+        : null,
       h("p", { class: "muted small", testid: "sync-last" }, st?.last_sync ? t("sync.lastSync", { when: formatDateTime(st.last_sync, Intl.DateTimeFormat().resolvedOptions().timeZone) }) : t("sync.never")),
       p ? h("div", { class: "inv-progress", role: "status", "aria-live": "polite" }, h("div", { class: "bar" }, h("div", { class: "bar-fill", style: { width: `${p.total ? Math.round((p.done / p.total) * 100) : 100}%` } })), h("div", { class: "small" }, t("sync.progress", { collection: p.collection, done: p.done, total: p.total }))) : null,
       h(
