@@ -232,6 +232,15 @@ async fn main() -> ExitCode {
         }
     };
     let result = run(&cli, &session.core).await;
+    // End the driver's sessions and pool now, while the runtime is alive (a client dropped
+    // during runtime shutdown makes the driver's cleanup task panic).
+    session
+        .core
+        .client()
+        .clone()
+        .shutdown()
+        .immediate(true)
+        .await;
     close(&mut session.engine).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
