@@ -71,10 +71,12 @@ export function timeChart(points: { at: Date; a: number; b: number }[], labels: 
   const height = 190;
   const padL = 40, padB = 34, padT = 10;
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", class: "chart" });
-  const max = Math.max(1, ...points.map((p) => Math.max(p.a, p.b)));
+  // An even top so that the middle gridline is a whole number too (no "1, 1, 0" axis).
+  const top = Math.max(1, ...points.map((p) => Math.max(p.a, p.b)));
+  const max = top === 1 ? 1 : top + (top % 2);
   const plotW = width - padL - 10;
   const plotH = height - padB - padT;
-  for (const f of [0, 0.5, 1]) {
+  for (const f of max === 1 ? [0, 1] : [0, 0.5, 1]) {
     const y = padT + plotH * (1 - f);
     svg.appendChild(s("line", { x1: padL, x2: width - 10, y1: y, y2: y, stroke: "#e5e7eb" }));
     svg.appendChild(s("text", { x: padL - 6, y: y + 4, "text-anchor": "end", class: "cl" }, String(Math.round(max * f))));
