@@ -9,6 +9,7 @@
 mod feedback;
 mod networking;
 mod pages;
+mod social;
 
 use std::net::SocketAddr;
 
@@ -47,6 +48,7 @@ pub fn router(core: Core) -> Router {
         .route("/e/{token}", get(event_page).post(event_register))
         .merge(feedback::routes())
         .merge(networking::routes())
+        .merge(social::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(16 * 1024))
         .with_state(PortalState { core })

@@ -57,7 +57,7 @@ pub(super) fn routes() -> Router<PortalState> {
         .route("/n/{token}/erase", post(erase))
 }
 
-fn tr<'a>(l: Lang, fr: &'a str, en: &'a str) -> &'a str {
+pub(super) fn tr<'a>(l: Lang, fr: &'a str, en: &'a str) -> &'a str {
     match l {
         Lang::Fr => fr,
         Lang::En => en,
@@ -76,7 +76,7 @@ fn status_of(e: &Error) -> StatusCode {
 }
 
 /// A refusal as a page: the reason, and the way back to the networking page.
-fn fail(l: Lang, token: &str, e: &Error) -> Response {
+pub(super) fn fail(l: Lang, token: &str, e: &Error) -> Response {
     let status = status_of(e);
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!("portal networking: {}", e.message);
@@ -97,7 +97,11 @@ fn fail(l: Lang, token: &str, e: &Error) -> Response {
 }
 
 /// The participant of the token, or the page saying why the link does not open.
-async fn visitor(st: &PortalState, l: Lang, token: &str) -> Result<Participant, Response> {
+pub(super) async fn visitor(
+    st: &PortalState,
+    l: Lang,
+    token: &str,
+) -> Result<Participant, Response> {
     match invitations::participant_by_token(&st.core, token).await {
         Ok(Ok(p)) => Ok(p),
         Ok(Err(problem)) => {
@@ -111,7 +115,7 @@ async fn visitor(st: &PortalState, l: Lang, token: &str) -> Result<Participant, 
     }
 }
 
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(to) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -328,9 +332,10 @@ async fn hub_page(
         ));
     } else {
         body.push_str(&format!(
-            "<p><a href=\"/n/{t}/profile\">{}</a> · <a href=\"/n/{t}/directory\">{}</a></p>",
+            "<p><a href=\"/n/{t}/profile\">{}</a> · <a href=\"/n/{t}/directory\">{}</a> · <a href=\"/s/{t}\">{}</a></p>",
             tr(l, "Mon profil", "My profile"),
             tr(l, "Annuaire", "Directory"),
+            tr(l, "Partager un moment", "Share a moment"),
         ));
         body.push_str(&h2(tr(l, "Se connecter", "Connect")));
         body.push_str(&format!(

@@ -1,0 +1,195 @@
+//! Sharing a moment from the portal: a participant composes a post (text, the event's
+//! hashtags, a link, a photo URL) and shares it on X, LinkedIn, Facebook or their Mastodon
+//! instance — the portal records the share and redirects the phone to the platform's
+//! share address — or copies it (the composed text is shown, ready to copy). No script:
+//! a form and a redirect.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+    routing::get,
+    Form, Router,
+};
+use serde::Deserialize;
+
+use super::{
+    lang,
+    networking::{fail, see_other, tr, visitor},
+    pages, respond, PortalState,
+};
+use crate::{
+    mail::template::{html_escape as esc, Lang},
+    social::{self, MomentInput, Platform, Sharer},
+    Error,
+};
+
+pub(super) fn routes() -> Router<PortalState> {
+    Router::new().route("/s/{token}", get(page).post(share))
+}
+
+#[derive(Deserialize, Default)]
+struct ShareForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    hashtags: String,
+    #[serde(default)]
+    link: String,
+    #[serde(default)]
+    photo_url: String,
+    #[serde(default)]
+    instance: String,
+    #[serde(default)]
+    platform: String,
+}
+
+fn form_html(l: Lang, token: &str, f: &ShareForm, note: &str) -> String {
+    let button = |value: &str, label: &str| {
+        format!("<button name=\"platform\" value=\"{value}\" class=\"yes\">{label}</button>")
+    };
+    format!(
+        "<div class=\"card\"><h1>{}</h1>{note}<form method=\"post\" action=\"/s/{t}\">\
+         <label for=\"text\">{}</label><textarea id=\"text\" name=\"text\" rows=\"4\" maxlength=\"2000\" style=\"width:100%\">{}</textarea>\
+         <label for=\"hashtags\">{}</label><input id=\"hashtags\" name=\"hashtags\" maxlength=\"400\" value=\"{}\">\
+         <label for=\"link\">{}</label><input id=\"link\" name=\"link\" type=\"url\" maxlength=\"500\" value=\"{}\">\
+         <label for=\"photo_url\">{}</label><input id=\"photo_url\" name=\"photo_url\" type=\"url\" maxlength=\"500\" value=\"{}\">\
+         <label for=\"instance\">{}</label><input id=\"instance\" name=\"instance\" maxlength=\"200\" placeholder=\"mastodon.social\" value=\"{}\">\
+         <div class=\"answers\">{}{}{}{}{}</div></form><p><a href=\"/n/{t}\">{}</a></p></div>",
+        tr(l, "Partager un moment", "Share a moment"),
+        tr(l, "Votre message", "Your message"),
+        esc(&f.text),
+        tr(l, "Hashtags", "Hashtags"),
+        esc(&f.hashtags),
+        tr(l, "Lien (facultatif ; LinkedIn et Facebook en ont besoin)", "Link (optional; LinkedIn and Facebook need one)"),
+        esc(&f.link),
+        tr(l, "Photo (adresse, facultatif)", "Photo (address, optional)"),
+        esc(&f.photo_url),
+        tr(l, "Votre instance Mastodon", "Your Mastodon instance"),
+        esc(&f.instance),
+        button("x", "X"),
+        button("linkedin", "LinkedIn"),
+        button("facebook", "Facebook"),
+        button("mastodon", "Mastodon"),
+        button("copy", tr(l, "Copier le texte", "Copy the text")),
+        tr(l, "← Retour", "← Back"),
+        t = esc(token),
+    )
+}
+
+async fn page(
+    State(st): State<PortalState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let l = lang(&headers);
+    let p = match visitor(&st, l, &token).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let hashtags = match crate::events::get(&st.core, &p.event_id).await {
+        Ok(e) => e
+            .input
+            .tags
+            .iter()
+            .map(|t| format!("#{}", t.replace(' ', "")))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(e) => return fail(l, &token, &e),
+    };
+    let f = ShareForm {
+        hashtags,
+        ..Default::default()
+    };
+    respond(
+        StatusCode::OK,
+        pages::shell(l, tr(l, "Partager", "Share"), &form_html(l, &token, &f, "")),
+    )
+}
+
+async fn share(
+    State(st): State<PortalState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    form: std::result::Result<Form<ShareForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let l = lang(&headers);
+    let p = match visitor(&st, l, &token).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(Form(f)) = form else {
+        return fail(
+            l,
+            &token,
+            &Error::invalid("form", "missing or malformed form"),
+        );
+    };
+    let platform = match f.platform.as_str() {
+        "x" => Platform::X,
+        "linkedin" => Platform::Linkedin,
+        "facebook" => Platform::Facebook,
+        "mastodon" => Platform::Mastodon {
+            instance: f.instance.trim().to_owned(),
+        },
+        "copy" => Platform::Copy,
+        other => {
+            return fail(
+                l,
+                &token,
+                &Error::invalid("platform", format!("'{other}' is not a platform")),
+            );
+        }
+    };
+    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let input = MomentInput {
+        text: f.text.clone(),
+        hashtags: f
+            .hashtags
+            .split([' ', ','])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        link: opt(&f.link),
+        photo_url: opt(&f.photo_url),
+    };
+    let by = Sharer::Participant {
+        participant_id: p.id.clone(),
+    };
+    match social::record_share(&st.core, &p.event_id, by, &platform, input).await {
+        Ok(shared) => match shared.url {
+            Some(url) => see_other(&url),
+            None => {
+                let text = social::compose_text(&shared.moment);
+                let note = format!(
+                    "<p class=\"ok\" role=\"status\">{}</p><textarea readonly rows=\"5\" style=\"width:100%\" id=\"composed\">{}</textarea>",
+                    tr(l, "Votre texte est prêt : sélectionnez-le et copiez-le.", "Your text is ready: select it and copy it."),
+                    esc(&text)
+                );
+                respond(
+                    StatusCode::OK,
+                    pages::shell(
+                        l,
+                        tr(l, "Partager", "Share"),
+                        &form_html(l, &token, &f, &note),
+                    ),
+                )
+            }
+        },
+        Err(e) => {
+            if e.code == crate::Code::Validation {
+                let note = format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&e.message));
+                return respond(
+                    StatusCode::BAD_REQUEST,
+                    pages::shell(
+                        l,
+                        tr(l, "Partager", "Share"),
+                        &form_html(l, &token, &f, &note),
+                    ),
+                );
+            }
+            fail(l, &token, &e)
+        }
+    }
+}
