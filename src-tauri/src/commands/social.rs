@@ -33,6 +33,7 @@ use serde_json::{json, Value};
 use tauri::{ipc::Channel, AppHandle, Runtime, State};
 use tauri_plugin_store::StoreExt;
 
+use super::dashboard::{save, slug, Exported};
 use crate::{commands::settings::STORE, error::CmdResult, state::AppState};
 
 /// The cancel flags of the running import and fetch.
@@ -299,26 +300,6 @@ pub async fn social_wall(
     Ok(social::wall(&state.core().await?, &event_id, limit.unwrap_or(30)).await?)
 }
 
-#[derive(Serialize)]
-pub struct Exported {
-    path: String,
-    bytes: usize,
-}
-
-fn slug(title: &str) -> String {
-    let s: String = eventhub_core::text::words(title)
-        .collect::<Vec<_>>()
-        .join("-")
-        .chars()
-        .take(60)
-        .collect();
-    if s.is_empty() {
-        "event".into()
-    } else {
-        s
-    }
-}
-
 /// The analysis as CSV, to a file chosen in a save dialog. `None` if cancelled.
 #[tauri::command]
 pub async fn social_export_csv<R: Runtime>(
@@ -329,27 +310,5 @@ pub async fn social_export_csv<R: Runtime>(
     let a = social::analysis(&state.core().await?, &event_id).await?;
     let content = social::analysis_csv(&a)?;
     let name = format!("social-{}.csv", slug(&a.title));
-    let path = match env_path("EVENTHUB_E2E_SAVE_DIR") {
-        Some(dir) => Some(PathBuf::from(dir).join(&name)),
-        None => {
-            on_main(&app, move || {
-                rfd::FileDialog::new()
-                    .add_filter("CSV", &["csv"])
-                    .set_file_name(name)
-                    .save_file()
-            })
-            .await?
-        }
-    };
-    let Some(path) = path else {
-        return Ok(None);
-    };
-    let bytes = content.len();
-    tokio::fs::write(&path, content)
-        .await
-        .map_err(|e| Error::invalid("path", format!("cannot write {}: {e}", path.display())))?;
-    Ok(Some(Exported {
-        path: path.display().to_string(),
-        bytes,
-    }))
+    save(&app, name, "csv", content).await
 }
