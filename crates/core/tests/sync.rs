@@ -513,3 +513,54 @@ async fn feedback_social_and_networking_sync_and_an_erasure_reaches_every_store(
     assert_eq!(contents(&s.a).await, contents(&s.r).await);
     s.done().await;
 }
+
+/// Seat counters are per store: after a sync brought accepted participants, the other
+/// laptop's capacity holds (a third acceptance waits) without any counter being synced.
+#[tokio::test]
+async fn capacity_holds_on_the_laptop_that_pulled_the_participants() {
+    let s = stores("sync_seats").await;
+    let ev = events::create(
+        &s.a,
+        events::input_from_json(json!({
+            "title": "Atelier",
+            "starts_at": "2027-06-01T07:00:00Z",
+            "ends_at": "2027-06-01T16:00:00Z",
+            "capacity": 2,
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut ids = vec![];
+    for i in 0..3 {
+        let p = participants::create(
+            &s.a,
+            &ev.id,
+            participants::ParticipantInput {
+                name: format!("P{i}"),
+                email: format!("p{i}@example.org"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(p.id);
+    }
+    for id in &ids[..2] {
+        participants::set_status(&s.a, id, None, participants::RsvpStatus::Accepted)
+            .await
+            .unwrap();
+    }
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+    let third = participants::set_status(&s.b, &ids[2], None, participants::RsvpStatus::Accepted)
+        .await
+        .unwrap();
+    assert_eq!(
+        third.status,
+        participants::RsvpStatus::Waitlisted,
+        "the event is full on laptop B too"
+    );
+    assert_eq!(participants::rsvp::recount(&s.b, &ev.id).await.unwrap(), 2);
+    s.done().await;
+}

@@ -170,17 +170,35 @@ async fn waitlist_len(core: &Core, event_id: &str) -> Result<u64> {
     Ok(super::raw(core).count_documents(f).limit(1).await?)
 }
 
-/// Recount seats from the participants (repair after a crash between the two writes of a
-/// status change; never needed in normal operation).
+/// Recount seats from the participants: the event's counter and each session counter it
+/// has (repair after a crash between the two writes of a status change, and after a sync
+/// brought participants from another store — counters are per store, never synced).
 pub async fn recount(core: &Core, event_id: &str) -> Result<i64> {
     ensure_counter(core, event_id).await?;
     let mut f = live();
     f.insert("event_id", event_id);
     f.insert("status", doc! { "$in": ["accepted", "checked_in"] });
-    let n = super::raw(core).count_documents(f).await? as i64;
+    let n = super::raw(core).count_documents(f.clone()).await? as i64;
     counters(core)
         .update_one(doc! { "_id": event_id }, doc! { "$set": { "taken": n } })
         .await?;
+    let sessions: Vec<Bson> = counters(core)
+        .distinct(
+            "session_id",
+            doc! { "event_id": event_id, "session_id": { "$type": "string" } },
+        )
+        .await?;
+    for sid in sessions.iter().filter_map(|b| b.as_str()) {
+        let mut fs = f.clone();
+        fs.insert("sessions", sid);
+        let taken = super::raw(core).count_documents(fs).await? as i64;
+        counters(core)
+            .update_one(
+                doc! { "_id": session_key(event_id, sid) },
+                doc! { "$set": { "taken": taken } },
+            )
+            .await?;
+    }
     Ok(n)
 }
 

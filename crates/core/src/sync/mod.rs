@@ -359,6 +359,7 @@ pub async fn sync(
         dry_run,
         ..Default::default()
     };
+    let mut touched_events: BTreeSet<String> = BTreeSet::new();
     for (coll, kind) in synced_collections() {
         if cancel.load(Ordering::Relaxed) {
             report.cancelled = true;
@@ -517,6 +518,19 @@ pub async fn sync(
             done: total,
             total,
         });
+        if coll == crate::participants::schema::PARTICIPANTS {
+            for d in to_local
+                .inserts
+                .iter()
+                .chain(&to_local.replaces)
+                .chain(&to_remote.inserts)
+                .chain(&to_remote.replaces)
+            {
+                if let Ok(e) = d.get_str("event_id") {
+                    touched_events.insert(e.to_owned());
+                }
+            }
+        }
         if !dry_run {
             // Both sides first, then the agreed base: a sync killed in between repeats
             // idempotent writes next time.
@@ -548,6 +562,15 @@ pub async fn sync(
     if !dry_run && !report.cancelled {
         // Erasures recorded on either side (now on both) are carried out on both: what this
         // sync copied of an erased participant's data goes again.
+        // Seat counters are per store: recount the events whose participants this sync
+        // changed, on both sides, so capacity and the waitlist hold everywhere.
+        for core in [local, remote] {
+            for id in &touched_events {
+                if crate::events::get(core, id).await.is_ok() {
+                    crate::participants::rsvp::recount(core, id).await?;
+                }
+            }
+        }
         let erased: Vec<String> = local
             .db()
             .collection::<Document>(crate::networking::ERASURES)
