@@ -211,7 +211,7 @@ impl LocalEngine {
                 cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
                     .arg("--storage-path")
                     .arg(&db_dir)
-                    .args(["--cache-size", "256M", "--sync-on-commit"]);
+                    .args(["--cache-size", &cache_size(), "--sync-on-commit"]);
             }
         }
         cmd.stdin(Stdio::null())
@@ -407,4 +407,41 @@ async fn wait_gone(pid: u32, timeout: Duration) -> bool {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     !process_alive(pid)
+}
+
+/// The storage cache of an embedded secantusd-rs: MongoDB's own WiredTiger rule — half of
+/// (RAM − 1 GB), at least 256 MB — capped at 4 GB for a laptop app; `EVENTHUB_ENGINE_CACHE`
+/// (e.g. `1G`) overrides it. With a cache far smaller than the data (the first version used
+/// 256 MB), the engine answered a 1M-document index build with endless write-conflict
+/// retries (see `docs/performance.md`).
+pub fn cache_size() -> String {
+    if let Ok(v) = std::env::var("EVENTHUB_ENGINE_CACHE") {
+        if !v.trim().is_empty() {
+            return v.trim().to_owned();
+        }
+    }
+    let mb = total_memory_mb()
+        .map(|total| (total.saturating_sub(1024) / 2).clamp(256, 4096))
+        .unwrap_or(1024);
+    format!("{mb}M")
+}
+
+/// Total memory in MB where the OS tells it simply (Linux); `None` elsewhere.
+fn total_memory_mb() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
+#[cfg(test)]
+mod cache_tests {
+    #[test]
+    fn the_cache_follows_memory_within_bounds() {
+        let c = super::cache_size();
+        let mb: u64 = c.trim_end_matches('M').parse().unwrap_or(0);
+        if std::env::var("EVENTHUB_ENGINE_CACHE").is_err() {
+            assert!((256..=4096).contains(&mb), "{c}");
+        }
+    }
 }
