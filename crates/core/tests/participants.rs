@@ -22,6 +22,7 @@ use eventhub_core::{
     testing::{cleanup, fresh_core},
     Code, Core,
 };
+use futures_util::TryStreamExt;
 use serde_json::json;
 
 fn fixture(name: &str) -> PathBuf {
@@ -713,18 +714,37 @@ async fn session_capacity_is_enforced_under_concurrency() {
             participants::join_session(&core, &id, &sid).await
         }));
     }
-    let mut ok = 0;
+    let (mut seated, mut waiting) = (0, 0);
     for t in tasks {
-        match t.await.unwrap() {
-            Ok(p) => {
-                assert_eq!(p.sessions, std::slice::from_ref(&sid));
-                ok += 1;
-            }
-            Err(e) => assert!(e.message.contains("is full"), "{}", e.message),
+        let p = t.await.unwrap().unwrap();
+        if p.sessions == std::slice::from_ref(&sid) {
+            assert!(p.session_waitlist.is_empty());
+            seated += 1;
+        } else {
+            assert_eq!(p.session_waitlist.len(), 1, "{p:?}");
+            assert_eq!(p.session_waitlist[0].session_id, sid);
+            waiting += 1;
         }
     }
-    assert_eq!(ok, 3, "exactly the session's capacity");
-    // Cancelling the event frees the session seat too.
+    assert_eq!(seated, 3, "exactly the session's capacity");
+    assert_eq!(waiting, 5, "the others wait for the session");
+    let first_waiting = core
+        .db()
+        .collection::<Document>("participants")
+        .aggregate(vec![
+            doc! { "$match": { "event_id": &ev.id, "session_waitlist.session_id": &sid } },
+            doc! { "$unwind": "$session_waitlist" },
+            doc! { "$sort": { "session_waitlist.at": 1, "_id": 1 } },
+            doc! { "$limit": 1 },
+        ])
+        .await
+        .unwrap()
+        .try_next()
+        .await
+        .unwrap()
+        .unwrap();
+    let first_waiting = first_waiting.get_str("_id").unwrap().to_owned();
+    // Cancelling the event frees the session seat: the earliest waiting person gets it.
     let holder = core
         .db()
         .collection::<participants::Participant>("participants")
@@ -736,31 +756,34 @@ async fn session_capacity_is_enforced_under_concurrency() {
         .await
         .unwrap();
     assert!(after.sessions.is_empty());
-    let outsider = core
+    let promoted = participants::get(&core, &first_waiting).await.unwrap();
+    assert_eq!(promoted.sessions, std::slice::from_ref(&sid), "promoted");
+    assert!(promoted.session_waitlist.is_empty());
+    // A waiting person can leave the waitlist; a newcomer queues behind those waiting.
+    let waiter = core
         .db()
         .collection::<participants::Participant>("participants")
-        .find_one(doc! { "event_id": &ev.id, "status": "accepted", "sessions": { "$ne": &sid } })
+        .find_one(doc! { "session_waitlist.session_id": &sid })
         .await
         .unwrap()
         .unwrap();
-    let p = participants::join_session(&core, &outsider.id, &sid)
+    let left = participants::leave_session(&core, &waiter.id, &sid)
         .await
+        .unwrap();
+    assert!(left.session_waitlist.is_empty() && left.sessions.is_empty());
+    let counted = participants::rsvp::recount(&core, &ev.id).await.unwrap();
+    assert_eq!(counted, 7, "seven accepted people hold event seats");
+    let taken = core
+        .db()
+        .collection::<Document>("seat_counters")
+        .find_one(doc! { "session_id": &sid })
+        .await
+        .unwrap()
         .unwrap();
     assert_eq!(
-        p.sessions,
-        std::slice::from_ref(&sid),
-        "the freed seat can be taken"
+        taken.get_i64("taken").unwrap(),
+        3,
+        "the session stays full, never over"
     );
-    let last = core
-        .db()
-        .collection::<participants::Participant>("participants")
-        .find_one(doc! { "event_id": &ev.id, "status": "accepted", "sessions": { "$ne": &sid } })
-        .await
-        .unwrap()
-        .unwrap();
-    let e = participants::join_session(&core, &last.id, &sid)
-        .await
-        .unwrap_err();
-    assert!(e.message.contains("is full"), "full again: {}", e.message);
     cleanup(&core).await.unwrap();
 }

@@ -79,6 +79,7 @@ pub(crate) fn build(
         waitlisted_at: None,
         checked_in_at: None,
         sessions: vec![],
+        session_waitlist: vec![],
         invitation: Invitation::default(),
         source,
         search_terms,

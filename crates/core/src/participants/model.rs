@@ -123,6 +123,14 @@ pub struct ParticipantInput {
     pub custom: Map<String, Value>,
 }
 
+/// A place in a session's waitlist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionWait {
+    pub session_id: String,
+    #[serde(with = "crate::time::ts")]
+    pub at: DateTime<Utc>,
+}
+
 /// The stored participant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Participant {
@@ -158,6 +166,10 @@ pub struct Participant {
     /// Sessions the participant holds a seat in (each bounded by the session's capacity).
     #[serde(default)]
     pub sessions: Vec<String>,
+    /// Full sessions the participant waits for, in the order they asked: leaving a seat in
+    /// a session hands it to its earliest waiting participant.
+    #[serde(default)]
+    pub session_waitlist: Vec<SessionWait>,
     #[serde(default)]
     pub invitation: Invitation,
     #[serde(default)]

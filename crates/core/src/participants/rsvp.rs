@@ -11,6 +11,7 @@
 //! See `docs/schema.md`, "participants", for why this rather than a transaction.
 
 use bson::{doc, Bson, Document};
+use futures_util::TryStreamExt;
 use mongodb::{options::ReturnDocument, Collection};
 
 use super::{audit, coll, get, live, model::*, schema::COUNTERS};
@@ -316,6 +317,14 @@ pub async fn set_status(
     .await?;
     if frees_seat {
         release_seat(core, &p.event_id).await?;
+        if !updated.session_waitlist.is_empty() {
+            coll(core)
+                .update_one(
+                    doc! { "_id": id },
+                    doc! { "$set": { "session_waitlist": [] } },
+                )
+                .await?;
+        }
         for s in &updated.sessions {
             leave_session(core, id, s).await?;
         }
@@ -433,11 +442,16 @@ pub async fn join_session(core: &Core, id: &str, session_id: &str) -> Result<Par
             return Err(e);
         }
     }
-    if !take_seat(core, &key, false).await? {
-        return Err(Error::invalid(
-            "session",
-            format!("“{}” is full", session.title),
-        ));
+    // Fair: while people wait for this session, a newcomer queues behind them.
+    let waiting = coll(core)
+        .count_documents(
+            doc! { "event_id": &p.event_id, "session_waitlist.session_id": session_id },
+        )
+        .limit(1)
+        .await?
+        > 0;
+    if waiting || !take_seat(core, &key, false).await? {
+        return wait_for_session(core, &p, session_id, &session.title).await;
     }
     let mut f = live();
     f.insert("_id", id);
@@ -471,8 +485,121 @@ pub async fn join_session(core: &Core, id: &str, session_id: &str) -> Result<Par
     Ok(updated)
 }
 
-/// Give a session seat back.
+/// Put a participant on a full session's waitlist (once), in the order they asked.
+async fn wait_for_session(
+    core: &Core,
+    p: &Participant,
+    session_id: &str,
+    title: &str,
+) -> Result<Participant> {
+    let mut f = live();
+    f.insert("_id", &p.id);
+    f.insert("session_waitlist.session_id", doc! { "$ne": session_id });
+    f.insert("sessions", doc! { "$ne": session_id });
+    let now = bson::DateTime::from_chrono(time::now());
+    let updated = coll(core)
+        .find_one_and_update(
+            f,
+            doc! { "$push": { "session_waitlist": { "session_id": session_id, "at": now } },
+            "$set": { "updated_at": now, "updated_by": core.actor() },
+            "$inc": { "version": 1_i64 } },
+        )
+        .return_document(ReturnDocument::After)
+        .await?;
+    match updated {
+        Some(u) => {
+            audit(
+                core,
+                &p.event_id,
+                Some(&p.id),
+                "session_waitlist",
+                None,
+                None,
+                title,
+            )
+            .await?;
+            Ok(u)
+        }
+        None => get(core, &p.id).await,
+    }
+}
+
+/// Give a freed seat of a session to its earliest waiting participant who still holds an
+/// event seat: one conditional update claims them (two concurrent leavers promote two
+/// different people). False when nobody waits.
+async fn promote_session(core: &Core, event_id: &str, session_id: &str) -> Result<bool> {
+    loop {
+        let next: Vec<Document> = coll(core)
+            .clone_with_type::<Document>()
+            .aggregate(vec![
+                doc! { "$match": { "event_id": event_id, "session_waitlist.session_id": session_id, "deleted_at": Bson::Null } },
+                doc! { "$unwind": "$session_waitlist" },
+                doc! { "$match": { "session_waitlist.session_id": session_id } },
+                doc! { "$sort": { "session_waitlist.at": 1, "_id": 1 } },
+                doc! { "$limit": 1 },
+                doc! { "$project": { "_id": 1, "status": 1 } },
+            ])
+            .await?
+            .try_collect()
+            .await?;
+        let Some(cand) = next.first() else {
+            return Ok(false);
+        };
+        let id = cand.get_str("_id").unwrap_or_default().to_owned();
+        let holds = matches!(cand.get_str("status"), Ok("accepted" | "checked_in"));
+        let now = bson::DateTime::from_chrono(time::now());
+        let mut f = live();
+        f.insert("_id", &id);
+        f.insert("session_waitlist.session_id", session_id);
+        let mut update = doc! {
+            "$pull": { "session_waitlist": { "session_id": session_id } },
+            "$set": { "updated_at": now, "updated_by": core.actor() },
+            "$inc": { "version": 1_i64 },
+        };
+        if holds {
+            update.insert("$addToSet", doc! { "sessions": session_id });
+        }
+        let claimed = coll(core)
+            .find_one_and_update(f, update)
+            .return_document(ReturnDocument::After)
+            .await?;
+        if let Some(u) = claimed {
+            if holds {
+                audit(
+                    core,
+                    event_id,
+                    Some(&u.id),
+                    "session_join",
+                    None,
+                    None,
+                    session_id,
+                )
+                .await?;
+                return Ok(true);
+            }
+        }
+        // Someone else claimed them, or they no longer hold an event seat: next one.
+    }
+}
+
+/// Give a session seat back (or leave its waitlist).
 pub async fn leave_session(core: &Core, id: &str, session_id: &str) -> Result<Participant> {
+    let mut w = live();
+    w.insert("_id", id);
+    w.insert("session_waitlist.session_id", session_id);
+    let now = bson::DateTime::from_chrono(time::now());
+    if let Some(p) = coll(core)
+        .find_one_and_update(
+            w,
+            doc! { "$pull": { "session_waitlist": { "session_id": session_id } },
+            "$set": { "updated_at": now, "updated_by": core.actor() },
+            "$inc": { "version": 1_i64 } },
+        )
+        .return_document(ReturnDocument::After)
+        .await?
+    {
+        return Ok(p);
+    }
     let mut f = live();
     f.insert("_id", id);
     f.insert("sessions", session_id);
@@ -488,12 +615,15 @@ pub async fn leave_session(core: &Core, id: &str, session_id: &str) -> Result<Pa
         .await?;
     match updated {
         Some(p) => {
-            counters(core)
-                .update_one(
-                    doc! { "_id": session_key(&p.event_id, session_id) },
-                    doc! { "$inc": { "taken": -1_i64 } },
-                )
-                .await?;
+            // Hand the seat to the earliest waiting participant, or give it back.
+            if !promote_session(core, &p.event_id, session_id).await? {
+                counters(core)
+                    .update_one(
+                        doc! { "_id": session_key(&p.event_id, session_id) },
+                        doc! { "$inc": { "taken": -1_i64 } },
+                    )
+                    .await?;
+            }
             audit(
                 core,
                 &p.event_id,

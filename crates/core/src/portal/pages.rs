@@ -168,19 +168,20 @@ fn sessions_block(l: Lang, token: &str, e: &Event, p: &Participant) -> String {
     let mut rows = String::new();
     for s in &e.input.sessions {
         let joined = p.sessions.iter().any(|x| x == &s.id);
+        let waiting = p.session_waitlist.iter().any(|w| w.session_id == s.id);
         let cap = s
             .capacity
             .map(|c| format!(" · {c} {}", tr(l, "places", "seats")))
             .unwrap_or_default();
         rows.push_str(&format!(
             "<form method=\"post\" action=\"/r/{}/sessions\" class=\"session\"><input type=\"hidden\" name=\"session\" value=\"{}\"><input type=\"hidden\" name=\"action\" value=\"{}\"><div><strong>{}</strong><br><span class=\"muted\">{} · {}{}</span></div><button class=\"{}\">{}</button></form>",
-            esc(token), esc(&s.id), if joined { "leave" } else { "join" },
+            esc(token), esc(&s.id), if joined || waiting { "leave" } else { "join" },
             esc(&s.title),
             esc(&s.starts_at.with_timezone(&tz).format("%H:%M").to_string()),
             esc(&s.room),
-            esc(&cap),
-            if joined { "no" } else { "maybe" },
-            if joined { tr(l, "Je ne viens plus", "Leave") } else { tr(l, "Je m'inscris", "Join") },
+            esc(&if waiting { format!("{cap} · {}", tr(l, "complet : vous êtes sur la liste d'attente", "full: you are on the waitlist")) } else { cap }),
+            if joined || waiting { "no" } else { "maybe" },
+            if joined { tr(l, "Je ne viens plus", "Leave") } else if waiting { tr(l, "Quitter la liste d'attente", "Leave the waitlist") } else { tr(l, "Je m'inscris", "Join") },
         ));
     }
     format!(
