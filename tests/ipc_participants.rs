@@ -308,3 +308,81 @@ fn the_file_dialog_hooks_and_export() {
     let _ = std::fs::remove_dir_all(&dir);
     h.done();
 }
+
+#[test]
+fn sessions_from_the_desktop_join_wait_and_promote_through_ipc() {
+    let h = harness("ipc_p_sessions");
+    let ev = h
+        .call(
+            "events_create",
+            json!({ "input": {
+                "title": "Atelier",
+                "starts_at": "2027-06-01T07:00:00.000Z",
+                "ends_at": "2027-06-01T16:00:00.000Z",
+                "sessions": [{ "id": "ws", "title": "Atelier IA", "starts_at": "2027-06-01T09:00:00.000Z",
+                               "ends_at": "2027-06-01T10:00:00.000Z", "capacity": 1 }],
+            } }),
+        )
+        .unwrap()["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ids = vec![];
+    for (name, email) in [("Ana", "ana@exemple.fr"), ("Bruno", "bruno@exemple.fr")] {
+        let p = h
+            .call(
+                "participants_create",
+                json!({ "eventId": ev, "input": { "name": name, "email": email } }),
+            )
+            .unwrap();
+        let id = p["_id"].as_str().unwrap().to_owned();
+        h.call(
+            "participants_set_status",
+            json!({ "id": id, "status": "accepted" }),
+        )
+        .unwrap();
+        ids.push(id);
+    }
+    let a = h
+        .call(
+            "participants_join_session",
+            json!({ "id": ids[0], "sessionId": "ws" }),
+        )
+        .unwrap();
+    assert_eq!(a["sessions"], json!(["ws"]));
+    let b = h
+        .call(
+            "participants_join_session",
+            json!({ "id": ids[1], "sessionId": "ws" }),
+        )
+        .unwrap();
+    assert_eq!(b["sessions"], json!([]));
+    assert_eq!(
+        b["session_waitlist"][0]["session_id"], "ws",
+        "full: Bruno waits"
+    );
+    h.call(
+        "participants_leave_session",
+        json!({ "id": ids[0], "sessionId": "ws" }),
+    )
+    .unwrap();
+    let page = h
+        .call("participants_list", json!({ "eventId": ev, "query": {} }))
+        .unwrap();
+    let bruno = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Bruno")
+        .unwrap()
+        .clone();
+    assert_eq!(bruno["sessions"], json!(["ws"]), "promoted");
+    let bad = h
+        .call(
+            "participants_join_session",
+            json!({ "id": ids[0], "sessionId": "nope" }),
+        )
+        .unwrap_err();
+    assert_eq!(bad["code"], "not_found");
+    h.done();
+}

@@ -46,6 +46,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::participants::participants_create,
             commands::participants::participants_set_status,
             commands::participants::participants_check_in,
+            commands::participants::participants_join_session,
+            commands::participants::participants_leave_session,
             commands::participants::participants_check_in_code,
             commands::participants::participants_badge,
             commands::participants::participants_audit,

@@ -23,6 +23,9 @@ export interface Participant {
   checked_in_at?: string;
   invitation: { status: "none" | "queued" | "sending" | "sent" | "failed" | "opened"; last_error?: string };
   source: { kind: string; file?: string; line?: number };
+  /** Sessions the participant holds a seat in, and full ones they wait for. */
+  sessions?: string[];
+  session_waitlist?: { session_id: string; at: string }[];
   version: number;
   updated_at: string;
   updated_by: string;
@@ -129,6 +132,8 @@ export const papi = {
   list: (eventId: string, query: ParticipantQuery) => invoke<ParticipantPage>("participants_list", { eventId, query: clean(query) }),
   setStatus: (id: string, version: number | null, status: RsvpStatus) => invoke<Participant>("participants_set_status", { id, version, status }),
   checkIn: (id: string) => invoke<Participant>("participants_check_in", { id }),
+  joinSession: (id: string, sessionId: string) => invoke<Participant>("participants_join_session", { id, sessionId }),
+  leaveSession: (id: string, sessionId: string) => invoke<Participant>("participants_leave_session", { id, sessionId }),
   checkInCode: (eventId: string, code: string) => invoke<Participant>("participants_check_in_code", { eventId, code }),
   badge: (id: string) => invoke<{ code: string; qr_svg: string }>("participants_badge", { id }),
   audit: (id: string) => invoke<AuditEntry[]>("participants_audit", { id }),

@@ -174,6 +174,26 @@ pub async fn participants_check_in(
     Ok(participants::check_in(&state.core().await?, &id).await?)
 }
 
+/// Give a participant a seat in a session, or a place on its waitlist when it is full.
+#[tauri::command]
+pub async fn participants_join_session(
+    state: State<'_, AppState>,
+    id: String,
+    session_id: String,
+) -> CmdResult<Participant> {
+    Ok(participants::rsvp::join_session(&state.core().await?, &id, &session_id).await?)
+}
+
+/// Give a session seat back (the earliest waiting person gets it), or leave its waitlist.
+#[tauri::command]
+pub async fn participants_leave_session(
+    state: State<'_, AppState>,
+    id: String,
+    session_id: String,
+) -> CmdResult<Participant> {
+    Ok(participants::rsvp::leave_session(&state.core().await?, &id, &session_id).await?)
+}
+
 /// Check in by a scanned badge (a USB/Bluetooth scanner types the code into the field).
 #[tauri::command]
 pub async fn participants_check_in_code(

@@ -327,6 +327,10 @@ export class ParticipantsView implements View {
     const hist = iconButton("clock", `${t("p.history")} — ${display}`, () => void this.showAudit(p), { testid: "p-audit" });
     const badge = iconButton("grid", `${t("p.badge")} — ${display}`, () => void this.showBadge(p), { testid: "p-badge" });
     const link = iconButton("globe", `${t("inv.personalLink")} — ${display}`, () => void openPersonalLink(p._id, display), { testid: "p-link" });
+    const ev = this.event();
+    const sessions = ev && ev.sessions > 0 && (p.status === "accepted" || p.status === "checked_in")
+      ? iconButton("calendar", `${t("p.sessions")} — ${display}`, () => void this.showSessions(p), { testid: "p-sessions" })
+      : null;
     const inv = p.invitation?.status ?? "none";
     const invChip = h("span", { class: `chip-sm inv-${inv}`, testid: "p-invitation", "data-invitation": inv }, t(`inv.status.${inv}` as MsgKey));
     return h(
@@ -340,7 +344,7 @@ export class ParticipantsView implements View {
       ),
       h("td", { class: "pc-email" }, h("span", { class: "cell-sub p-email" }, p.email), h("div", null, invChip)),
       h("td", { class: "pc-status" }, sel),
-      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, badge, link, hist)),
+      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, sessions, badge, link, hist)),
     );
   }
 
@@ -396,6 +400,61 @@ export class ParticipantsView implements View {
       toastError(toApiError(e));
     }
     this.reload();
+  }
+
+  /** The event's sessions for one participant: join, leave, or wait when full. */
+  private async showSessions(p: Participant): Promise<void> {
+    let event;
+    try {
+      event = await api.eventsGet(p.event_id);
+    } catch (e) {
+      toastError(toApiError(e));
+      return;
+    }
+    const tz = event.timezone || "UTC";
+    let current = p;
+    const list = h("div", { class: "sess-list", testid: "p-sessions-list" });
+    const render = () => {
+      replaceChildren(
+        list,
+        ...event.sessions.map((s) => {
+          const joined = (current.sessions ?? []).includes(s.id);
+          const waiting = (current.session_waitlist ?? []).some((w) => w.session_id === s.id);
+          const act = (f: () => Promise<Participant>) => async () => {
+            try {
+              current = await f();
+              render();
+              this.reload();
+            } catch (e) {
+              toastError(toApiError(e));
+            }
+          };
+          const btn = joined
+            ? button(t("p.sessLeave"), { small: true, kind: "danger", testid: "p-sess-leave", onClick: act(() => papi.leaveSession(p._id, s.id)) })
+            : waiting
+              ? button(t("p.sessLeaveWait"), { small: true, testid: "p-sess-unwait", onClick: act(() => papi.leaveSession(p._id, s.id)) })
+              : button(t("p.sessJoin"), { small: true, kind: "primary", testid: "p-sess-join", onClick: act(() => papi.joinSession(p._id, s.id)) });
+          return h(
+            "div",
+            { class: "sess-row", testid: "p-sess-row", "data-state": joined ? "joined" : waiting ? "waiting" : "none" },
+            h(
+              "div",
+              null,
+              h("strong", null, s.title),
+              h("div", { class: "cell-sub" }, [formatDateTime(s.starts_at, tz), s.room, s.capacity ? t("p.sessCapacity", { n: s.capacity }) : ""].filter(Boolean).join(" · ")),
+              joined ? h("span", { class: "chip-sm rsvp-accepted" }, t("p.sessJoined")) : waiting ? h("span", { class: "chip-sm rsvp-waitlisted" }, t("p.sessWaiting")) : null,
+            ),
+            btn,
+          );
+        }),
+      );
+    };
+    render();
+    await openDialog((close) => {
+      const ok = h("button", { type: "button", class: "btn", testid: "p-sessions-close" }, t("common.close"));
+      ok.addEventListener("click", () => close("ok"));
+      return { title: t("p.sessionsOf", { name: p.name || p.email }), body: [h("div", { class: "dialog-body" }, list), h("footer", { class: "dialog-foot" }, ok)], className: "audit-dialog" };
+    });
   }
 
   private async showAudit(p: Participant): Promise<void> {
