@@ -4,7 +4,6 @@
 
 use std::{
     collections::HashMap,
-    path::PathBuf,
     sync::atomic::{AtomicU64, Ordering},
 };
 
@@ -16,6 +15,7 @@ use serde::Serialize;
 use tauri::{ipc::Channel, AppHandle, Runtime, State};
 use tokio::sync::Mutex;
 
+use super::files::{save, slug, Exported};
 use crate::{error::CmdResult, state::AppState};
 
 /// The live watches of open dashboards, by id.
@@ -94,64 +94,6 @@ pub async fn dashboard_unwatch(dash: State<'_, DashboardState>, id: u64) -> CmdR
         .remove(&id)
         .map(|w| w.stop())
         .is_some())
-}
-
-#[derive(Serialize)]
-pub struct Exported {
-    path: String,
-    bytes: usize,
-}
-
-pub(crate) fn slug(title: &str) -> String {
-    let s: String = eventhub_core::text::words(title)
-        .collect::<Vec<_>>()
-        .join("-")
-        .chars()
-        .take(60)
-        .collect();
-    if s.is_empty() {
-        "event".into()
-    } else {
-        s
-    }
-}
-
-pub(crate) async fn save<R: Runtime>(
-    app: &AppHandle<R>,
-    name: String,
-    ext: &'static str,
-    content: String,
-) -> CmdResult<Option<Exported>> {
-    let path = match std::env::var("EVENTHUB_E2E_SAVE_DIR")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-    {
-        Some(dir) => Some(PathBuf::from(dir).join(&name)),
-        None => {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            app.run_on_main_thread(move || {
-                let _ = tx.send(
-                    rfd::FileDialog::new()
-                        .add_filter(ext.to_uppercase(), &[ext])
-                        .set_file_name(name)
-                        .save_file(),
-                );
-            })?;
-            rx.await
-                .map_err(|_| Error::internal("the file dialog was closed unexpectedly"))?
-        }
-    };
-    let Some(path) = path else {
-        return Ok(None);
-    };
-    let bytes = content.len();
-    tokio::fs::write(&path, content)
-        .await
-        .map_err(|e| Error::invalid("path", format!("cannot write {}: {e}", path.display())))?;
-    Ok(Some(Exported {
-        path: path.display().to_string(),
-        bytes,
-    }))
 }
 
 /// The dashboard's data as CSV.

@@ -30,8 +30,7 @@ use tauri::{ipc::Channel, AppHandle, Runtime, State};
 use crate::{error::CmdResult, state::AppState};
 
 /// The env var that makes `lab_export_report` write into a folder without a dialog.
-pub const E2E_SAVE_DIR: &str = "EVENTHUB_E2E_SAVE_DIR";
-
+pub use super::files::E2E_SAVE_DIR;
 #[derive(Default)]
 pub struct LabState {
     cancel: Arc<AtomicBool>,
@@ -215,22 +214,7 @@ pub async fn lab_export_report<R: Runtime>(
         "eventhub-index-lab-{}.html",
         run.started_at.format("%Y%m%d-%H%M")
     );
-    let path = match std::env::var_os(E2E_SAVE_DIR) {
-        Some(dir) => Some(std::path::PathBuf::from(dir).join(&file_name)),
-        None => {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            // GTK dialogs belong on the main thread (where Tauri runs GTK).
-            app.run_on_main_thread(move || {
-                let picked = rfd::FileDialog::new()
-                    .set_file_name(&file_name)
-                    .add_filter("HTML", &["html"])
-                    .save_file();
-                let _ = tx.send(picked);
-            })?;
-            rx.await
-                .map_err(|_| Error::internal("the save dialog closed unexpectedly"))?
-        }
-    };
+    let path = super::files::save_path(&app, file_name, "html").await?;
     let Some(path) = path else {
         return Ok(None);
     };

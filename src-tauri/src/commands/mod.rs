@@ -4,6 +4,7 @@ pub mod dashboard;
 pub mod db;
 pub mod events;
 pub mod feedback;
+pub mod files;
 pub mod invitations;
 pub mod lab;
 pub mod mail;

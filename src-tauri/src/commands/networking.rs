@@ -5,7 +5,7 @@
 use eventhub_core::networking::{self, NetworkingStats};
 use tauri::{AppHandle, Runtime, State};
 
-use super::dashboard::{save, slug, Exported};
+use super::files::{save, slug, Exported};
 use crate::{error::CmdResult, state::AppState};
 
 #[tauri::command]

@@ -27,6 +27,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tauri::{ipc::Channel, AppHandle, Runtime, State};
 
+use super::files::{env_path, on_main, save_path, slug};
 use crate::{error::CmdResult, state::AppState};
 
 /// The running import's cancel flag (one import at a time per window is what the UI does).
@@ -49,23 +50,6 @@ impl ParticipantsState {
             g.store(true, Ordering::SeqCst);
         }
     }
-}
-
-fn env_path(var: &str) -> Option<String> {
-    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
-}
-
-/// Run a blocking native dialog on the main (GTK) thread and wait for its answer.
-async fn on_main<R: Runtime, T: Send + 'static>(
-    app: &AppHandle<R>,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> CmdResult<T> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.run_on_main_thread(move || {
-        let _ = tx.send(f());
-    })?;
-    rx.await
-        .map_err(|_| Error::internal("the file dialog was closed unexpectedly").into())
 }
 
 /// Ask for the CSV file to import. `None` when the user cancels.
@@ -251,28 +235,8 @@ pub async fn participants_export<R: Runtime>(
     let lang = Lang::parse(&lang).unwrap_or_default();
     let core = state.core().await?;
     let ev = eventhub_core::events::get(&core, &event_id).await?;
-    let slug: String = eventhub_core::text::words(&ev.input.title)
-        .collect::<Vec<_>>()
-        .join("-")
-        .chars()
-        .take(60)
-        .collect();
-    let name = format!(
-        "participants-{}.csv",
-        if slug.is_empty() { "event" } else { &slug }
-    );
-    let path = match env_path("EVENTHUB_E2E_SAVE_DIR") {
-        Some(dir) => Some(PathBuf::from(dir).join(&name)),
-        None => {
-            on_main(&app, move || {
-                rfd::FileDialog::new()
-                    .add_filter("CSV", &["csv"])
-                    .set_file_name(name)
-                    .save_file()
-            })
-            .await?
-        }
-    };
+    let name = format!("participants-{}.csv", slug(&ev.input.title));
+    let path = save_path(&app, name, "csv").await?;
     let Some(path) = path else {
         return Ok(None);
     };

@@ -33,7 +33,7 @@ use serde_json::{json, Value};
 use tauri::{ipc::Channel, AppHandle, Runtime, State};
 use tauri_plugin_store::StoreExt;
 
-use super::dashboard::{save, slug, Exported};
+use super::files::{env_path, on_main, save, slug, Exported};
 use crate::{commands::settings::STORE, error::CmdResult, state::AppState};
 
 /// The cancel flags of the running import and fetch.
@@ -57,10 +57,6 @@ fn raise(slot: &std::sync::Mutex<Arc<AtomicBool>>) {
     }
 }
 
-fn env_path(var: &str) -> Option<String> {
-    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
-}
-
 fn opt_json<T: serde::de::DeserializeOwned + Default>(
     what: &str,
     v: Option<Value>,
@@ -69,19 +65,6 @@ fn opt_json<T: serde::de::DeserializeOwned + Default>(
         Some(v) if !v.is_null() => from_json(what, v)?,
         _ => T::default(),
     })
-}
-
-/// Run a blocking native dialog on the main (GTK) thread and wait for its answer.
-async fn on_main<R: Runtime, T: Send + 'static>(
-    app: &AppHandle<R>,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> CmdResult<T> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.run_on_main_thread(move || {
-        let _ = tx.send(f());
-    })?;
-    rx.await
-        .map_err(|_| Error::internal("the file dialog was closed unexpectedly").into())
 }
 
 /// Open a web address in the system browser (the platform's opener). Only `https://`.

@@ -398,17 +398,9 @@ fn unit_for(event: &crate::events::Event) -> &'static str {
     }
 }
 
-async fn event_questions(
-    core: &Core,
-    event_id: &str,
-    only_ids: Option<&[String]>,
-) -> Result<Vec<feedback::Question>> {
-    let mut filter = doc! { "event_id": event_id, "deleted_at": Bson::Null };
-    if let Some(ids) = only_ids {
-        filter.insert("_id", doc! { "$in": ids });
-    }
+async fn event_questions(core: &Core, event_id: &str) -> Result<Vec<feedback::Question>> {
     Ok(feedback::questions(core)
-        .find(filter)
+        .find(doc! { "event_id": event_id, "deleted_at": Bson::Null })
         .sort(doc! { "position": 1 })
         .await?
         .try_collect()
@@ -419,12 +411,11 @@ fn str_key(d: &Document) -> Option<String> {
     d.get_str("_id").map(str::to_owned).ok()
 }
 
-/// Session rows for the event's sessions, or only `touched` ones.
+/// One row per session of the event.
 fn session_rows(
     event: &crate::events::Event,
     ratings: &[Document],
     attendance: &[Document],
-    touched: Option<&[String]>,
 ) -> Vec<SessionRow> {
     let rating_by: HashMap<Option<String>, (Option<f64>, i64)> = ratings
         .iter()
@@ -443,7 +434,6 @@ fn session_rows(
         .input
         .sessions
         .iter()
-        .filter(|s| touched.is_none_or(|t| t.contains(&s.id)))
         .map(|s| {
             let (avg, n) = rating_by
                 .get(&Some(s.id.clone()))
@@ -628,7 +618,7 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
     let started = std::time::Instant::now();
     let event = crate::events::get(core, event_id).await?;
     let unit = unit_for(&event);
-    let questions = event_questions(core, event_id, None).await?;
+    let questions = event_questions(core, event_id).await?;
     let (funnel, ratings, attendance, nps, numeric, choice, texts, tl_a, tl_c, totals) = futures_util::try_join!(
         run(core, PARTICIPANTS, funnel_pipeline(event_id)),
         run(core, ANSWERS, ratings_pipeline(event_id)),
@@ -656,7 +646,7 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
         event_id: event_id.to_owned(),
         title: event.input.title.clone(),
         funnel: funnel_from(&funnel),
-        sessions: session_rows(&event, &ratings, &attendance, None),
+        sessions: session_rows(&event, &ratings, &attendance),
         nps: nps_from(&nps),
         distributions: distributions_from(&questions, &numeric, &choice, english),
         texts: texts_from(&questions, &texts, english),
@@ -714,7 +704,7 @@ pub async fn refresh(
     // Recomputed answer buckets: `[from, to)` in ms and the fresh counts.
     let mut answers_since: Option<(i64, i64, Buckets)> = None;
     if change.answers > 0 {
-        let all = event_questions(core, &event_id, None).await?;
+        let all = event_questions(core, &event_id).await?;
         let qs: Vec<&feedback::Question> = all
             .iter()
             .filter(|q| change.questions.contains(&q.id))

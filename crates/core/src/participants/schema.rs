@@ -96,6 +96,12 @@ pub fn indexes() -> Vec<IndexModel> {
             doc! { "event_id": 1, "search_terms": 1 },
             "event_search_terms",
         ),
+        // Session waitlists: "does anyone wait for this session?" on every join, and the
+        // promotion's `$match` (multikey on the array of places).
+        index(
+            doc! { "event_id": 1, "session_waitlist.session_id": 1 },
+            "event_session_waitlist",
+        ),
         // Sync's change detection, "recently changed".
         index(doc! { "event_id": 1, "updated_at": 1 }, "event_updated_at"),
     ]

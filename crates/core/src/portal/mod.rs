@@ -38,6 +38,13 @@ struct PortalState {
     core: Core,
 }
 
+impl PortalState {
+    /// The core acting for an invitee (audit trail and `updated_by` name them).
+    fn as_invitee(&self, p: &participants::Participant) -> Core {
+        self.core.with_actor(&format!("invitee:{}", p.email_norm))
+    }
+}
+
 /// The portal's routes, for serving or for tests (`tower::ServiceExt::oneshot`).
 pub fn router(core: Core) -> Router {
     Router::new()
@@ -240,8 +247,7 @@ async fn rsvp_answer(
             &Error::invalid("answer", "you are already checked in at this event"),
         );
     }
-    let actor = format!("invitee:{}", p.email_norm);
-    let core = st.core.with_actor(&actor);
+    let core = st.as_invitee(&p);
     // Accepting again when already accepted (or waitlisted) keeps the seat / the place.
     let unchanged = to == RsvpStatus::Accepted
         && matches!(p.status, RsvpStatus::Accepted | RsvpStatus::Waitlisted);
@@ -287,7 +293,7 @@ async fn rsvp_sessions(
         Ok(Err(problem)) => return link_problem(l, problem).await,
         Err(e) => return failure(l, &e),
     };
-    let core = st.core.with_actor(&format!("invitee:{}", p.email_norm));
+    let core = st.as_invitee(&p);
     let result = match form.action.as_str() {
         "join" => participants::rsvp::join_session(&core, &p.id, &form.session).await,
         "leave" => participants::rsvp::leave_session(&core, &p.id, &form.session).await,

@@ -614,7 +614,7 @@ async fn profile_save(
         photo_url: f.photo_url,
         share_email: f.share_email.is_some(),
     };
-    let core = st.core.with_actor(&format!("invitee:{}", p.email_norm));
+    let core = st.as_invitee(&p);
     match networking::save_profile(&core, &p.id, input.clone()).await {
         Ok(_) => see_other(&format!("/n/{token}?m=saved")),
         Err(e) if e.code == Code::Validation => respond(
@@ -715,7 +715,7 @@ async fn connect(
             &Error::invalid("code", "missing or malformed badge code"),
         );
     };
-    let core = st.core.with_actor(&format!("invitee:{}", p.email_norm));
+    let core = st.as_invitee(&p);
     let r = match (
         f.code.filter(|c| !c.trim().is_empty()),
         f.to.filter(|c| !c.trim().is_empty()),
@@ -756,7 +756,7 @@ async fn answer_request(
         Ok(Form(f)) if f.action == "ignore" => false,
         _ => return fail(l, &token, &Error::invalid("action", "accept or ignore")),
     };
-    let core = st.core.with_actor(&format!("invitee:{}", p.email_norm));
+    let core = st.as_invitee(&p);
     match networking::respond(&core, &p.id, &id, accept).await {
         Ok(c) if accept => see_other(&format!("/n/{token}/c/{}?m=accepted", c.id)),
         Ok(_) => see_other(&format!("/n/{token}?m=ignored")),
@@ -869,7 +869,7 @@ async fn note(
             &Error::invalid("note", "missing or malformed note"),
         );
     };
-    let core = st.core.with_actor(&format!("invitee:{}", p.email_norm));
+    let core = st.as_invitee(&p);
     match networking::set_note(&core, &p.id, &id, &f.note).await {
         Ok(_) => see_other(&format!("/n/{token}/c/{id}?m=noted")),
         Err(e) => fail(l, &token, &e),
@@ -984,7 +984,7 @@ async fn propose(
             }
         }
     };
-    let core = st.core.with_actor(&format!("invitee:{}", p.email_norm));
+    let core = st.as_invitee(&p);
     match networking::propose_meeting(&core, &p.id, &id, slots, duration, &f.place).await {
         Ok(_) => see_other(&format!("/n/{token}?m=proposed")),
         Err(e) => fail(l, &token, &e),
@@ -1009,7 +1009,7 @@ async fn answer_meeting(
             &Error::invalid("action", "accept, decline or cancel"),
         );
     };
-    let core = st.core.with_actor(&format!("invitee:{}", p.email_norm));
+    let core = st.as_invitee(&p);
     let r = match f.action.as_str() {
         "accept" => match f.slot.as_deref().map(str::trim).map(str::parse::<usize>) {
             Some(Ok(i)) => networking::answer_meeting(&core, &p.id, &id, Some(i)).await,
