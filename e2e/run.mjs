@@ -5,7 +5,7 @@
 // Needs MONGODB_URI (scripts/test.sh starts an engine and sets it). Each run uses a fresh
 // database, checked afterwards through the CLI (the same core, no UI involved).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,11 @@ if (!app || !cli || !process.env.MONGODB_URI) {
   process.exit(2);
 }
 const here = dirname(fileURLToPath(import.meta.url));
+// Everything temporary of this run (engines' data, the app's data folder, exported files,
+// test files) goes under one folder, removed at the end: TMPDIR is read by os.tmpdir() here
+// and inherited by every process the run starts.
+const scratch = mkdtempSync(join(tmpdir(), 'eventhub-e2e-run-'));
+process.env.TMPDIR = scratch;
 const shots = join(here, 'shots');
 mkdirSync(shots, { recursive: true });
 const db = `e2e_${Date.now().toString(36)}`;
@@ -114,6 +119,9 @@ try {
   if (browser) await browser.deleteSession().catch(() => {});
   driver.kill();
 }
+// Engines started by the tests are stopped by then; give them a moment to let go of files.
+await new Promise((r) => setTimeout(r, 500));
+if (!process.env.E2E_KEEP_TMP) rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
 
 const passed = results.filter((r) => r[1]).length;
 const failed = results.length - passed;

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 scripts/setup.sh test
 export PATH="$HOME/.cargo/bin:$PATH"
+# A clean CI checkout gains nothing from incremental compilation, and its caches cost
+# gigabytes of disk: off there, kept for developers.
+[ -n "${CI:-}" ] && export CARGO_INCREMENTAL=0
 
 engine_pid=""
 tmp="$(mktemp -d)"
@@ -46,3 +49,5 @@ echo "==> end-to-end test in the real window"
 cargo build --workspace --bins --quiet
 xvfb-run -a -s "-screen 0 1280x800x24" \
   node e2e/run.mjs "$root/target/debug/eventhub" "$root/target/debug/eventhub-cli"
+
+echo "==> disk: target/ $(du -sh target 2>/dev/null | cut -f1), free $(df -h . | awk 'NR==2{print $4}')"

@@ -1,4 +1,4 @@
-//! The IPC test harness shared by `tests/ipc*.rs`: the real command handlers behind
+//! The IPC test harness shared by the modules of `tests/ipc/`: the real command handlers behind
 //! Tauri's mock runtime (no window), connected to a fresh database of the test's own.
 #![allow(dead_code)]
 
@@ -74,4 +74,12 @@ impl Harness {
     pub fn done(self) {
         tauri::async_runtime::block_on(cleanup(&self.core)).unwrap();
     }
+}
+
+/// The IPC tests share one process: a test that points the file-dialog hooks
+/// (`EVENTHUB_E2E_*` variables) somewhere holds this lock for its whole run, so no other
+/// test sees its variables.
+pub fn env_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

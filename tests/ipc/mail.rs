@@ -3,8 +3,7 @@
 use eventhub_core::testing::{cleanup, SmtpSink};
 use serde_json::{json, Value};
 
-mod common;
-use common::harness;
+use crate::common::harness;
 
 #[test]
 fn settings_are_checked_saved_and_a_test_message_arrives() {

@@ -431,7 +431,7 @@ async fn feedback_social_and_networking_sync_and_an_erasure_reaches_every_store(
     feedback::answer(&s.b, &q, &ann, &feedback::RawValue::Number(5.0))
         .await
         .unwrap();
-    let posts = include_bytes!("fixtures/social/mastodon.json");
+    let posts = include_bytes!("../fixtures/social/mastodon.json");
     for core in [&s.a, &s.b] {
         let r = social::import::import_bytes(
             core,

@@ -8,11 +8,11 @@ use eventhub_core::{
 };
 use serde_json::{json, Value};
 
-mod common;
-use common::harness;
+use crate::common::harness;
 
 #[test]
 fn polls_and_dashboard_through_ipc() {
+    let _env = crate::common::env_lock();
     let h = harness("ipc_dashboard");
     let core = h.core.clone();
     let call = |cmd: &str, args: Value| h.call(cmd, args);

@@ -6,14 +6,14 @@
 use eventhub_core::events;
 use serde_json::{json, Value};
 
-mod common;
-use common::harness;
+use crate::common::harness;
 
 /// A progress channel argument as the webview sends it (`Channel` in @tauri-apps/api).
 const CHANNEL: &str = "__CHANNEL__:7";
 
 #[test]
 fn share_import_analyse_and_export_through_ipc() {
+    let _env = crate::common::env_lock();
     let h = harness("ipc_social");
     let call = |cmd: &str, args: Value| h.call(cmd, args);
     let ev = h

@@ -2,18 +2,18 @@
 //! JSON shapes, progress channels, cancel, errors, and the report export hook
 //! (`EVENTHUB_E2E_SAVE_DIR`).
 //!
-//! The harness is the one of `tests/ipc.rs`.
+//! The harness is `tests/ipc/common.rs`.
 
 use serde_json::{json, Value};
 
-mod common;
-use common::harness;
+use crate::common::harness;
 
 /// A progress channel argument as the webview sends it (`Channel` in @tauri-apps/api).
 const CHANNEL: &str = "__CHANNEL__:7";
 
 #[test]
 fn generate_run_list_and_export_through_ipc() {
+    let _env = crate::common::env_lock();
     let h = harness("ipc_lab");
     let o = h.call("lab_overview", json!({})).unwrap();
     assert!(o["lab_database"].as_str().unwrap().ends_with("_lab"), "{o}");

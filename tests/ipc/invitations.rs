@@ -20,8 +20,7 @@ fn http_get(url: &str) -> (u16, String) {
     (code, out)
 }
 
-mod common;
-use common::harness;
+use crate::common::harness;
 
 #[test]
 fn portal_and_links_through_ipc() {

@@ -4,8 +4,7 @@
 
 use serde_json::{json, Value};
 
-mod common;
-use common::{harness, Harness};
+use crate::common::{harness, Harness};
 
 trait HarnessExt {
     fn event(&self, capacity: Option<u32>) -> String;
@@ -272,6 +271,7 @@ fn status_changes_waitlist_check_in_and_audit_through_ipc() {
 
 #[test]
 fn the_file_dialog_hooks_and_export() {
+    let _env = crate::common::env_lock();
     let h = harness("ipc_p_export");
     let ev = h.event(None);
     std::env::set_var("EVENTHUB_E2E_OPEN_FILE", fixture("utf8_bom_comma.csv"));
@@ -282,9 +282,8 @@ fn the_file_dialog_hooks_and_export() {
         json!({ "eventId": ev, "path": picked, "onProgress": "__CHANNEL__:3" }),
     )
     .unwrap();
-    let dir = std::env::temp_dir().join(format!("eh-export-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::env::set_var("EVENTHUB_E2E_SAVE_DIR", &dir);
+    let dir = tempfile::tempdir().unwrap();
+    std::env::set_var("EVENTHUB_E2E_SAVE_DIR", dir.path());
     let r = h
         .call(
             "participants_export",
@@ -305,7 +304,6 @@ fn the_file_dialog_hooks_and_export() {
         text.contains("\"Smith, John\",john.smith@example.com,\"Acme, Inc.\""),
         "{text}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
     h.done();
 }
 

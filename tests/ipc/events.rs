@@ -3,8 +3,7 @@
 
 use serde_json::{json, Value};
 
-mod common;
-use common::harness;
+use crate::common::harness;
 
 fn event(title: &str) -> Value {
     json!({

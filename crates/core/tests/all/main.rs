@@ -1,0 +1,17 @@
+//! The core's integration tests, one binary (one link instead of thirteen): each module
+//! covers one feature against a real database engine (`MONGODB_URI`, a fresh database per
+//! test).
+
+mod dashboard;
+mod engine;
+mod events;
+mod feedback;
+mod invitations;
+mod lab;
+mod mail;
+mod networking;
+mod networking_portal;
+mod participants;
+mod portal_social;
+mod social;
+mod sync;
