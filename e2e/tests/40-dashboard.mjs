@@ -75,6 +75,12 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     });
     const dist = (await texts('dist')).join(' ');
     assert(/4[.,]2/.test(dist), `average 4.2 shown: ${dist}`);
+    // The interactions chart (Chart.js) draws the same 5 answers.
+    await browser.waitUntil(async () => (await browser.execute(() => {
+      const c = document.querySelector('[data-testid="timeline-chart"] canvas');
+      const chart = c && window.Chart ? window.Chart.getChart(c) : null;
+      return chart ? chart.data.datasets[0].data.reduce((x, y) => x + y, 0) : -1;
+    })) === 5, { timeout: 10000, timeoutMsg: 'the interactions chart counts the 5 answers' });
     const counts = (await texts('q-count')).join('');
     assert(counts.includes('5'), `the poll row counts 5 answers: ${counts}`);
     await browser.saveScreenshot(join(shots, 'dashboard-live.png'));
@@ -96,7 +102,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     const htmlPath = htmlToast.slice(htmlToast.indexOf(env.EVENTHUB_E2E_SAVE_DIR)).trim();
     assert(existsSync(htmlPath), `snapshot written at ${htmlPath}`);
     const html = readFileSync(htmlPath, 'utf8');
-    assert(html.includes('<svg') && html.includes('<style>') && !html.includes('<script'), 'self-contained snapshot with inline SVG and CSS, no script');
+    assert(html.includes('<img src="data:image/png;base64,') && html.includes('<style>') && !html.includes('<script'), 'self-contained snapshot: charts as inline images, CSS, no script');
     assert(html.includes('Conférence Temps Réel'), 'snapshot names the event');
     await browser.execute(() => document.querySelectorAll('.toast-close').forEach((b) => b.click()));
   });

@@ -29,15 +29,15 @@ export interface Nps { promoters: number; passives: number; detractors: number; 
 export interface Bucket { value: string; label: string; count: number }
 export interface Distribution { question_id: string; label: string; kind: QuestionKind; status: QuestionStatus; answers: number; average: number | null; buckets: Bucket[] }
 export interface TextAnswer { question_id: string; question: string; text: string; at: string }
-export interface TimePoint { at: string; answers: number; check_ins: number }
+export interface TimePoint { at: string; answers: number; check_ins: number; connections: number; mentions: number }
 export interface Dashboard {
   event_id: string; title: string; funnel: Funnel; sessions: SessionRow[]; nps: Nps; distributions: Distribution[]; texts: TextAnswer[];
-  bucket: "minute" | "hour"; timeline: TimePoint[]; total_answers: number; respondents: number; counted_until: number | null; generated_at: string; took_ms: number;
+  bucket: "minute" | "hour" | "day"; bucket_size: number; timeline: TimePoint[]; total_answers: number; respondents: number; counted_until: number | null; generated_at: string; took_ms: number;
 }
 export interface OverviewRow { event_id: string; title: string; starts_at: string; funnel: Funnel; answers: number; avg_rating: number | null; nps: number | null }
 /** A live notification; with change streams it says what changed (see `dashboard::live`). */
 export interface Change {
-  mode: "change_stream" | "polling"; answers: number; participants: number; full: boolean;
+  mode: "change_stream" | "polling"; answers: number; participants: number; connections: number; mentions: number; full: boolean;
   questions: string[]; sessions: string[]; inserted: number; inserted_at: number[]; first_answers: Record<string, number>; since: string | null;
 }
 export interface Exported { path: string; bytes: number }

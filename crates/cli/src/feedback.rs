@@ -307,8 +307,8 @@ pub async fn run(cmd: &DashboardCmd, core: &Core, json_out: bool) -> Result<(), 
                 print_json(&g);
             } else {
                 println!(
-                    "event {} · {} participants · {} questions · {} answers · {:.1} s",
-                    g.event_id, g.participants, g.questions, g.answers, g.seconds
+                    "event {} · {} participants · {} questions · {} answers · {} connections · {} posts · {:.1} s",
+                    g.event_id, g.participants, g.questions, g.answers, g.connections, g.posts, g.seconds
                 );
             }
         }

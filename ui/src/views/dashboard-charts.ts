@@ -1,41 +1,22 @@
-// Hand-written inline SVG charts (no library, works offline, embeds as-is in the HTML
-// snapshot). Every text goes in as a text node.
+// Charts of the dashboard and the social page, drawn by Chart.js (npm `chart.js`, its UMD
+// build copied to dist/vendor and loaded by index.html: works offline). A `Charts` host
+// keeps one Chart per key across re-renders, so a live refresh updates a chart in place
+// (animated) instead of rebuilding it. Tables beside the charts carry the same figures.
+// The HTML snapshot turns each canvas into an image (`snapshotOf`).
 
-const NS = "http://www.w3.org/2000/svg";
+import type { Chart as ChartInstance, ChartConfiguration, Plugin } from "chart.js";
 
-function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
+/** The global of Chart.js's UMD build (every chart type and scale registered). */
+declare const Chart: typeof import("chart.js").Chart;
 
 export const PALETTE = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#14b8a6", "#f97316", "#64748b", "#ec4899"];
 
-export interface BarRow { label: string; value: number; color?: string; note?: string }
+const FONT = { family: "system-ui, sans-serif", size: 11.5 };
+const INK = "#4b5563";
+const GRID = "#eef0f4";
 
-/** Horizontal bars with labels on the left and values on the right. */
-export function barChart(rows: BarRow[], opts: { width?: number; max?: number; fmt?: (n: number) => string; title?: string } = {}): SVGSVGElement {
-  const width = opts.width ?? 420;
-  const rowH = 26;
-  const labelW = Math.min(170, Math.round(width * 0.38));
-  const valueW = 64;
-  const height = Math.max(1, rows.length) * rowH + 6;
-  const max = opts.max ?? Math.max(1, ...rows.map((r) => r.value));
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", class: "chart" });
-  if (opts.title) svg.appendChild(s("title", {}, opts.title));
-  const fmt = opts.fmt ?? ((n: number) => String(n));
-  rows.forEach((r, i) => {
-    const y = i * rowH + 4;
-    const maxChars = Math.floor((labelW - 12) / 7.4);
-    const label = r.label.length > maxChars ? `${r.label.slice(0, maxChars - 1)}…` : r.label;
-    svg.appendChild(s("text", { x: labelW - 8, y: y + 15, "text-anchor": "end", class: "cl" }, label));
-    const w = Math.max(0, ((width - labelW - valueW) * r.value) / max);
-    svg.appendChild(s("rect", { x: labelW, y, width: Math.max(w, r.value > 0 ? 2 : 0), height: rowH - 8, rx: 4, fill: r.color ?? PALETTE[i % PALETTE.length] }));
-    svg.appendChild(s("text", { x: labelW + w + 6, y: y + 15, class: "cv" }, r.note ?? fmt(r.value)));
-  });
-  return svg;
-}
+export interface BarRow { label: string; value: number; color?: string; note?: string }
+export interface Series { label: string; values: number[]; color: string }
 
 /** The colour of a score: red (bad) to green (good) for ratings; NPS by its three groups. */
 export function scoreColor(kind: string, value: number): string {
@@ -43,63 +24,225 @@ export function scoreColor(kind: string, value: number): string {
   return ["#ef4444", "#f97316", "#f59e0b", "#84cc16", "#10b981"][Math.min(4, Math.max(0, value - 1))];
 }
 
-/** One bar split in parts (NPS: detractors, passives, promoters). */
-export function stackedBar(parts: { label: string; value: number; color: string }[], width = 420): SVGSVGElement {
-  const total = parts.reduce((a, p) => a + p.value, 0);
-  const svg = s("svg", { viewBox: `0 0 ${width} 58`, width, height: 58, role: "img", class: "chart" });
-  let x = 0;
-  for (const p of parts) {
-    const w = total ? (width * p.value) / total : 0;
-    if (w > 0) {
-      svg.appendChild(s("rect", { x, y: 0, width: w, height: 28, fill: p.color }));
-      if (w > 30) svg.appendChild(s("text", { x: x + w / 2, y: 19, "text-anchor": "middle", class: "cw" }, `${Math.round((100 * p.value) / total)} %`));
-    }
-    x += w;
-  }
-  if (!total) svg.appendChild(s("rect", { x: 0, y: 0, width, height: 28, fill: "#eceff3" }));
-  let lx = 0;
-  for (const p of parts) {
-    svg.appendChild(s("rect", { x: lx, y: 40, width: 10, height: 10, fill: p.color }));
-    svg.appendChild(s("text", { x: lx + 14, y: 49, class: "cl" }, `${p.label} ${p.value}`));
-    lx += Math.max(110, width / parts.length);
-  }
-  return svg;
+/** Shorten a label for an axis (the full text is in the tooltip and the table). */
+function short(label: string, max = 26): string {
+  return label.length > max ? `${label.slice(0, max - 1)}…` : label;
 }
 
-/** Columns over time for two series (answers, check-ins). */
-export function timeChart(points: { at: Date; a: number; b: number }[], labels: [string, string], fmtTime: (d: Date) => string, width = 860): SVGSVGElement {
-  const height = 190;
-  const padL = 40, padB = 34, padT = 10;
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", class: "chart" });
-  // An even top so that the middle gridline is a whole number too (no "1, 1, 0" axis).
-  const top = Math.max(1, ...points.map((p) => Math.max(p.a, p.b)));
-  const max = top === 1 ? 1 : top + (top % 2);
-  const plotW = width - padL - 10;
-  const plotH = height - padB - padT;
-  for (const f of max === 1 ? [0, 1] : [0, 0.5, 1]) {
-    const y = padT + plotH * (1 - f);
-    svg.appendChild(s("line", { x1: padL, x2: width - 10, y1: y, y2: y, stroke: "#e5e7eb" }));
-    svg.appendChild(s("text", { x: padL - 6, y: y + 4, "text-anchor": "end", class: "cl" }, String(Math.round(max * f))));
+interface Entry {
+  box: HTMLDivElement;
+  chart: ChartInstance;
+  type: string;
+  /** The text written at the end of each bar (horizontal bar charts). */
+  notes: string[];
+}
+
+/** Writes `entry.notes[i]` after bar i (the value, or a note such as "12 · 40 %"). */
+function notesPlugin(entry: () => Entry | undefined): Plugin {
+  return {
+    id: "eventhubNotes",
+    afterDatasetsDraw(chart) {
+      const e = entry();
+      if (!e || !e.notes.length) return;
+      const meta = chart.getDatasetMeta(0);
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.font = `600 ${FONT.size}px ${FONT.family}`;
+      ctx.fillStyle = "#111827";
+      ctx.textBaseline = "middle";
+      meta.data.forEach((bar, i) => {
+        const note = e.notes[i];
+        if (!note) return;
+        // The bar's current (animated) end, so that the note travels with it.
+        const { x, y } = bar.getProps(["x", "y"]) as { x: number; y: number };
+        const w = ctx.measureText(note).width;
+        // Inside the bar's end when there is no room after it.
+        const outside = x + 6 + w <= chart.chartArea.right + 60;
+        ctx.fillStyle = outside ? "#111827" : "#fff";
+        ctx.fillText(note, outside ? x + 6 : x - w - 6, y);
+      });
+      ctx.restore();
+    },
+  };
+}
+
+/**
+ * The charts of one page. `begin()` before a render, then one call per chart (same key:
+ * same chart, updated), `end()` after: charts not drawn again are destroyed.
+ */
+export class Charts {
+  private live = new Map<string, Entry>();
+  private used = new Set<string>();
+
+  begin(): void {
+    this.used.clear();
   }
-  const n = Math.max(1, points.length);
-  const slot = plotW / n;
-  const bw = Math.max(1, Math.min(14, slot / 2 - 1));
-  points.forEach((p, i) => {
-    const x = padL + i * slot + slot / 2;
-    const ha = (plotH * p.a) / max;
-    const hb = (plotH * p.b) / max;
-    svg.appendChild(s("rect", { x: x - bw, y: padT + plotH - ha, width: bw, height: ha, fill: PALETTE[0] }));
-    svg.appendChild(s("rect", { x, y: padT + plotH - hb, width: bw, height: hb, fill: PALETTE[2] }));
+
+  end(): void {
+    for (const [k, e] of this.live) {
+      if (!this.used.has(k)) {
+        e.chart.destroy();
+        this.live.delete(k);
+      }
+    }
+  }
+
+  destroy(): void {
+    for (const e of this.live.values()) e.chart.destroy();
+    this.live.clear();
+  }
+
+  /** Finish every running animation (before a snapshot takes the pictures). */
+  settle(): void {
+    for (const e of this.live.values()) e.chart.update("none");
+  }
+
+  private draw(key: string, height: number, config: ChartConfiguration, notes: string[] = [], testid?: string): HTMLElement {
+    this.used.add(key);
+    const known = this.live.get(key);
+    if (known && known.type === config.type) {
+      known.notes = notes;
+      known.box.style.height = `${height}px`;
+      known.chart.data = config.data;
+      if (config.options) known.chart.options = config.options;
+      known.chart.update();
+      return known.box;
+    }
+    known?.chart.destroy();
+    const box = document.createElement("div");
+    box.className = "chart-box";
+    box.style.height = `${height}px`;
+    if (testid) box.dataset.testid = testid;
+    box.dataset.chart = key;
+    const canvas = document.createElement("canvas");
+    canvas.setAttribute("role", "img");
+    box.appendChild(canvas);
+    let entry: Entry | undefined;
+    config.plugins = [...(config.plugins ?? []), notesPlugin(() => entry)];
+    const chart = new Chart(canvas, config);
+    entry = { box, chart, type: String(config.type), notes };
+    this.live.set(key, entry);
+    return box;
+  }
+
+  /** Horizontal bars: a label on the left, the value (or a note) after each bar. */
+  bar(key: string, rows: BarRow[], opts: { max?: number; fmt?: (n: number) => string; title?: string; testid?: string } = {}): HTMLElement {
+    const fmt = opts.fmt ?? ((n: number) => n.toLocaleString());
+    return this.draw(
+      key,
+      Math.max(1, rows.length) * 28 + 16,
+      {
+        type: "bar",
+        data: {
+          labels: rows.map((r) => r.label),
+          datasets: [{
+            label: opts.title ?? "",
+            data: rows.map((r) => r.value),
+            backgroundColor: rows.map((r, i) => r.color ?? PALETTE[i % PALETTE.length]),
+            borderRadius: 4,
+            barPercentage: 0.85,
+            categoryPercentage: 0.9,
+          }],
+        },
+        options: {
+          indexAxis: "y",
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: { duration: 400 },
+          layout: { padding: { right: 70 } },
+          plugins: {
+            legend: { display: false },
+            tooltip: { callbacks: { title: (items) => rows[items[0]?.dataIndex ?? 0]?.label ?? "", label: (item) => rows[item.dataIndex]?.note ?? fmt(Number(item.raw)) } },
+          },
+          scales: {
+            x: { beginAtZero: true, max: opts.max, grid: { color: GRID }, ticks: { font: FONT, color: INK, precision: 0 } },
+            // Labels shortened to 40 % of the chart's width (the whole text is in the
+            // tooltip and the table).
+            y: {
+              grid: { display: false },
+              ticks: {
+                font: FONT,
+                color: INK,
+                callback(value) {
+                  return short(this.getLabelForValue(Number(value)), Math.max(6, Math.floor((this.chart.width * 0.4) / 7)));
+                },
+              },
+            },
+          },
+        },
+      },
+      rows.map((r) => r.note ?? fmt(r.value)),
+      opts.testid,
+    );
+  }
+
+  /** One bar split in parts (NPS: detractors, passives, promoters), with percentages. */
+  stacked(key: string, parts: { label: string; value: number; color: string }[]): HTMLElement {
+    const total = parts.reduce((a, p) => a + p.value, 0);
+    return this.draw(key, 74, {
+      type: "bar",
+      data: {
+        labels: [""],
+        datasets: parts.map((p) => ({ label: `${p.label} ${p.value}`, data: [p.value], backgroundColor: p.color, barPercentage: 1, categoryPercentage: 1 })),
+      },
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: { duration: 400 },
+        plugins: {
+          legend: { position: "bottom", labels: { font: FONT, color: INK, boxWidth: 10 } },
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label} · ${total ? Math.round((100 * Number(item.raw)) / total) : 0} %` } },
+        },
+        scales: {
+          x: { stacked: true, display: false, max: Math.max(1, total) },
+          y: { stacked: true, display: false },
+        },
+      },
+    });
+  }
+
+  /** Stacked columns over time: a column is every interaction of its time, one colour per series (legend entries toggle a series). */
+  time(key: string, labels: string[], series: Series[], opts: { testid?: string } = {}): HTMLElement {
+    return this.draw(key, 210, {
+      type: "bar",
+      data: {
+        labels,
+        datasets: series.map((s) => ({ label: s.label, data: s.values, backgroundColor: s.color, maxBarThickness: 28 })),
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: { duration: 400 },
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { display: series.length > 1, position: "bottom", labels: { font: FONT, color: INK, boxWidth: 10 } },
+        },
+        scales: {
+          x: { stacked: true, grid: { display: false }, ticks: { font: FONT, color: INK, autoSkip: true, maxTicksLimit: 10, maxRotation: 0 } },
+          y: { stacked: true, beginAtZero: true, grid: { color: GRID }, ticks: { font: FONT, color: INK, precision: 0 } },
+        },
+      },
+    }, [], opts.testid);
+  }
+}
+
+/**
+ * A copy of `el` for a self-contained HTML page: each chart becomes the image it shows
+ * (a PNG data URL), buttons are left out.
+ */
+export function snapshotOf(el: HTMLElement): HTMLElement {
+  const copy = el.cloneNode(true) as HTMLElement;
+  const live = [...el.querySelectorAll("canvas")];
+  [...copy.querySelectorAll("canvas")].forEach((c, i) => {
+    const img = document.createElement("img");
+    img.src = live[i]?.toDataURL("image/png") ?? "";
+    img.alt = "";
+    img.style.width = "100%";
+    c.replaceWith(img);
   });
-  const step = Math.max(1, Math.ceil(n / 8));
-  points.forEach((p, i) => {
-    if (i % step === 0) svg.appendChild(s("text", { x: padL + i * slot + slot / 2, y: height - padB + 16, "text-anchor": "middle", class: "cl" }, fmtTime(p.at)));
-  });
-  svg.appendChild(s("rect", { x: padL, y: height - 12, width: 10, height: 10, fill: PALETTE[0] }));
-  svg.appendChild(s("text", { x: padL + 14, y: height - 3, class: "cl" }, labels[0]));
-  svg.appendChild(s("rect", { x: padL + 140, y: height - 12, width: 10, height: 10, fill: PALETTE[2] }));
-  svg.appendChild(s("text", { x: padL + 154, y: height - 3, class: "cl" }, labels[1]));
-  return svg;
+  copy.querySelectorAll("button, .dash-card-actions").forEach((b) => b.remove());
+  return copy;
 }
 
 /** The CSS the charts and tables need, shared by the app and the HTML snapshot. */
@@ -108,13 +251,15 @@ export const DASH_CSS = `
 .dash-kpis{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
 .dash-kpi{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:12px 16px;min-width:130px}
 .dash-kpi .k{font-size:12px;color:#6b7280}.dash-kpi .v{font-size:26px;font-weight:700;color:#111827}.dash-kpi .r{font-size:12px;color:#4f46e5}
-.dash-card{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:14px 16px}
+.dash-card{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:14px 16px;min-width:0}
 .dash-card h3{margin:0 0 10px;font-size:15px}
 .dash-split{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
+.dash-split>.chart-box{flex:1 1 320px;min-width:260px}
+.chart-box{position:relative;width:100%}
+.chart-box>img{display:block;height:100%;object-fit:contain}
 .dash-table{border-collapse:collapse;font-size:12.5px;min-width:200px}
 .dash-table th,.dash-table td{padding:4px 8px;border-bottom:1px solid #eef0f4;text-align:left}
 .dash-table td.n,.dash-table th.n{text-align:right;font-variant-numeric:tabular-nums}
-.chart text{font:11.5px system-ui,sans-serif;fill:#4b5563}.chart .cw{fill:#fff;font-weight:600}.chart .cv{fill:#111827;font-weight:600}
 .dash-texts{list-style:none;margin:0;padding:0;max-height:260px;overflow:auto}
 .dash-texts li{border-bottom:1px solid #eef0f4;padding:6px 0;font-size:13px;white-space:pre-wrap;overflow-wrap:anywhere}
 .dash-texts .q{color:#6b7280;font-size:11.5px}

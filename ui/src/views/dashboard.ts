@@ -1,6 +1,7 @@
 // Dashboard: live polls (create, open/close, link + QR for phones) and the event's analytics
-// (funnel, sessions, NPS, distributions, free text, timeline, cross-event overview) as SVG
-// charts with tables beside them. Refreshed live on `dashboard_watch` notifications;
+// (funnel, sessions, NPS, distributions, free text, interactions over time — answers,
+// check-ins, connections, mentions — cross-event overview) as Chart.js charts with tables
+// beside them. Refreshed live on `dashboard_watch` notifications;
 // exports to CSV (core) and a self-contained HTML snapshot.
 
 import { api, toApiError, type EventDoc, type EventSummary } from "../api.js";
@@ -11,7 +12,7 @@ import { h, replaceChildren } from "../dom.js";
 import { formatNumber, getLang, locale, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
 import { button, field, toast, toastError } from "../ui.js";
-import { barChart, DASH_CSS, PALETTE, scoreColor, stackedBar, timeChart } from "./dashboard-charts.js";
+import { Charts, DASH_CSS, PALETTE, scoreColor, snapshotOf } from "./dashboard-charts.js";
 
 const KINDS: QuestionKind[] = ["rating", "nps", "single", "multiple", "text"];
 
@@ -50,12 +51,13 @@ export class DashboardView implements View {
   /** Notifications received since the figures were last computed. */
   private pending: Change[] = [];
   private overviewAt = 0;
-  /** Networking figures and the social wall: refreshed with the figures, at most every 5 s, and every 10 s on their own (connections and posts do not notify). */
+  /** Networking figures and the social wall: reloaded when connections or posts change (live notifications), at most every 5 s, and every 10 s on their own. */
   private networking: NetworkingStats | null = null;
   private social: { analysis: Analysis; wall: Post[] } | null = null;
   private extrasAt = 0;
   private extrasTimer: number | null = null;
   private destroyed = false;
+  private charts = new Charts();
   private links = new Map<string, { url: string; qr: string }>();
   /** The question whose wording is being edited (one at a time). */
   private editing: string | null = null;
@@ -124,6 +126,7 @@ export class DashboardView implements View {
       // notification repeats of the load is not counted twice (`counted_until`).
       const w = await dashboardApi.watch(id, (c) => {
         if (g !== this.gen) return;
+        if (c.connections || c.mentions) this.extrasAt = 0;
         this.pending.push(c);
         void this.refresh();
       });
@@ -155,6 +158,7 @@ export class DashboardView implements View {
   destroy(): void {
     this.destroyed = true;
     if (this.extrasTimer !== null) window.clearInterval(this.extrasTimer);
+    this.charts.destroy();
     void this.stopWatch();
   }
 
@@ -451,11 +455,9 @@ export class DashboardView implements View {
 
   private renderData(): void {
     const d = this.data;
-    if (!d) {
-      replaceChildren(this.dataEl);
-      return;
-    }
-    replaceChildren(this.dataEl, ...this.figures(d));
+    this.charts.begin();
+    replaceChildren(this.dataEl, ...(d ? this.figures(d) : []));
+    this.charts.end();
   }
 
   /** The figures as elements (also what the HTML snapshot contains). */
@@ -478,11 +480,11 @@ export class DashboardView implements View {
       h(
         "div",
         { class: "dash-split" },
-        barChart([
+        this.charts.bar("funnel", [
           { label: t("dash.invited"), value: f.invited },
           { label: t("dash.accepted"), value: f.accepted, note: `${formatNumber(f.accepted)} · ${pct(f.acceptance_rate)}` },
           { label: t("dash.checkedIn"), value: f.checked_in, note: `${formatNumber(f.checked_in)} · ${pct(f.show_rate)}` },
-        ], { width: 380 }),
+        ]),
       ),
     );
     const sessions = card(
@@ -492,7 +494,7 @@ export class DashboardView implements View {
         ? h(
             "div",
             { class: "dash-split" },
-            barChart(d.sessions.map((s) => ({ label: s.title, value: s.avg_rating ?? 0, note: s.avg_rating === null ? "—" : `${s.avg_rating.toFixed(2)} ★ (${s.ratings})` })), { width: 380, max: 5 }),
+            this.charts.bar("sessions", d.sessions.map((s) => ({ label: s.title, value: s.avg_rating ?? 0, note: s.avg_rating === null ? "—" : `${s.avg_rating.toFixed(2)} ★ (${s.ratings})` })), { max: 5 }),
             table([t("dash.session"), t("dash.attendees"), t("dash.capacity"), t("dash.avgRating"), t("dash.ratings")], d.sessions.map((s) => [s.title, s.attendees, s.capacity ?? "—", s.avg_rating === null ? "—" : s.avg_rating.toFixed(2), s.ratings])),
           )
         : h("p", { class: "dash-muted" }, t("dash.noData")),
@@ -502,11 +504,11 @@ export class DashboardView implements View {
       t("dash.nps"),
       "dash-nps",
       h("div", { class: "dash-nps", testid: "nps-score" }, n.total ? String(n.score) : "—"),
-      stackedBar([
+      this.charts.stacked("nps", [
         { label: t("dash.detractors"), value: n.detractors, color: "#ef4444" },
         { label: t("dash.passives"), value: n.passives, color: "#f59e0b" },
         { label: t("dash.promoters"), value: n.promoters, color: "#10b981" },
-      ], 380),
+      ]),
     );
     const dists = card(
       t("dash.distributions"),
@@ -520,9 +522,9 @@ export class DashboardView implements View {
               h(
                 "div",
                 { class: "dash-split" },
-                barChart(
+                this.charts.bar(
+                  `dist-${q.question_id}`,
                   q.buckets.map((b, i) => ({ label: b.label, value: b.count, color: q.kind === "rating" || q.kind === "nps" ? scoreColor(q.kind, Number(b.value)) : PALETTE[i % PALETTE.length] })),
-                  { width: 380 },
                 ),
                 table([t("dash.value"), t("dash.count")], q.buckets.map((b) => [b.label, b.count]), `dist-table-${q.question_id}`),
               ),
@@ -535,11 +537,29 @@ export class DashboardView implements View {
       "dash-texts",
       d.texts.length ? h("ul", { class: "dash-texts" }, ...d.texts.map((x) => h("li", { testid: "text-answer" }, h("div", { class: "q" }, x.question), x.text))) : h("p", { class: "dash-muted" }, t("dash.noTexts")),
     );
-    const fmtTime = (dt: Date) => (d.bucket === "hour" ? dt.toLocaleString(locale(), { day: "2-digit", hour: "2-digit" }) : dt.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" }));
+    const fmtTime = (dt: Date) =>
+      d.bucket === "day"
+        ? dt.toLocaleDateString(locale(), { day: "2-digit", month: "short" })
+        : d.bucket === "hour"
+          ? dt.toLocaleString(locale(), { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" })
+          : dt.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
+    const per = d.bucket === "minute" ? t("dash.per.minute", { n: d.bucket_size }) : t(d.bucket === "hour" ? "dash.per.hour" : "dash.per.day");
     const timeline = card(
-      t("dash.timeline"),
+      `${t("dash.timeline")} · ${per}`,
       "dash-timeline",
-      d.timeline.length ? timeChart(d.timeline.map((p) => ({ at: new Date(p.at), a: p.answers, b: p.check_ins })), [t("dash.answers"), t("dash.checkedIn")], fmtTime) : h("p", { class: "dash-muted" }, t("dash.noData")),
+      d.timeline.length
+        ? this.charts.time(
+            "timeline",
+            d.timeline.map((p) => fmtTime(new Date(p.at))),
+            [
+              { label: t("dash.answers"), values: d.timeline.map((p) => p.answers), color: PALETTE[0] },
+              { label: t("dash.checkedIn"), values: d.timeline.map((p) => p.check_ins), color: PALETTE[2] },
+              { label: t("dash.nw.connections"), values: d.timeline.map((p) => p.connections), color: PALETTE[3] },
+              { label: t("dash.so.posts"), values: d.timeline.map((p) => p.mentions), color: PALETTE[5] },
+            ],
+            { testid: "timeline-chart" },
+          )
+        : h("p", { class: "dash-muted" }, t("dash.noData")),
     );
     const overview = card(
       t("dash.overview"),
@@ -547,7 +567,7 @@ export class DashboardView implements View {
       h(
         "div",
         { class: "dash-split" },
-        barChart(this.overview.map((o) => ({ label: o.title, value: o.answers })), { width: 380 }),
+        this.charts.bar("overview", this.overview.map((o) => ({ label: o.title, value: o.answers }))),
         table(
           [t("dash.event"), t("dash.invited"), t("dash.accepted"), t("dash.checkedIn"), t("dash.answers"), t("dash.avgRating"), "NPS"],
           this.overview.map((o) => [o.title, o.funnel.invited, o.funnel.accepted, o.funnel.checked_in, o.answers, o.avg_rating === null ? "—" : o.avg_rating.toFixed(2), o.nps === null ? "—" : o.nps]),
@@ -572,10 +592,12 @@ export class DashboardView implements View {
               kpi(t("dash.nw.meetings"), nw.meetings_accepted, t("dash.nw.meetingsOf", { n: nw.meetings_proposed }), "kpi-nw-meetings"),
             ),
             nw.per_hour.length ? h("h4", null, t("dash.nw.perHour")) : null,
-            nw.per_hour.length ? barChart(nw.per_hour.slice(-12).map((b) => ({ label: b.bucket.replace("T", " "), value: b.connections })), { width: 380 }) : null,
+            nw.per_hour.length ? this.charts.bar("nw-hours", nw.per_hour.slice(-12).map((b) => ({ label: b.bucket.replace("T", " "), value: b.connections }))) : null,
             nw.top_companies.length
               ? table([t("dash.nw.company"), t("dash.nw.connections")], nw.top_companies.map((c) => [c.company || "—", c.connections]), "nw-companies")
-              : h("p", { class: "dash-muted" }, t("dash.nw.none")),
+              : nw.connections_made === 0
+                ? h("p", { class: "dash-muted" }, t("dash.nw.none"))
+                : null,
             h("div", { class: "dash-card-actions" }, button(t("dash.exportCsv"), { icon: "save", testid: "nw-export", onClick: () => void this.exportNetworking() })),
           )
         : h("p", { class: "dash-muted" }, "…"),
@@ -595,13 +617,13 @@ export class DashboardView implements View {
               kpi(t("dash.so.engagement"), so.analysis.engagement.total, null, "kpi-so-engagement"),
             ),
             so.analysis.top_hashtags.length
-              ? barChart(so.analysis.top_hashtags.slice(0, 6).map((x) => ({ label: `#${x.key}`, value: x.posts })), { width: 380 })
+              ? this.charts.bar("so-tags", so.analysis.top_hashtags.slice(0, 6).map((x) => ({ label: `#${x.key}`, value: x.posts })))
               : null,
-            stackedBar([
+            this.charts.stacked("so-sentiment", [
               { label: t("dash.so.negative"), value: so.analysis.sentiment.negative, color: "#ef4444" },
               { label: t("dash.so.neutral"), value: so.analysis.sentiment.neutral, color: "#94a3b8" },
               { label: t("dash.so.positive"), value: so.analysis.sentiment.positive, color: "#10b981" },
-            ], 380),
+            ]),
             h("h4", null, t("dash.so.wall")),
             so.wall.length
               ? h(
@@ -647,7 +669,8 @@ export class DashboardView implements View {
 
   private async exportHtml(): Promise<void> {
     if (!this.eventId || !this.data) return;
-    const body = h("div", null, ...this.figures(this.data));
+    this.charts.settle();
+    const body = snapshotOf(this.dataEl);
     const esc = (x: string) => x.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const title = `${esc(this.data.title)} · ${esc(t("dash.title"))}`;
     const html = `<!doctype html><html lang="${getLang()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;background:#f4f5fb;color:#111827;margin:0;padding:24px}h1{margin:0 0 4px}${DASH_CSS}</style></head><body><h1>${title}</h1><p class="dash-muted">${esc(new Date(this.data.generated_at).toLocaleString(locale()))}</p>${body.innerHTML}</body></html>`;

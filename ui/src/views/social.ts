@@ -21,7 +21,7 @@ import { h, replaceChildren } from "../dom.js";
 import { formatDateTime, formatNumber, formatShortDate, formatTime, locale, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
 import { button, field, sectionCard, toast, toastError } from "../ui.js";
-import { barChart, DASH_CSS, stackedBar, timeChart } from "./dashboard-charts.js";
+import { Charts, DASH_CSS, PALETTE } from "./dashboard-charts.js";
 
 /** How often the wall is refreshed while the page is open. */
 const WALL_EVERY_MS = 5000;
@@ -107,6 +107,7 @@ export class SocialView implements View {
   private fetchEl = h("div");
   private analysisEl = h("div", { class: "social-analysis", testid: "social-analysis" });
   private wallEl = h("div", { class: "social-wall-wrap" });
+  private charts = new Charts();
 
   constructor() {
     ensureCss();
@@ -118,6 +119,7 @@ export class SocialView implements View {
 
   destroy(): void {
     this.destroyed = true;
+    this.charts.destroy();
     if (this.timer !== null) {
       window.clearInterval(this.timer);
       this.timer = null;
@@ -509,16 +511,21 @@ export class SocialView implements View {
     );
   }
 
+  /** Draw the analysis; its charts are kept across renders (updated in place). */
   private renderAnalysis(): void {
+    this.charts.begin();
+    replaceChildren(this.analysisEl, ...this.analysisFigures());
+    this.charts.end();
+  }
+
+  private analysisFigures(): Node[] {
     const a = this.analysis;
     if (!a) {
-      replaceChildren(this.analysisEl, h("p", { class: "dash-muted" }, this.events.length ? t("common.loading") : t("social.noEvent")));
-      return;
+      return [h("p", { class: "dash-muted" }, this.events.length ? t("common.loading") : t("social.noEvent"))];
     }
     const e = a.engagement;
     if (e.posts === 0) {
-      replaceChildren(this.analysisEl, h("p", { class: "dash-muted", testid: "social-no-posts" }, t("social.noPosts")));
-      return;
+      return [h("p", { class: "dash-muted", testid: "social-no-posts" }, t("social.noPosts"))];
     }
     const kpi = (k: string, v: number, testid: string) => h("div", { class: "dash-kpi", testid }, h("div", { class: "k" }, k), h("div", { class: "v", testid: `${testid}-value` }, formatNumber(v)));
     const kpis = h(
@@ -537,13 +544,13 @@ export class SocialView implements View {
     // removed).
     const points = this.volumeUnit === "hour" ? a.volume_by_hour : a.volume_by_day;
     const fmt = (d: Date) => (this.volumeUnit === "hour" ? `${formatShortDate(d.toISOString(), a.timezone)} ${formatTime(d.toISOString(), a.timezone)}` : formatShortDate(d.toISOString(), a.timezone));
-    let chart: Node = none();
-    if (points.length) {
-      const svg = timeChart(points.map((p) => ({ at: new Date(p.at), a: p.posts, b: 0 })), [t("social.posts"), ""], fmt, 900);
-      svg.lastChild?.remove();
-      svg.lastChild?.remove();
-      chart = svg;
-    }
+    const chart: Node = points.length
+      ? this.charts.time(
+          "volume",
+          points.map((p) => fmt(new Date(p.at))),
+          [{ label: t("social.posts"), values: points.map((p) => p.posts), color: PALETTE[0] }],
+        )
+      : none();
     const unitBtn = (u: "hour" | "day", key: MsgKey) => {
       const b = h("button", { type: "button", class: "seg", "aria-pressed": String(this.volumeUnit === u), testid: `social-volume-${u}` }, t(key));
       b.addEventListener("click", () => {
@@ -566,7 +573,7 @@ export class SocialView implements View {
         ? h(
             "div",
             { class: "dash-split" },
-            barChart(a.top_hashtags.slice(0, 10).map((k) => ({ label: `#${k.key}`, value: k.posts })), { width: 360 }),
+            this.charts.bar("hashtags", a.top_hashtags.slice(0, 10).map((k) => ({ label: `#${k.key}`, value: k.posts }))),
             table([t("social.col.hashtag"), t("social.col.posts")], a.top_hashtags.map((k) => [`#${k.key}`, k.posts]), "social-hashtags", "social-hashtag-row"),
           )
         : none(),
@@ -580,7 +587,7 @@ export class SocialView implements View {
         ? h(
             "div",
             { class: "dash-split" },
-            barChart(a.top_authors.slice(0, 10).map((r) => ({ label: authorName(r.author), value: r.posts })), { width: 360 }),
+            this.charts.bar("authors", a.top_authors.slice(0, 10).map((r) => ({ label: authorName(r.author), value: r.posts }))),
             table(
               [t("social.col.author"), t("social.col.posts"), t("social.col.likes"), t("social.col.shares"), t("social.col.replies")],
               a.top_authors.map((r) => [authorName(r.author), r.posts, r.likes, r.shares, r.replies]),
@@ -595,9 +602,9 @@ export class SocialView implements View {
     const sentiment = card(
       t("social.sentiment"),
       "social-sentiment",
-      stackedBar(
+      this.charts.stacked(
+        "sentiment",
         (["positive", "neutral", "negative"] as const).map((k) => ({ label: t(`social.sentiment.${k}`), value: s[k], color: SENTIMENT_COLORS[k] })),
-        380,
       ),
       h(
         "table",
@@ -628,7 +635,7 @@ export class SocialView implements View {
           ? h(
               "div",
               { class: "dash-split" },
-              barChart(rows.slice(0, 10).map((m) => ({ label: m.name, value: m.posts, note: `${formatNumber(m.posts)} · ${pct(m.share)}` })), { width: 360 }),
+              this.charts.bar(testid, rows.slice(0, 10).map((m) => ({ label: m.name, value: m.posts, note: `${formatNumber(m.posts)} · ${pct(m.share)}` }))),
               table([head, t("social.col.posts"), t("social.col.share")], rows.map((m) => [m.name, m.posts, pct(m.share)]), `${testid}-table`, `${testid}-row`),
             )
           : none(),
@@ -640,13 +647,12 @@ export class SocialView implements View {
       h(
         "div",
         { class: "dash-split" },
-        barChart(a.platforms.map((k) => ({ label: platformName(k.key), value: k.posts })), { width: 360 }),
+        this.charts.bar("platforms", a.platforms.map((k) => ({ label: platformName(k.key), value: k.posts }))),
         table([t("social.col.platform"), t("social.col.posts")], a.platforms.map((k) => [platformName(k.key), k.posts])),
       ),
     );
 
-    replaceChildren(
-      this.analysisEl,
+    return [
       kpis,
       h("div", { class: "dash-grid one" }, volume),
       h(
@@ -659,7 +665,7 @@ export class SocialView implements View {
         mentions(t("social.sessions"), "social-sessions", a.sessions, t("social.sessions")),
         mentions(t("social.speakers"), "social-speakers", a.speakers, t("social.speakers")),
       ),
-    );
+    ];
   }
 
   private renderWall(): void {

@@ -131,17 +131,27 @@ pub fn csv(d: &Dashboard) -> String {
             ],
         );
     }
+    // One row per series and time bucket, empty buckets left out.
     for p in &d.timeline {
-        row(
-            &mut o,
-            &[
-                s("timeline"),
-                p.at.to_rfc3339(),
-                s("answers / check-ins"),
-                p.check_ins.to_string(),
-                p.answers.to_string(),
-            ],
-        );
+        for (series, n) in [
+            ("answers", p.answers),
+            ("check_ins", p.check_ins),
+            ("connections", p.connections),
+            ("mentions", p.mentions),
+        ] {
+            if n > 0 {
+                row(
+                    &mut o,
+                    &[
+                        s("timeline"),
+                        p.at.to_rfc3339(),
+                        s(series),
+                        s(""),
+                        n.to_string(),
+                    ],
+                );
+            }
+        }
     }
     o
 }

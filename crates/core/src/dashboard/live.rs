@@ -1,6 +1,7 @@
 //! Live updates: tell a front end when an event's dashboard has changed, within a second.
 //!
-//! Change streams on `feedback_answers` and `participants` where the server has them
+//! Change streams on `feedback_answers`, `participants`, `connections` and `social_posts`
+//! where the server has them
 //! ([`crate::Capabilities::change_streams`]); otherwise polling every second for the
 //! newest `updated_at`. Bursts are coalesced: one notification per [`COALESCE`] at most,
 //! carrying how many changes it stands for and — with change streams — what they touched
@@ -15,7 +16,10 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::{sync::mpsc, task::JoinHandle};
 
-use crate::{feedback::ANSWERS, participants::schema::PARTICIPANTS, Core};
+use crate::{
+    feedback::ANSWERS, networking::CONNECTIONS, participants::schema::PARTICIPANTS, social::POSTS,
+    Core,
+};
 
 /// Changes closer together than this are reported as one.
 pub const COALESCE: Duration = Duration::from_millis(250);
@@ -29,6 +33,12 @@ pub struct Change {
     pub answers: u64,
     /// Participant changes (RSVP, check-in) since the last notification.
     pub participants: u64,
+    /// Networking connection changes (requests, acceptances).
+    #[serde(default)]
+    pub connections: u64,
+    /// Social posts imported or fetched.
+    #[serde(default)]
+    pub mentions: u64,
     /// What changed is not known precisely (polling, a deleted answer): refresh everything.
     #[serde(default)]
     pub full: bool,
@@ -66,6 +76,8 @@ impl Change {
     pub fn merge(&mut self, o: Change) {
         self.answers += o.answers;
         self.participants += o.participants;
+        self.connections += o.connections;
+        self.mentions += o.mentions;
         self.full |= o.full;
         for q in o.questions {
             if !self.questions.contains(&q) {
@@ -100,6 +112,8 @@ impl Change {
     fn note(&mut self, s: Source) {
         match s {
             Source::Participants => self.participants += 1,
+            Source::Connections => self.connections += 1,
+            Source::Mentions => self.mentions += 1,
             Source::Unknown => {
                 self.answers += 1;
                 self.full = true;
@@ -170,6 +184,41 @@ enum Source {
     /// Answers changed in a way that is not described (polling, deletion).
     Unknown,
     Participants,
+    Connections,
+    Mentions,
+}
+
+/// What the dashboard watches: each collection with how its changes are reported (answers
+/// are described one by one, see [`describe`]).
+const WATCHED: [(&str, Kind); 4] = [
+    (ANSWERS, Kind::Answers),
+    (PARTICIPANTS, Kind::Participants),
+    (CONNECTIONS, Kind::Connections),
+    (POSTS, Kind::Mentions),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Answers,
+    Participants,
+    Connections,
+    Mentions,
+}
+
+impl Kind {
+    /// The source of a change of this collection (`ev` given with change streams).
+    fn source(
+        self,
+        ev: Option<&mongodb::change_stream::event::ChangeStreamEvent<Document>>,
+    ) -> Source {
+        match (self, ev) {
+            (Kind::Answers, Some(ev)) => describe(ev),
+            (Kind::Answers, None) => Source::Unknown,
+            (Kind::Participants, _) => Source::Participants,
+            (Kind::Connections, _) => Source::Connections,
+            (Kind::Mentions, _) => Source::Mentions,
+        }
+    }
 }
 
 fn describe(ev: &mongodb::change_stream::event::ChangeStreamEvent<Document>) -> Source {
@@ -194,7 +243,7 @@ fn describe(ev: &mongodb::change_stream::event::ChangeStreamEvent<Document>) -> 
     }
 }
 
-/// Watch the answers and participants of `event_id`; `on_change` is called (from a tokio
+/// Watch the answers, participants, connections and posts of `event_id`; `on_change` is called (from a tokio
 /// task) after each burst of changes. Change streams where the server has them.
 pub async fn watch(
     core: &Core,
@@ -216,7 +265,7 @@ pub async fn watch_using(
     let (tx, mut rx) = mpsc::unbounded_channel::<Source>();
     let mut feeders: Vec<JoinHandle<()>> = vec![];
     let mode = if !polling {
-        for (coll, answers) in [(ANSWERS, true), (PARTICIPANTS, false)] {
+        for (coll, kind) in WATCHED {
             // Deleted answers carry no document: they are reported as "refresh everything".
             let pipeline = vec![doc! { "$match": { "$or": [
                 {
@@ -237,12 +286,7 @@ pub async fn watch_using(
             feeders.push(tokio::spawn(async move {
                 while let Some(ev) = stream.next().await {
                     let Ok(ev) = ev else { break };
-                    let src = if answers {
-                        describe(&ev)
-                    } else {
-                        Source::Participants
-                    };
-                    if tx.send(src).is_err() {
+                    if tx.send(kind.source(Some(&ev))).is_err() {
                         break;
                     }
                 }
@@ -250,23 +294,18 @@ pub async fn watch_using(
         }
         "change_stream"
     } else {
-        for (coll, answers) in [(ANSWERS, true), (PARTICIPANTS, false)] {
+        for (coll, kind) in WATCHED {
             let c = core.db().collection::<Document>(coll);
             let event_id = event_id.to_owned();
             let tx = tx.clone();
-            let mut last = newest(&c, &event_id).await;
+            let mut last = newest(&c, &event_id, kind).await;
             feeders.push(tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(POLL_EVERY).await;
-                    let now = newest(&c, &event_id).await;
+                    let now = newest(&c, &event_id, kind).await;
                     if now != last {
                         last = now;
-                        let src = if answers {
-                            Source::Unknown
-                        } else {
-                            Source::Participants
-                        };
-                        if tx.send(src).is_err() {
+                        if tx.send(kind.source(None)).is_err() {
                             break;
                         }
                     }
@@ -306,8 +345,22 @@ impl Drop for Feeders {
 }
 
 /// The newest change of an event in a collection, and how many documents it has (so that
-/// a change within the same millisecond is still seen). Uses `{event_id, updated_at}`.
-async fn newest(c: &mongodb::Collection<Document>, event_id: &str) -> (Option<i64>, u64) {
+/// a change within the same millisecond is still seen). Uses `{event_id, updated_at}`;
+/// for connections and posts (which the timeline counts, not edits) how many accepted
+/// connections or posts there are, on their `{event_id, …}` indexes.
+async fn newest(
+    c: &mongodb::Collection<Document>,
+    event_id: &str,
+    kind: Kind,
+) -> (Option<i64>, u64) {
+    let counted = match kind {
+        Kind::Connections => Some(doc! { "event_id": event_id, "status": "accepted" }),
+        Kind::Mentions => Some(doc! { "event_id": event_id }),
+        Kind::Answers | Kind::Participants => None,
+    };
+    if let Some(filter) = counted {
+        return (None, c.count_documents(filter).await.unwrap_or(0));
+    }
     let d = c
         .find_one(doc! { "event_id": event_id })
         .sort(doc! { "updated_at": -1 })

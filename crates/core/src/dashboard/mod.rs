@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     feedback::{self, num, ANSWERS},
+    networking::CONNECTIONS,
     participants::schema::PARTICIPANTS,
+    social::POSTS,
     Core, Error, Result,
 };
 
@@ -91,6 +93,12 @@ pub struct TimePoint {
     pub at: chrono::DateTime<chrono::Utc>,
     pub answers: i64,
     pub check_ins: i64,
+    /// Networking connections accepted in the bucket.
+    #[serde(default)]
+    pub connections: i64,
+    /// Social posts (mentions, hashtags) posted in the bucket.
+    #[serde(default)]
+    pub mentions: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -102,8 +110,10 @@ pub struct Dashboard {
     pub nps: Nps,
     pub distributions: Vec<Distribution>,
     pub texts: Vec<TextAnswer>,
-    /// `minute` or `hour`.
+    /// The timeline's bucket: `bucket_size` × `bucket` (`minute`, `hour` or `day`).
     pub bucket: String,
+    #[serde(default = "one")]
+    pub bucket_size: i64,
     pub timeline: Vec<TimePoint>,
     pub total_answers: i64,
     pub respondents: i64,
@@ -126,6 +136,10 @@ pub struct OverviewRow {
     pub answers: i64,
     pub avg_rating: Option<f64>,
     pub nps: Option<f64>,
+}
+
+fn one() -> i64 {
+    1
 }
 
 /// Most free-text answers listed.
@@ -239,15 +253,59 @@ pub fn texts_pipeline(event_id: &str) -> Vec<Document> {
     ]
 }
 
+/// The width of the timeline's buckets: a `$dateTrunc` unit and bin size (bins are aligned
+/// on 2000-01-01 by the server, so on whole days: a bucket starts at a multiple of
+/// [`Bin::step_ms`] since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bin {
+    pub unit: &'static str,
+    pub size: i64,
+}
+
+impl Bin {
+    /// What `docs/performance.md` explains: ten-minute buckets (a one-day event).
+    pub const TEN_MINUTES: Bin = Bin {
+        unit: "minute",
+        size: 10,
+    };
+
+    /// Buckets for an event of this length: about 20–150 columns on the chart.
+    pub fn for_duration(d: chrono::Duration) -> Bin {
+        let (unit, size) = if d <= chrono::Duration::hours(3) {
+            ("minute", 1)
+        } else if d <= chrono::Duration::hours(24) {
+            ("minute", 10)
+        } else if d <= chrono::Duration::days(7) {
+            ("hour", 1)
+        } else {
+            ("day", 1)
+        };
+        Bin { unit, size }
+    }
+
+    fn trunc(self, field: &str) -> Document {
+        doc! { "$dateTrunc": { "date": field, "unit": self.unit, "binSize": self.size } }
+    }
+
+    pub fn step_ms(self) -> i64 {
+        let unit = match self.unit {
+            "minute" => 60_000,
+            "hour" => 3_600_000,
+            _ => 86_400_000,
+        };
+        unit * self.size
+    }
+}
+
 /// Answers per time bucket (first answer time; resubmissions do not add interactions).
-pub fn answers_timeline_pipeline(event_id: &str, unit: &str) -> Vec<Document> {
-    answers_timeline_pipeline_between(event_id, unit, None)
+pub fn answers_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
+    answers_timeline_pipeline_between(event_id, bin, None)
 }
 
 /// Only the buckets in `[from, to)` (a live refresh of the buckets new answers fell in).
 fn answers_timeline_pipeline_between(
     event_id: &str,
-    unit: &str,
+    bin: Bin,
     range: Option<(bson::DateTime, bson::DateTime)>,
 ) -> Vec<Document> {
     let mut m = doc! { "event_id": event_id };
@@ -256,16 +314,35 @@ fn answers_timeline_pipeline_between(
     }
     vec![
         doc! { "$match": m },
-        doc! { "$group": { "_id": { "$dateTrunc": { "date": "$created_at", "unit": unit } }, "n": { "$sum": 1 } } },
+        doc! { "$group": { "_id": bin.trunc("$created_at"), "n": { "$sum": 1 } } },
         doc! { "$sort": { "_id": 1 } },
     ]
 }
 
 /// Check-ins per time bucket (on `participants`).
-pub fn checkins_timeline_pipeline(event_id: &str, unit: &str) -> Vec<Document> {
+pub fn checkins_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
     vec![
         doc! { "$match": { "event_id": event_id, "checked_in_at": { "$type": "date" } } },
-        doc! { "$group": { "_id": { "$dateTrunc": { "date": "$checked_in_at", "unit": unit } }, "n": { "$sum": 1 } } },
+        doc! { "$group": { "_id": bin.trunc("$checked_in_at"), "n": { "$sum": 1 } } },
+        doc! { "$sort": { "_id": 1 } },
+    ]
+}
+
+/// Accepted networking connections per time bucket (on `connections`, index
+/// `{event_id, status, accepted_at}`).
+pub fn connections_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id, "status": "accepted", "accepted_at": { "$type": "date" } } },
+        doc! { "$group": { "_id": bin.trunc("$accepted_at"), "n": { "$sum": 1 } } },
+        doc! { "$sort": { "_id": 1 } },
+    ]
+}
+
+/// Social mentions per time bucket (on `social_posts`, index `{event_id, posted_at}`).
+pub fn mentions_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "event_id": event_id } },
+        doc! { "$group": { "_id": bin.trunc("$posted_at"), "n": { "$sum": 1 } } },
         doc! { "$sort": { "_id": 1 } },
     ]
 }
@@ -304,12 +381,22 @@ pub fn pipelines(event_id: &str) -> Vec<(&'static str, &'static str, Vec<Documen
         (
             "answers over time",
             ANSWERS,
-            answers_timeline_pipeline(event_id, "minute"),
+            answers_timeline_pipeline(event_id, Bin::TEN_MINUTES),
         ),
         (
             "check-ins over time",
             PARTICIPANTS,
-            checkins_timeline_pipeline(event_id, "minute"),
+            checkins_timeline_pipeline(event_id, Bin::TEN_MINUTES),
+        ),
+        (
+            "connections over time",
+            CONNECTIONS,
+            connections_timeline_pipeline(event_id, Bin::TEN_MINUTES),
+        ),
+        (
+            "mentions over time",
+            POSTS,
+            mentions_timeline_pipeline(event_id, Bin::TEN_MINUTES),
         ),
         ("totals", ANSWERS, totals_pipeline(event_id)),
     ]
@@ -390,12 +477,8 @@ fn nps_from(rows: &[Document]) -> Nps {
 }
 
 /// The time bucket for an event: minutes for a day or less of activity, else hours.
-fn unit_for(event: &crate::events::Event) -> &'static str {
-    if event.input.ends_at - event.input.starts_at > chrono::Duration::hours(24) {
-        "hour"
-    } else {
-        "minute"
-    }
+fn bin_for(event: &crate::events::Event) -> Bin {
+    Bin::for_duration(event.input.ends_at - event.input.starts_at)
 }
 
 async fn event_questions(core: &Core, event_id: &str) -> Result<Vec<feedback::Question>> {
@@ -593,48 +676,76 @@ fn buckets_from(rows: &[Document]) -> Vec<(i64, i64)> {
         .collect()
 }
 
-/// Merge answer and check-in buckets into one timeline, in time order.
-fn timeline_from(answers: &[(i64, i64)], check_ins: &[(i64, i64)]) -> Vec<TimePoint> {
-    let mut timeline: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
-    for (ms, n) in answers {
-        timeline.entry(*ms).or_default().0 += n;
-    }
-    for (ms, n) in check_ins {
-        timeline.entry(*ms).or_default().1 += n;
+/// The interaction series of the timeline, in [`TimePoint`] order: answers, check-ins,
+/// connections, mentions.
+type Series = [Buckets; 4];
+
+/// Merge the series' buckets into one timeline, in time order.
+fn timeline_from(series: &Series) -> Vec<TimePoint> {
+    let mut timeline: std::collections::BTreeMap<i64, [i64; 4]> = Default::default();
+    for (i, buckets) in series.iter().enumerate() {
+        for (ms, n) in buckets {
+            timeline.entry(*ms).or_default()[i] += n;
+        }
     }
     timeline
         .into_iter()
-        .filter(|(_, (a, c))| *a > 0 || *c > 0)
-        .map(|(ms, (a, c))| TimePoint {
+        .filter(|(_, n)| n.iter().any(|n| *n > 0))
+        .map(|(ms, [a, c, k, m])| TimePoint {
             at: bson::DateTime::from_millis(ms).to_chrono(),
             answers: a,
             check_ins: c,
+            connections: k,
+            mentions: m,
         })
         .collect()
+}
+
+/// The series of a timeline, back from its points.
+fn series_of(timeline: &[TimePoint]) -> Series {
+    let of = |f: fn(&TimePoint) -> i64| -> Buckets {
+        timeline
+            .iter()
+            .map(|p| (p.at.timestamp_millis(), f(p)))
+            .collect()
+    };
+    [
+        of(|p| p.answers),
+        of(|p| p.check_ins),
+        of(|p| p.connections),
+        of(|p| p.mentions),
+    ]
 }
 
 /// The whole dashboard of one event: every pipeline runs concurrently on the server.
 pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Result<Dashboard> {
     let started = std::time::Instant::now();
     let event = crate::events::get(core, event_id).await?;
-    let unit = unit_for(&event);
+    let bin = bin_for(&event);
     let questions = event_questions(core, event_id).await?;
-    let (funnel, ratings, attendance, nps, numeric, choice, texts, tl_a, tl_c, totals) = futures_util::try_join!(
-        run(core, PARTICIPANTS, funnel_pipeline(event_id)),
-        run(core, ANSWERS, ratings_pipeline(event_id)),
-        run(core, ANSWERS, attendance_pipeline(event_id)),
-        run(core, ANSWERS, nps_pipeline(event_id)),
-        run(core, ANSWERS, numeric_distribution_pipeline(event_id)),
-        run(core, ANSWERS, choice_distribution_pipeline(event_id)),
-        run(core, ANSWERS, texts_pipeline(event_id)),
-        run(core, ANSWERS, answers_timeline_pipeline(event_id, unit)),
-        run(
-            core,
-            PARTICIPANTS,
-            checkins_timeline_pipeline(event_id, unit)
-        ),
-        run(core, ANSWERS, totals_pipeline(event_id)),
-    )?;
+    let (funnel, ratings, attendance, nps, numeric, choice, texts, tl_a, tl_c, tl_k, tl_m, totals) =
+        futures_util::try_join!(
+            run(core, PARTICIPANTS, funnel_pipeline(event_id)),
+            run(core, ANSWERS, ratings_pipeline(event_id)),
+            run(core, ANSWERS, attendance_pipeline(event_id)),
+            run(core, ANSWERS, nps_pipeline(event_id)),
+            run(core, ANSWERS, numeric_distribution_pipeline(event_id)),
+            run(core, ANSWERS, choice_distribution_pipeline(event_id)),
+            run(core, ANSWERS, texts_pipeline(event_id)),
+            run(core, ANSWERS, answers_timeline_pipeline(event_id, bin)),
+            run(
+                core,
+                PARTICIPANTS,
+                checkins_timeline_pipeline(event_id, bin)
+            ),
+            run(
+                core,
+                CONNECTIONS,
+                connections_timeline_pipeline(event_id, bin)
+            ),
+            run(core, POSTS, mentions_timeline_pipeline(event_id, bin)),
+            run(core, ANSWERS, totals_pipeline(event_id)),
+        )?;
     let (total_answers, respondents) = totals.first().map_or((0, 0), |d| {
         (num(d.get("answers")), num(d.get("respondents")))
     });
@@ -650,8 +761,14 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
         nps: nps_from(&nps),
         distributions: distributions_from(&questions, &numeric, &choice, english),
         texts: texts_from(&questions, &texts, english),
-        bucket: unit.to_owned(),
-        timeline: timeline_from(&buckets_from(&tl_a), &buckets_from(&tl_c)),
+        bucket: bin.unit.to_owned(),
+        bucket_size: bin.size,
+        timeline: timeline_from(&[
+            buckets_from(&tl_a),
+            buckets_from(&tl_c),
+            buckets_from(&tl_k),
+            buckets_from(&tl_m),
+        ]),
         total_answers,
         respondents,
         counted_until,
@@ -681,11 +798,30 @@ pub async fn refresh(
     let started = std::time::Instant::now();
     let event_id = prev.event_id.clone();
     let event = crate::events::get(core, &event_id).await?;
-    let unit = unit_for(&event);
-    if event.input.title != prev.title || unit != prev.bucket {
+    let bin = bin_for(&event);
+    if event.input.title != prev.title || bin.unit != prev.bucket || bin.size != prev.bucket_size {
         return event_dashboard(core, &event_id, english).await;
     }
     let mut d = prev;
+    let mut series = series_of(&d.timeline);
+    let mut timeline_changed = false;
+
+    // Connections and mentions: their series, recomputed whole (one indexed pipeline each).
+    if change.connections > 0 {
+        let rows = run(
+            core,
+            CONNECTIONS,
+            connections_timeline_pipeline(&event_id, bin),
+        )
+        .await?;
+        series[2] = buckets_from(&rows);
+        timeline_changed = true;
+    }
+    if change.mentions > 0 {
+        let rows = run(core, POSTS, mentions_timeline_pipeline(&event_id, bin)).await?;
+        series[3] = buckets_from(&rows);
+        timeline_changed = true;
+    }
 
     let mut check_ins: Option<Vec<(i64, i64)>> = None;
     if change.participants > 0 {
@@ -694,7 +830,7 @@ pub async fn refresh(
             run(
                 core,
                 PARTICIPANTS,
-                checkins_timeline_pipeline(&event_id, unit)
+                checkins_timeline_pipeline(&event_id, bin)
             ),
         )?;
         d.funnel = funnel_from(&funnel);
@@ -726,7 +862,7 @@ pub async fn refresh(
         let numeric_qs = kind_in(&[K::Rating, K::Nps]);
         let choice_qs = kind_in(&[K::Single, K::Multiple]);
         let range = change.since.zip(change.until).map(|(a, b)| {
-            let step = if unit == "hour" { 3_600_000 } else { 60_000 };
+            let step = bin.step_ms();
             let floor =
                 |t: chrono::DateTime<chrono::Utc>| t.timestamp_millis().div_euclid(step) * step;
             (
@@ -775,7 +911,7 @@ pub async fn refresh(
                         run(
                             core,
                             ANSWERS,
-                            answers_timeline_pipeline_between(&event_id, unit, Some(r)),
+                            answers_timeline_pipeline_between(&event_id, bin, Some(r)),
                         )
                         .await
                     }
@@ -905,25 +1041,17 @@ pub async fn refresh(
     if let Some(u) = change.inserted_at.iter().max() {
         d.counted_until = Some(d.counted_until.map_or(*u, |c| c.max(*u)));
     }
-    if check_ins.is_some() || answers_since.is_some() {
-        let mut a: Vec<(i64, i64)> = d
-            .timeline
-            .iter()
-            .map(|p| (p.at.timestamp_millis(), p.answers))
-            .collect();
-        let c: Vec<(i64, i64)> = match check_ins {
-            Some(c) => c,
-            None => d
-                .timeline
-                .iter()
-                .map(|p| (p.at.timestamp_millis(), p.check_ins))
-                .collect(),
-        };
-        if let Some((from, to, fresh)) = answers_since {
-            a.retain(|(ms, _)| *ms < from || *ms >= to);
-            a.extend(fresh);
-        }
-        d.timeline = timeline_from(&a, &c);
+    if let Some(c) = check_ins {
+        series[1] = c;
+        timeline_changed = true;
+    }
+    if let Some((from, to, fresh)) = answers_since {
+        series[0].retain(|(ms, _)| *ms < from || *ms >= to);
+        series[0].extend(fresh);
+        timeline_changed = true;
+    }
+    if timeline_changed {
+        d.timeline = timeline_from(&series);
     }
     d.generated_at = crate::time::now();
     d.took_ms = started.elapsed().as_millis() as u64;

@@ -2,13 +2,15 @@
 //! `participants` people, 10 sessions, 20 questions (a rating and a choice poll per
 //! session… see below) and one answer per participant per question. Deterministic for a
 //! seed. Inserted in batches of 1,000 straight into the collections (the same documents
-//! the portal writes).
+//! the portal writes), plus accepted networking connections and social posts (imported
+//! through the CSV importer) for the interactions over time.
 
 use chrono::Duration;
 use serde_json::json;
 
 use crate::{
     feedback::{self, Answer, Choice, Mode, QuestionInput, QuestionKind, QuestionStatus, Wording},
+    networking,
     participants::{self, ParticipantInput, RsvpStatus, Source},
     time, Core, Result,
 };
@@ -37,6 +39,12 @@ pub struct Generated {
     pub participants: u64,
     pub questions: u64,
     pub answers: u64,
+    /// Accepted networking connections (one per 5 participants).
+    #[serde(default)]
+    pub connections: u64,
+    /// Social posts imported through the CSV importer (one per 2 participants).
+    #[serde(default)]
+    pub posts: u64,
     pub seconds: f64,
 }
 
@@ -230,11 +238,91 @@ pub async fn generate(core: &Core, participants: u64, seed: u64) -> Result<Gener
         total += batch.len() as u64;
         acoll.insert_many(batch).await?;
     }
+
+    // Networking: one accepted connection per 5 participants, random distinct pairs,
+    // accepted during the event.
+    let mut pairs = std::collections::HashSet::new();
+    let mut conns = vec![];
+    let n = ids.len() as u64;
+    while n > 1 && (conns.len() as u64) < participants / 5 {
+        let (x, y) = (rng.below(n) as usize, rng.below(n) as usize);
+        let (a, b) = if ids[x] < ids[y] {
+            (&ids[x], &ids[y])
+        } else {
+            (&ids[y], &ids[x])
+        };
+        if x == y || !pairs.insert((a.clone(), b.clone())) {
+            continue;
+        }
+        let asked = start + Duration::seconds(rng.below(10 * 3600) as i64);
+        conns.push(networking::Connection {
+            id: uuid::Uuid::now_v7().to_string(),
+            event_id: ev.clone(),
+            a: a.clone(),
+            b: b.clone(),
+            requested_by: a.clone(),
+            status: networking::ConnectionStatus::Accepted,
+            note_a: String::new(),
+            note_b: String::new(),
+            requested_at: asked,
+            accepted_at: Some(asked + Duration::seconds(rng.below(1800) as i64)),
+            version: 2,
+            created_at: asked,
+            updated_at: asked,
+            updated_by: "synthetic".into(),
+        });
+    }
+    let connections = conns.len() as u64;
+    for chunk in conns.chunks(1000) {
+        networking::connections(core).insert_many(chunk).await?;
+    }
+
+    // Social: one post per 2 participants over the day, through the real CSV importer
+    // (hashtags, mentions, sentiment).
+    let mut csv = String::from("id,author,text,date,likes,shares,replies\n");
+    let words = [
+        "Super keynote",
+        "Salle pleine",
+        "Trop de monde au café",
+        "Great talk",
+        "Boring session",
+        "Merci aux orateurs",
+    ];
+    for i in 0..participants / 2 {
+        let at = start + Duration::seconds(rng.below(11 * 3600) as i64);
+        let text = format!(
+            "{} #Synth2027 #session{} @speaker{}",
+            words[rng.below(words.len() as u64) as usize],
+            1 + rng.below(SESSIONS as u64),
+            rng.below(5)
+        );
+        csv.push_str(&format!(
+            "s{i},user{},{text},{},{},{},{}\n",
+            rng.below(participants.max(1) / 3 + 1),
+            at.format("%Y-%m-%d %H:%M:%S"),
+            rng.below(50),
+            rng.below(10),
+            rng.below(5)
+        ));
+    }
+    let report = crate::social::import::import_bytes(
+        core,
+        ev,
+        "synthetic-posts.csv",
+        csv.as_bytes(),
+        &Default::default(),
+        &|_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .await?;
+
     Ok(Generated {
         event_id: ev.clone(),
         participants,
         questions: qs.len() as u64,
         answers: total,
+        connections,
+        posts: report.imported,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -391,3 +391,126 @@ async fn live_refresh_of_what_changed_equals_a_full_refresh() {
     assert_eq!(live.total_answers, 11);
     cleanup(&core).await.unwrap();
 }
+
+/// Networking connections and social mentions join the interactions over time, and reach
+/// an open dashboard through the live watch: the live refresh equals a full refresh.
+#[tokio::test]
+async fn connections_and_mentions_join_the_timeline_live() {
+    use eventhub_core::{networking, social::import};
+    let core = fresh_core("dashboard_live_interactions").await;
+    let (ev, p) = setup(&core).await;
+    let profile = || networking::ProfileInput {
+        opted_in: true,
+        headline: "Engineer".into(),
+        ..Default::default()
+    };
+    for who in &p[0..3] {
+        networking::save_profile(&core, who, profile())
+            .await
+            .unwrap();
+    }
+    let first = networking::request(&core, &p[0], &p[1]).await.unwrap();
+    networking::respond(&core, &p[1], &first.id, true)
+        .await
+        .unwrap();
+    let before = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap();
+    let sum = |d: &dashboard::Dashboard, f: fn(&dashboard::TimePoint) -> i64| -> i64 {
+        d.timeline.iter().map(f).sum()
+    };
+    assert_eq!(sum(&before, |t| t.connections), 1);
+    assert_eq!(sum(&before, |t| t.mentions), 0);
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let w = live::watch(&core, &ev.id, move |c| {
+        let _ = tx.send(c);
+    })
+    .await
+    .unwrap();
+    // A pending request is not a connection yet; its acceptance is.
+    let second = networking::request(&core, &p[2], &p[0]).await.unwrap();
+    networking::respond(&core, &p[0], &second.id, true)
+        .await
+        .unwrap();
+    let csv = "author,text,date\nana,Super #Rencontres2027,2027-05-10 09:15\nbob,Bravo !,2027-05-10 09:40\n";
+    let r = import::import_bytes(
+        &core,
+        &ev.id,
+        "mentions.csv",
+        csv.as_bytes(),
+        &import::ImportOptions::default(),
+        &|_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.imported, 2, "{r:?}");
+
+    let mut change = live::Change::default();
+    while change.connections < 2 || change.mentions < 2 {
+        let c = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("connections and posts are reported")
+            .unwrap();
+        change.merge(c);
+    }
+    w.stop();
+    let live = dashboard::refresh(&core, before.clone(), &change, false)
+        .await
+        .unwrap();
+    let full = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap();
+    assert_eq!(sum(&full, |t| t.connections), 2);
+    assert_eq!(sum(&full, |t| t.mentions), 2);
+    let same = |mut d: dashboard::Dashboard| {
+        d.generated_at = full.generated_at;
+        d.took_ms = 0;
+        d
+    };
+    assert_eq!(same(live), same(full.clone()));
+    // The CSV export lists each series of the timeline.
+    let out = dashboard::export::csv(&full);
+    assert!(
+        out.contains(",connections,,1\r\n") || out.contains(",connections,,2\r\n"),
+        "{out}"
+    );
+    assert!(out.contains(",mentions,,1\r\n"), "{out}");
+    cleanup(&core).await.unwrap();
+}
+
+/// The synthetic event of the performance figures: its answers, connections and posts are
+/// all on the dashboard, in the right totals.
+#[tokio::test]
+async fn the_synthetic_event_fills_every_interaction_series() {
+    let core = fresh_core("dashboard_synthetic").await;
+    let g = dashboard::synthetic::generate(&core, 60, 7).await.unwrap();
+    assert_eq!(
+        (g.participants, g.questions, g.answers),
+        (60, 20, 1200),
+        "{g:?}"
+    );
+    assert_eq!((g.connections, g.posts), (12, 30), "{g:?}");
+    let d = dashboard::event_dashboard(&core, &g.event_id, false)
+        .await
+        .unwrap();
+    let sum = |f: fn(&dashboard::TimePoint) -> i64| d.timeline.iter().map(f).sum::<i64>();
+    assert_eq!(sum(|t| t.answers), 1200);
+    assert_eq!(sum(|t| t.connections), 12);
+    assert_eq!(sum(|t| t.mentions), 30);
+    assert_eq!(sum(|t| t.check_ins), d.funnel.checked_in);
+    assert_eq!(
+        (d.bucket.as_str(), d.bucket_size),
+        ("minute", 10),
+        "a one-day event is bucketed by 10 minutes"
+    );
+    assert!(
+        d.timeline
+            .iter()
+            .all(|p| p.at.timestamp_millis() % 600_000 == 0),
+        "buckets start on whole 10 minutes"
+    );
+    assert!(d.timeline.len() <= 6 * 24, "{}", d.timeline.len());
+    cleanup(&core).await.unwrap();
+}
