@@ -5,6 +5,7 @@
 import { toApiError } from "../api.js";
 import { labApi, type HandlerBench, type LabRun, type Overview, type Progress, type QueryResult, type VariantResult } from "../api-lab.js";
 import { h, icon, replaceChildren } from "../dom.js";
+import { Charts } from "./dashboard-charts.js";
 import { formatNumber, getLang, t } from "../i18n.js";
 import type { View } from "../main.js";
 import { button, field, sectionCard, toast, toastError } from "../ui.js";
@@ -22,8 +23,8 @@ const CSS = `
 .lab-shape{font:12px/1.4 ui-monospace,monospace;background:var(--surface-2,#f5f7fa);border-radius:6px;padding:6px 8px;white-space:pre-wrap;word-break:break-all;margin:6px 0}
 .lab-verdict{border-left:4px solid #1f8a4c;background:#eef8f1;padding:8px 12px;border-radius:4px;margin:8px 0;font-size:13.5px}
 .lab-charts{display:flex;flex-wrap:wrap;gap:8px 28px;margin:6px 0}
-.lab-charts svg text{font:11px system-ui,sans-serif;fill:#5b6475}
-.lab-charts svg .ct{font-weight:600;fill:#1d2433}
+.lab-chart{flex:1 1 380px;min-width:300px;max-width:560px}
+.lab-chart .ct{font:600 12px system-ui,sans-serif;color:#1d2433;margin-bottom:2px}
 .lab-table{width:100%;border-collapse:collapse;font-size:12.5px}
 .lab-table th,.lab-table td{padding:5px 6px;border-bottom:1px solid #eef0f4;text-align:left;vertical-align:top}
 .lab-table th{color:var(--muted,#5b6475);font-weight:600;font-size:11.5px}
@@ -55,45 +56,6 @@ function when(iso: string): string {
   return new Date(iso).toLocaleString(getLang() === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
 }
 
-/** Horizontal bars as inline SVG (no library): the best variant in green. */
-function barChart(title: string, rows: { label: string; value: number; best: boolean }[]): SVGSVGElement {
-  const ns = "http://www.w3.org/2000/svg";
-  const w = 460, labelW = 170, barH = 16, gap = 5, top = 20;
-  const hgt = top + rows.length * (barH + gap) + 2;
-  const max = Math.max(1e-9, ...rows.map((r) => r.value));
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", `0 0 ${w} ${hgt}`);
-  svg.setAttribute("width", String(w));
-  svg.setAttribute("height", String(hgt));
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", title);
-  const text = (x: number, y: number, s: string, cls?: string, anchor?: string) => {
-    const e = document.createElementNS(ns, "text");
-    e.setAttribute("x", String(x));
-    e.setAttribute("y", String(y));
-    if (cls) e.setAttribute("class", cls);
-    if (anchor) e.setAttribute("text-anchor", anchor);
-    e.textContent = s;
-    svg.appendChild(e);
-  };
-  text(0, 13, title, "ct");
-  rows.forEach((r, i) => {
-    const y = top + i * (barH + gap);
-    const bw = Math.max(1, (w - labelW - 80) * (r.value / max));
-    text(labelW - 6, y + 12, r.label, undefined, "end");
-    const rect = document.createElementNS(ns, "rect");
-    rect.setAttribute("x", String(labelW));
-    rect.setAttribute("y", String(y));
-    rect.setAttribute("width", bw.toFixed(1));
-    rect.setAttribute("height", String(barH));
-    rect.setAttribute("rx", "3");
-    rect.setAttribute("fill", r.best ? "#1f8a4c" : "#9db6e4");
-    svg.appendChild(rect);
-    text(labelW + bw + 5, y + 12, num(r.value));
-  });
-  return svg;
-}
-
 function variantLabel(v: VariantResult): string {
   return v.kind === "none" ? t("lab.noIndex") : `${v.kind} · ${v.index.replace(/^lab_/, "")}`;
 }
@@ -120,6 +82,8 @@ export class LabView implements View {
   private clients = "1,8,64";
   private ops = 100;
   private progressBox = h("div", { class: "lab-progress", hidden: true, testid: "lab-progress" });
+  /** Two charts per query (documents examined, p50), kept across re-renders. */
+  private charts = new Charts();
 
   constructor() {
     ensureCss();
@@ -139,7 +103,12 @@ export class LabView implements View {
     this.rerender();
   }
 
+  destroy(): void {
+    this.charts.destroy();
+  }
+
   rerender(): void {
+    this.charts.begin();
     replaceChildren(
       this.el,
       h(
@@ -153,6 +122,7 @@ export class LabView implements View {
       this.resultsCard(),
       this.benchCard(),
     );
+    this.charts.end();
   }
 
   private showProgress(p: Progress | null): void {
@@ -294,6 +264,16 @@ export class LabView implements View {
     );
   }
 
+  /** Horizontal bars under a title: the best variant in green. */
+  private chart(key: string, title: string, rows: { label: string; value: number; best: boolean }[], fmt: (n: number) => string): HTMLElement {
+    return h(
+      "div",
+      { class: "lab-chart" },
+      h("div", { class: "ct" }, title),
+      this.charts.bar(key, rows.map((r) => ({ label: r.label, value: r.value, color: r.best ? "#1f8a4c" : "#9db6e4" })), { fmt }),
+    );
+  }
+
   private queryBlock(q: QueryResult): HTMLElement {
     const lang = getLang();
     const ok = q.variants.filter((v) => v.outcome === "ok");
@@ -310,8 +290,8 @@ export class LabView implements View {
       h(
         "div",
         { class: "lab-charts" },
-        barChart(t("lab.chartDocs"), ok.map((v) => ({ label: variantLabel(v), value: v.explain.docs_examined, best: v.index === best }))),
-        barChart(t("lab.chartP50"), ok.map((v) => ({ label: variantLabel(v), value: v.latency.p50_ms, best: v.index === best }))),
+        this.chart(`${q.id}-docs`, t("lab.chartDocs"), ok.map((v) => ({ label: variantLabel(v), value: v.explain.docs_examined, best: v.index === best })), num),
+        this.chart(`${q.id}-p50`, t("lab.chartP50"), ok.map((v) => ({ label: variantLabel(v), value: v.latency.p50_ms, best: v.index === best })), (x) => `${num(x)} ms`),
       ),
       h(
         "table",
