@@ -322,7 +322,8 @@ fn answers_timeline_pipeline_between(
 /// Check-ins per time bucket (on `participants`).
 pub fn checkins_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
     vec![
-        doc! { "$match": { "event_id": event_id, "checked_in_at": { "$type": "date" } } },
+        // A range, not `$type: "date"`: index bounds on the date key, so the plan is covered.
+        doc! { "$match": { "event_id": event_id, "checked_in_at": { "$gte": bson::DateTime::MIN } } },
         doc! { "$group": { "_id": bin.trunc("$checked_in_at"), "n": { "$sum": 1 } } },
         doc! { "$sort": { "_id": 1 } },
     ]
@@ -332,7 +333,7 @@ pub fn checkins_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
 /// `{event_id, status, accepted_at}`).
 pub fn connections_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
     vec![
-        doc! { "$match": { "event_id": event_id, "status": "accepted", "accepted_at": { "$type": "date" } } },
+        doc! { "$match": { "event_id": event_id, "status": "accepted", "accepted_at": { "$gte": bson::DateTime::MIN } } },
         doc! { "$group": { "_id": bin.trunc("$accepted_at"), "n": { "$sum": 1 } } },
         doc! { "$sort": { "_id": 1 } },
     ]
