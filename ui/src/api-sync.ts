@@ -22,6 +22,8 @@ export interface CollectionReport {
   merged: number;
   conflicts: number;
   unchanged: number;
+  /** Unchanged on both sides since a pass that moved nothing: not read. */
+  skipped: boolean;
 }
 
 export interface SyncReport {

@@ -168,7 +168,12 @@ export class SyncView implements View {
         "table",
         { class: "table" },
         h("thead", null, h("tr", null, ...cols.map((c) => h("th", null, t(`sync.col.${c}`))))),
-        h("tbody", null, ...r.collections.map((c) => h("tr", null, ...cols.map((k) => h("td", null, String(c[k])))))),
+        h(
+          "tbody",
+          null,
+          // A skipped collection (unchanged on both sides since a quiet pass) says so.
+          ...r.collections.map((c) => h("tr", { "data-skipped": String(c.skipped) }, ...cols.map((k) => h("td", null, k === "unchanged" && c.skipped ? `${c[k]} · ${t("sync.skipped")}` : String(c[k]))))),
+        ),
       ),
     );
   }

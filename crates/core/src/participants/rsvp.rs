@@ -318,10 +318,16 @@ pub async fn set_status(
     if frees_seat {
         release_seat(core, &p.event_id).await?;
         if !updated.session_waitlist.is_empty() {
+            // A change like any other: a new version, so sync sees it.
             coll(core)
                 .update_one(
                     doc! { "_id": id },
-                    doc! { "$set": { "session_waitlist": [] } },
+                    doc! {
+                        "$set": { "session_waitlist": [],
+                                  "updated_at": bson::DateTime::from_chrono(time::now()),
+                                  "updated_by": core.actor() },
+                        "$inc": { "version": 1_i64 },
+                    },
                 )
                 .await?;
         }

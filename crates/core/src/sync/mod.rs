@@ -23,6 +23,15 @@
 //! Idempotent (a second run finds every hash equal) and resumable: each document write is a
 //! full replacement (safe to repeat) and the base is updated only after both sides hold the
 //! agreed version, so a sync killed at any point converges on the next run.
+//!
+//! Quiet collections are skipped: before reading a collection, each side's
+//! [`fingerprint`] (document count, sum of `updated_at`, sum of `version`, one aggregation
+//! on the server) is taken. When a pass moves nothing, those fingerprints are kept in
+//! `_sync_quiet`; the next pass skips the collection if both sides still show them. Every
+//! write of the app adds a document, deletes one or bumps a version, so any change shows;
+//! a change made while a pass reads happened after its fingerprint, so the next pass runs
+//! in full. An automatic sync of an unchanged store costs two aggregations per collection
+//! instead of reading every document of both sides.
 
 mod merge;
 
@@ -43,6 +52,7 @@ pub use merge::{merge3, FieldConflict, Merge};
 pub const BASE: &str = "_sync_base";
 pub const CONFLICTS: &str = "sync_conflicts";
 pub const STATE: &str = "_sync_state";
+pub const QUIET: &str = "_sync_quiet";
 
 /// How a collection is synced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +100,8 @@ pub struct CollectionReport {
     pub merged: u64,
     pub conflicts: u64,
     pub unchanged: u64,
+    /// Nothing changed on either side since a pass that moved nothing: not read.
+    pub skipped: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -165,6 +177,29 @@ pub fn hash(d: &Document) -> String {
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// A collection's fingerprint: how many documents, the sum of their `updated_at` (else
+/// `created_at`) in milliseconds and the sum of their versions — computed by the server.
+pub async fn fingerprint(core: &Core, coll: &str) -> Result<(u64, String)> {
+    let rows: Vec<Document> = core
+        .db()
+        .collection::<Document>(coll)
+        .aggregate(vec![doc! { "$group": {
+            "_id": Bson::Null,
+            "n": { "$sum": 1 },
+            "at": { "$sum": { "$toLong": { "$ifNull": ["$updated_at", "$created_at"] } } },
+            "v": { "$sum": { "$ifNull": ["$version", 0] } },
+        } }])
+        .await?
+        .try_collect()
+        .await?;
+    let Some(r) = rows.first() else {
+        return Ok((0, "0".into()));
+    };
+    let n = crate::feedback::num(r.get("n")).max(0) as u64;
+    let show = |k: &str| r.get(k).map(|b| b.to_string()).unwrap_or_default();
+    Ok((n, format!("{n}:{}:{}", show("at"), show("v"))))
 }
 
 /// Every document of a collection by `_id`, or by natural key for a keyed collection.
@@ -365,6 +400,32 @@ pub async fn sync(
             report.cancelled = true;
             break;
         }
+        // Fingerprints first: a change made while the documents are read shows next time.
+        let ((nl, fl), (_, fr)) =
+            futures_util::try_join!(fingerprint(local, coll), fingerprint(remote, coll))?;
+        let quiet_id = format!("{rkey}:{coll}");
+        let quiet = local
+            .db()
+            .collection::<Document>(QUIET)
+            .find_one(doc! { "_id": &quiet_id })
+            .await?;
+        if quiet.is_some_and(|q| {
+            q.get_str("local").ok() == Some(fl.as_str())
+                && q.get_str("remote").ok() == Some(fr.as_str())
+        }) {
+            progress(&SyncProgress {
+                collection: coll.to_owned(),
+                done: nl,
+                total: nl,
+            });
+            report.collections.push(CollectionReport {
+                collection: coll.to_owned(),
+                unchanged: nl,
+                skipped: true,
+                ..Default::default()
+            });
+            continue;
+        }
         let l = all(local, coll, kind).await?;
         let r = all(remote, coll, kind).await?;
         let b = if kind == Kind::Versioned {
@@ -555,6 +616,19 @@ pub async fn sync(
                 cc.replace_one(doc! { "_id": &c.id }, &c)
                     .upsert(true)
                     .await?;
+            }
+            // A pass that moved nothing (and found no conflict) makes the collection quiet
+            // at the fingerprints taken before it read; any other pass forgets them.
+            let qc = local.db().collection::<Document>(QUIET);
+            if rep.pushed + rep.pulled + rep.merged + rep.conflicts == 0 {
+                qc.replace_one(
+                    doc! { "_id": &quiet_id },
+                    doc! { "_id": &quiet_id, "remote_key": &rkey, "collection": coll, "local": &fl, "remote": &fr },
+                )
+                .upsert(true)
+                .await?;
+            } else {
+                qc.delete_one(doc! { "_id": &quiet_id }).await?;
             }
         }
         report.collections.push(rep);

@@ -159,6 +159,97 @@ async fn edits_on_two_laptops_converge_everywhere() {
     s.done().await;
 }
 
+/// A pass that moves nothing makes its collections quiet: the next pass skips them (two
+/// aggregations instead of reading both sides) until anything changes on either side — an
+/// edit, an insert or an outright delete, made on the remote by another laptop.
+#[tokio::test]
+async fn quiet_collections_are_skipped_until_either_side_changes() {
+    let s = stores("sync_quiet").await;
+    let e = event(&s.a, "Salon Quiet").await;
+    let p = participants::create(
+        &s.a,
+        &e.id,
+        participants::ParticipantInput {
+            name: "Ann".into(),
+            email: "ann@x.org".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+    let skipped = |r: &sync::SyncReport| -> Vec<String> {
+        r.collections
+            .iter()
+            .filter(|c| c.skipped)
+            .map(|c| c.collection.clone())
+            .collect()
+    };
+    // The pass after the one that pushed reads everything and moves nothing…
+    let full = run(&s.a, &s.r).await;
+    assert_eq!(
+        full.total(|c| c.pushed + c.pulled + c.merged),
+        0,
+        "{full:?}"
+    );
+    // …so the next one skips every collection, and says how many documents it left.
+    let quiet = run(&s.a, &s.r).await;
+    assert_eq!(
+        skipped(&quiet).len(),
+        sync::synced_collections().len(),
+        "{quiet:?}"
+    );
+    let events_row = quiet
+        .collections
+        .iter()
+        .find(|c| c.collection == "events")
+        .unwrap();
+    assert_eq!(events_row.unchanged, 1);
+
+    // Laptop B accepts the invitation for Ann and syncs: the remote changed.
+    participants::set_status(&s.b, &p.id, None, participants::RsvpStatus::Accepted)
+        .await
+        .unwrap();
+    run(&s.b, &s.r).await;
+    let after_edit = run(&s.a, &s.r).await;
+    let row = |r: &sync::SyncReport, coll: &str| {
+        r.collections
+            .iter()
+            .find(|c| c.collection == coll)
+            .cloned()
+            .unwrap()
+    };
+    assert!(!row(&after_edit, "participants").skipped);
+    assert_eq!(row(&after_edit, "participants").pulled, 1);
+    assert!(row(&after_edit, "events").skipped, "{after_edit:?}");
+    assert_eq!(
+        participants::get(&s.a, &p.id).await.unwrap().status,
+        participants::RsvpStatus::Accepted
+    );
+
+    // A document deleted outright on the remote (not through the app) is seen too.
+    run(&s.a, &s.r).await;
+    run(&s.a, &s.r).await;
+    s.r.db()
+        .collection::<Document>(participants::schema::AUDIT)
+        .delete_one(doc! {})
+        .await
+        .unwrap();
+    let after_delete = run(&s.a, &s.r).await;
+    let audit = row(&after_delete, participants::schema::AUDIT);
+    assert!(!audit.skipped, "{after_delete:?}");
+    assert_eq!(audit.pushed, 1, "append-only: copied back");
+
+    // A dry run skips quiet collections too but records nothing.
+    let dry = sync::sync(&s.a, &s.r, true, &|_| {}, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    assert!(row(&dry, "events").skipped);
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    s.done().await;
+}
+
 #[tokio::test]
 async fn the_same_field_changed_twice_waits_for_the_user() {
     let s = stores("sync_conflict").await;
