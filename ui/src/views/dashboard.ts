@@ -7,7 +7,7 @@
 import { api, toApiError, type EventDoc, type EventSummary } from "../api.js";
 import { invitationsApi, qrImage } from "../api-invitations.js";
 import { socialApi, type Analysis, type Post } from "../api-social.js";
-import { dashboardApi, type Change, type Dashboard, type NetworkingStats, type OverviewRow, type Question, type QuestionInput, type QuestionKind } from "../api-dashboard.js";
+import { dashboardApi, type Change, type Dashboard, type NetworkingStats, type OverviewRow, type Question, type QuestionInput, type QuestionKind, type TimePoint } from "../api-dashboard.js";
 import { h, replaceChildren } from "../dom.js";
 import { formatNumber, getLang, locale, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
@@ -25,6 +25,26 @@ function ensureCss(): void {
 }
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+/**
+ * The timeline with its empty buckets put back (the server returns only buckets with
+ * something in them), so that the time axis is even; left as it is when that would make
+ * more than 400 columns (mentions spread over weeks).
+ */
+function withEmptyBuckets(d: Dashboard): TimePoint[] {
+  const unit = d.bucket === "minute" ? 60_000 : d.bucket === "hour" ? 3_600_000 : 86_400_000;
+  const step = unit * Math.max(1, d.bucket_size);
+  const at = d.timeline.map((p) => Date.parse(p.at));
+  const first = Math.min(...at);
+  const last = Math.max(...at);
+  if ((last - first) / step > 400) return d.timeline;
+  const byTime = new Map(d.timeline.map((p, i) => [at[i], p]));
+  const out: TimePoint[] = [];
+  for (let t = first; t <= last; t += step) {
+    out.push(byTime.get(t) ?? { at: new Date(t).toISOString(), answers: 0, check_ins: 0, connections: 0, mentions: 0 });
+  }
+  return out;
+}
 
 function table(head: string[], rows: (string | number)[][], testid?: string): HTMLTableElement {
   return h(
@@ -548,17 +568,20 @@ export class DashboardView implements View {
       `${t("dash.timeline")} · ${per}`,
       "dash-timeline",
       d.timeline.length
-        ? this.charts.time(
-            "timeline",
-            d.timeline.map((p) => fmtTime(new Date(p.at))),
-            [
-              { label: t("dash.answers"), values: d.timeline.map((p) => p.answers), color: PALETTE[0] },
-              { label: t("dash.checkedIn"), values: d.timeline.map((p) => p.check_ins), color: PALETTE[2] },
-              { label: t("dash.nw.connections"), values: d.timeline.map((p) => p.connections), color: PALETTE[3] },
-              { label: t("dash.so.posts"), values: d.timeline.map((p) => p.mentions), color: PALETTE[5] },
-            ],
-            { testid: "timeline-chart" },
-          )
+        ? (() => {
+            const points = withEmptyBuckets(d);
+            return this.charts.time(
+              "timeline",
+              points.map((p) => fmtTime(new Date(p.at))),
+              [
+                { label: t("dash.answers"), values: points.map((p) => p.answers), color: PALETTE[0] },
+                { label: t("dash.checkedIn"), values: points.map((p) => p.check_ins), color: PALETTE[2] },
+                { label: t("dash.nw.connections"), values: points.map((p) => p.connections), color: PALETTE[3] },
+                { label: t("dash.so.posts"), values: points.map((p) => p.mentions), color: PALETTE[5] },
+              ],
+              { testid: "timeline-chart" },
+            );
+          })()
         : h("p", { class: "dash-muted" }, t("dash.noData")),
     );
     const overview = card(
