@@ -378,14 +378,15 @@ export class DashboardView implements View {
         h(
           "div",
           { class: "dash-q-main" },
-          h("strong", null, label),
-          h("span", { class: `dash-pill s-${q.status}`, testid: "q-status" }, t(`dash.status.${q.status}` as MsgKey)),
-          h("span", { class: "dash-muted" }, `${t(`dash.kind.${q.kind}` as MsgKey)} · ${t(`dash.mode.${q.mode}` as MsgKey)} · `, h("span", { testid: "q-count" }, t("dash.answersN", { n: q.answers ?? 0 }))),
-          h("span", { class: "grow" }),
-          toggle,
-          edit,
-          linkBtn,
-          del,
+          // The wording wraps within its own block; the buttons stay on one line.
+          h(
+            "div",
+            { class: "dash-q-info" },
+            h("strong", null, label),
+            h("span", { class: `dash-pill s-${q.status}`, testid: "q-status" }, t(`dash.status.${q.status}` as MsgKey)),
+            h("span", { class: "dash-muted" }, `${t(`dash.kind.${q.kind}` as MsgKey)} · ${t(`dash.mode.${q.mode}` as MsgKey)} · `, h("span", { testid: "q-count" }, t("dash.answersN", { n: q.answers ?? 0 }))),
+          ),
+          h("div", { class: "dash-q-actions" }, toggle, edit, linkBtn, del),
         ),
         this.editing === q._id ? this.editForm(q) : null,
         link ? h("div", { class: "dash-link" }, qrImage(link.qr, link.url), h("code", { testid: "q-link-url" }, link.url)) : null,
