@@ -4,7 +4,8 @@
 // X (the address goes to EVENTHUB_E2E_OPEN_LOG instead of a browser) and see both in the
 // list; fetch a hashtag from a tiny Mastodon-shaped server on loopback; export the CSV.
 import { createServer } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A Mastodon instance serving one page of statuses for any hashtag timeline. */
@@ -146,5 +147,27 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     } finally {
       masto.stop();
     }
+  });
+
+  await test('dashboard: mentions imported elsewhere reach the open dashboard live', async () => {
+    await (await $id('nav-dashboard')).click();
+    await browser.waitUntil(async () => browser.execute((id) => !!document.querySelector(`[data-testid="dash-event"] option[value="${id}"]`), ev._id), { timeout: 15000, timeoutMsg: 'the event is in the dashboard list' });
+    await setValue(await $id('dash-event'), ev._id);
+    // The mentions series of the interactions chart (its fourth).
+    const charted = () => browser.execute(() => {
+      const canvas = document.querySelector('[data-testid="timeline-chart"] canvas');
+      const chart = canvas && window.Chart ? window.Chart.getChart(canvas) : null;
+      return chart ? chart.data.datasets[3].data.reduce((x, y) => x + y, 0) : -1;
+    });
+    await browser.waitUntil(async () => (await charted()) === 5, { timeout: 15000, timeoutMsg: 'the chart counts the five posts' });
+    await browser.waitUntil(async () => (await texts('dash-live')).join('').match(/direct|live/i), { timeout: 10000, timeoutMsg: 'the dashboard is live' });
+    // Another organiser's import (the CLI, same database): the timeline is only redrawn by
+    // a live notification, so seeing 7 proves the change stream on the posts.
+    const file = join(mkdtempSync(join(tmpdir(), 'eh-social-')), 'more.csv');
+    writeFileSync(file, 'author,text,date\nnina,Top #DevFest,2024-11-14 16:20\nomar,Merci #DevFest,2024-11-14 16:45\n');
+    const r = cliJson('social', 'import', ev._id, file);
+    assert(r.imported === 2, `two posts imported: ${JSON.stringify(r)}`);
+    await browser.waitUntil(async () => (await charted()) === 7, { timeout: 5000, timeoutMsg: 'the new posts reach the open dashboard within seconds' });
+    await browser.waitUntil(async () => (await num('kpi-so-posts-value')) === 7, { timeout: 5000, timeoutMsg: 'the social card follows' });
   });
 }
