@@ -188,7 +188,11 @@ pub async fn fingerprint(core: &Core, coll: &str) -> Result<(u64, String)> {
         .aggregate(vec![doc! { "$group": {
             "_id": Bson::Null,
             "n": { "$sum": 1 },
-            "at": { "$sum": { "$toLong": { "$ifNull": ["$updated_at", "$created_at"] } } },
+            // `$convert` with fallbacks: a value that is not a date never fails the sync.
+            "at": { "$sum": { "$convert": {
+                "input": { "$ifNull": ["$updated_at", "$created_at"] },
+                "to": "long", "onError": 0_i64, "onNull": 0_i64,
+            } } },
             "v": { "$sum": { "$ifNull": ["$version", 0] } },
         } }])
         .await?

@@ -193,6 +193,12 @@ async fn quiet_collections_are_skipped_until_either_side_changes() {
         0,
         "{full:?}"
     );
+    // The fingerprint: count, Σ updated_at (ms), Σ version, computed by the server.
+    let (n, fp) = sync::fingerprint(&s.a, "events").await.unwrap();
+    let parts: Vec<&str> = fp.split(':').collect();
+    assert_eq!((n, parts[0]), (1, "1"), "{fp}");
+    let at: i64 = parts[1].parse().unwrap_or_default();
+    assert_eq!(at, e.updated_at.timestamp_millis(), "{fp}");
     // …so the next one skips every collection, and says how many documents it left.
     let quiet = run(&s.a, &s.r).await;
     assert_eq!(
