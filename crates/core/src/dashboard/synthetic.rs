@@ -186,6 +186,8 @@ pub async fn generate(core: &Core, participants: u64, seed: u64) -> Result<Gener
     if !batch.is_empty() {
         coll.insert_many(batch).await?;
     }
+    // Inserted directly: the seat counters are recounted from the statuses.
+    participants::rsvp::recount(core, ev).await?;
 
     // Answers: every participant answers every question, during its session.
     let acoll = feedback::answers(core);

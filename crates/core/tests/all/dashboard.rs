@@ -492,6 +492,20 @@ async fn the_synthetic_event_fills_every_interaction_series() {
         "{g:?}"
     );
     assert_eq!((g.connections, g.posts), (12, 30), "{g:?}");
+    // The seats taken follow the statuses (the generator inserts participants directly).
+    let counts = participants::status_counts(&core, &g.event_id)
+        .await
+        .unwrap();
+    let cap = participants::capacity(&core, &g.event_id, &counts)
+        .await
+        .unwrap();
+    let seated: i64 = counts
+        .iter()
+        .filter(|c| matches!(c.status, RsvpStatus::Accepted | RsvpStatus::CheckedIn))
+        .map(|c| c.count as i64)
+        .sum();
+    assert!(seated > 0);
+    assert_eq!(cap.taken, seated, "{cap:?}");
     let d = dashboard::event_dashboard(&core, &g.event_id, false)
         .await
         .unwrap();
