@@ -34,7 +34,7 @@ use tauri::{ipc::Channel, AppHandle, Runtime, State};
 use tauri_plugin_store::StoreExt;
 
 use super::files::{env_path, on_main, save, slug, Exported};
-use crate::{commands::settings::STORE, error::CmdResult, state::AppState};
+use crate::{commands::settings::store_path, error::CmdResult, state::AppState};
 
 /// The cancel flags of the running import and fetch.
 #[derive(Default)]
@@ -216,7 +216,7 @@ pub struct FetchSettings {
 
 #[tauri::command]
 pub async fn social_fetch_settings<R: Runtime>(app: AppHandle<R>) -> CmdResult<FetchSettings> {
-    let store = app.store(STORE)?;
+    let store = app.store(store_path())?;
     let s = |k: &str| {
         store
             .get(k)
@@ -254,7 +254,7 @@ pub async fn social_fetch<R: Runtime>(
     // Checks the instance and tag before they are remembered.
     social::share::normalise_instance(&opts.instance)?;
     social::share::normalise_tag("tag", &opts.tag)?;
-    let store = app.store(STORE)?;
+    let store = app.store(store_path())?;
     store.set("social_instance", json!(opts.instance.trim()));
     store.set("social_tag", json!(opts.tag.trim()));
     store.set("social_pages", json!(opts.pages));

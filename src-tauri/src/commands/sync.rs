@@ -143,7 +143,7 @@ pub async fn sync_set_auto<R: Runtime>(
     st: State<'_, SyncState>,
     enabled: bool,
 ) -> CmdResult<()> {
-    let store = app.store(super::settings::STORE)?;
+    let store = app.store(super::settings::store_path())?;
     store.set(AUTO_KEY, json!(enabled));
     store.save()?;
     let mut a = st.auto.lock().await;
@@ -155,7 +155,7 @@ pub async fn sync_set_auto<R: Runtime>(
 /// The automatic sync loop, started with the app.
 pub async fn auto_loop<R: Runtime>(app: AppHandle<R>) {
     let enabled = app
-        .store(super::settings::STORE)
+        .store(super::settings::store_path())
         .ok()
         .and_then(|s| s.get(AUTO_KEY))
         .and_then(|v| v.as_bool())
