@@ -2,7 +2,8 @@
 //!
 //! Environment overrides (all optional): `MONGODB_URI` (an external server),
 //! `EVENTHUB_DB` (database name, default `eventhub`), `EVENTHUB_DATA_DIR` (the folder of
-//! the embedded local engine's data, default the OS app-data folder).
+//! the embedded local engine's data and of the desktop app's settings file, default the OS
+//! app-data folder).
 
 use std::path::PathBuf;
 
