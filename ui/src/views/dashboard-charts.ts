@@ -5,6 +5,7 @@
 // The HTML snapshot turns each canvas into an image (`snapshotOf`).
 
 import type { Chart as ChartInstance, ChartConfiguration, Plugin } from "chart.js";
+import { formatNumber, locale } from "../i18n.js";
 
 /** The global of Chart.js's UMD build (every chart type and scale registered). */
 declare const Chart: typeof import("chart.js").Chart;
@@ -97,10 +98,17 @@ export class Charts {
     for (const e of this.live.values()) e.chart.update("none");
   }
 
-  private draw(key: string, height: number, config: ChartConfiguration, notes: string[] = [], testid?: string): HTMLElement {
+  /**
+   * Draw (or update) the chart `key`. `summary` is what a screen reader says of it (the
+   * canvas is opaque to assistive technology; the tables beside carry the same figures).
+   */
+  private draw(key: string, height: number, config: ChartConfiguration, summary: string, notes: string[] = [], testid?: string): HTMLElement {
     this.used.add(key);
+    // Numbers on the axes and in tooltips in the interface's language.
+    config.options = { ...config.options, locale: locale() };
     const known = this.live.get(key);
     if (known && known.type === config.type) {
+      known.box.querySelector("canvas")?.setAttribute("aria-label", summary);
       known.notes = notes;
       known.box.style.height = `${height}px`;
       known.chart.data = config.data;
@@ -116,6 +124,7 @@ export class Charts {
     box.dataset.chart = key;
     const canvas = document.createElement("canvas");
     canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", summary);
     box.appendChild(canvas);
     let entry: Entry | undefined;
     config.plugins = [...(config.plugins ?? []), notesPlugin(() => entry)];
@@ -127,7 +136,8 @@ export class Charts {
 
   /** Horizontal bars: a label on the left, the value (or a note) after each bar. */
   bar(key: string, rows: BarRow[], opts: { max?: number; fmt?: (n: number) => string; title?: string; testid?: string } = {}): HTMLElement {
-    const fmt = opts.fmt ?? ((n: number) => n.toLocaleString());
+    const fmt = opts.fmt ?? formatNumber;
+    const summary = [opts.title, ...rows.map((r) => `${r.label}: ${r.note ?? fmt(r.value)}`)].filter(Boolean).join("; ");
     return this.draw(
       key,
       Math.max(1, rows.length) * 28 + 16,
@@ -171,6 +181,7 @@ export class Charts {
           },
         },
       },
+      summary,
       rows.map((r) => r.note ?? fmt(r.value)),
       opts.testid,
     );
@@ -179,6 +190,7 @@ export class Charts {
   /** One bar split in parts (NPS: detractors, passives, promoters), with percentages. */
   stacked(key: string, parts: { label: string; value: number; color: string }[]): HTMLElement {
     const total = parts.reduce((a, p) => a + p.value, 0);
+    const summary = parts.map((p) => `${p.label}: ${formatNumber(p.value)} (${total ? Math.round((100 * p.value) / total) : 0} %)`).join("; ");
     return this.draw(key, 74, {
       type: "bar",
       data: {
@@ -199,11 +211,13 @@ export class Charts {
           y: { stacked: true, display: false },
         },
       },
-    });
+    }, summary);
   }
 
   /** Stacked columns over time: a column is every interaction of its time, one colour per series (legend entries toggle a series). */
   time(key: string, labels: string[], series: Series[], opts: { testid?: string } = {}): HTMLElement {
+    const span = labels.length ? `${labels[0]} – ${labels[labels.length - 1]}` : "";
+    const summary = [span, ...series.map((s) => `${s.label}: ${formatNumber(s.values.reduce((a, b) => a + b, 0))}`)].filter(Boolean).join("; ");
     return this.draw(key, 210, {
       type: "bar",
       data: {
@@ -223,7 +237,7 @@ export class Charts {
           y: { stacked: true, beginAtZero: true, grid: { color: GRID }, ticks: { font: FONT, color: INK, precision: 0 } },
         },
       },
-    }, [], opts.testid);
+    }, summary, [], opts.testid);
   }
 }
 

@@ -624,7 +624,7 @@ export class SocialView implements View {
           ),
         ),
       ),
-      h("p", { class: "dash-muted" }, t("social.sentimentAverage", { v: s.average_score.toFixed(2) })),
+      h("p", { class: "dash-muted" }, t("social.sentimentAverage", { v: new Intl.NumberFormat(locale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(s.average_score) })),
     );
 
     const mentions = (title: string, testid: string, rows: Analysis["sessions"], head: string) =>
