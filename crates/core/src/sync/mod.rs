@@ -26,12 +26,15 @@
 //!
 //! Quiet collections are skipped: before reading a collection, each side's
 //! [`fingerprint`] (document count, sum of `updated_at`, sum of `version`, one aggregation
-//! on the server) is taken. When a pass moves nothing, those fingerprints are kept in
-//! `_sync_quiet`; the next pass skips the collection if both sides still show them. Every
-//! write of the app adds a document, deletes one or bumps a version, so any change shows;
-//! a change made while a pass reads happened after its fingerprint, so the next pass runs
-//! in full. An automatic sync of an unchanged store costs two aggregations per collection
-//! instead of reading every document of both sides.
+//! on the server) is taken. After a pass without conflicts both sides hold the same
+//! documents; the fingerprints they should show then (before + the pass's own writes) are
+//! checked and kept in `_sync_quiet`, and the next pass skips the collection while both
+//! sides still show them. Every write of the app adds a document, deletes one or bumps a
+//! version, so any change shows; a change made by anyone else during the pass makes the
+//! fingerprints differ from the expected ones, and the next pass runs in full. An automatic
+//! sync of an unchanged store costs two aggregations per collection instead of reading
+//! every document of both sides, and a sync killed midway skips, when run again, the
+//! collections it had finished (checkpointed progress).
 
 mod merge;
 
@@ -180,8 +183,66 @@ pub fn hash(d: &Document) -> String {
 }
 
 /// A collection's fingerprint: how many documents, the sum of their `updated_at` (else
-/// `created_at`) in milliseconds and the sum of their versions — computed by the server.
-pub async fn fingerprint(core: &Core, coll: &str) -> Result<(u64, String)> {
+/// `created_at`) in milliseconds and the sum of their versions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub n: i64,
+    pub at: i64,
+    pub v: i64,
+}
+
+impl Fingerprint {
+    /// What one document adds to its collection's fingerprint (as the server counts it:
+    /// a value that is not a date or a number adds 0).
+    fn of(d: &Document) -> Fingerprint {
+        let at = match d.get("updated_at") {
+            Some(Bson::DateTime(t)) => t.timestamp_millis(),
+            None | Some(Bson::Null) => d
+                .get_datetime("created_at")
+                .map(|t| t.timestamp_millis())
+                .unwrap_or(0),
+            Some(_) => 0,
+        };
+        let v = match d.get("version") {
+            Some(Bson::Int32(x)) => i64::from(*x),
+            Some(Bson::Int64(x)) => *x,
+            Some(Bson::Double(x)) => *x as i64,
+            _ => 0,
+        };
+        Fingerprint { n: 1, at, v }
+    }
+
+    fn add(&mut self, o: Fingerprint) {
+        self.n = self.n.wrapping_add(o.n);
+        self.at = self.at.wrapping_add(o.at);
+        self.v = self.v.wrapping_add(o.v);
+    }
+
+    fn sub(&mut self, o: Fingerprint) {
+        self.n = self.n.wrapping_sub(o.n);
+        self.at = self.at.wrapping_sub(o.at);
+        self.v = self.v.wrapping_sub(o.v);
+    }
+
+    fn plus(mut self, o: Fingerprint) -> Fingerprint {
+        self.add(o);
+        self
+    }
+}
+
+/// A collection both sides agree on, at these fingerprints (`_sync_quiet`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Quiet {
+    #[serde(rename = "_id")]
+    id: String,
+    remote_key: String,
+    collection: String,
+    local: Fingerprint,
+    remote: Fingerprint,
+}
+
+/// A collection's [`Fingerprint`], computed by the server (one `$group`).
+pub async fn fingerprint(core: &Core, coll: &str) -> Result<Fingerprint> {
     let rows: Vec<Document> = core
         .db()
         .collection::<Document>(coll)
@@ -199,11 +260,21 @@ pub async fn fingerprint(core: &Core, coll: &str) -> Result<(u64, String)> {
         .try_collect()
         .await?;
     let Some(r) = rows.first() else {
-        return Ok((0, "0".into()));
+        return Ok(Fingerprint::default());
     };
-    let n = crate::feedback::num(r.get("n")).max(0) as u64;
-    let show = |k: &str| r.get(k).map(|b| b.to_string()).unwrap_or_default();
-    Ok((n, format!("{n}:{}:{}", show("at"), show("v"))))
+    let num = |k: &str| match r.get(k) {
+        Some(Bson::Int32(x)) => i64::from(*x),
+        Some(Bson::Int64(x)) => *x,
+        // A sum beyond 64 bits comes back as a double: it never equals an exact expectation,
+        // so such a collection is simply never skipped.
+        Some(Bson::Double(x)) => *x as i64,
+        _ => 0,
+    };
+    Ok(Fingerprint {
+        n: num("n"),
+        at: num("at"),
+        v: num("v"),
+    })
 }
 
 /// Every document of a collection by `_id`, or by natural key for a keyed collection.
@@ -311,16 +382,29 @@ struct Writes {
     deletes: Vec<Bson>,
     inserts: Vec<Document>,
     replaces: Vec<Document>,
+    /// How these writes change the collection's [`Fingerprint`].
+    delta: Fingerprint,
 }
 
 impl Writes {
     fn delete(&mut self, d: &Document) {
         if let Some(id) = d.get("_id") {
             self.deletes.push(id.clone());
+            self.delta.sub(Fingerprint::of(d));
         }
     }
 
-    fn put(&mut self, exists: bool, d: Document) {
+    /// Write `d`, replacing `old` (the document of the same `_id` on that side) if any.
+    fn put(&mut self, old: Option<&Document>, d: Document) {
+        if let Some(old) = old {
+            self.delta.sub(Fingerprint::of(old));
+        }
+        self.delta.add(Fingerprint::of(&d));
+        self.put_as(old.is_some(), d);
+    }
+
+    /// Write `d` as a replacement or an insert (no fingerprint kept: the base).
+    fn put_as(&mut self, exists: bool, d: Document) {
         if exists {
             self.replaces.push(d);
         } else {
@@ -405,26 +489,26 @@ pub async fn sync(
             break;
         }
         // Fingerprints first: a change made while the documents are read shows next time.
-        let ((nl, fl), (_, fr)) =
+        let (fl, fr) =
             futures_util::try_join!(fingerprint(local, coll), fingerprint(remote, coll))?;
         let quiet_id = format!("{rkey}:{coll}");
-        let quiet = local
+        let quiet: Option<Quiet> = local
             .db()
-            .collection::<Document>(QUIET)
+            .collection::<Quiet>(QUIET)
             .find_one(doc! { "_id": &quiet_id })
-            .await?;
-        if quiet.is_some_and(|q| {
-            q.get_str("local").ok() == Some(fl.as_str())
-                && q.get_str("remote").ok() == Some(fr.as_str())
-        }) {
+            .await
+            // A record this version cannot read is no record: the pass runs in full.
+            .unwrap_or(None);
+        if quiet.is_some_and(|q| q.local == fl && q.remote == fr) {
+            let n = fl.n.max(0) as u64;
             progress(&SyncProgress {
                 collection: coll.to_owned(),
-                done: nl,
-                total: nl,
+                done: n,
+                total: n,
             });
             report.collections.push(CollectionReport {
                 collection: coll.to_owned(),
-                unchanged: nl,
+                unchanged: n,
                 skipped: true,
                 ..Default::default()
             });
@@ -456,22 +540,22 @@ pub async fn sync(
                 Kind::AppendOnly => match (ld, rd) {
                     (Some(d), None) => {
                         rep.pushed += 1;
-                        to_remote.put(false, d.clone());
+                        to_remote.put(None, d.clone());
                     }
                     (None, Some(d)) => {
                         rep.pulled += 1;
-                        to_local.put(false, d.clone());
+                        to_local.put(None, d.clone());
                     }
                     _ => rep.unchanged += 1,
                 },
                 Kind::Keyed(_) => match (ld, rd) {
                     (Some(d), None) => {
                         rep.pushed += 1;
-                        to_remote.put(false, d.clone());
+                        to_remote.put(None, d.clone());
                     }
                     (None, Some(d)) => {
                         rep.pulled += 1;
-                        to_local.put(false, d.clone());
+                        to_local.put(None, d.clone());
                     }
                     (Some(ld), Some(rd)) if hash(ld) == hash(rd) => rep.unchanged += 1,
                     (Some(ld), Some(rd)) => {
@@ -481,13 +565,13 @@ pub async fn sync(
                             if !same_id {
                                 to_remote.delete(rd);
                             }
-                            to_remote.put(same_id, ld.clone());
+                            to_remote.put(same_id.then_some(rd), ld.clone());
                         } else {
                             rep.pulled += 1;
                             if !same_id {
                                 to_local.delete(ld);
                             }
-                            to_local.put(same_id, rd.clone());
+                            to_local.put(same_id.then_some(ld), rd.clone());
                         }
                     }
                     (None, None) => {}
@@ -517,22 +601,22 @@ pub async fn sync(
                         }
                         (Some(d), None) => {
                             rep.pushed += 1;
-                            to_remote.put(false, d.clone());
+                            to_remote.put(None, d.clone());
                             new_bases.push(((*id).clone(), d.clone()));
                         }
                         (None, Some(d)) => {
                             rep.pulled += 1;
-                            to_local.put(false, d.clone());
+                            to_local.put(None, d.clone());
                             new_bases.push(((*id).clone(), d.clone()));
                         }
-                        (Some(_), Some(rd)) if bh.is_some() && lh == bh => {
+                        (Some(ld), Some(rd)) if bh.is_some() && lh == bh => {
                             rep.pulled += 1;
-                            to_local.put(true, rd.clone());
+                            to_local.put(Some(ld), rd.clone());
                             new_bases.push(((*id).clone(), rd.clone()));
                         }
-                        (Some(ld), Some(_)) if bh.is_some() && rh == bh => {
+                        (Some(ld), Some(rd)) if bh.is_some() && rh == bh => {
                             rep.pushed += 1;
-                            to_remote.put(true, ld.clone());
+                            to_remote.put(Some(rd), ld.clone());
                             new_bases.push(((*id).clone(), ld.clone()));
                         }
                         (Some(ld), Some(rd)) => {
@@ -540,8 +624,8 @@ pub async fn sync(
                                 Merge::Clean(mut m) => {
                                     rederive(coll, &mut m);
                                     rep.merged += 1;
-                                    to_local.put(true, m.clone());
-                                    to_remote.put(true, m.clone());
+                                    to_local.put(Some(ld), m.clone());
+                                    to_remote.put(Some(rd), m.clone());
                                     new_bases.push(((*id).clone(), m));
                                 }
                                 Merge::Conflicts(fields) => {
@@ -597,6 +681,9 @@ pub async fn sync(
             }
         }
         if !dry_run {
+            // What each side's fingerprint will be once these writes are applied.
+            let (expect_l, expect_r) = (fl.plus(to_local.delta), fr.plus(to_remote.delta));
+            let moved = rep.pushed + rep.pulled + rep.merged > 0;
             // Both sides first, then the agreed base: a sync killed in between repeats
             // idempotent writes next time.
             to_remote.apply(remote, coll).await?;
@@ -604,7 +691,7 @@ pub async fn sync(
             let mut base_writes = Writes::default();
             for (id, d) in new_bases {
                 let key = base_id(&rkey, coll, &id);
-                base_writes.put(
+                base_writes.put_as(
                     b.contains_key(&id),
                     doc! { "_id": key, "remote": &rkey, "collection": coll, "hash": hash(&d), "doc": d },
                 );
@@ -621,18 +708,38 @@ pub async fn sync(
                     .upsert(true)
                     .await?;
             }
-            // A pass that moved nothing (and found no conflict) makes the collection quiet
-            // at the fingerprints taken before it read; any other pass forgets them.
-            let qc = local.db().collection::<Document>(QUIET);
-            if rep.pushed + rep.pulled + rep.merged + rep.conflicts == 0 {
-                qc.replace_one(
-                    doc! { "_id": &quiet_id },
-                    doc! { "_id": &quiet_id, "remote_key": &rkey, "collection": coll, "local": &fl, "remote": &fr },
-                )
-                .upsert(true)
-                .await?;
+            // Without conflicts both sides now hold the same documents. The collection is
+            // quiet at the fingerprints this pass expects: those taken before it read plus
+            // its own writes — if the sides show exactly those now (a pass that moved
+            // nothing needs no new reading). Anyone else's change since the first reading
+            // shows as a difference, and the next pass runs in full. A sync killed later
+            // skips this collection when run again: its progress is checkpointed.
+            let settled = if rep.conflicts > 0 {
+                None
+            } else if !moved {
+                Some((fl, fr))
             } else {
-                qc.delete_one(doc! { "_id": &quiet_id }).await?;
+                let (now_l, now_r) =
+                    futures_util::try_join!(fingerprint(local, coll), fingerprint(remote, coll))?;
+                (now_l == expect_l && now_r == expect_r).then_some((now_l, now_r))
+            };
+            let qc = local.db().collection::<Quiet>(QUIET);
+            match settled {
+                Some((l, r)) => {
+                    let q = Quiet {
+                        id: quiet_id.clone(),
+                        remote_key: rkey.clone(),
+                        collection: coll.to_owned(),
+                        local: l,
+                        remote: r,
+                    };
+                    qc.replace_one(doc! { "_id": &quiet_id }, &q)
+                        .upsert(true)
+                        .await?;
+                }
+                None => {
+                    qc.delete_one(doc! { "_id": &quiet_id }).await?;
+                }
             }
         }
         report.collections.push(rep);
