@@ -172,7 +172,17 @@ export class SyncView implements View {
           "tbody",
           null,
           // A skipped collection (unchanged on both sides since a quiet pass) says so.
-          ...r.collections.map((c) => h("tr", { "data-skipped": String(c.skipped) }, ...cols.map((k) => h("td", null, k === "unchanged" && c.skipped ? `${c[k]} · ${t("sync.skipped")}` : String(c[k]))))),
+          ...r.collections.map((c) =>
+            h(
+              "tr",
+              { "data-skipped": String(c.skipped) },
+              ...cols.map((k) =>
+                k === "unchanged" && c.skipped
+                  ? h("td", { class: "sync-skipped", title: t("sync.skippedHint") }, `${c[k]} · ${t("sync.skipped")}`)
+                  : h("td", null, String(c[k])),
+              ),
+            ),
+          ),
         ),
       ),
     );
