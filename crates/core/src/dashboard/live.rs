@@ -1,9 +1,9 @@
 //! Live updates: tell a front end when an event's dashboard has changed, within a second.
 //!
 //! Change streams on `feedback_answers`, `participants`, `connections` and `social_posts`
-//! where the server has them
-//! ([`crate::Capabilities::change_streams`]); otherwise polling every second for the
-//! newest `updated_at`. Bursts are coalesced: one notification per [`COALESCE`] at most,
+//! where the server has them ([`crate::Capabilities::change_streams`]); otherwise polling
+//! every second for the newest `updated_at` (for connections and posts, their indexed
+//! counts). Bursts are coalesced: one notification per [`COALESCE`] at most,
 //! carrying how many changes it stands for and — with change streams — what they touched
 //! (questions, sessions, first answers per respondent, the earliest time), so that
 //! [`super::refresh`] recomputes only those figures. The core never sees the GUI: the
@@ -243,8 +243,9 @@ fn describe(ev: &mongodb::change_stream::event::ChangeStreamEvent<Document>) -> 
     }
 }
 
-/// Watch the answers, participants, connections and posts of `event_id`; `on_change` is called (from a tokio
-/// task) after each burst of changes. Change streams where the server has them.
+/// Watch the answers, participants, connections and posts of `event_id`; `on_change` is
+/// called (from a tokio task) after each burst of changes. Change streams where the server
+/// has them.
 pub async fn watch(
     core: &Core,
     event_id: &str,
