@@ -243,6 +243,8 @@ impl Core {
                     .await?;
             }
         }
+        // Fields added to stored documents by later versions.
+        crate::social::backfill_text_words(self).await?;
         Ok(())
     }
 

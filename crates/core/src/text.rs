@@ -38,6 +38,14 @@ pub fn words(s: &str) -> impl Iterator<Item = String> + '_ {
         .into_iter()
 }
 
+/// The folded words of `s` between single spaces, with a space at each end: a whole-word
+/// phrase is then a plain substring (`" keynote d ouverture "`), which the server finds
+/// with `$indexOfCP` — no regular expression per document.
+pub fn phrase_key(s: &str) -> String {
+    let words: Vec<String> = words(s).collect();
+    format!(" {} ", words.join(" "))
+}
+
 /// The set of search terms for a list of texts: folded words, deduplicated, sorted, with
 /// one-letter words dropped unless they are digits.
 pub fn terms<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
@@ -65,6 +73,17 @@ mod tests {
     fn fold_strips_accents_case_and_ligatures() {
         assert_eq!(fold("Événement ÇA Œuvre"), "evenement ca oeuvre");
         assert_eq!(fold("Straße"), "strasse");
+    }
+
+    #[test]
+    fn phrase_keys_make_whole_words_a_substring_test() {
+        assert_eq!(
+            phrase_key("Super KEYNOTE d’ouverture !"),
+            " super keynote d ouverture "
+        );
+        assert_eq!(phrase_key("  "), "  ");
+        assert!(phrase_key("Merci Anaïs-Lefèvre").contains(&phrase_key("Anaïs Lefèvre")));
+        assert!(!phrase_key("BobMartin").contains(&phrase_key("Bob Martin")));
     }
 
     #[test]

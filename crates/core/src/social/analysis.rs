@@ -164,22 +164,33 @@ pub fn name_regex(name: &str) -> Option<String> {
     ))
 }
 
-/// One `$group` counting, for each name, the posts whose folded text matches it
-/// (fields `m0`, `m1`, … in the order of `names`).
+/// One `$group` counting, for each name, the posts that mention it as whole words (fields
+/// `m0`, `m1`, … in the order of `names`): a substring test of the name's phrase key in
+/// the post's `text_words` (`$indexOfCP`), or for posts stored before that field, the
+/// regular expression on `text_key`. (The test engine evaluated the Unicode regular
+/// expression at about 0.6 ms a document: 32 s for 10 sessions over 5,000 posts; the
+/// substring test takes a fraction of that.)
 pub fn mentions_pipeline(event_id: &str, names: &[String]) -> Vec<Document> {
     let mut group = doc! { "_id": Bson::Null };
     for (i, n) in names.iter().enumerate() {
         let Some(re) = name_regex(n) else { continue };
+        let phrase = text::phrase_key(n);
         group.insert(
             format!("m{i}"),
             doc! { "$sum": { "$cond": [
-                { "$regexMatch": { "input": "$text_key", "regex": re } }, 1, 0
+                { "$cond": [
+                    { "$gt": [{ "$strLenCP": { "$ifNull": ["$text_words", ""] } }, 0] },
+                    { "$gte": [{ "$indexOfCP": ["$text_words", phrase] }, 0] },
+                    { "$regexMatch": { "input": "$text_key", "regex": re } },
+                ] },
+                1,
+                0,
             ] } },
         );
     }
     vec![
         by_event(event_id),
-        doc! { "$project": { "_id": 0, "text_key": 1 } },
+        doc! { "$project": { "_id": 0, "text_key": 1, "text_words": 1 } },
         doc! { "$group": group },
     ]
 }

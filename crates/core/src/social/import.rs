@@ -146,6 +146,7 @@ pub(crate) fn to_post(event_id: &str, p: Parsed, source: PostSource, now: DateTi
         external_id: p.external_id,
         author: p.author.trim().trim_start_matches('@').to_owned(),
         text_key: text::fold(&p.text),
+        text_words: text::phrase_key(&p.text),
         text: p.text,
         posted_at: p.posted_at,
         url: p.url,

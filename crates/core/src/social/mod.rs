@@ -87,6 +87,10 @@ pub struct Post {
     pub text: String,
     /// Folded text (lower case, no accents), for mention matching.
     pub text_key: String,
+    /// Its words between single spaces (see [`text::phrase_key`]): a session or speaker is
+    /// mentioned when its own phrase key is a substring. Empty in posts stored before it.
+    #[serde(default)]
+    pub text_words: String,
     #[serde(with = "crate::time::ts")]
     pub posted_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -314,6 +318,41 @@ pub async fn list_moments(core: &Core, event_id: &str) -> Result<Vec<SharedMomen
         .await?
         .try_collect()
         .await?)
+}
+
+/// Give posts stored before `text_words` existed their phrase key (a new version, so that
+/// sync carries it). Run with the schema at start-up; nothing to do once done.
+pub async fn backfill_text_words(core: &Core) -> Result<u64> {
+    let coll = posts_raw(core);
+    let mut cur = coll
+        .find(doc! { "text_words": { "$exists": false } })
+        .projection(doc! { "text": 1 })
+        .await?;
+    let mut pending = vec![];
+    let mut n = 0;
+    while let Some(d) = cur.try_next().await? {
+        let (Some(id), Ok(text)) = (d.get("_id").cloned(), d.get_str("text")) else {
+            continue;
+        };
+        let coll = coll.clone();
+        let words = crate::text::phrase_key(text);
+        pending.push(async move {
+            coll.update_one(
+                doc! { "_id": id, "text_words": { "$exists": false } },
+                doc! { "$set": { "text_words": words }, "$inc": { "version": 1_i64 } },
+            )
+            .await
+        });
+        if pending.len() == 64 {
+            for r in futures_util::future::join_all(std::mem::take(&mut pending)).await {
+                n += r?.modified_count;
+            }
+        }
+    }
+    for r in futures_util::future::join_all(pending).await {
+        n += r?.modified_count;
+    }
+    Ok(n)
 }
 
 /// The latest `limit` posts of an event (1–200), newest first: the live social wall.

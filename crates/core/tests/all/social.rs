@@ -1120,3 +1120,68 @@ mod masto {
         cleanup(&core).await.unwrap();
     }
 }
+
+/// Sessions and speakers are found as whole words whatever the case, accents and
+/// punctuation — by the phrase key of new posts and by the regular expression for posts
+/// stored before it, with the same counts — and the schema step gives old posts their key.
+#[tokio::test]
+async fn mentions_are_whole_words_with_or_without_the_phrase_key() {
+    let core = fresh_core("social_phrase_key").await;
+    let ev = event(&core).await;
+    let csv = "author,text,date\n\
+        ana,Super KEYNOTE d’ouverture !,2024-11-14 09:30\n\
+        bob,RUST et webassembly: génial,2024-11-14 10:30\n\
+        cyd,Trust et WebAssembly ? non,2024-11-14 10:40\n\
+        dan,Merci Anaïs-Lefèvre et bob martin,2024-11-14 11:00\n\
+        eve,BobMartin n'est pas un mot,2024-11-14 11:10\n\
+        fay,La clôture,2024-11-15 17:00\n";
+    let r = import::import_bytes(
+        &core,
+        &ev.id,
+        "mentions.csv",
+        csv.as_bytes(),
+        &ImportOptions::default(),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.imported, 6, "{r:?}");
+    let counts = |a: &social::analysis::Analysis| -> Vec<(String, i64)> {
+        a.sessions
+            .iter()
+            .chain(&a.speakers)
+            .map(|m| (m.name.clone(), m.posts))
+            .collect()
+    };
+    let want = vec![
+        ("Keynote d'ouverture".to_owned(), 1),
+        ("Rust et WebAssembly".to_owned(), 1),
+        ("Clôture".to_owned(), 1),
+        ("Anaïs Lefèvre".to_owned(), 1),
+        ("Bob Martin".to_owned(), 1),
+    ];
+    let mut with_key = counts(&social::analysis::analysis(&core, &ev.id).await.unwrap());
+    with_key.sort();
+    let mut sorted_want = want.clone();
+    sorted_want.sort();
+    assert_eq!(with_key, sorted_want);
+
+    // Posts stored before the phrase key: the regular expression gives the same counts…
+    let posts = core.db().collection::<bson::Document>(social::POSTS);
+    posts
+        .update_many(bson::doc! {}, bson::doc! { "$unset": { "text_words": "" } })
+        .await
+        .unwrap();
+    let mut without = counts(&social::analysis::analysis(&core, &ev.id).await.unwrap());
+    without.sort();
+    assert_eq!(without, sorted_want);
+    // …and the schema step gives them their key, with a new version for sync.
+    core.ensure_schema().await.unwrap();
+    let keyed = posts
+        .count_documents(bson::doc! { "text_words": { "$type": "string" }, "version": 2 })
+        .await
+        .unwrap();
+    assert_eq!(keyed, 6);
+    cleanup(&core).await.unwrap();
+}
