@@ -158,6 +158,7 @@ export class DashboardView implements View {
       }
       this.watchId = w.id;
       this.liveMode = w.mode;
+      this.renderHead();
       await this.refresh(true);
     } catch (e) {
       toastError(toApiError(e));
@@ -345,7 +346,9 @@ export class DashboardView implements View {
 
   private renderQuestions(): void {
     if (!this.questions.length) {
-      replaceChildren(this.qListEl, h("p", { class: "dash-muted" }, t("dash.noQuestions")));
+      // The questions arrive with the first figures: until then, do not say there are none.
+      const loading = this.eventId !== null && this.data === null;
+      replaceChildren(this.qListEl, h("p", { class: "dash-muted" }, t(loading ? "common.loading" : "dash.noQuestions")));
       return;
     }
     const en = getLang() === "en";
@@ -479,7 +482,9 @@ export class DashboardView implements View {
   private renderData(): void {
     const d = this.data;
     this.charts.begin();
-    replaceChildren(this.dataEl, ...(d ? this.figures(d) : []));
+    // While the first figures are computed (a few seconds on 200,000 answers), say so.
+    const waiting = this.eventId ? [h("p", { class: "dash-muted dash-loading", testid: "dash-loading" }, t("dash.computing"))] : [];
+    replaceChildren(this.dataEl, ...(d ? this.figures(d) : waiting));
     this.charts.end();
   }
 
