@@ -92,7 +92,11 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                         c.merged,
                         c.conflicts,
                         c.unchanged,
-                        if c.skipped { "  (up to date: not read)" } else { "" }
+                        if c.skipped {
+                            "  (up to date: not read)"
+                        } else {
+                            ""
+                        }
                     );
                 }
                 if *dry_run {
