@@ -195,7 +195,12 @@ export class Charts {
       type: "bar",
       data: {
         labels: [""],
-        datasets: parts.map((p) => ({ label: `${p.label} ${p.value}`, data: [p.value], backgroundColor: p.color, barPercentage: 1, categoryPercentage: 1 })),
+        datasets: [
+          // An empty part is not drawn at all (a zero-width bar left a hairline).
+          ...parts.map((p) => ({ label: `${p.label} ${p.value}`, data: [p.value > 0 ? p.value : null], backgroundColor: p.color, barPercentage: 1, categoryPercentage: 1 })),
+          // Nothing to split yet: an empty grey bar (left out of the legend and tooltips).
+          ...(total ? [] : [{ label: "", data: [1], backgroundColor: "#eceff3", barPercentage: 1, categoryPercentage: 1 }]),
+        ],
       },
       options: {
         indexAxis: "y",
@@ -203,11 +208,11 @@ export class Charts {
         maintainAspectRatio: false,
         animation: { duration: 400 },
         plugins: {
-          legend: { position: "bottom", labels: { font: FONT, color: INK, boxWidth: 10 } },
-          tooltip: { callbacks: { label: (item) => `${item.dataset.label} · ${total ? Math.round((100 * Number(item.raw)) / total) : 0} %` } },
+          legend: { position: "bottom", labels: { font: FONT, color: INK, boxWidth: 10, filter: (item) => item.text !== "" } },
+          tooltip: { enabled: total > 0, callbacks: { label: (item) => `${item.dataset.label} · ${total ? Math.round((100 * Number(item.raw)) / total) : 0} %` } },
         },
         scales: {
-          x: { stacked: true, display: false, max: Math.max(1, total) },
+          x: { stacked: true, display: false, min: 0, max: Math.max(1, total) },
           y: { stacked: true, display: false },
         },
       },
@@ -262,6 +267,7 @@ export function snapshotOf(el: HTMLElement): HTMLElement {
 /** The CSS the charts and tables need, shared by the app and the HTML snapshot. */
 export const DASH_CSS = `
 .dash-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px;margin-top:16px}
+.dash-grid.one{grid-template-columns:1fr}
 .dash-kpis{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
 .dash-kpi{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:12px 16px;min-width:130px}
 .dash-kpi .k{font-size:12px;color:#6b7280}.dash-kpi .v{font-size:26px;font-weight:700;color:#111827}.dash-kpi .r{font-size:12px;color:#4f46e5}
