@@ -70,6 +70,26 @@ fn polls_and_dashboard_through_ipc() {
     assert_eq!(d["nps"]["detractors"], 1);
     assert_eq!(d["nps"]["score"], 33.3);
     assert_eq!(d["total_answers"], 3);
+    // Every timeline point carries the four series the UI charts.
+    let point = &d["timeline"][0];
+    for series in ["answers", "check_ins", "connections", "mentions"] {
+        assert!(point[series].is_i64(), "{series}: {point}");
+    }
+    assert_eq!(d["bucket"], "minute");
+    assert!(d["bucket_size"].as_i64().unwrap() >= 1, "{d}");
+    // A notification the UI passes back as it received it: connections and mentions
+    // recompute their series only; the figures stay those of a full load.
+    let change = json!({"mode": "change_stream", "answers": 0, "participants": 0,
+        "connections": 1, "mentions": 1, "full": false, "questions": [], "sessions": [],
+        "inserted": 0, "inserted_at": [], "first_answers": {}, "session_firsts": {},
+        "since": null, "until": null});
+    let refreshed = call(
+        "dashboard_refresh",
+        json!({"prev": d.clone(), "changes": [change], "lang": "fr"}),
+    )
+    .unwrap();
+    assert_eq!(refreshed["timeline"], d["timeline"]);
+    assert_eq!(refreshed["total_answers"], 3);
     let ov = call("dashboard_overview", json!({})).unwrap();
     assert_eq!(ov[0]["answers"], 3);
     assert_eq!(
