@@ -76,6 +76,13 @@ const texts = (id) => browser.execute(
   (sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent || ''),
   `[data-testid="${id}"]`,
 );
+/** The total of one series (dataset `series`) of the Chart.js chart in the element with
+ *  test id `id`, as drawn; -1 while there is no chart. */
+const chartSum = (id, series) => browser.execute((sel, i) => {
+  const canvas = document.querySelector(sel);
+  const chart = canvas && window.Chart ? window.Chart.getChart(canvas) : null;
+  return chart ? chart.data.datasets[i].data.reduce((x, y) => x + y, 0) : -1;
+}, `[data-testid="${id}"] canvas`, series);
 /** Set an input's value the way a person's typing would, firing input and change. */
 async function setValue(el, value) {
   try {
@@ -105,7 +112,7 @@ try {
     capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
   });
 
-  const ctx = { browser, test, assert, $id, texts, setValue, cliJson, shots, db, env, cli };
+  const ctx = { browser, test, assert, $id, texts, chartSum, setValue, cliJson, shots, db, env, cli };
   // E2E_ONLY=50-sync runs the files whose name contains that text (while developing).
   const only = process.env.E2E_ONLY || '';
   for (const file of readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort()) {

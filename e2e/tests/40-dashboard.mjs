@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env }) {
+export default async function ({ browser, test, assert, $id, texts, chartSum, setValue, cliJson, shots, env }) {
   await test('dashboard: open a live poll, phones answer through the portal, figures update live, export', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eventhub-dash-'));
     const file = join(dir, 'event.json');
@@ -76,11 +76,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     const dist = (await texts('dist')).join(' ');
     assert(/4[.,]2/.test(dist), `average 4.2 shown: ${dist}`);
     // The interactions chart (Chart.js) draws the same 5 answers.
-    await browser.waitUntil(async () => (await browser.execute(() => {
-      const c = document.querySelector('[data-testid="timeline-chart"] canvas');
-      const chart = c && window.Chart ? window.Chart.getChart(c) : null;
-      return chart ? chart.data.datasets[0].data.reduce((x, y) => x + y, 0) : -1;
-    })) === 5, { timeout: 10000, timeoutMsg: 'the interactions chart counts the 5 answers' });
+    await browser.waitUntil(async () => (await chartSum('timeline-chart', 0)) === 5, { timeout: 10000, timeoutMsg: 'the interactions chart counts the 5 answers' });
     const counts = (await texts('q-count')).join('');
     assert(counts.includes('5'), `the poll row counts 5 answers: ${counts}`);
     await browser.saveScreenshot(join(shots, 'dashboard-live.png'));

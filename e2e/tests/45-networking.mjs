@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitListening } from '../lib.mjs';
 
-export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env, cli, db }) {
+export default async function ({ browser, test, assert, $id, texts, chartSum, setValue, cliJson, shots, env, cli, db }) {
   await test('networking: two phones connect through the portal, both export it, the dashboard counts it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eventhub-net-'));
     const evFile = join(dir, 'event.json');
@@ -83,11 +83,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
         return c.connections === '1' && c.opted === '2' && c.companies.includes('Acme') && c.companies.includes('Globex');
       }, { timeout: 20000, timeoutMsg: `the networking card counts one connection, two public profiles, both companies: ${JSON.stringify(c)}` });
       // The connection is one of the interactions over time (the chart's third series).
-      await browser.waitUntil(async () => (await browser.execute(() => {
-        const canvas = document.querySelector('[data-testid="timeline-chart"] canvas');
-        const chart = canvas && window.Chart ? window.Chart.getChart(canvas) : null;
-        return chart ? chart.data.datasets[2].data.reduce((x, y) => x + y, 0) : -1;
-      })) === 1, { timeout: 10000, timeoutMsg: 'the interactions chart counts the connection' });
+      await browser.waitUntil(async () => (await chartSum('timeline-chart', 2)) === 1, { timeout: 10000, timeoutMsg: 'the interactions chart counts the connection' });
       await browser.execute(() => document.querySelector('[data-testid="dash-networking"]').scrollIntoView());
       await browser.saveScreenshot(join(shots, 'dashboard-networking.png'));
       await (await $id('nw-export')).click();

@@ -45,7 +45,7 @@ function status(id, acct, html, at, tags) {
   };
 }
 
-export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env }) {
+export default async function ({ browser, test, assert, $id, texts, chartSum, setValue, cliJson, shots, env }) {
   const stamp = Date.now().toString(36).slice(-5);
   const ev = cliJson('events', 'create', '--title', `Rencontres Sociales ${stamp}`, '--starts', '2024-11-14T08:00:00Z', '--ends', '2024-11-14T18:00:00Z');
   const num = async (id) => Number(((await texts(id))[0] || '').replace(/\D/g, '') || -1);
@@ -154,11 +154,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await browser.waitUntil(async () => browser.execute((id) => !!document.querySelector(`[data-testid="dash-event"] option[value="${id}"]`), ev._id), { timeout: 15000, timeoutMsg: 'the event is in the dashboard list' });
     await setValue(await $id('dash-event'), ev._id);
     // The mentions series of the interactions chart (its fourth).
-    const charted = () => browser.execute(() => {
-      const canvas = document.querySelector('[data-testid="timeline-chart"] canvas');
-      const chart = canvas && window.Chart ? window.Chart.getChart(canvas) : null;
-      return chart ? chart.data.datasets[3].data.reduce((x, y) => x + y, 0) : -1;
-    });
+    const charted = () => chartSum('timeline-chart', 3);
     await browser.waitUntil(async () => (await charted()) === 5, { timeout: 15000, timeoutMsg: 'the chart counts the five posts' });
     await browser.waitUntil(async () => (await texts('dash-live')).join('').match(/direct|live/i), { timeout: 10000, timeoutMsg: 'the dashboard is live' });
     // Another organiser's import (the CLI, same database): the timeline is only redrawn by

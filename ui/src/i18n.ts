@@ -664,6 +664,11 @@ export function formatNumber(n: number): string {
   return new Intl.NumberFormat(locale()).format(n);
 }
 
+/** `n` with exactly `digits` decimals in the interface's language ("4,20" in French). */
+export function formatDecimal(n: number, digits = 2): string {
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+}
+
 // ---- dates, always shown in the event's own time zone -----------------------------------
 
 const fmtCache = new Map<string, Intl.DateTimeFormat>();

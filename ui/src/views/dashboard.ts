@@ -9,7 +9,7 @@ import { invitationsApi, qrImage } from "../api-invitations.js";
 import { socialApi, type Analysis, type Post } from "../api-social.js";
 import { dashboardApi, type Change, type Dashboard, type NetworkingStats, type OverviewRow, type Question, type QuestionInput, type QuestionKind, type TimePoint } from "../api-dashboard.js";
 import { h, replaceChildren } from "../dom.js";
-import { formatNumber, getLang, locale, t, type MsgKey } from "../i18n.js";
+import { formatDecimal, formatNumber, getLang, locale, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
 import { button, field, toast, toastError } from "../ui.js";
 import { Charts, DASH_CSS, PALETTE, scoreColor, snapshotOf } from "./dashboard-charts.js";
@@ -25,8 +25,6 @@ function ensureCss(): void {
 }
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
-/** Two decimals in the interface's language ("4,20" in French). */
-const dec2 = (x: number) => new Intl.NumberFormat(locale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(x);
 
 /**
  * The timeline with its empty buckets put back (the server returns only buckets with
@@ -522,8 +520,8 @@ export class DashboardView implements View {
         ? h(
             "div",
             { class: "dash-split" },
-            this.charts.bar("sessions", d.sessions.map((s) => ({ label: s.title, value: s.avg_rating ?? 0, note: s.avg_rating === null ? "—" : `${dec2(s.avg_rating)} ★ (${s.ratings})` })), { max: 5 }),
-            table([t("dash.session"), t("dash.attendees"), t("dash.capacity"), t("dash.avgRating"), t("dash.ratings")], d.sessions.map((s) => [s.title, s.attendees, s.capacity ?? "—", s.avg_rating === null ? "—" : dec2(s.avg_rating), s.ratings])),
+            this.charts.bar("sessions", d.sessions.map((s) => ({ label: s.title, value: s.avg_rating ?? 0, note: s.avg_rating === null ? "—" : `${formatDecimal(s.avg_rating)} ★ (${s.ratings})` })), { max: 5 }),
+            table([t("dash.session"), t("dash.attendees"), t("dash.capacity"), t("dash.avgRating"), t("dash.ratings")], d.sessions.map((s) => [s.title, s.attendees, s.capacity ?? "—", s.avg_rating === null ? "—" : formatDecimal(s.avg_rating), s.ratings])),
           )
         : h("p", { class: "dash-muted" }, t("dash.noData")),
     );
@@ -601,7 +599,7 @@ export class DashboardView implements View {
         this.charts.bar("overview", this.overview.map((o) => ({ label: o.title, value: o.answers }))),
         table(
           [t("dash.event"), t("dash.invited"), t("dash.accepted"), t("dash.checkedIn"), t("dash.answers"), t("dash.avgRating"), "NPS"],
-          this.overview.map((o) => [o.title, o.funnel.invited, o.funnel.accepted, o.funnel.checked_in, o.answers, o.avg_rating === null ? "—" : dec2(o.avg_rating), o.nps === null ? "—" : o.nps]),
+          this.overview.map((o) => [o.title, o.funnel.invited, o.funnel.accepted, o.funnel.checked_in, o.answers, o.avg_rating === null ? "—" : formatDecimal(o.avg_rating), o.nps === null ? "—" : o.nps]),
         ),
       ),
     );

@@ -18,7 +18,7 @@ import {
   type SharedMoment,
 } from "../api-social.js";
 import { h, replaceChildren } from "../dom.js";
-import { formatDateTime, formatNumber, formatShortDate, formatTime, locale, t, type MsgKey } from "../i18n.js";
+import { formatDateTime, formatDecimal, formatNumber, formatShortDate, formatTime, locale, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
 import { button, field, sectionCard, toast, toastError } from "../ui.js";
 import { Charts, DASH_CSS, PALETTE } from "./dashboard-charts.js";
@@ -624,7 +624,7 @@ export class SocialView implements View {
           ),
         ),
       ),
-      h("p", { class: "dash-muted" }, t("social.sentimentAverage", { v: new Intl.NumberFormat(locale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(s.average_score) })),
+      h("p", { class: "dash-muted" }, t("social.sentimentAverage", { v: formatDecimal(s.average_score) })),
     );
 
     const mentions = (title: string, testid: string, rows: Analysis["sessions"], head: string) =>

@@ -297,6 +297,16 @@ impl Bin {
     }
 }
 
+/// Documents matching `m` counted per bucket of their date `field`, oldest first: every
+/// timeline series is one of these.
+fn per_bucket(m: Document, field: &str, bin: Bin) -> Vec<Document> {
+    vec![
+        doc! { "$match": m },
+        doc! { "$group": { "_id": bin.trunc(&format!("${field}")), "n": { "$sum": 1 } } },
+        doc! { "$sort": { "_id": 1 } },
+    ]
+}
+
 /// Answers per time bucket (first answer time; resubmissions do not add interactions).
 pub fn answers_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
     answers_timeline_pipeline_between(event_id, bin, None)
@@ -312,40 +322,32 @@ fn answers_timeline_pipeline_between(
     if let Some((from, to)) = range {
         m.insert("created_at", doc! { "$gte": from, "$lt": to });
     }
-    vec![
-        doc! { "$match": m },
-        doc! { "$group": { "_id": bin.trunc("$created_at"), "n": { "$sum": 1 } } },
-        doc! { "$sort": { "_id": 1 } },
-    ]
+    per_bucket(m, "created_at", bin)
 }
 
-/// Check-ins per time bucket (on `participants`).
+/// Check-ins per time bucket (on `participants`). Dates are matched by a range, not
+/// `$type: "date"`: index bounds on the date key, so the plan is covered.
 pub fn checkins_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
-    vec![
-        // A range, not `$type: "date"`: index bounds on the date key, so the plan is covered.
-        doc! { "$match": { "event_id": event_id, "checked_in_at": { "$gte": bson::DateTime::MIN } } },
-        doc! { "$group": { "_id": bin.trunc("$checked_in_at"), "n": { "$sum": 1 } } },
-        doc! { "$sort": { "_id": 1 } },
-    ]
+    per_bucket(
+        doc! { "event_id": event_id, "checked_in_at": { "$gte": bson::DateTime::MIN } },
+        "checked_in_at",
+        bin,
+    )
 }
 
 /// Accepted networking connections per time bucket (on `connections`, index
 /// `{event_id, status, accepted_at}`).
 pub fn connections_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
-    vec![
-        doc! { "$match": { "event_id": event_id, "status": "accepted", "accepted_at": { "$gte": bson::DateTime::MIN } } },
-        doc! { "$group": { "_id": bin.trunc("$accepted_at"), "n": { "$sum": 1 } } },
-        doc! { "$sort": { "_id": 1 } },
-    ]
+    per_bucket(
+        doc! { "event_id": event_id, "status": "accepted", "accepted_at": { "$gte": bson::DateTime::MIN } },
+        "accepted_at",
+        bin,
+    )
 }
 
 /// Social mentions per time bucket (on `social_posts`, index `{event_id, posted_at}`).
 pub fn mentions_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
-    vec![
-        doc! { "$match": { "event_id": event_id } },
-        doc! { "$group": { "_id": bin.trunc("$posted_at"), "n": { "$sum": 1 } } },
-        doc! { "$sort": { "_id": 1 } },
-    ]
+    per_bucket(doc! { "event_id": event_id }, "posted_at", bin)
 }
 
 /// Totals: answers and distinct respondents.

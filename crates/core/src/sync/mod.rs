@@ -203,12 +203,7 @@ impl Fingerprint {
                 .unwrap_or(0),
             Some(_) => 0,
         };
-        let v = match d.get("version") {
-            Some(Bson::Int32(x)) => i64::from(*x),
-            Some(Bson::Int64(x)) => *x,
-            Some(Bson::Double(x)) => *x as i64,
-            _ => 0,
-        };
+        let v = crate::feedback::num(d.get("version"));
         Fingerprint { n: 1, at, v }
     }
 
@@ -262,14 +257,9 @@ pub async fn fingerprint(core: &Core, coll: &str) -> Result<Fingerprint> {
     let Some(r) = rows.first() else {
         return Ok(Fingerprint::default());
     };
-    let num = |k: &str| match r.get(k) {
-        Some(Bson::Int32(x)) => i64::from(*x),
-        Some(Bson::Int64(x)) => *x,
-        // A sum beyond 64 bits comes back as a double: it never equals an exact expectation,
-        // so such a collection is simply never skipped.
-        Some(Bson::Double(x)) => *x as i64,
-        _ => 0,
-    };
+    // A sum beyond 64 bits comes back as a double: it never equals an exact expectation,
+    // so such a collection is simply never skipped.
+    let num = |k: &str| crate::feedback::num(r.get(k));
     Ok(Fingerprint {
         n: num("n"),
         at: num("at"),
