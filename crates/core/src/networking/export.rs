@@ -204,7 +204,15 @@ pub async fn erase(core: &Core, me: &str) -> Result<Erasure> {
 }
 
 /// The deletes of [`erase`], also run by `sync` on each store for every recorded erasure.
+/// The erased answers leave the dashboard's tallies too.
 pub async fn erase_data(core: &Core, me: &str) -> Result<Erasure> {
+    let answers = feedback::counters::answers_matching(core, doc! { "participant_id": me }).await?;
+    let e = erase_rows(core, me).await?;
+    feedback::counters::forget(core, &answers).await?;
+    Ok(e)
+}
+
+async fn erase_rows(core: &Core, me: &str) -> Result<Erasure> {
     let f_profile = doc! { "participant_id": me };
     let f_conn = doc! { "$or": [ { "a": me }, { "b": me } ] };
     let f_meet = doc! { "$or": [ { "proposer": me }, { "invitee": me } ] };
