@@ -310,6 +310,7 @@ impl Core {
         }
         // Fields added to stored documents by later versions.
         crate::social::backfill_text_words(self).await?;
+        crate::events::backfill_search_keys(self).await?;
         Ok(())
     }
 
