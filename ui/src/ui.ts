@@ -112,6 +112,31 @@ export function confirmDialog(opts: {
   }).then((r) => r === "ok");
 }
 
+// ---- dates in words -----------------------------------------------------------------------
+
+/**
+ * The date of a native date/datetime input written out in the interface's language, below
+ * the input: the input itself follows the system's locale (12/21/2026 on an English system),
+ * the words always read in the app's language. `words` gives the text for the current value.
+ * After setting the input's value from code, call `refreshDateWords(input)`.
+ */
+export function dateWords(input: HTMLInputElement, words: () => string, testid?: string): HTMLElement {
+  const el = h("div", { class: "date-words", testid: testid ?? `${input.dataset.testid ?? "date"}-words`, "aria-live": "polite" });
+  const update = () => {
+    el.textContent = input.value ? words() : "";
+  };
+  input.addEventListener("input", update);
+  input.addEventListener("change", update);
+  // A value set by code (the end follows the start) announces itself with this event.
+  input.addEventListener("datewords", update);
+  update();
+  return el;
+}
+
+export function refreshDateWords(input: HTMLInputElement): void {
+  input.dispatchEvent(new Event("datewords"));
+}
+
 // ---- small pieces -------------------------------------------------------------------------
 
 export function statusPill(s: Status): HTMLElement {

@@ -465,7 +465,8 @@ export class ParticipantsView implements View {
       toastError(toApiError(e));
       return;
     }
-    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    // Times of the event's day are read in the event's zone, named above the list.
+    const tz = this.event()?.timezone || "UTC";
     await openDialog((close) => {
       const list = entries.length
         ? h(
