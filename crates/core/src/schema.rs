@@ -43,6 +43,7 @@ impl Core {
         self.ensure_collections(collections(self.caps())).await?;
         // Fields added to stored documents by later versions.
         crate::social::backfill_text_words(self).await?;
+        crate::events::backfill_search_keys(self).await?;
         Ok(())
     }
 }

@@ -3,7 +3,10 @@
 //! retried with backoff, and safe across crashes (never sent twice automatically).
 
 pub mod links;
+pub mod registration;
+pub mod rules;
 pub mod send;
+pub mod settings;
 
 pub use links::*;
 pub use send::*;
@@ -41,6 +44,24 @@ pub fn collections() -> Vec<CollectionSpec> {
             name: links::EVENT_LINKS,
             validator: None,
             indexes: vec![index(doc! { "event_id": 1 }, "event_id")],
+        },
+        CollectionSpec {
+            name: settings::PORTAL_SETTINGS,
+            validator: None,
+            indexes: vec![],
+        },
+        CollectionSpec {
+            name: registration::PENDING,
+            validator: None,
+            // Unconfirmed registrations disappear by themselves a day after the request.
+            indexes: vec![index_with(
+                doc! { "expires_at": 1 },
+                "expires_at_ttl",
+                |mut o| {
+                    o.expire_after = Some(std::time::Duration::from_secs(0));
+                    o
+                },
+            )],
         },
     ]
 }

@@ -205,7 +205,7 @@ pub async fn erase(core: &Core, me: &str) -> Result<Erasure> {
     Ok(e)
 }
 
-/// The deletes of [`erase`].
+/// The deletes of [`erase`]. The erased answers leave the dashboard's tallies too.
 pub async fn erase_data(core: &Core, me: &str) -> Result<Erasure> {
     erase_data_until(core, me, None).await
 }
@@ -223,6 +223,18 @@ pub async fn erase_data_until(
         }
         f
     };
+    let answers =
+        feedback::counters::answers_matching(core, upto(doc! { "participant_id": me })).await?;
+    let e = erase_rows(core, me, &upto).await?;
+    feedback::counters::forget(core, &answers).await?;
+    Ok(e)
+}
+
+async fn erase_rows(
+    core: &Core,
+    me: &str,
+    upto: &impl Fn(bson::Document) -> bson::Document,
+) -> Result<Erasure> {
     let f_profile = upto(doc! { "participant_id": me });
     let f_conn = upto(doc! { "$or": [ { "a": me }, { "b": me } ] });
     let f_meet = upto(doc! { "$or": [ { "proposer": me }, { "invitee": me } ] });
