@@ -114,7 +114,7 @@ pub fn audit_indexes() -> Vec<IndexModel> {
     ]
 }
 
-/// The participants feature's collections, registered in `db::collections()`.
+/// The participants feature's collections, registered in `schema::collections()`.
 pub fn collections() -> Vec<CollectionSpec> {
     vec![
         CollectionSpec {
