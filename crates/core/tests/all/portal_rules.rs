@@ -1028,8 +1028,8 @@ async fn two_portal_instances_race_for_the_last_seats() {
     let mut tasks = vec![];
     for i in 0..40 {
         let app = if i % 2 == 0 { a.clone() } else { b.clone() };
-        let (uri, form) = if i < 20 {
-            (format!("/r/{}", tokens[i]), "answer=accepted".to_owned())
+        let (uri, form) = if let Some(t) = tokens.get(i) {
+            (format!("/r/{t}"), "answer=accepted".to_owned())
         } else {
             (
                 format!("/e/{share}"),
