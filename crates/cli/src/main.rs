@@ -12,6 +12,7 @@ use eventhub_core::{
     Core, Error,
 };
 
+mod bench_all;
 mod events;
 mod feedback;
 mod invitations;
@@ -199,6 +200,9 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
         Cmd::Bench {
             cmd: feedback::BenchCmd::Portal(b),
         } => feedback::bench_portal(b, core, cli.json).await?,
+        Cmd::Bench {
+            cmd: feedback::BenchCmd::All(a),
+        } => bench_all::run(a, core).await?,
         Cmd::Dashboard { cmd } => feedback::run(cmd, core, cli.json).await?,
         Cmd::Social { cmd } => social::run(cmd, core, cli.json).await?,
         Cmd::Networking { cmd } => networking::run(cmd, core, cli.json).await?,

@@ -65,3 +65,13 @@ pub fn collections() -> Vec<CollectionSpec> {
         },
     ]
 }
+
+/// How invitations sync: personal links live on the participant; an event's shareable
+/// link is one per event (the newer wins).
+pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
+    use crate::db::{Policy, SyncSpec};
+    vec![SyncSpec {
+        natural_key: &["event_id"],
+        ..SyncSpec::new(links::EVENT_LINKS, Policy::Keyed)
+    }]
+}
