@@ -20,6 +20,9 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await t.setValue(title);
     await setValue(await $id('f-starts'), '2027-04-15T09:00');
     await setValue(await $id('f-ends'), '2027-04-15T18:00');
+    // The native input follows the system's locale; the words beside it follow the app's.
+    const words = (await texts('f-starts-words'))[0];
+    assert(words === 'jeudi 15 avril 2027 à 09:00 (heure de Paris)', `the start in French words: ${words}`);
     await (await $id('f-venue-name')).setValue('Halle Tony Garnier');
 
     await (await $id('tab-speakers')).click();
@@ -36,6 +39,8 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await st.setValue("Keynote d'ouverture");
     await setValue(await $id('session-starts'), '2027-04-15T09:30');
     await setValue(await $id('session-ends'), '2027-04-15T10:30');
+    const sw = (await texts('session-ends-words'))[0];
+    assert(sw === 'jeudi 15 avril 2027 à 10:30 (heure de Paris)', `the session's end in French words: ${sw}`);
     await (await $id('session-room')).setValue('Grande Halle');
     const spk = await $id('session-speaker');
     if (!(await spk.isSelected())) await spk.click();

@@ -202,6 +202,8 @@ const baseFr = {
   "general.tagsPlaceholder": "Ajouter un tag puis Entrée",
   "general.removeTag": "Retirer le tag {tag}",
   "general.invalidDate": "Date ou heure invalide",
+  "date.atZone": "{date} à {time} (heure de {city})",
+  "date.words": "Date en toutes lettres",
   "general.endBeforeStart": "La fin doit être après le début",
 
   "speakers.title": "Intervenants",
@@ -507,6 +509,8 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "general.tagsPlaceholder": "Add a tag and press Enter",
   "general.removeTag": "Remove tag {tag}",
   "general.invalidDate": "Invalid date or time",
+  "date.atZone": "{date} at {time} ({city} time)",
+  "date.words": "Date in words",
   "general.endBeforeStart": "The end must be after the start",
 
   "speakers.title": "Speakers",
@@ -709,6 +713,32 @@ export function formatTime(iso: string, tz: string): string {
 }
 export function formatDateTime(iso: string, tz: string): string {
   return fmt(tz, DATE_TIME).format(new Date(iso));
+}
+
+const D_WORDS: Intl.DateTimeFormatOptions = { weekday: "long", day: "numeric", month: "long", year: "numeric" };
+
+/**
+ * An instant written out in words in the interface's language and the given zone, with the
+ * zone's name: "lundi 21 décembre 2026 à 09:00 (heure de Paris)". Shown beside every date
+ * input, whose own display follows the system's locale rather than the app's language.
+ */
+export function formatDateWords(iso: string, tz: string): string {
+  if (Number.isNaN(Date.parse(iso))) return "";
+  return t("date.atZone", { date: fmt(tz, D_WORDS).format(new Date(iso)), time: formatTime(iso, tz), city: zoneCity(tz) });
+}
+
+/** A calendar day ("2026-12-21", a date input's value) in words: "lundi 21 décembre 2026". */
+export function formatDayWords(day: string): string {
+  const ms = Date.parse(`${day}T12:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(ms)) return "";
+  return fmt("UTC", D_WORDS).format(new Date(ms));
+}
+
+/** A time-axis label in the event's zone: the day ("21 déc."), or the day and the hour, or the hour. */
+export function formatAxis(iso: string, tz: string, unit: "day" | "hour" | "minute"): string {
+  if (unit === "day") return fmt(tz, D_SHORT).format(new Date(iso));
+  if (unit === "hour") return `${fmt(tz, D_SHORT).format(new Date(iso))} ${formatTime(iso, tz)}`;
+  return formatTime(iso, tz);
 }
 
 type RangeFormat = Intl.DateTimeFormat & { formatRange?: (a: Date, b: Date) => string };

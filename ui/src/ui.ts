@@ -112,6 +112,98 @@ export function confirmDialog(opts: {
   }).then((r) => r === "ok");
 }
 
+// ---- dates in words -----------------------------------------------------------------------
+
+/**
+ * The date of a native date/datetime input written out in the interface's language, below
+ * the input: the input itself follows the system's locale (12/21/2026 on an English system),
+ * the words always read in the app's language. `words` gives the text for the current value.
+ * After setting the input's value from code, call `refreshDateWords(input)`.
+ */
+export function dateWords(input: HTMLInputElement, words: () => string, testid?: string): HTMLElement {
+  const el = h("div", { class: "date-words", testid: testid ?? `${input.dataset.testid ?? "date"}-words`, "aria-live": "polite" });
+  const update = () => {
+    el.textContent = input.value ? words() : "";
+  };
+  input.addEventListener("input", update);
+  input.addEventListener("change", update);
+  // A value set by code (the end follows the start) announces itself with this event.
+  input.addEventListener("datewords", update);
+  update();
+  return el;
+}
+
+export function refreshDateWords(input: HTMLInputElement): void {
+  input.dispatchEvent(new Event("datewords"));
+}
+
+// ---- row actions menu -----------------------------------------------------------------------
+
+/** One entry of a row's "more actions" menu. */
+export interface MenuItem {
+  label: string;
+  icon: IconName;
+  testid: string;
+  run: () => void;
+  danger?: boolean;
+}
+
+/**
+ * A "⋯" button opening a menu of actions for one row (the table keeps its columns at
+ * 1024 px). The entries are in the DOM from the start (hidden), so code can find them by test
+ * id; the menu is positioned `fixed` under the button so the table's card does not clip it.
+ * Escape, a click elsewhere or choosing an entry closes it.
+ */
+export function actionsMenu(label: string, items: (MenuItem | null)[], testid = "row-menu"): HTMLElement {
+  const btn = h("button", { type: "button", class: "icon-btn menu-btn", "aria-label": label, title: label, "aria-haspopup": "menu", "aria-expanded": "false", testid }, icon("more"));
+  const menu = h("div", { class: "menu", role: "menu", testid: `${testid}-list` });
+  menu.hidden = true;
+  const close = () => {
+    menu.hidden = true;
+    btn.setAttribute("aria-expanded", "false");
+    document.removeEventListener("mousedown", outside, true);
+    document.removeEventListener("keydown", onKey, true);
+  };
+  const outside = (ev: Event) => {
+    if (!menu.contains(ev.target as Node) && !btn.contains(ev.target as Node)) close();
+  };
+  const onKey = (ev: KeyboardEvent) => {
+    if (ev.key === "Escape") {
+      ev.stopPropagation();
+      close();
+      btn.focus();
+    }
+  };
+  for (const it of items) {
+    if (!it) continue;
+    const b = h("button", { type: "button", class: `menu-item${it.danger ? " danger" : ""}`, role: "menuitem", testid: it.testid }, icon(it.icon, 16), h("span", null, it.label));
+    b.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      close();
+      it.run();
+    });
+    menu.appendChild(b);
+  }
+  btn.addEventListener("click", (ev) => {
+    ev.stopPropagation();
+    if (!menu.hidden) {
+      close();
+      return;
+    }
+    const r = btn.getBoundingClientRect();
+    menu.hidden = false;
+    const w = menu.offsetWidth;
+    const hgt = menu.offsetHeight;
+    menu.style.left = `${Math.max(8, Math.min(r.right - w, window.innerWidth - w - 8))}px`;
+    menu.style.top = `${r.bottom + hgt + 4 > window.innerHeight ? Math.max(8, r.top - hgt - 4) : r.bottom + 4}px`;
+    btn.setAttribute("aria-expanded", "true");
+    document.addEventListener("mousedown", outside, true);
+    document.addEventListener("keydown", onKey, true);
+    (menu.querySelector("button") as HTMLButtonElement | null)?.focus();
+  });
+  return h("div", { class: "menu-wrap" }, btn, menu);
+}
+
 // ---- small pieces -------------------------------------------------------------------------
 
 export function statusPill(s: Status): HTMLElement {

@@ -199,6 +199,7 @@ async fn run_bench(
         core,
         events::input_from_json(json!({
             "title": "Portal load test",
+            "status": "published",
             "starts_at": "2027-06-01T08:00:00Z",
             "ends_at": "2027-06-01T18:00:00Z",
             "sessions": [{"title": "Keynote", "starts_at": "2027-06-01T09:00:00Z", "ends_at": "2027-06-01T10:00:00Z"}]
@@ -225,7 +226,19 @@ async fn run_bench(
         .await?;
         tokens.push(invitations::issue_token(core, &p.id, None).await?);
     }
-    let handle = portal::start(core.clone(), "127.0.0.1:0".parse().expect("loopback")).await?;
+    // Thousands of simulated phones share 127.0.0.1: no per-address limits here.
+    let config = portal::PortalConfig {
+        limits: portal::Limits::none(),
+        max_connections: 4096,
+        ..Default::default()
+    };
+    let handle = portal::start_with(
+        core.clone(),
+        "127.0.0.1:0".parse().expect("loopback"),
+        config,
+        None,
+    )
+    .await?;
     let addr = handle.addr;
     eprintln!("portal on http://{addr}; {n} phones answer 2 polls each (1 in 10 also sends an invalid answer)…");
     let sem = Arc::new(Semaphore::new(conc));

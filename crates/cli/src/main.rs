@@ -190,7 +190,7 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
         }
         Cmd::Events { cmd } => events::run(cmd, core, cli.json).await?,
         Cmd::Invitations { cmd } => invitations::run(cmd, core, cli.json).await?,
-        Cmd::Portal { cmd } => invitations::serve(cmd, core).await?,
+        Cmd::Portal { cmd } => invitations::portal(cmd, core, cli.json).await?,
         Cmd::Sync { cmd } => sync::run(cmd, core, cli.json).await?,
         Cmd::Participants { cmd } => participants::run(cmd, core, cli.json).await?,
         Cmd::Lab { cmd } => lab::run(cmd, core, cli.json).await?,

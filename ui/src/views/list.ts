@@ -2,10 +2,10 @@
 
 import { api, STATUSES, toApiError, type EventQuery, type EventSummary, type Page, type Sort, type Status, type StatusCount } from "../api.js";
 import { debounce, h, icon, replaceChildren } from "../dom.js";
-import { formatNumber, formatRange, statusLabel, t, type MsgKey } from "../i18n.js";
+import { formatDayWords, formatNumber, formatRange, statusLabel, t, type MsgKey } from "../i18n.js";
 import type { Nav, View } from "../main.js";
 import { localZone, wallToUtc } from "../tz.js";
-import { button, confirmDialog, iconButton, statusPill, toast, toastError } from "../ui.js";
+import { button, confirmDialog, dateWords, iconButton, statusPill, toast, toastError } from "../ui.js";
 
 const PER_PAGE = 20;
 const SORTS: Sort[] = ["starts_at", "starts_at_desc", "title", "updated_at"];
@@ -167,8 +167,8 @@ export class ListView implements View {
     reset.hidden = !filtersActive();
     this.resetBtn = reset;
 
-    const f = (id: string, label: string, control: HTMLElement, cls = "") =>
-      h("div", { class: `filter ${cls}` }, h("label", { for: id, class: "filter-label" }, label), control);
+    const f = (id: string, label: string, control: HTMLElement, cls = "", extra: HTMLElement | null = null) =>
+      h("div", { class: `filter ${cls}` }, h("label", { for: id, class: "filter-label" }, label), control, extra);
 
     return h(
       "div",
@@ -176,8 +176,8 @@ export class ListView implements View {
       f("flt-status", t("list.status"), status),
       f("flt-tag", t("list.tag"), tag),
       f("flt-venue", t("list.venue"), venue, "grow"),
-      f("flt-from", t("list.from"), from),
-      f("flt-to", t("list.to"), to),
+      f("flt-from", t("list.from"), from, "", dateWords(from, () => formatDayWords(from.value))),
+      f("flt-to", t("list.to"), to, "", dateWords(to, () => formatDayWords(to.value))),
       h("div", { class: "filter filter-reset" }, reset),
     );
   }

@@ -153,3 +153,22 @@ pub fn indexes(_caps: &Capabilities) -> Vec<IndexModel> {
         ),
     ]
 }
+
+/// How events sync: versioned, their search keys recomputed after a merge.
+pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
+    use crate::db::{Policy, SyncSpec};
+    vec![SyncSpec {
+        derive: Some(rederive),
+        ..SyncSpec::new(crate::db::EVENTS, Policy::Versioned)
+    }]
+}
+
+/// Recompute the derived search keys of a merged event from its merged fields.
+fn rederive(d: &mut Document) {
+    if let Ok(e) = crate::time::from_doc::<super::Event>(d.clone()) {
+        let (terms, venue_key, title_key) = super::derive(&e.input);
+        d.insert("search_terms", terms);
+        d.insert("venue_key", venue_key);
+        d.insert("title_key", title_key);
+    }
+}

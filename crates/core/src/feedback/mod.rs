@@ -614,6 +614,24 @@ pub async fn answers_of(core: &Core, event_id: &str, who: &Respondent) -> Result
         .await?)
 }
 
+/// How feedback syncs: questions are versioned; answers are one per question and
+/// respondent, the newer winning (two phones, or two laptops, answering for one person).
+pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
+    use crate::db::{Policy, Reference, SyncSpec};
+    vec![
+        SyncSpec::new(QUESTIONS, Policy::Versioned),
+        SyncSpec {
+            natural_key: &["question_id", "respondent"],
+            references: &[Reference {
+                target: crate::participants::schema::PARTICIPANTS,
+                fields: &["respondent", "participant_id"],
+                fixup: None,
+            }],
+            ..SyncSpec::new(ANSWERS, Policy::Keyed)
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
