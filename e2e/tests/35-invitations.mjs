@@ -47,7 +47,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       // An event with three valid participants (the fixture's fourth row is refused).
       const stamp = Date.now().toString(36).slice(-5);
       const evFile = join(dir, 'event.json');
-      writeFileSync(evFile, JSON.stringify({ title: `Avant-première ${stamp}`, starts_at: '2027-10-01T17:00:00Z', ends_at: '2027-10-01T21:00:00Z' }));
+      writeFileSync(evFile, JSON.stringify({ title: `Avant-première ${stamp}`, starts_at: '2027-10-01T17:00:00Z', ends_at: '2027-10-01T21:00:00Z', status: 'published' }));
       const ev = cliJson('events', 'create', '--from-json', evFile);
       try {
         cliJson('participants', 'import', ev._id, join(here, '..', '..', 'tests', 'fixtures', 'csv', 'e2e_invites.csv'));

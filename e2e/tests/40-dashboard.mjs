@@ -15,6 +15,7 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
       title: 'Conférence Temps Réel',
       starts_at: '2027-10-05T07:00:00Z',
       ends_at: '2027-10-05T16:00:00Z',
+      status: 'published',
       sessions: [{ title: 'Keynote live', starts_at: '2027-10-05T08:00:00Z', ends_at: '2027-10-05T09:00:00Z', capacity: 50 }],
     }));
     const ev = cliJson('events', 'create', '--from-json', file);
@@ -68,16 +69,20 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
 
     const before = (await texts('kpi-answers-value')).join('');
     assert(before.trim() === '0', `no answers yet (${before})`);
+    // Each phone opens the page first: the portal hands it a signed device cookie.
+    const deviceCookie = async () => (await fetch(local)).headers.get('set-cookie').split(';')[0];
     const values = [5, 4, 5, 3, 4];
     for (const [i, v] of values.entries()) {
       const res = await fetch(local, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: `eh_rid=e2e-phone-${i}-abcdefghij` },
+        headers: { 'content-type': 'application/json', cookie: await deviceCookie() },
         body: JSON.stringify({ value: v }),
       });
       assert(res.status === 200, `phone ${i} answer accepted (${res.status})`);
     }
-    const bad = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/json', cookie: 'eh_rid=e2e-phone-x-abcdefghij' }, body: '{"value": 11}' });
+    const forged = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/json', cookie: 'eh_rid=e2e-phone-x-abcdefghij' }, body: '{"value": 4}' });
+    assert(forged.status === 403, `an invented device cookie is refused (${forged.status})`);
+    const bad = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/json', cookie: await deviceCookie() }, body: '{"value": 11}' });
     assert(bad.status === 400, `out-of-range refused with 400 (${bad.status})`);
 
     // Live: no click, the figures follow.

@@ -77,6 +77,71 @@ pub struct CollectionSpec {
     pub indexes: Vec<IndexModel>,
 }
 
+/// How a collection travels between the local store and a remote (see `crate::sync`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// Edited in place with `version`, `updated_at`, `updated_by` and, unless
+    /// [`SyncSpec::hard_delete`], a `deleted_at` tombstone: three-way merge per document.
+    Versioned,
+    /// Only ever inserted: the union of both sides.
+    AppendOnly,
+    /// Matched on [`SyncSpec::natural_key`] instead of `_id`; the newer `updated_at` (else
+    /// `created_at`, then the greater `_id`) wins, `_id` included.
+    Keyed,
+    /// Never leaves this store (counters, cursors, the sync's own state).
+    LocalOnly,
+}
+
+/// Fields of a collection that hold the ids of another (`target`): when two documents of
+/// the target merge into one, these are rewritten to the survivor's id.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    pub target: &'static str,
+    pub fields: &'static [&'static str],
+    /// Restores what the rewrite may break (a pair kept in order, with its notes).
+    pub fixup: Option<fn(&mut Document)>,
+}
+
+/// A collection's sync declaration, made by the feature that owns it and collected by
+/// `crate::schema`.
+#[derive(Debug, Clone)]
+pub struct SyncSpec {
+    pub name: &'static str,
+    pub policy: Policy,
+    /// The fields that make two documents the same thing whatever their ids (a unique
+    /// index): documents created apart under different ids merge into one.
+    pub natural_key: &'static [&'static str],
+    /// Deleted outright rather than tombstoned: a copy left unchanged elsewhere since the
+    /// last agreement is deleted too.
+    pub hard_delete: bool,
+    /// The ids of other collections this one holds.
+    pub references: &'static [Reference],
+    /// Recomputes the derived fields (search keys) of a merged document.
+    pub derive: Option<fn(&mut Document)>,
+    /// Fields left out when two duplicates merge (where each copy came from).
+    pub merge_skip: &'static [&'static str],
+    /// Values a new document has before anyone chose them: when duplicates merge, such a
+    /// value gives way to the other copy's.
+    pub defaults: &'static [(&'static str, &'static str)],
+}
+
+impl SyncSpec {
+    /// A collection synced under `policy` with no natural key, references or derived fields.
+    pub const fn new(name: &'static str, policy: Policy) -> SyncSpec {
+        SyncSpec {
+            name,
+            policy,
+            natural_key: &[],
+            hard_delete: false,
+            references: &[],
+            derive: None,
+            merge_skip: &[],
+            defaults: &[],
+        }
+    }
+}
+
 /// Every collection of the app. Each feature module contributes its own spec here.
 pub fn collections(caps: &Capabilities) -> Vec<CollectionSpec> {
     let mut v = vec![CollectionSpec {
@@ -245,6 +310,7 @@ impl Core {
         }
         // Fields added to stored documents by later versions.
         crate::social::backfill_text_words(self).await?;
+        crate::events::backfill_search_keys(self).await?;
         Ok(())
     }
 

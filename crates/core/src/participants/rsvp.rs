@@ -279,6 +279,13 @@ pub async fn set_status(
     } else if from == RsvpStatus::CheckedIn {
         unset.insert("checked_in_at", "");
     }
+    // The organiser cancelling or declining someone closes their personal link; any other
+    // organiser decision (reinstating them) opens it again.
+    if crate::invitations::rules::revokes_link(core.actor(), to) {
+        set.insert("invitation.revoked_at", now_b);
+    } else if !crate::invitations::rules::is_visitor(core.actor()) {
+        unset.insert("invitation.revoked_at", "");
+    }
     let mut update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
     if !unset.is_empty() {
         update.insert("$unset", unset);

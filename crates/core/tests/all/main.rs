@@ -12,6 +12,7 @@ mod mail;
 mod networking;
 mod networking_portal;
 mod participants;
+mod portal_rules;
 mod portal_social;
 mod social;
 mod sync;
