@@ -52,6 +52,11 @@ pub struct Error {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Values the UI puts into its translated message (e.g. which participant already has
+    /// an e-mail address), so it never has to parse `message`.
+    /// Boxed: most errors have none, and `Result<T, Error>` stays small.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -62,7 +67,27 @@ impl Error {
             code,
             message: message.into(),
             field: None,
+            params: None,
         }
+    }
+
+    /// The same error naming `field`.
+    pub fn on_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// The same error with one more parameter for the UI's message.
+    pub fn with_param(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params
+            .get_or_insert_with(Default::default)
+            .insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// One parameter of the UI's message, if set.
+    pub fn param(&self, key: &str) -> Option<&serde_json::Value> {
+        self.params.as_ref().and_then(|m| m.get(key))
     }
 
     /// A validation error on `field`. The message is prefixed with the field so that it
@@ -73,6 +98,7 @@ impl Error {
             code: Code::Validation,
             message: format!("{field}: {}", message.as_ref()),
             field: Some(field),
+            params: None,
         }
     }
 
