@@ -113,6 +113,23 @@ impl Error {
         }
     }
 
+    /// The same error naming `field`.
+    pub fn on_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// The same error with one more parameter for the UI's message.
+    pub fn with_param(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.params.insert(key, value.into());
+        self
+    }
+
+    /// One parameter of the UI's message, if set.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params.get(key).map(String::as_str)
+    }
+
     /// A validation error on `field`. The message is prefixed with the field so that it
     /// reads well on its own (CLI, logs) as well as next to the field in the UI.
     pub fn invalid(field: impl Into<String>, message: impl AsRef<str>) -> Self {

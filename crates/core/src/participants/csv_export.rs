@@ -37,7 +37,7 @@ impl Lang {
     }
 }
 
-fn headers(lang: Lang) -> [&'static str; 9] {
+fn headers(lang: Lang) -> [&'static str; 10] {
     match lang {
         Lang::Fr => [
             "Nom",
@@ -49,6 +49,7 @@ fn headers(lang: Lang) -> [&'static str; 9] {
             "Réponse le",
             "Arrivé le",
             "Invitation",
+            "Place",
         ],
         Lang::En => [
             "Name",
@@ -60,6 +61,7 @@ fn headers(lang: Lang) -> [&'static str; 9] {
             "Answered at",
             "Checked in at",
             "Invitation",
+            "Seat",
         ],
     }
 }
@@ -149,6 +151,11 @@ pub async fn export(
                 serde_json::to_value(p.invitation.status)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                p.seat
+                    .as_ref()
+                    .and_then(|s| super::seating::seat_text(&ev, s))
+                    .map(|s| cell(&s))
                     .unwrap_or_default(),
             ];
             for k in &custom_keys {
