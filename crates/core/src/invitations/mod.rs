@@ -70,8 +70,18 @@ pub fn collections() -> Vec<CollectionSpec> {
 /// link is one per event (the newer wins).
 pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
     use crate::db::{Policy, SyncSpec};
-    vec![SyncSpec {
-        natural_key: &["event_id"],
-        ..SyncSpec::new(links::EVENT_LINKS, Policy::Keyed)
-    }]
+    vec![
+        SyncSpec {
+            natural_key: &["event_id"],
+            ..SyncSpec::new(links::EVENT_LINKS, Policy::Keyed)
+        },
+        // The organiser's portal decisions travel with the event (a portal deployed in
+        // front of Atlas applies what was decided on the laptop); the newest wins.
+        SyncSpec {
+            natural_key: &["event_id"],
+            ..SyncSpec::new(settings::PORTAL_SETTINGS, Policy::Keyed)
+        },
+        // Unconfirmed registrations live a day where they were requested.
+        SyncSpec::new(registration::PENDING, Policy::LocalOnly),
+    ]
 }

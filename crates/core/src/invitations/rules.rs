@@ -281,6 +281,7 @@ mod tests {
             updated_by: String::new(),
             deleted_at: None,
             search_terms: vec![],
+            search_keys: vec![],
             venue_key: String::new(),
             title_key: String::new(),
         }
@@ -299,6 +300,8 @@ mod tests {
             checked_in_at: None,
             sessions: vec![],
             session_waitlist: vec![],
+            seat: None,
+            merged_ids: vec![],
             invitation: Default::default(),
             source: Default::default(),
             search_terms: vec![],

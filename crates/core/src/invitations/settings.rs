@@ -81,6 +81,7 @@ pub async fn get(core: &Core, event_id: &str) -> Result<PortalSettings> {
 pub async fn update(core: &Core, event_id: &str, patch: &SettingsPatch) -> Result<PortalSettings> {
     crate::events::get(core, event_id).await?;
     let mut set = doc! {
+        "event_id": event_id,
         "updated_at": bson::DateTime::from_chrono(time::now()),
         "updated_by": core.actor(),
     };
@@ -123,7 +124,11 @@ pub async fn device_secret(core: &Core, event_id: &str) -> Result<String> {
     let res = raw
         .find_one_and_update(
             doc! { "_id": event_id },
-            doc! { "$setOnInsert": { "device_secret": &fresh } },
+            doc! { "$setOnInsert": {
+                "device_secret": &fresh,
+                "event_id": event_id,
+                "updated_at": bson::DateTime::from_chrono(time::now()),
+            } },
         )
         .upsert(true)
         .return_document(mongodb::options::ReturnDocument::After)

@@ -282,19 +282,22 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
         }
         None => {
             let headers = req.headers().clone();
-            match tokio::time::timeout(g.deadline, next.run(req)).await {
+            let r = match tokio::time::timeout(g.deadline, next.run(req)).await {
                 Ok(r) => r,
                 Err(_) => {
                     tracing::error!(target: "portal", "no answer within {:?}", g.deadline);
                     unavailable(&headers)
                 }
+            };
+            // A request that tried and failed starts the back-off (answers given during
+            // the back-off do not extend it, so the next try comes).
+            if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+                g.down_until
+                    .fetch_max(now_ms(&g) + BACKOFF.as_millis() as u64, Ordering::Relaxed);
             }
+            r
         }
     };
-    if res.status() == StatusCode::SERVICE_UNAVAILABLE {
-        g.down_until
-            .fetch_max(now_ms(&g) + BACKOFF.as_millis() as u64, Ordering::Relaxed);
-    }
     let status = res.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let client = ip.map_or_else(|| "-".to_owned(), |i| i.to_string());

@@ -55,8 +55,10 @@ pub async fn req(
     let peer: SocketAddr = format!("{from}:40000").parse().unwrap();
     request.extensions_mut().insert(ConnectInfo(peer));
     let res = app.clone().oneshot(request).await.unwrap();
-    let h = |k: &str| res.headers().get(k).map(|v| v.to_str().unwrap().to_owned());
-    let (set_cookie, location) = (h("set-cookie"), h("location").unwrap_or_default());
+    let (set_cookie, location) = {
+        let h = |k: &str| res.headers().get(k).map(|v| v.to_str().unwrap().to_owned());
+        (h("set-cookie"), h("location").unwrap_or_default())
+    };
     let status = res.status().as_u16();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     Res {
@@ -868,5 +870,212 @@ async fn half_sent_requests_and_idle_connections_are_closed() {
     }
     assert!(t0.elapsed() < std::time::Duration::from_secs(5));
     handle.stop().await;
+    cleanup(&core).await.unwrap();
+}
+
+/// A database of our own that the test can stop and start again.
+struct Engine {
+    child: Option<std::process::Child>,
+    dir: tempfile::TempDir,
+}
+
+impl Engine {
+    fn start(port: u16, dir: tempfile::TempDir) -> Engine {
+        let child = std::process::Command::new("secantusd-rs")
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--cache-size",
+                "64M",
+                "--sync-on-commit",
+            ])
+            .arg("--storage-path")
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("secantusd-rs on PATH");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Engine {
+            child: Some(child),
+            dir,
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_gives_a_localized_503_then_recovers() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut engine = Engine::start(port, tempfile::tempdir().unwrap());
+    let uri = format!("mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS=600&connectTimeoutMS=600&heartbeatFrequencyMS=500");
+    let core = Core::connect(&uri, "portal_outage").await.unwrap();
+    let ev = event(&core, "published", None, 10).await;
+    let (_, t) = person(&core, &ev.id, "jo@example.org").await;
+    let app = open_app(&core);
+    assert_eq!(
+        req(&app, IP, "GET", &format!("/r/{t}"), None, None, "fr")
+            .await
+            .status,
+        200
+    );
+
+    engine.kill();
+    for (lang, words) in [("fr", "indisponible"), ("en", "unavailable")] {
+        let r = req(&app, IP, "GET", &format!("/r/{t}"), None, None, lang).await;
+        assert_eq!(r.status, 503, "{}", r.body);
+        assert!(r.body.contains(words), "{lang}: {}", r.body);
+        for leak in [
+            "127.0.0.1",
+            &port.to_string(),
+            "os error",
+            "Topology",
+            "Kind",
+            "jo@example.org",
+            "$jsonSchema",
+        ] {
+            assert!(!r.body.contains(leak), "{leak} leaked: {}", r.body);
+        }
+    }
+    let r = req(
+        &app,
+        IP,
+        "POST",
+        &format!("/r/{t}"),
+        Some("answer=accepted"),
+        None,
+        "en",
+    )
+    .await;
+    assert_eq!(r.status, 503);
+
+    // The database comes back on the same port: the portal recovers by itself.
+    let dir = std::mem::replace(&mut engine.dir, tempfile::tempdir().unwrap());
+    let _engine = Engine::start(port, dir);
+    let mut ok = false;
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        "engine restarted"
+    );
+    for _ in 0..80 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let r = req(&app, IP, "GET", &format!("/r/{t}"), None, None, "fr").await;
+        if r.status == 200 {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "the portal answers again once the database is back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_portal_instances_race_for_the_last_seats() {
+    let core = fresh_core("portal_two_instances").await;
+    let ev = event(&core, "published", Some(10), 10).await;
+    let share = invitations::issue_event_link(&core, &ev.id).await.unwrap();
+    invitations::settings::update(
+        &core,
+        &ev.id,
+        &SettingsPatch {
+            confirm_email: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // 20 invitees answer through their links, 20 strangers register, 10 seats.
+    let mut tokens = vec![];
+    for i in 0..20 {
+        tokens.push(
+            person(&core, &ev.id, &format!("inv{i}@example.org"))
+                .await
+                .1,
+        );
+    }
+    // Two instances, each with its own connection pool, on one database.
+    let a = open_app(
+        &Core::connect(
+            &eventhub_core::testing::uri_of(&core),
+            &core.info().database,
+        )
+        .await
+        .unwrap(),
+    );
+    let b = open_app(&core);
+    let mut tasks = vec![];
+    for i in 0..40 {
+        let app = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let (uri, form) = if let Some(t) = tokens.get(i) {
+            (format!("/r/{t}"), "answer=accepted".to_owned())
+        } else {
+            (
+                format!("/e/{share}"),
+                format!("name=R{i}&email=r{i}%40example.org"),
+            )
+        };
+        tasks.push(tokio::spawn(async move {
+            req(
+                &app,
+                &format!("203.0.113.{i}"),
+                "POST",
+                &uri,
+                Some(&form),
+                None,
+                "fr",
+            )
+            .await
+            .status
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    let all = participants::list(
+        &core,
+        &ev.id,
+        &participants::ParticipantQuery {
+            per_page: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.total, 40);
+    let accepted = all
+        .items
+        .iter()
+        .filter(|p| p.status == RsvpStatus::Accepted)
+        .count();
+    let waitlisted = all
+        .items
+        .iter()
+        .filter(|p| p.status == RsvpStatus::Waitlisted)
+        .count();
+    assert_eq!(accepted, 10, "exactly the capacity");
+    assert_eq!(waitlisted, 30);
+    assert_eq!(participants::rsvp::taken(&core, &ev.id).await.unwrap(), 10);
     cleanup(&core).await.unwrap();
 }
