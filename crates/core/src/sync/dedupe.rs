@@ -93,7 +93,8 @@ fn unset(spec: &SyncSpec, field: &str, v: Option<&Bson>) -> bool {
 }
 
 /// Fields never merged: bookkeeping, identity and derived keys.
-const FIXED: [&str; 10] = [
+const FIXED: [&str; 11] = [
+    "search_keys",
     "_id",
     "version",
     "updated_at",

@@ -12,7 +12,13 @@ const META: [&str; 3] = ["version", "updated_at", "updated_by"];
 
 /// Fields derived from others (search keys): never in conflict, recomputed after a merge
 /// by `super::rederive`.
-const DERIVED: [&str; 4] = ["search_terms", "title_key", "venue_key", "name_key"];
+const DERIVED: [&str; 5] = [
+    "search_terms",
+    "search_keys",
+    "title_key",
+    "venue_key",
+    "name_key",
+];
 
 /// One field changed differently on both sides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1235,3 +1235,221 @@ async fn random_operations_and_syncs_converge() {
         cleanup(c).await.unwrap();
     }
 }
+
+/// Every public write of a versioned, synced collection bumps `version` (and never moves
+/// `updated_at` back): the sync's fingerprints and conditional writes rely on it.
+#[tokio::test]
+async fn every_write_path_bumps_the_version() {
+    use eventhub_core::{feedback, networking};
+    let core = fresh_core("sync_versions").await;
+    let v = |coll: &'static str, id: String| {
+        let core = core.clone();
+        async move {
+            let d = core
+                .db()
+                .collection::<Document>(coll)
+                .find_one(doc! { "_id": &id })
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{coll} {id}"));
+            (
+                match d.get("version") {
+                    Some(bson::Bson::Int64(n)) => *n,
+                    Some(bson::Bson::Int32(n)) => i64::from(*n),
+                    _ => 0,
+                },
+                d.get_datetime("updated_at")
+                    .map(|t| t.timestamp_millis())
+                    .unwrap_or(0),
+            )
+        }
+    };
+    let mut seen: Vec<String> = vec![];
+    let mut check = |what: &str, before: (i64, i64), after: (i64, i64)| {
+        assert!(after.0 > before.0, "{what}: version {before:?} → {after:?}");
+        assert!(after.1 >= before.1, "{what}: updated_at went back");
+        seen.push(what.to_owned());
+    };
+    let ev = events::create(
+        &core,
+        events::input_from_json(json!({
+            "title": "Versions",
+            "starts_at": "2027-06-01T07:00:00Z",
+            "ends_at": "2027-06-01T16:00:00Z",
+            "sessions": [{ "title": "Atelier", "starts_at": "2027-06-01T09:00:00Z",
+                            "ends_at": "2027-06-01T10:00:00Z" }],
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let sid = ev.input.sessions[0].id.clone();
+    let b = v("events", ev.id.clone()).await;
+    let mut input = ev.input.clone();
+    input.title = "Versions 2".into();
+    events::update(&core, &ev.id, ev.version, input)
+        .await
+        .unwrap();
+    check("events::update", b, v("events", ev.id.clone()).await);
+
+    let mut people = vec![];
+    for m in ["ann@x.org", "bob@x.org"] {
+        let p = participants::create(
+            &core,
+            &ev.id,
+            participants::ParticipantInput {
+                name: m.into(),
+                email: m.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let b = v("participants", p.id.clone()).await;
+        participants::set_status(&core, &p.id, None, participants::RsvpStatus::Accepted)
+            .await
+            .unwrap();
+        check(
+            "participants::set_status",
+            b,
+            v("participants", p.id.clone()).await,
+        );
+        people.push(p.id);
+    }
+    let (ann, bob) = (people[0].clone(), people[1].clone());
+    let b = v("participants", ann.clone()).await;
+    participants::join_session(&core, &ann, &sid).await.unwrap();
+    check(
+        "participants::join_session",
+        b,
+        v("participants", ann.clone()).await,
+    );
+    let b = v("participants", ann.clone()).await;
+    participants::leave_session(&core, &ann, &sid)
+        .await
+        .unwrap();
+    check(
+        "participants::leave_session",
+        b,
+        v("participants", ann.clone()).await,
+    );
+    let b = v("participants", ann.clone()).await;
+    participants::check_in(&core, &ann).await.unwrap();
+    check(
+        "participants::check_in",
+        b,
+        v("participants", ann.clone()).await,
+    );
+
+    let q = feedback::create_question(
+        &core,
+        &ev.id,
+        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let b = v(feedback::QUESTIONS, q.id.clone()).await;
+    let q = feedback::set_status(&core, &q.id, feedback::QuestionStatus::Open)
+        .await
+        .unwrap();
+    check(
+        "feedback::set_status",
+        b,
+        v(feedback::QUESTIONS, q.id.clone()).await,
+    );
+    let b = v(feedback::QUESTIONS, q.id.clone()).await;
+    let q = feedback::update_question(
+        &core,
+        &q.id,
+        q.version,
+        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note /5"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    check(
+        "feedback::update_question",
+        b,
+        v(feedback::QUESTIONS, q.id.clone()).await,
+    );
+    let who = feedback::Respondent::Participant(ann.clone());
+    let a = feedback::answer(&core, &q, &who, &feedback::RawValue::Number(2.0))
+        .await
+        .unwrap();
+    let b = v(feedback::ANSWERS, a.id.clone()).await;
+    feedback::answer(&core, &q, &who, &feedback::RawValue::Number(4.0))
+        .await
+        .unwrap();
+    check(
+        "feedback::answer (again)",
+        b,
+        v(feedback::ANSWERS, a.id.clone()).await,
+    );
+
+    let opt_in = |company: &str| networking::ProfileInput {
+        opted_in: true,
+        company: company.into(),
+        ..Default::default()
+    };
+    let prof = networking::save_profile(&core, &ann, opt_in("A"))
+        .await
+        .unwrap();
+    networking::save_profile(&core, &bob, opt_in("B"))
+        .await
+        .unwrap();
+    let b = v(networking::PROFILES, prof.id.clone()).await;
+    networking::save_profile(&core, &ann, opt_in("A2"))
+        .await
+        .unwrap();
+    check(
+        "networking::save_profile (again)",
+        b,
+        v(networking::PROFILES, prof.id.clone()).await,
+    );
+    let c = networking::request(&core, &ann, &bob).await.unwrap();
+    let b = v(networking::CONNECTIONS, c.id.clone()).await;
+    networking::respond(&core, &bob, &c.id, true).await.unwrap();
+    check(
+        "networking::respond",
+        b,
+        v(networking::CONNECTIONS, c.id.clone()).await,
+    );
+    let b = v(networking::CONNECTIONS, c.id.clone()).await;
+    networking::set_note(&core, &ann, &c.id, "à revoir")
+        .await
+        .unwrap();
+    check(
+        "networking::set_note",
+        b,
+        v(networking::CONNECTIONS, c.id.clone()).await,
+    );
+    let slot = chrono::DateTime::parse_from_rfc3339("2027-06-01T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let m = networking::propose_meeting(&core, &ann, &c.id, vec![slot], 30, "Stand 4")
+        .await
+        .unwrap();
+    let b = v(networking::MEETINGS, m.id.clone()).await;
+    networking::answer_meeting(&core, &bob, &m.id, Some(0))
+        .await
+        .unwrap();
+    check(
+        "networking::answer_meeting",
+        b,
+        v(networking::MEETINGS, m.id.clone()).await,
+    );
+    let b = v(networking::MEETINGS, m.id.clone()).await;
+    networking::cancel_meeting(&core, &ann, &m.id)
+        .await
+        .unwrap();
+    check(
+        "networking::cancel_meeting",
+        b,
+        v(networking::MEETINGS, m.id.clone()).await,
+    );
+
+    let b = v("events", ev.id.clone()).await;
+    events::delete(&core, &ev.id, None).await.unwrap();
+    check("events::delete", b, v("events", ev.id.clone()).await);
+    assert_eq!(seen.len(), 15, "{seen:?}");
+    cleanup(&core).await.unwrap();
+}
