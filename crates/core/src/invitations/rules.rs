@@ -281,6 +281,7 @@ mod tests {
             updated_by: String::new(),
             deleted_at: None,
             search_terms: vec![],
+            search_keys: vec![],
             venue_key: String::new(),
             title_key: String::new(),
         }
