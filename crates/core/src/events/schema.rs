@@ -167,7 +167,13 @@ pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
 fn rederive(d: &mut Document) {
     if let Ok(e) = crate::time::from_doc::<super::Event>(d.clone()) {
         let (terms, venue_key, title_key) = super::derive(&e.input);
-        d.insert("search_keys", super::search_keys(&terms));
+        // Tombstones carry no prefix keys (a word search never reads them).
+        let keys = if e.deleted_at.is_none() {
+            super::search_keys(&terms)
+        } else {
+            vec![]
+        };
+        d.insert("search_keys", keys);
         d.insert("search_terms", terms);
         d.insert("venue_key", venue_key);
         d.insert("title_key", title_key);

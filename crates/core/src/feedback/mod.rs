@@ -629,6 +629,9 @@ pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
             }],
             ..SyncSpec::new(ANSWERS, Policy::Keyed)
         },
+        // Derived from the answers of this store: rebuilt, never synced.
+        SyncSpec::new(counters::TALLIES, Policy::LocalOnly),
+        SyncSpec::new(counters::PRESENCE, Policy::LocalOnly),
     ]
 }
 

@@ -198,7 +198,10 @@ async fn prepare(bench: &Core, size: u64, seed: u64, cancel: &AtomicBool) -> Res
             if cancelled(cancel) {
                 return Ok(());
             }
-            let end = (i + 1000).min(n);
+            // Events carry ~150 prefix keys in each of three multikey indexes: smaller
+            // batches keep each write small for the engine's cache.
+            let batch = if name == PARTICIPANTS { 1000 } else { 250 };
+            let end = (i + batch).min(n);
             let docs = (i..end)
                 .map(|k| {
                     if name == PARTICIPANTS {
