@@ -324,7 +324,7 @@ class App implements Nav {
 
   async toParticipants(eventId?: string): Promise<void> {
     if (this.view?.canLeave && !(await this.view.canLeave())) return;
-    await this.show(new ParticipantsView(eventId));
+    await this.show(new ParticipantsView(eventId, this));
   }
 
   async toAdvanced(): Promise<void> {

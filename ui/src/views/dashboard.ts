@@ -553,6 +553,8 @@ export class DashboardView implements View {
         ]),
       ),
     );
+    // "Session 2" before "Session 10".
+    const bySession = [...d.sessions].sort((a, b) => a.title.localeCompare(b.title, getLang(), { numeric: true }));
     const sessions = card(
       t("dash.sessions"),
       "dash-sessions",
@@ -560,8 +562,8 @@ export class DashboardView implements View {
         ? h(
             "div",
             { class: "dash-split" },
-            this.charts.bar("sessions", d.sessions.map((s) => ({ label: s.title, value: s.avg_rating ?? 0, note: s.avg_rating === null ? "—" : `${formatDecimal(s.avg_rating)} ★ (${s.ratings})` })), { max: 5 }),
-            table([t("dash.session"), t("dash.attendees"), t("dash.capacity"), t("dash.avgRating"), t("dash.ratings")], d.sessions.map((s) => [s.title, s.attendees, s.capacity ?? "—", s.avg_rating === null ? "—" : formatDecimal(s.avg_rating), s.ratings])),
+            this.charts.bar("sessions", bySession.map((s) => ({ label: s.title, value: s.avg_rating ?? 0, note: s.avg_rating === null ? "—" : `${formatDecimal(s.avg_rating)} ★ (${s.ratings})` })), { max: 5 }),
+            table([t("dash.session"), t("dash.attendees"), t("dash.capacity"), t("dash.avgRating"), t("dash.ratings")], bySession.map((s) => [s.title, s.attendees, s.capacity ?? "—", s.avg_rating === null ? "—" : formatDecimal(s.avg_rating), s.ratings])),
           )
         : h("p", { class: "dash-muted" }, t("dash.noData")),
     );

@@ -6,7 +6,7 @@ import { toApiError } from "../api.js";
 import { labApi, type HandlerBench, type LabRun, type Overview, type Progress, type QueryResult, type VariantResult } from "../api-lab.js";
 import { h, icon, replaceChildren } from "../dom.js";
 import { Charts } from "./dashboard-charts.js";
-import { formatNumber, getLang, t } from "../i18n.js";
+import { formatDecimal, formatNumber, getLang, t } from "../i18n.js";
 import type { View } from "../main.js";
 import { button, field, sectionCard, toast, toastError } from "../ui.js";
 
@@ -166,9 +166,9 @@ export class LabView implements View {
           seconds: num(d.seconds),
         }) + (d.cancelled ? ` — ${t("lab.dataCancelled")}` : "")
       : t("lab.dataNone");
-    const scale = h("select", { testid: "lab-scale" }, ...SCALES.map((s) => h("option", { value: String(s), selected: s === this.scale }, formatNumber(s))));
+    const scale = h("select", { class: "input", testid: "lab-scale" }, ...SCALES.map((s) => h("option", { value: String(s), selected: s === this.scale }, formatNumber(s))));
     scale.addEventListener("change", () => (this.scale = Number(scale.value)));
-    const seed = h("input", { type: "number", min: "0", step: "1", value: String(this.seed), testid: "lab-seed" });
+    const seed = h("input", { class: "input", type: "number", min: "0", step: "1", value: String(this.seed), testid: "lab-seed" });
     seed.addEventListener("change", () => (this.seed = Math.max(0, Math.floor(Number(seed.value) || 0))));
     const go = button(this.busy ? t("lab.generating") : t("lab.generate"), { kind: "primary", icon: "database", testid: "lab-generate", onClick: () => void this.generate() });
     go.disabled = this.busy;
@@ -196,7 +196,7 @@ export class LabView implements View {
       ...cat.map((c) => h("option", { value: c.id, selected: c.id === this.query }, `${c.title[lang]} — ${c.collection}`)),
     );
     q.addEventListener("change", () => (this.query = q.value));
-    const runs = h("input", { type: "number", min: "1", max: "1000", value: String(this.runs), testid: "lab-runs" });
+    const runs = h("input", { class: "input", type: "number", min: "1", max: "1000", value: String(this.runs), testid: "lab-runs" });
     runs.addEventListener("change", () => (this.runs = Math.max(1, Math.min(1000, Math.floor(Number(runs.value) || 1)))));
     const go = button(this.busy ? t("lab.running") : t("lab.run"), { kind: "primary", icon: "flask", testid: "lab-run", onClick: () => void this.runLab() });
     go.disabled = this.busy || !this.ov?.data;
@@ -334,11 +334,11 @@ export class LabView implements View {
   }
 
   private benchCard(): HTMLElement {
-    const sizes = h("input", { type: "text", value: this.sizes, testid: "lab-bench-sizes" });
+    const sizes = h("input", { class: "input", type: "text", value: this.sizes, testid: "lab-bench-sizes" });
     sizes.addEventListener("change", () => (this.sizes = sizes.value));
-    const clients = h("input", { type: "text", value: this.clients, testid: "lab-bench-clients" });
+    const clients = h("input", { class: "input", type: "text", value: this.clients, testid: "lab-bench-clients" });
     clients.addEventListener("change", () => (this.clients = clients.value));
-    const ops = h("input", { type: "number", min: "1", value: String(this.ops), testid: "lab-bench-ops" });
+    const ops = h("input", { class: "input", type: "number", min: "1", value: String(this.ops), testid: "lab-bench-ops" });
     ops.addEventListener("change", () => (this.ops = Math.max(1, Math.floor(Number(ops.value) || 1))));
     const go = button(t("lab.benchRun"), { kind: "primary", icon: "clock", testid: "lab-bench-run", onClick: () => void this.runBench() });
     go.disabled = this.busy;
@@ -359,7 +359,7 @@ export class LabView implements View {
               "tbody",
               null,
               ...b.results.map((r) =>
-                h("tr", { testid: "lab-bench-row" }, h("td", null, r.handler), h("td", { class: "n" }, formatNumber(r.size)), h("td", { class: "n" }, String(r.clients)), h("td", { class: "n" }, ms3(r.app)), h("td", { class: "n" }, ms3(r.driver)), h("td", { class: "n" }, r.ratio_p50.toFixed(2)), h("td", { class: "lab-def" }, r.source)),
+                h("tr", { testid: "lab-bench-row" }, h("td", null, r.handler), h("td", { class: "n" }, formatNumber(r.size)), h("td", { class: "n" }, String(r.clients)), h("td", { class: "n" }, ms3(r.app)), h("td", { class: "n" }, ms3(r.driver)), h("td", { class: "n" }, formatDecimal(r.ratio_p50)), h("td", { class: "lab-def" }, r.source)),
               ),
             ),
           )

@@ -5,7 +5,7 @@ import { api, toApiError, type EventSummary } from "../api.js";
 import { papi, RSVP_STATUSES, type Participant, type ParticipantPage, type RsvpStatus } from "../api-participants.js";
 import { debounce, h, icon, replaceChildren } from "../dom.js";
 import { formatDateTime, formatNumber, getLang, t, type MsgKey } from "../i18n.js";
-import type { View } from "../main.js";
+import type { Nav, View } from "../main.js";
 import { actionsMenu, button, errorText, field, iconButton, openDialog, toast, toastError, type MenuItem } from "../ui.js";
 import { openImportWizard } from "./participants-import.js";
 import { openDoorMode } from "./door.js";
@@ -49,7 +49,10 @@ export class ParticipantsView implements View {
   /** Stops following the current event (header). */
   private unfollow: () => void;
 
-  constructor(eventId?: string) {
+  constructor(
+    eventId?: string,
+    private nav?: Nav,
+  ) {
     // An event given by the caller becomes the current one; otherwise the current one is shown.
     if (eventId) setCurrentEvent(eventId);
     const wanted = eventId || currentEventId();
@@ -280,7 +283,8 @@ export class ParticipantsView implements View {
     this.renderHead();
     this.renderChips();
     if (this.events.length === 0 && !participantsState.eventId) {
-      replaceChildren(this.results, h("div", { class: "card empty" }, h("div", { class: "empty-art", "aria-hidden": "true" }, icon("calendar", 36)), h("p", { class: "muted" }, t("p.noEvents"))));
+      const create = this.nav ? button(t("list.new"), { kind: "primary", icon: "plus", testid: "p-new-event", onClick: () => void this.nav?.toEditor(null) }) : null;
+      replaceChildren(this.results, h("div", { class: "card empty" }, h("div", { class: "empty-art", "aria-hidden": "true" }, icon("calendar", 36)), h("p", { class: "muted" }, t("p.noEvents")), create ? h("div", { class: "empty-actions" }, create) : null));
       return;
     }
     const page = this.page;

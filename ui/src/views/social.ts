@@ -505,7 +505,7 @@ export class SocialView implements View {
             h(
               "p",
               { class: "dash-muted" },
-              `${t("social.fetch.waited")} : ${(r.waited_ms / 1000).toFixed(1)} s`,
+              `${t("social.fetch.waited")} : ${formatDecimal(r.waited_ms / 1000, 1)} s`,
               r.reached_end ? ` · ${t("social.fetch.end")}` : "",
             ),
             r.error ? h("p", { class: "social-warn", testid: "social-fetch-error" }, t("social.fetch.error", { error: r.error })) : null,
