@@ -10,6 +10,7 @@ import { button, field, iconButton, openDialog, toast, toastError } from "../ui.
 import { openImportWizard } from "./participants-import.js";
 import { InvitationsPanel, openPersonalLink } from "./invitations-panel.js";
 import { qrImage } from "../api-invitations.js";
+import { editButton } from "./participant-edit.js";
 
 const PER_PAGE = 25;
 
@@ -344,7 +345,7 @@ export class ParticipantsView implements View {
       ),
       h("td", { class: "pc-email" }, h("span", { class: "cell-sub p-email" }, p.email), h("div", null, invChip)),
       h("td", { class: "pc-status" }, sel),
-      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, sessions, badge, link, hist)),
+      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, sessions, badge, link, hist, editButton(p, () => this.reload()))),
     );
   }
 
@@ -365,7 +366,7 @@ export class ParticipantsView implements View {
   private async showBadge(p: Participant): Promise<void> {
     try {
       const b = await papi.badge(p._id);
-      const body = h("div", { class: "inv-link" }, qrImage(b.qr_svg, t("p.badge")), h("div", null, h("strong", null, p.name || p.email), h("div", { class: "mono small break", testid: "p-badge-code" }, b.code), h("p", { class: "muted small" }, t("p.badgeHint"))));
+      const body = h("div", { class: "inv-link" }, qrImage(b.qr_svg, t("p.badge")), h("div", null, h("strong", null, p.name || p.email), h("div", { class: "mono small break", testid: "p-badge-code" }, b.code), b.seat ? h("div", { testid: "p-badge-seat" }, t("seat.badge", { seat: b.seat })) : null, h("p", { class: "muted small" }, t("p.badgeHint"))));
       await openDialog(() => ({ title: `${t("p.badge")} — ${p.name || p.email}`, body: [h("div", { class: "dialog-body" }, body)] }));
     } catch (e) {
       toastError(toApiError(e));
