@@ -26,6 +26,9 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
   cliJson('participants', 'status', fabien, 'accepted'); // full: waitlisted
 
   const openEdit = async (id) => {
+    const menu = await browser.$(`tr[data-id="${id}"] [data-testid="p-menu"]`);
+    await menu.waitForClickable({ timeout: 10000 });
+    await menu.click();
     const b = await browser.$(`tr[data-id="${id}"] [data-testid="p-edit"]`);
     await b.waitForClickable({ timeout: 10000 });
     await b.click();

@@ -7,7 +7,7 @@ import { toApiError, type ApiError } from "../api.js";
 import { papi, type Participant } from "../api-participants.js";
 import { debounce, h, replaceChildren } from "../dom.js";
 import { t, type MsgKey } from "../i18n.js";
-import { confirmDialog, errorText, field, iconButton, openDialog, toast, toastError } from "../ui.js";
+import { confirmDialog, errorText, field, iconButton, openDialog, toast, toastError, type MenuItem } from "../ui.js";
 
 type Params = Record<string, string | number | null | undefined>;
 
@@ -33,9 +33,9 @@ export function editErrorText(e: ApiError): string {
   return errorText(e);
 }
 
-/** The row's "edit" button: opens the dialog; `onChanged` reloads the list. */
-export function editButton(p: Participant, onChanged: () => void): HTMLButtonElement {
-  return iconButton("edit", `${t("pe.edit")} — ${display(p)}`, () => void openEdit(p, onChanged), { testid: "p-edit" });
+/** The row menu's "edit" entry: opens the dialog; `onChanged` reloads the list. */
+export function editMenuItem(p: Participant, onChanged: () => void): MenuItem {
+  return { label: t("pe.edit"), icon: "edit", testid: "p-edit", run: () => void openEdit(p, onChanged) };
 }
 
 interface CustomLine {

@@ -45,7 +45,7 @@ fn headers(lang: Lang) -> [&'static str; 10] {
             "Société",
             "Fonction",
             "Téléphone",
-            "Statut",
+            "Réponse",
             "Réponse le",
             "Arrivé le",
             "Invitation",
@@ -57,7 +57,7 @@ fn headers(lang: Lang) -> [&'static str; 10] {
             "Company",
             "Role",
             "Phone",
-            "Status",
+            "Response",
             "Answered at",
             "Checked in at",
             "Invitation",
@@ -66,22 +66,23 @@ fn headers(lang: Lang) -> [&'static str; 10] {
     }
 }
 
+/// The RSVP status in the words of the glossary (ui/README.md), shared by the UI and exports.
 pub fn status_label(s: RsvpStatus, lang: Lang) -> &'static str {
     match (lang, s) {
-        (Lang::Fr, RsvpStatus::Invited) => "Invité",
-        (Lang::Fr, RsvpStatus::Accepted) => "Accepté",
+        (Lang::Fr, RsvpStatus::Invited) => "Sans réponse",
+        (Lang::Fr, RsvpStatus::Accepted) => "Inscrit",
         (Lang::Fr, RsvpStatus::Declined) => "Décliné",
         (Lang::Fr, RsvpStatus::Tentative) => "Peut-être",
         (Lang::Fr, RsvpStatus::Waitlisted) => "Liste d'attente",
         (Lang::Fr, RsvpStatus::CheckedIn) => "Présent",
-        (Lang::Fr, RsvpStatus::Cancelled) => "Annulé",
-        (Lang::En, RsvpStatus::Invited) => "Invited",
-        (Lang::En, RsvpStatus::Accepted) => "Accepted",
+        (Lang::Fr, RsvpStatus::Cancelled) => "Désisté",
+        (Lang::En, RsvpStatus::Invited) => "No reply",
+        (Lang::En, RsvpStatus::Accepted) => "Registered",
         (Lang::En, RsvpStatus::Declined) => "Declined",
-        (Lang::En, RsvpStatus::Tentative) => "Tentative",
+        (Lang::En, RsvpStatus::Tentative) => "Maybe",
         (Lang::En, RsvpStatus::Waitlisted) => "Waitlisted",
         (Lang::En, RsvpStatus::CheckedIn) => "Checked in",
-        (Lang::En, RsvpStatus::Cancelled) => "Cancelled",
+        (Lang::En, RsvpStatus::Cancelled) => "Withdrew",
     }
 }
 

@@ -93,6 +93,14 @@ pub struct Invitation {
         skip_serializing_if = "Option::is_none"
     )]
     pub sent_at: Option<DateTime<Utc>>,
+    /// Set when the organiser cancelled or declined the person: the link no longer opens
+    /// (cleared when the organiser reinstates them or issues a new link).
+    #[serde(
+        default,
+        with = "crate::time::ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// How a participant entered the list.

@@ -279,6 +279,13 @@ pub async fn set_status(
     } else if from == RsvpStatus::CheckedIn {
         unset.insert("checked_in_at", "");
     }
+    // The organiser cancelling or declining someone closes their personal link; any other
+    // organiser decision (reinstating them) opens it again.
+    if crate::invitations::rules::revokes_link(core.actor(), to) {
+        set.insert("invitation.revoked_at", now_b);
+    } else if !crate::invitations::rules::is_visitor(core.actor()) {
+        unset.insert("invitation.revoked_at", "");
+    }
     if frees_seat {
         // No longer coming: their place on the seating plan is free for someone else.
         unset.insert("seat", "");

@@ -13,6 +13,7 @@ mod networking;
 mod networking_portal;
 mod participant_edit;
 mod participants;
+mod portal_rules;
 mod portal_social;
 mod seating;
 mod social;

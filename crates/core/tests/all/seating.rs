@@ -90,7 +90,7 @@ async fn seats_and_tables_are_given_moved_and_freed_never_blocked_ones() {
     assert_eq!(e.field.as_deref(), Some("seat"));
     assert_eq!(
         e.param("participant_id"),
-        Some(&json!(ann)),
+        Some(ann.as_str()),
         "names who sits there"
     );
     // Blocked, unknown, hostile labels; an unknown plan.
