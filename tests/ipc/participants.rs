@@ -384,3 +384,199 @@ fn sessions_from_the_desktop_join_wait_and_promote_through_ipc() {
     assert_eq!(bad["code"], "not_found");
     h.done();
 }
+
+impl Harness {
+    fn person(&self, ev: &str, name: &str, email: &str) -> Value {
+        self.call(
+            "participants_create",
+            json!({ "eventId": ev, "input": { "name": name, "email": email } }),
+        )
+        .unwrap()
+    }
+}
+
+#[test]
+fn edit_delete_erase_and_merge_through_ipc() {
+    let h = harness("ipc_p_edit");
+    let ev = h.event(Some(1));
+    let ana = h.person(&ev, "Ana", "ana@exemple.fr");
+    let bruno = h.person(&ev, "Bruno", "bruno@exemple.fr");
+    let (ana_id, bruno_id) = (ana["_id"].as_str().unwrap(), bruno["_id"].as_str().unwrap());
+
+    let edited = h
+        .call(
+            "participants_update",
+            json!({ "id": ana_id, "version": 1, "input": {
+                "name": "Ana Souza", "email": "ana.souza@exemple.fr", "company": "Acme",
+                "role": "CTO", "phone": "0612345678", "custom": { "T-shirt": "M" } } }),
+        )
+        .unwrap();
+    assert_eq!(edited["name"], "Ana Souza");
+    assert_eq!(edited["custom"]["T-shirt"], "M");
+    assert_eq!(edited["version"], 2);
+    // The UI's error: code, field and the participant who has the address.
+    let dup = h
+        .call(
+            "participants_update",
+            json!({ "id": ana_id, "version": 2, "input": { "name": "Ana", "email": "BRUNO@exemple.fr" } }),
+        )
+        .unwrap_err();
+    assert_eq!(dup["code"], "duplicate");
+    assert_eq!(dup["field"], "email");
+    assert_eq!(dup["params"]["name"], "Bruno");
+    assert_eq!(dup["params"]["participant_id"], bruno_id);
+    let stale = h
+        .call(
+            "participants_update",
+            json!({ "id": ana_id, "version": 1, "input": { "email": "x@exemple.fr" } }),
+        )
+        .unwrap_err();
+    assert_eq!(stale["code"], "conflict");
+    let bad = h
+        .call(
+            "participants_update",
+            json!({ "id": ana_id, "version": 2, "input": { "email": 42 } }),
+        )
+        .unwrap_err();
+    assert_eq!(bad["code"], "validation");
+    assert_eq!(bad["field"], "input.email");
+
+    // Ana holds the only seat; deleting her promotes Bruno.
+    h.call(
+        "participants_set_status",
+        json!({ "id": ana_id, "status": "accepted" }),
+    )
+    .unwrap();
+    let b = h
+        .call(
+            "participants_set_status",
+            json!({ "id": bruno_id, "status": "accepted" }),
+        )
+        .unwrap();
+    assert_eq!(b["status"], "waitlisted");
+    let v = h
+        .call(
+            "participants_list",
+            json!({ "eventId": ev, "query": { "q": "souza" } }),
+        )
+        .unwrap()["items"][0]["version"]
+        .clone();
+    h.call("participants_delete", json!({ "id": ana_id, "version": v }))
+        .unwrap();
+    let page = h
+        .call("participants_list", json!({ "eventId": ev, "query": {} }))
+        .unwrap();
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["status"], "accepted", "Bruno promoted");
+
+    // Merge, then erase the survivor.
+    let bis = h.person(&ev, "Bruno D.", "bruno.d@exemple.fr");
+    let m = h
+        .call(
+            "participants_merge",
+            json!({ "keep": bruno_id, "other": bis["_id"] }),
+        )
+        .unwrap();
+    assert_eq!(m["participant"]["merged_ids"], json!([bis["_id"]]));
+    let self_merge = h
+        .call(
+            "participants_merge",
+            json!({ "keep": bruno_id, "other": bruno_id }),
+        )
+        .unwrap_err();
+    assert_eq!(self_merge["code"], "validation");
+    let e = h
+        .call("participants_erase", json!({ "id": bruno_id }))
+        .unwrap();
+    assert_eq!(e["profiles"], 0);
+    let page = h
+        .call("participants_list", json!({ "eventId": ev, "query": {} }))
+        .unwrap();
+    assert_eq!(page["total"], 0);
+    let gone = h
+        .call("participants_delete", json!({ "id": bruno_id }))
+        .unwrap_err();
+    assert_eq!(gone["code"], "not_found");
+    h.done();
+}
+
+#[test]
+fn seats_on_the_plan_and_the_badge_through_ipc() {
+    let h = harness("ipc_p_seats");
+    let ev = h
+        .call(
+            "events_create",
+            json!({ "input": {
+                "title": "Gala",
+                "starts_at": "2027-06-01T17:00:00.000Z",
+                "ends_at": "2027-06-01T23:00:00.000Z",
+                "capacity": 450,
+                "seating": [{ "id": "gala", "room": "Grande salle",
+                              "layout": { "kind": "tables", "tables": 2, "seats_per_table": 2 },
+                              "blocked": ["T1-1"] }],
+            } }),
+        )
+        .unwrap()["_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ids = vec![];
+    for (n, e) in [("Ana", "ana@exemple.fr"), ("Bruno", "bruno@exemple.fr")] {
+        let id = h.person(&ev, n, e)["_id"].as_str().unwrap().to_owned();
+        h.call(
+            "participants_set_status",
+            json!({ "id": id, "status": "accepted" }),
+        )
+        .unwrap();
+        ids.push(id);
+    }
+    let p = h
+        .call(
+            "participants_assign_seat",
+            json!({ "id": ids[0], "planId": "gala", "label": "T1" }),
+        )
+        .unwrap();
+    assert_eq!(p["seat"], json!({ "plan_id": "gala", "label": "T1-2" }));
+    let taken = h
+        .call(
+            "participants_assign_seat",
+            json!({ "id": ids[1], "planId": "gala", "label": "T1-2" }),
+        )
+        .unwrap_err();
+    assert_eq!(taken["code"], "duplicate");
+    assert_eq!(taken["field"], "seat");
+    assert_eq!(taken["params"]["name"], "Ana");
+    let blocked = h
+        .call(
+            "participants_assign_seat",
+            json!({ "id": ids[1], "planId": "gala", "label": "T1-1" }),
+        )
+        .unwrap_err();
+    assert_eq!(blocked["field"], "label");
+    let r = h
+        .call(
+            "participants_auto_seat",
+            json!({ "eventId": ev, "planId": "gala", "by": "company" }),
+        )
+        .unwrap();
+    assert_eq!(r, json!({ "assigned": 1, "left": 0 }));
+    let o = h
+        .call("participants_seating", json!({ "eventId": ev }))
+        .unwrap();
+    assert_eq!(o["plans"][0]["assigned"], 2);
+    assert_eq!(o["warnings"][0]["code"], "plan_under_capacity");
+    assert_eq!(o["warnings"][0]["params"]["seats"], 3);
+    let badge = h
+        .call("participants_badge", json!({ "id": ids[0] }))
+        .unwrap();
+    assert_eq!(badge["seat"], "Grande salle · T1-2");
+    let freed = h
+        .call("participants_unassign_seat", json!({ "id": ids[0] }))
+        .unwrap();
+    assert!(freed.get("seat").is_none());
+    let badge = h
+        .call("participants_badge", json!({ "id": ids[0] }))
+        .unwrap();
+    assert!(badge["seat"].is_null());
+    h.done();
+}

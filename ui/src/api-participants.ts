@@ -26,9 +26,84 @@ export interface Participant {
   /** Sessions the participant holds a seat in, and full ones they wait for. */
   sessions?: string[];
   session_waitlist?: { session_id: string; at: string }[];
+  /** The seat on one of the event's seating plans. */
+  seat?: SeatRef;
+  /** Records merged into this one. */
+  merged_ids?: string[];
   version: number;
   updated_at: string;
   updated_by: string;
+}
+
+export interface SeatRef {
+  plan_id: string;
+  label: string;
+}
+
+export interface ParticipantInput {
+  name: string;
+  email: string;
+  company: string;
+  role: string;
+  phone: string;
+  custom: Record<string, unknown>;
+}
+
+export interface Erasure {
+  profiles: number;
+  connections: number;
+  meetings: number;
+  feedback_answers: number;
+  transactional: boolean;
+}
+
+export interface MergeReport {
+  participant: Participant;
+  answers_moved: number;
+  answers_dropped: number;
+  connections_moved: number;
+  connections_dropped: number;
+  meetings_moved: number;
+  meetings_dropped: number;
+  profile_moved: boolean;
+}
+
+export interface Seated {
+  id: string;
+  name: string;
+  email: string;
+  company: string;
+  status: RsvpStatus;
+}
+
+export interface SeatView {
+  label: string;
+  blocked: boolean;
+  participant: Seated | null;
+}
+
+export interface PlanView {
+  plan: { id: string; room: string; layout: { kind: "grid"; rows: number; seats_per_row: number } | { kind: "tables"; tables: number; seats_per_table: number }; blocked: string[] };
+  seats: SeatView[];
+  capacity: number;
+  assigned: number;
+  free: number;
+}
+
+export type SeatWarningCode = "plan_under_capacity" | "attendees_over_seats" | "seat_blocked" | "seat_missing";
+
+export interface SeatWarning {
+  code: SeatWarningCode;
+  params: Record<string, string | number>;
+}
+
+export interface SeatingOverview {
+  plans: PlanView[];
+  unseated: Seated[];
+  seatable: number;
+  attendees: number;
+  capacity: number | null;
+  warnings: SeatWarning[];
 }
 
 export interface StatusCount {
@@ -135,7 +210,15 @@ export const papi = {
   joinSession: (id: string, sessionId: string) => invoke<Participant>("participants_join_session", { id, sessionId }),
   leaveSession: (id: string, sessionId: string) => invoke<Participant>("participants_leave_session", { id, sessionId }),
   checkInCode: (eventId: string, code: string) => invoke<Participant>("participants_check_in_code", { eventId, code }),
-  badge: (id: string) => invoke<{ code: string; qr_svg: string }>("participants_badge", { id }),
+  badge: (id: string) => invoke<{ code: string; qr_svg: string; seat: string | null }>("participants_badge", { id }),
+  update: (id: string, version: number, input: ParticipantInput) => invoke<Participant>("participants_update", { id, version, input }),
+  delete: (id: string, version: number | null) => invoke<null>("participants_delete", { id, version }),
+  erase: (id: string) => invoke<Erasure>("participants_erase", { id }),
+  merge: (keep: string, other: string) => invoke<MergeReport>("participants_merge", { keep, other }),
+  seating: (eventId: string) => invoke<SeatingOverview>("participants_seating", { eventId }),
+  assignSeat: (id: string, planId: string, label: string) => invoke<Participant>("participants_assign_seat", { id, planId, label }),
+  unassignSeat: (id: string) => invoke<Participant>("participants_unassign_seat", { id }),
+  autoSeat: (eventId: string, planId: string, by: "company" | "name") => invoke<{ assigned: number; left: number }>("participants_auto_seat", { eventId, planId, by }),
   audit: (id: string) => invoke<AuditEntry[]>("participants_audit", { id }),
   create: (eventId: string, input: { name: string; email: string; company?: string; role?: string; phone?: string }) =>
     invoke<Participant>("participants_create", { eventId, input }),

@@ -10,6 +10,7 @@ import * as syncMsgs from "./i18n/sync.js";
 import * as socialMsgs from "./i18n/social.js";
 import * as dashboardMsgs from "./i18n/dashboard.js";
 import * as errorMsgs from "./i18n/errors.js";
+import * as participantEditMsgs from "./i18n/participant-edit.js";
 
 const baseFr = {
   "app.name": "EventHub",
@@ -336,7 +337,7 @@ const baseFr = {
 };
 
 // Each feature's strings live in i18n/<feature>.ts and are merged here.
-const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr, ...socialMsgs.fr, ...errorMsgs.fr };
+const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr, ...socialMsgs.fr, ...errorMsgs.fr, ...participantEditMsgs.fr };
 
 export type MsgKey = keyof typeof fr;
 
@@ -664,7 +665,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "duration.minutes": "{n} min",
 };
 
-const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en, ...socialMsgs.en, ...errorMsgs.en };
+const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en, ...socialMsgs.en, ...errorMsgs.en, ...participantEditMsgs.en };
 
 const dicts: Record<Language, Record<MsgKey, string>> = { fr, en };
 

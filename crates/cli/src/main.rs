@@ -60,7 +60,8 @@ enum Cmd {
         #[command(subcommand)]
         cmd: feedback::BenchCmd,
     },
-    /// Participants: CSV import and export, list, status, check-in, import benchmark.
+    /// Participants: CSV import and export, list, status, check-in, edit, delete, erase,
+    /// merge, seats on the plans, import benchmark.
     Participants {
         #[command(subcommand)]
         cmd: participants::Cmd,

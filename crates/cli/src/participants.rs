@@ -1,5 +1,5 @@
-//! `eventhub-cli participants …`: import, export, list, status changes, check-in, and the
-//! import benchmark.
+//! `eventhub-cli participants …`: import, export, list, status changes, check-in, edit,
+//! delete, erase, merge, seats on the plans, and the import benchmark.
 
 use std::{
     io::Write,
@@ -16,6 +16,7 @@ use eventhub_core::{
         self,
         csv_export::{self, Lang},
         csv_import::{self, ImportOptions, Phase, Progress},
+        seating::{self, GroupBy},
         ParticipantQuery, RsvpStatus,
     },
     Core, Error,
@@ -71,6 +72,62 @@ pub enum Cmd {
     Status { id: String, status: String },
     /// Check a participant in.
     CheckIn { id: String },
+    /// Change a participant's fields; the others stay. An e-mail another participant of
+    /// the event has is refused, naming them.
+    Edit {
+        id: String,
+        /// The version you read (refused if someone changed it since); default: current.
+        #[arg(long)]
+        version: Option<i64>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        company: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// A custom field, `key=value` (repeatable); an empty value removes the field.
+        #[arg(long = "custom", value_name = "KEY=VALUE")]
+        custom: Vec<String>,
+    },
+    /// Delete a participant: their seats go to the waitlists.
+    Delete {
+        id: String,
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Erase a person's data at their request: networking data, answers and the
+    /// registration itself. Cannot be undone.
+    Erase {
+        id: String,
+        /// Confirm the erasure.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Merge two records of the same person: `keep` survives, `other` is folded into it.
+    Merge { keep: String, other: String },
+    /// Give a participant a seat (`B12`) or a table (`T3`) on a seating plan.
+    Seat {
+        id: String,
+        /// The plan's id (see `participants seating EVENT`).
+        plan: String,
+        label: String,
+    },
+    /// Free a participant's seat on the plan.
+    Unseat { id: String },
+    /// Who sits where, who has no seat yet, and the warnings.
+    Seating { event: String },
+    /// Seat every attendee without a seat on a plan's free seats.
+    AutoSeat {
+        event: String,
+        plan: String,
+        /// `company` (colleagues together) or `name`.
+        #[arg(long, default_value = "company")]
+        by: String,
+    },
     /// Import benchmark: rows/s of our import vs a plain `insert_many` of the same
     /// documents, on a scratch database that is dropped afterwards.
     Bench {
@@ -274,6 +331,144 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                 print_json(&p);
             } else {
                 println!("{} checked in", p.input.email);
+            }
+        }
+        Cmd::Edit {
+            id,
+            version,
+            name,
+            email,
+            company,
+            role,
+            phone,
+            custom,
+        } => {
+            let cur = participants::get(core, id).await?;
+            let mut input = cur.input.clone();
+            for (field, v) in [
+                (&mut input.name, name),
+                (&mut input.email, email),
+                (&mut input.company, company),
+                (&mut input.role, role),
+                (&mut input.phone, phone),
+            ] {
+                if let Some(v) = v {
+                    *field = v.clone();
+                }
+            }
+            for kv in custom {
+                let (k, v) = kv.split_once('=').ok_or_else(|| {
+                    Error::invalid("--custom", format!("'{kv}' is not KEY=VALUE"))
+                })?;
+                if v.is_empty() {
+                    input.custom.remove(k);
+                } else {
+                    input
+                        .custom
+                        .insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
+                }
+            }
+            let p = participants::update(core, id, version.unwrap_or(cur.version), input).await?;
+            if json {
+                print_json(&p);
+            } else {
+                println!("{} updated (version {})", p.input.email, p.version);
+            }
+        }
+        Cmd::Delete { id, version } => {
+            participants::delete(core, id, *version).await?;
+            if json {
+                print_json(&serde_json::json!({ "deleted": id }));
+            } else {
+                println!("{id} deleted");
+            }
+        }
+        Cmd::Erase { id, yes } => {
+            if !yes {
+                return Err(Error::invalid(
+                    "--yes",
+                    "erasing a person's data cannot be undone: add --yes to confirm",
+                ));
+            }
+            let r = participants::erase(core, id).await?;
+            if json {
+                print_json(&r);
+            } else {
+                println!(
+                    "{id} erased: registration, {} profile(s), {} connection(s), {} meeting(s), {} answer(s)",
+                    r.profiles, r.connections, r.meetings, r.feedback_answers
+                );
+            }
+        }
+        Cmd::Merge { keep, other } => {
+            let r = participants::merge(core, keep, other).await?;
+            if json {
+                print_json(&r);
+            } else {
+                println!(
+                    "{other} merged into {} ({}): {} answer(s) and {} connection(s) moved",
+                    keep, r.participant.input.email, r.answers_moved, r.connections_moved
+                );
+            }
+        }
+        Cmd::Seat { id, plan, label } => {
+            let p = seating::assign(core, id, plan, label).await?;
+            if json {
+                print_json(&p);
+            } else if let Some(s) = &p.seat {
+                println!("{} is on {}", p.input.email, s.label);
+            }
+        }
+        Cmd::Unseat { id } => {
+            let p = seating::unassign(core, id).await?;
+            if json {
+                print_json(&p);
+            } else {
+                println!("{} has no seat now", p.input.email);
+            }
+        }
+        Cmd::Seating { event } => {
+            let o = seating::overview(core, event).await?;
+            if json {
+                print_json(&o);
+            } else {
+                for p in &o.plans {
+                    println!(
+                        "{}  {:<20} {} seats, {} given, {} free",
+                        p.plan.id, p.plan.room, p.capacity, p.assigned, p.free
+                    );
+                    for s in p.seats.iter().filter(|s| s.participant.is_some()) {
+                        if let Some(x) = &s.participant {
+                            println!("  {:<6} {} <{}> {}", s.label, x.name, x.email, x.company);
+                        }
+                    }
+                }
+                println!("{} attendee(s) without a seat", o.unseated.len());
+                for w in &o.warnings {
+                    println!(
+                        "warning: {} {}",
+                        w.code,
+                        serde_json::Value::Object(w.params.clone())
+                    );
+                }
+            }
+        }
+        Cmd::AutoSeat { event, plan, by } => {
+            let group = match by.as_str() {
+                "company" => GroupBy::Company,
+                "name" => GroupBy::Name,
+                other => {
+                    return Err(Error::invalid(
+                        "--by",
+                        format!("'{other}' is not company or name"),
+                    ))
+                }
+            };
+            let r = seating::auto_assign(core, event, plan, group).await?;
+            if json {
+                print_json(&r);
+            } else {
+                println!("{} seated, {} left without a seat", r.assigned, r.left);
             }
         }
         Cmd::Bench { rows } => {

@@ -1,5 +1,6 @@
-//! Participants: list, status changes, check-in, audit trail, CSV import (with progress
-//! through a `Channel` and a cancel command) and export. Thin: every rule is in
+//! Participants: list, status changes, check-in, edit, delete, erase, merge, seats on the
+//! plans, audit trail, CSV import (with progress through a `Channel` and a cancel
+//! command) and export. Thin: every rule is in
 //! `eventhub_core::participants`.
 //!
 //! Native file dialogs (`rfd`) cannot be driven by WebDriver, so for end-to-end tests
@@ -15,11 +16,14 @@ use std::{
 };
 
 use eventhub_core::{
+    networking::Erasure,
     participants::{
         self,
         csv_export::{self, Lang},
         csv_import::{self, ImportOptions, ImportReport, Preview, Progress},
-        AuditEntry, Participant, ParticipantPage, ParticipantQuery, RsvpStatus,
+        seating::{self, AutoReport, GroupBy, Overview},
+        AuditEntry, MergeReport, Participant, ParticipantInput, ParticipantPage, ParticipantQuery,
+        RsvpStatus,
     },
     Error,
 };
@@ -192,16 +196,27 @@ pub async fn participants_check_in_code(
 pub struct Badge {
     code: String,
     qr_svg: String,
+    /// The seat on the plan (`Salle A · B12`), if one was given.
+    seat: Option<String>,
 }
 
-/// A participant's badge QR code.
+/// A participant's badge: QR code and seat.
 #[tauri::command]
 pub async fn participants_badge(state: State<'_, AppState>, id: String) -> CmdResult<Badge> {
-    let p = participants::get(&state.core().await?, &id).await?;
+    let core = state.core().await?;
+    let p = participants::get(&core, &id).await?;
     let code = participants::rsvp::badge_code(&p);
+    let seat = match &p.seat {
+        Some(s) => {
+            let ev = eventhub_core::events::get(&core, &p.event_id).await?;
+            participants::seating::seat_text(&ev, s)
+        }
+        None => None,
+    };
     Ok(Badge {
         qr_svg: eventhub_core::invitations::qr_svg(&code)?,
         code,
+        seat,
     })
 }
 
@@ -245,4 +260,86 @@ pub async fn participants_export<R: Runtime>(
         path: path.display().to_string(),
         count,
     }))
+}
+
+/// Change a participant's fields (all of them: what the edit dialog shows), provided
+/// nobody changed the participant since `version`.
+#[tauri::command]
+pub async fn participants_update(
+    state: State<'_, AppState>,
+    id: String,
+    version: i64,
+    input: Value,
+) -> CmdResult<Participant> {
+    let input: ParticipantInput = participants::from_json("input", input)?;
+    Ok(participants::update(&state.core().await?, &id, version, input).await?)
+}
+
+/// Delete a participant (a tombstone; their seats go to the waitlists).
+#[tauri::command]
+pub async fn participants_delete(
+    state: State<'_, AppState>,
+    id: String,
+    version: Option<i64>,
+) -> CmdResult<()> {
+    Ok(participants::delete(&state.core().await?, &id, version).await?)
+}
+
+/// Erase a person's data at their request (networking, answers and the registration).
+#[tauri::command]
+pub async fn participants_erase(state: State<'_, AppState>, id: String) -> CmdResult<Erasure> {
+    Ok(participants::erase(&state.core().await?, &id).await?)
+}
+
+/// Merge `other` into `keep` (two records of the same person).
+#[tauri::command]
+pub async fn participants_merge(
+    state: State<'_, AppState>,
+    keep: String,
+    other: String,
+) -> CmdResult<MergeReport> {
+    Ok(participants::merge(&state.core().await?, &keep, &other).await?)
+}
+
+/// Who sits where on the event's plans, who has no seat yet, and the warnings.
+#[tauri::command]
+pub async fn participants_seating(
+    state: State<'_, AppState>,
+    event_id: String,
+) -> CmdResult<Overview> {
+    Ok(seating::overview(&state.core().await?, &event_id).await?)
+}
+
+/// Give a participant a seat (`B12`) or a table's first free seat (`T3`).
+#[tauri::command]
+pub async fn participants_assign_seat(
+    state: State<'_, AppState>,
+    id: String,
+    plan_id: String,
+    label: String,
+) -> CmdResult<Participant> {
+    Ok(seating::assign(&state.core().await?, &id, &plan_id, &label).await?)
+}
+
+#[tauri::command]
+pub async fn participants_unassign_seat(
+    state: State<'_, AppState>,
+    id: String,
+) -> CmdResult<Participant> {
+    Ok(seating::unassign(&state.core().await?, &id).await?)
+}
+
+/// Seat every attendee without a seat on the plan's free seats (`company` or `name`).
+#[tauri::command]
+pub async fn participants_auto_seat(
+    state: State<'_, AppState>,
+    event_id: String,
+    plan_id: String,
+    by: Option<Value>,
+) -> CmdResult<AutoReport> {
+    let by: GroupBy = match by {
+        Some(v) if !v.is_null() => participants::from_json("by", v)?,
+        _ => GroupBy::default(),
+    };
+    Ok(seating::auto_assign(&state.core().await?, &event_id, &plan_id, by).await?)
 }

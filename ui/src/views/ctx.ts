@@ -29,6 +29,8 @@ export interface EditorCtx {
   /** Called when the draft's title/status change, to refresh the sticky header. */
   refreshHeader(): void;
   newId(): string;
+  /** The event's id once saved (null for a new event). */
+  savedId(): string | null;
 }
 
 export function customValueToRow(uid: string, key: string, v: CustomValue): CustomRow {

@@ -154,6 +154,10 @@ export class EditorView implements View, EditorCtx {
   }
 
   // ---- EditorCtx ----------------------------------------------------------------------------
+  savedId(): string | null {
+    return this.id;
+  }
+
 
   tz(): string {
     return isValidZone(this.draft.timezone) ? this.draft.timezone : "UTC";

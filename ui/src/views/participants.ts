@@ -12,6 +12,7 @@ import { openDoorMode } from "./door.js";
 import { currentEventId, onCurrentEvent, setCurrentEvent } from "../current.js";
 import { InvitationsPanel, openPersonalLink } from "./invitations-panel.js";
 import { qrImage } from "../api-invitations.js";
+import { editMenuItem } from "./participant-edit.js";
 
 const PER_PAGE = 25;
 
@@ -366,6 +367,7 @@ export class ParticipantsView implements View {
       { label: t("p.badge"), icon: "grid", testid: "p-badge", run: () => void this.showBadge(p) },
       { label: t("inv.personalLink"), icon: "globe", testid: "p-link", run: () => void openPersonalLink(p._id, display) },
       { label: t("p.history"), icon: "clock", testid: "p-audit", run: () => void this.showAudit(p) },
+      editMenuItem(p, () => this.reload()),
     ];
     const inv = p.invitation?.status ?? "none";
     const invChip = (testid?: string) => h("span", { class: `chip-sm inv-${inv}`, testid, "data-invitation": inv, title: t("inv.column") }, t(`inv.status.${inv}` as MsgKey));
@@ -403,7 +405,7 @@ export class ParticipantsView implements View {
   private async showBadge(p: Participant): Promise<void> {
     try {
       const b = await papi.badge(p._id);
-      const body = h("div", { class: "inv-link" }, qrImage(b.qr_svg, t("p.badge")), h("div", null, h("strong", null, p.name || p.email), h("div", { class: "mono small break", testid: "p-badge-code" }, b.code), h("p", { class: "muted small" }, t("p.badgeHint"))));
+      const body = h("div", { class: "inv-link" }, qrImage(b.qr_svg, t("p.badge")), h("div", null, h("strong", null, p.name || p.email), h("div", { class: "mono small break", testid: "p-badge-code" }, b.code), b.seat ? h("div", { testid: "p-badge-seat" }, t("seat.badge", { seat: b.seat })) : null, h("p", { class: "muted small" }, t("p.badgeHint"))));
       await openDialog(() => ({ title: `${t("p.badge")} — ${p.name || p.email}`, body: [h("div", { class: "dialog-body" }, body)] }));
     } catch (e) {
       toastError(toApiError(e));

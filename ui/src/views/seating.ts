@@ -3,8 +3,9 @@
 import type { Layout, SeatingPlan } from "../api.js";
 import { debounce, h, icon, replaceChildren } from "../dom.js";
 import { formatNumber, t } from "../i18n.js";
-import { button, field, iconButton } from "../ui.js";
+import { button, field, iconButton, toast } from "../ui.js";
 import type { EditorCtx } from "./ctx.js";
+import { openSeatingPeople } from "./seating-people.js";
 
 export const LIMITS = {
   rows: [1, 100],
@@ -202,7 +203,7 @@ function planCard(ctx: EditorCtx, p: SeatingPlan, i: number): HTMLElement {
         ),
         remove,
       ),
-      h("div", { class: "plan-bar" }, stats, unblock),
+      h("div", { class: "plan-bar" }, stats, unblock, peopleButton(ctx, p)),
       map,
     );
     drawMap();
@@ -210,6 +211,17 @@ function planCard(ctx: EditorCtx, p: SeatingPlan, i: number): HTMLElement {
   };
   draw();
   return card;
+}
+
+/** Opens the people-on-the-plan view; the plan must be saved (the server seats people on it). */
+function peopleButton(ctx: EditorCtx, p: SeatingPlan): HTMLButtonElement {
+  const b = button(t("seat.people"), { kind: "subtle", small: true, icon: "users", testid: "plan-people" });
+  b.addEventListener("click", () => {
+    const id = ctx.savedId();
+    if (id) void openSeatingPeople(id, p.id, p.room);
+    else toast(t("seat.saveFirst"), "info");
+  });
+  return b;
 }
 
 function seatButton(ctx: EditorCtx, p: SeatingPlan, label: string, onChange: () => void): HTMLButtonElement {

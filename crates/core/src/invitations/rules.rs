@@ -304,6 +304,8 @@ mod tests {
             merged_ids: vec![],
             invitation: Default::default(),
             source: Default::default(),
+            seat: None,
+            merged_ids: vec![],
             search_terms: vec![],
             name_key: String::new(),
             version: 1,
