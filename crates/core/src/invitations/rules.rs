@@ -304,8 +304,6 @@ mod tests {
             merged_ids: vec![],
             invitation: Default::default(),
             source: Default::default(),
-            seat: None,
-            merged_ids: vec![],
             search_terms: vec![],
             name_key: String::new(),
             version: 1,
