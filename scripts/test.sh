@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Set up what is missing, then run every check and test: formatting, lints, type checks,
 # core tests and IPC tests against a real database engine, and the end-to-end test in the
-# real window under Xvfb; then the install-and-launch smoke test: the .deb built by
-# scripts/package.sh (release build), installed with apt and driven under Xvfb with nothing
-# of the developer's on PATH (EVENTHUB_SKIP_SMOKE=1 skips it on a developer's machine; CI
-# runs it). Uses MONGODB_URI when set (e.g. a real MongoDB 7/8); otherwise starts a
+# real window under Xvfb; then, with EVENTHUB_SMOKE=1, the install-and-launch smoke test:
+# the .deb built by scripts/package.sh (release build), installed with apt and driven under
+# Xvfb with nothing of the developer's on PATH. Uses MONGODB_URI when set (e.g. a real MongoDB 7/8); otherwise starts a
 # throw-away secantusd-rs on a free port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +57,7 @@ cargo build --workspace --bins --quiet
 xvfb-run -a -s "-screen 0 1280x800x24" \
   node e2e/run.mjs "$root/target/debug/eventhub" "$root/target/debug/eventhub-cli"
 
-if [ -z "${EVENTHUB_SKIP_SMOKE:-}" ]; then
+if [ -n "${EVENTHUB_SMOKE:-}" ]; then
   echo "==> install-and-launch smoke test of the .deb (release build)"
   smoke_started=$(date +%s)
   BUNDLES=deb scripts/package.sh
