@@ -61,8 +61,9 @@ export default async function ({ browser, test, assert, $id, texts, setValue, sh
       });
       const log = readFileSync(join(logs, 'eventhub.log'), 'utf8');
       assert(log.includes('EventHub starting'), 'the app writes its log file in the data folder');
-      const [toastText] = await texts('toast');
-      assert((toastText || '').includes(logs), `the toast names the folder: ${toastText}`);
+      await browser.waitUntil(async () => (await texts('toast')).some((t) => t.includes(logs)), {
+        timeout: 10000, timeoutMsg: 'a toast names the logs folder',
+      });
     } finally {
       // The social test counts what was opened: leave the record as it was.
       if (before === null) rmSync(openLog, { force: true }); else writeFileSync(openLog, before);
