@@ -1,9 +1,9 @@
 // Settings: SMTP saved from the UI, a test message reaches a real SMTP server on loopback.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { smtpSink } from '../lib.mjs';
 
-export default async function ({ browser, test, assert, $id, texts, setValue, shots }) {
+export default async function ({ browser, test, assert, $id, texts, setValue, shots, env }) {
   await test('SMTP settings are saved and a test message arrives at the SMTP server', async () => {
     const sink = await smtpSink();
     const { port } = sink;
@@ -42,6 +42,31 @@ export default async function ({ browser, test, assert, $id, texts, setValue, sh
       assert(preview.includes('Invitation spéciale : Journée Innovation'), `the preview renders the placeholders: ${preview}`);
     } finally {
       sink.stop();
+    }
+  });
+
+  await test('the logs folder is in the data folder, holds the app\'s log, and the button opens it', async () => {
+    await (await $id('nav-settings')).click();
+    const btn = await $id('open-logs');
+    await btn.waitForClickable({ timeout: 10000 });
+    const openLog = env.EVENTHUB_E2E_OPEN_LOG;
+    const before = existsSync(openLog) ? readFileSync(openLog, 'utf8') : null;
+    try {
+      await btn.click();
+      const logs = join(env.EVENTHUB_DATA_DIR, 'logs');
+      // With EVENTHUB_E2E_OPEN_LOG set, the folder is written there instead of opened.
+      await browser.waitUntil(() => existsSync(env.EVENTHUB_E2E_OPEN_LOG)
+        && readFileSync(env.EVENTHUB_E2E_OPEN_LOG, 'utf8').split('\n').includes(logs), {
+        timeout: 10000, timeoutMsg: `the logs folder ${logs} was not opened`,
+      });
+      const log = readFileSync(join(logs, 'eventhub.log'), 'utf8');
+      assert(log.includes('EventHub starting'), 'the app writes its log file in the data folder');
+      await browser.waitUntil(async () => (await texts('toast')).some((t) => t.includes(logs)), {
+        timeout: 10000, timeoutMsg: 'a toast names the logs folder',
+      });
+    } finally {
+      // The social test counts what was opened: leave the record as it was.
+      if (before === null) rmSync(openLog, { force: true }); else writeFileSync(openLog, before);
     }
   });
 }

@@ -15,6 +15,13 @@ pub use state::AppState;
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        // Links are opened by commands (social shares, the logs folder), not by the page.
+        .plugin(
+            tauri_plugin_opener::Builder::new()
+                .open_js_links_on_click(false)
+                .build(),
+        )
         .manage(AppState::default())
         .manage(commands::participants::ParticipantsState::default())
         .manage(commands::lab::LabState::default())
@@ -29,6 +36,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::db::db_use_local,
             commands::settings::settings_get,
             commands::settings::settings_set_language,
+            commands::settings::settings_open_logs,
             commands::events::events_list,
             commands::events::events_get,
             commands::events::events_create,
@@ -143,37 +151,110 @@ async fn wait_for_termination() {
     }
 }
 
+/// The D-Bus name that makes the app single-instance on Linux: the identifier, or, when
+/// `EVENTHUB_DATA_DIR` points elsewhere (tests, a second profile), one name per data folder
+/// so that such an instance runs beside the usual one.
+fn instance_id() -> String {
+    let id = eventhub_core::config::APP_IDENTIFIER;
+    match std::env::var_os("EVENTHUB_DATA_DIR").filter(|d| !d.is_empty()) {
+        None => id.to_owned(),
+        Some(dir) => {
+            // FNV-1a: a stable short name for the folder.
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in dir.to_string_lossy().bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            format!("{id}.data_{h:016x}")
+        }
+    }
+}
+
+/// Rotating log files in `logs/` of the data folder (and the terminal). The code logs with
+/// `tracing`, whose events reach this logger through its `log` feature.
+fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_log::{RotationStrategy, Target, TargetKind, TimezoneStrategy};
+    tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .targets([
+            Target::new(TargetKind::Stdout),
+            Target::new(TargetKind::Folder {
+                path: eventhub_core::config::logs_dir(),
+                file_name: Some("eventhub".into()),
+            }),
+        ])
+        .level(log::LevelFilter::Info)
+        .level_for("mongodb", log::LevelFilter::Warn)
+        .level_for("tao", log::LevelFilter::Warn)
+        .rotation_strategy(RotationStrategy::KeepSome(5))
+        .max_file_size(2_000_000)
+        .timezone_strategy(TimezoneStrategy::UseLocal)
+        .build()
+}
+
 /// Start the desktop app.
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,mongodb=warn".into()),
-        )
-        .init();
-    let app = builder(tauri::Builder::default())
-        .setup(|app| {
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                connect::connect_default(&handle).await;
-            });
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(commands::sync::auto_loop(handle));
-            // Ctrl-C or SIGTERM end the app the same way as closing the window, so the
-            // local engine is stopped cleanly rather than orphaned.
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                wait_for_termination().await;
-                handle.exit(0);
-            });
-            Ok(())
-        })
-        .build(tauri::generate_context!())
-        .expect("error while building the EventHub app");
+    let app = builder(
+        tauri::Builder::default()
+            // First: a second launch hands over to the running app (which comes to the
+            // front) and exits before anything else starts, the engine included.
+            .plugin(
+                tauri_plugin_single_instance::Builder::new()
+                    .dbus_id(instance_id())
+                    .callback(|app, _args, _cwd| {
+                        tracing::info!("a second launch: showing the running window");
+                        if let Some(w) = app.get_webview_window("main") {
+                            let _ = w.unminimize();
+                            let _ = w.show();
+                            let _ = w.set_focus();
+                        }
+                    })
+                    .build(),
+            )
+            .plugin(log_plugin())
+            .plugin(
+                tauri_plugin_window_state::Builder::new()
+                    .with_filename(
+                        eventhub_core::config::data_dir()
+                            .join("window-state.json")
+                            .to_string_lossy(),
+                    )
+                    .build(),
+            ),
+    )
+    .setup(|app| {
+        tracing::info!(
+            version = env!("CARGO_PKG_VERSION"),
+            data = %eventhub_core::config::data_dir().display(),
+            "EventHub starting"
+        );
+        // Data of earlier versions moves into the data folder before the engine starts
+        // and before the settings are read.
+        tauri::async_runtime::block_on(eventhub_core::engine::move_legacy_data(
+            &eventhub_core::config::legacy_data_dirs(),
+            &eventhub_core::config::data_dir(),
+        ));
+        let handle = app.handle().clone();
+        tauri::async_runtime::spawn(async move {
+            connect::connect_default(&handle).await;
+        });
+        let handle = app.handle().clone();
+        tauri::async_runtime::spawn(commands::sync::auto_loop(handle));
+        // Ctrl-C or SIGTERM end the app the same way as closing the window, so the
+        // local engine is stopped cleanly rather than orphaned.
+        let handle = app.handle().clone();
+        tauri::async_runtime::spawn(async move {
+            wait_for_termination().await;
+            handle.exit(0);
+        });
+        Ok(())
+    })
+    .build(tauri::generate_context!())
+    .expect("error while building the EventHub app");
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             let state = handle.state::<AppState>();
             tauri::async_runtime::block_on(connect::shutdown(&state));
+            tracing::info!("EventHub stopped");
         }
     });
 }

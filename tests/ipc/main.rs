@@ -10,4 +10,5 @@ mod invitations;
 mod lab;
 mod mail;
 mod participants;
+mod settings;
 mod social;

@@ -288,6 +288,8 @@ export const api = {
   dbUseLocal: () => invoke<DbStatus>("db_use_local"),
   settingsGet: () => invoke<Settings>("settings_get"),
   settingsSetLanguage: (language: Language) => invoke<null>("settings_set_language", { language }),
+  /** Opens the logs folder in the file manager; resolves with its path. */
+  settingsOpenLogs: () => invoke<string>("settings_open_logs"),
   eventsList: (query: EventQuery) => invoke<Page>("events_list", { query: cleanQuery(query) }),
   eventsGet: (id: string) => invoke<EventDoc>("events_get", { id }),
   eventsCreate: (input: EventInput) => invoke<EventDoc>("events_create", { input }),

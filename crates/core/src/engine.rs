@@ -1,8 +1,10 @@
 //! The embedded local database: find a server binary on this machine, start it with its
 //! data in the OS app-data folder, wait until it answers, and stop it on exit.
 //!
-//! Order of preference: a real `mongod` (started as a one-node replica set, so change
-//! streams and transactions work), else SecantusDB's `secantusd-rs`. The process and port
+//! Order of preference: `EVENTHUB_ENGINE`, the engine shipped beside the app's executable
+//! (the installers bundle `secantusd-rs` as a Tauri sidecar), a real `mongod` (started as a
+//! one-node replica set, so change streams and transactions work), else SecantusDB's
+//! `secantusd-rs` on PATH or in `~/.cargo/bin`. The process and port
 //! are recorded in `engine.json` beside the data; at the next start a healthy engine left
 //! running (e.g. after a crash) is adopted, an unresponsive one is killed and restarted.
 
@@ -93,7 +95,17 @@ fn home() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// Find a server binary: `EVENTHUB_ENGINE` (a path), else `mongod`, else `secantusd-rs`.
+/// The engine shipped with the app: `secantusd-rs` in the folder of the running executable
+/// (where Tauri puts a sidecar: `/usr/bin` from the .deb and .rpm, `Contents/MacOS` in the
+/// macOS bundle, the install folder on Windows).
+pub fn bundled() -> Option<PathBuf> {
+    let exe_path = std::env::current_exe().ok()?;
+    let p = exe_path.parent()?.join(exe("secantusd-rs"));
+    p.is_file().then_some(p)
+}
+
+/// Find a server binary: `EVENTHUB_ENGINE` (a path), else the engine bundled beside the
+/// executable, else `mongod`, else `secantusd-rs`.
 pub fn find() -> Option<Binary> {
     if let Some(p) = std::env::var_os("EVENTHUB_ENGINE").map(PathBuf::from) {
         if p.is_file() {
@@ -107,6 +119,12 @@ pub fn find() -> Option<Binary> {
             };
             return Some(Binary { kind, path: p });
         }
+    }
+    if let Some(path) = bundled() {
+        return Some(Binary {
+            kind: Kind::Secantus,
+            path,
+        });
     }
     if let Some(p) =
         on_path("mongod").or_else(|| mongod_candidates().into_iter().find(|p| p.is_file()))
@@ -164,7 +182,7 @@ impl LocalEngine {
         })?;
         let record_path = data_dir.join("engine.json");
         if let Some(rec) = read_record(&record_path) {
-            if process_alive(rec.pid) {
+            if engine_alive(rec.pid) {
                 if ping(rec.port, Duration::from_secs(3)).await {
                     tracing::info!(pid = rec.pid, port = rec.port, "adopting running engine");
                     return Ok(LocalEngine {
@@ -176,9 +194,9 @@ impl LocalEngine {
                         started_here: false,
                     });
                 }
-                tracing::warn!(pid = rec.pid, "stale engine does not answer: killing it");
-                kill(rec.pid, true);
-                wait_gone(rec.pid, Duration::from_secs(10)).await;
+                // It does not answer, so it cannot be asked to shut down: SIGTERM, then kill.
+                tracing::warn!(pid = rec.pid, "stale engine does not answer: stopping it");
+                stop_pid(rec.pid, 0, None).await;
             }
             let _ = std::fs::remove_file(&record_path);
         }
@@ -189,7 +207,8 @@ impl LocalEngine {
             let _ = std::fs::remove_file(&lock);
         }
         let port = free_port()?;
-        let log_path = data_dir.join("engine.log");
+        let log_path = data_dir.join("logs").join("engine.log");
+        let _ = std::fs::create_dir_all(data_dir.join("logs"));
         let log = std::fs::File::create(&log_path).map_err(|e| {
             Error::new(
                 Code::EngineMissing,
@@ -218,6 +237,9 @@ impl LocalEngine {
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2))
             .kill_on_drop(true);
+        // No console window for the engine on Windows.
+        #[cfg(windows)]
+        cmd.creation_flags(CREATE_NO_WINDOW);
         let child = cmd.spawn().map_err(|e| {
             Error::new(
                 Code::EngineMissing,
@@ -277,21 +299,11 @@ impl LocalEngine {
         Ok(engine)
     }
 
-    /// Stop the engine gracefully (SIGTERM, then kill after 10 s) and forget its record.
+    /// Stop the engine gracefully and forget its record: the `shutdown` admin command where
+    /// the engine has it (`mongod`, every OS), else SIGTERM on Unix, then a kill after 10 s
+    /// in all.
     pub async fn stop(&mut self) {
-        kill(self.pid, false);
-        let gone = match self.child.as_mut() {
-            Some(child) => tokio::time::timeout(Duration::from_secs(10), child.wait())
-                .await
-                .is_ok(),
-            None => wait_gone(self.pid, Duration::from_secs(10)).await,
-        };
-        if !gone {
-            kill(self.pid, true);
-            if let Some(child) = self.child.as_mut() {
-                let _ = child.wait().await;
-            }
-        }
+        stop_pid(self.pid, self.port, self.child.as_mut()).await;
         self.child = None;
         let _ = std::fs::remove_file(self.data_dir.join("engine.json"));
     }
@@ -302,9 +314,47 @@ impl LocalEngine {
 }
 
 /// Find and start the local engine in EventHub's data folder, or explain what is missing.
+/// Data left in the folders of earlier versions is moved there first.
 pub async fn start_default() -> Result<LocalEngine> {
+    let data_dir = crate::config::data_dir();
+    move_legacy_data(&crate::config::legacy_data_dirs(), &data_dir).await;
     let binary = find().ok_or_else(|| Error::new(Code::EngineMissing, MISSING_HELP))?;
-    LocalEngine::start(binary, &crate::config::data_dir(), Duration::from_secs(60)).await
+    LocalEngine::start(binary, &data_dir, Duration::from_secs(60)).await
+}
+
+/// Move EventHub's data from the folders of earlier versions into `target`
+/// ([`crate::config::move_legacy_data`]), after stopping an engine still running on an old
+/// folder (the move needs the engine stopped). A failure is logged and leaves the old data
+/// where it was: it is never deleted.
+pub async fn move_legacy_data(legacy: &[PathBuf], target: &Path) -> crate::config::Moved {
+    for old in legacy {
+        let record_path = old.join("engine.json");
+        if let Some(rec) = read_record(&record_path) {
+            if engine_alive(rec.pid) {
+                tracing::info!(pid = rec.pid, "stopping the engine of an older data folder");
+                stop_pid(rec.pid, rec.port, None).await;
+            }
+            let _ = std::fs::remove_file(&record_path);
+        }
+    }
+    match crate::config::move_legacy_data(legacy, target) {
+        Ok(m) => {
+            for p in &m.moved {
+                tracing::info!("moved older data to {}", p.display());
+            }
+            for p in &m.kept {
+                tracing::warn!(
+                    "kept {} where it is: the data folder already has one",
+                    p.display()
+                );
+            }
+            m
+        }
+        Err(e) => {
+            tracing::warn!("could not move older data to {}: {e}", target.display());
+            crate::config::Moved::default()
+        }
+    }
 }
 
 fn read_record(path: &Path) -> Option<Record> {
@@ -354,47 +404,115 @@ async fn init_replica_set(port: u16) -> Result<()> {
     ))
 }
 
-fn process_alive(pid: u32) -> bool {
+/// `CREATE_NO_WINDOW`: a child process of a windowed app gets no console window.
+#[cfg(windows)]
+pub const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+
+/// The process `pid` if it is alive (not a zombie).
+fn live_process(sys: &mut sysinfo::System, pid: u32) -> Option<&sysinfo::Process> {
     if pid == 0 {
+        return None;
+    }
+    let pid = sysinfo::Pid::from_u32(pid);
+    sys.refresh_processes_specifics(
+        sysinfo::ProcessesToUpdate::Some(&[pid]),
+        true,
+        sysinfo::ProcessRefreshKind::nothing(),
+    );
+    sys.process(pid)
+        .filter(|p| p.status() != sysinfo::ProcessStatus::Zombie)
+}
+
+/// Whether `pid` is a running database engine — not another program that was given the
+/// number of an engine gone since (process ids are reused).
+pub fn engine_alive(pid: u32) -> bool {
+    let mut sys = sysinfo::System::new();
+    live_process(&mut sys, pid).is_some_and(|p| {
+        let name = p.name().to_string_lossy().to_lowercase();
+        name.contains("secantus") || name.contains("mongod")
+    })
+}
+
+fn process_alive(pid: u32) -> bool {
+    let mut sys = sysinfo::System::new();
+    live_process(&mut sys, pid).is_some()
+}
+
+/// Ask the engine on `port` to shut down (the `shutdown` admin command). The engine drops
+/// the connection as it exits, so the answer is not awaited for long. False when the
+/// engine refused the command: SecantusDB has no `shutdown` command (it answers
+/// `CommandNotFound`) and stops on SIGTERM instead.
+async fn request_shutdown(port: u16) -> bool {
+    let uri = format!(
+        "mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS=2000&connectTimeoutMS=2000"
+    );
+    let Ok(client) = mongodb::Client::with_uri_str(&uri).await else {
         return false;
-    }
-    #[cfg(unix)]
-    {
-        std::process::Command::new("kill")
-            .args(["-0", &pid.to_string()])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-    #[cfg(windows)]
-    {
-        std::process::Command::new("tasklist")
-            .args(["/FI", &format!("PID eq {pid}"), "/NH"])
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(&pid.to_string()))
+    };
+    let admin = client.database("admin");
+    let cmd = admin.run_command(bson::doc! { "shutdown": 1, "force": true });
+    match tokio::time::timeout(Duration::from_secs(5), cmd).await {
+        // The server answered: it did not shut down.
+        Ok(Ok(_)) => false,
+        Ok(Err(e)) => !matches!(*e.kind, mongodb::error::ErrorKind::Command(_)),
+        Err(_) => true,
     }
 }
 
-fn kill(pid: u32, force: bool) {
+/// Stop the engine `pid` listening on `port`: the `shutdown` command (`mongod`), SIGTERM
+/// on Unix, then a kill; 10 s in all before the kill. On Windows an engine without the
+/// `shutdown` command is ended at once (it runs with `--sync-on-commit`: every
+/// acknowledged write is already on disk). `child` is the process when this app started
+/// it (then it is also reaped).
+async fn stop_pid(pid: u32, port: u16, mut child: Option<&mut Child>) {
     if pid == 0 {
         return;
     }
-    #[cfg(unix)]
-    {
-        let sig = if force { "-KILL" } else { "-TERM" };
-        let _ = std::process::Command::new("kill")
-            .args([sig, &pid.to_string()])
-            .stderr(Stdio::null())
-            .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut gone = false;
+    if port != 0 && request_shutdown(port).await {
+        gone = wait_exit(pid, child.as_deref_mut(), Duration::from_secs(5)).await;
     }
-    #[cfg(windows)]
-    {
-        let mut c = std::process::Command::new("taskkill");
-        c.args(["/PID", &pid.to_string()]);
-        if force {
-            c.arg("/F");
+    #[cfg(unix)]
+    if !gone {
+        signal(pid, sysinfo::Signal::Term);
+        let left = deadline.saturating_duration_since(Instant::now());
+        gone = wait_exit(pid, child.as_deref_mut(), left).await;
+    }
+    if !gone {
+        if Instant::now() < deadline {
+            tracing::info!(pid, "ending the engine");
+        } else {
+            tracing::warn!(pid, "the engine did not stop in time: killing it");
         }
-        let _ = c.status();
+        match child {
+            Some(c) => {
+                let _ = c.start_kill();
+                let _ = c.wait().await;
+            }
+            None => {
+                signal(pid, sysinfo::Signal::Kill);
+                wait_gone(pid, Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
+
+/// Wait for `pid` to end (reaping it when it is our child).
+async fn wait_exit(pid: u32, child: Option<&mut Child>, timeout: Duration) -> bool {
+    match child {
+        Some(c) => tokio::time::timeout(timeout, c.wait()).await.is_ok(),
+        None => wait_gone(pid, timeout).await,
+    }
+}
+
+fn signal(pid: u32, sig: sysinfo::Signal) {
+    let mut sys = sysinfo::System::new();
+    if let Some(p) = live_process(&mut sys, pid) {
+        if p.kill_with(sig).is_none() {
+            // A signal this OS does not have (SIGTERM on Windows): end the process.
+            p.kill();
+        }
     }
 }
 
@@ -426,12 +544,14 @@ pub fn cache_size() -> String {
     format!("{mb}M")
 }
 
-/// Total memory in MB where the OS tells it simply (Linux); `None` elsewhere.
+/// Total memory in MB, on every OS.
 fn total_memory_mb() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
+    let sys = sysinfo::System::new_with_specifics(
+        sysinfo::RefreshKind::nothing()
+            .with_memory(sysinfo::MemoryRefreshKind::nothing().with_ram()),
+    );
+    let bytes = sys.total_memory();
+    (bytes > 0).then_some(bytes / 1024 / 1024)
 }
 
 #[cfg(test)]

@@ -57,7 +57,13 @@ impl SmtpSink {
         let python =
             std::env::var("EVENTHUB_SMTP_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
         let maildir = dir.join("maildir");
-        let child = std::process::Command::new(&python)
+        let mut cmd = std::process::Command::new(&python);
+        #[cfg(windows)]
+        {
+            use std::os::windows::process::CommandExt;
+            cmd.creation_flags(crate::engine::CREATE_NO_WINDOW);
+        }
+        let child = cmd
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)

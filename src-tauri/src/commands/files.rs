@@ -1,5 +1,5 @@
-//! Files chosen by the user: native dialogs (`rfd`) run on the main (GTK) thread, and the
-//! end-to-end hooks that replace them (`EVENTHUB_E2E_OPEN_FILE`, `EVENTHUB_E2E_SOCIAL_FILE`,
+//! Files chosen by the user: the native dialogs of tauri-plugin-dialog, and the end-to-end
+//! hooks that replace them (`EVENTHUB_E2E_OPEN_FILE`, `EVENTHUB_E2E_SOCIAL_FILE`,
 //! `EVENTHUB_E2E_SAVE_DIR`: WebDriver cannot drive a native dialog). Shared by every
 //! command that opens or saves a file.
 
@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use eventhub_core::Error;
 use serde::Serialize;
 use tauri::{AppHandle, Runtime};
+use tauri_plugin_dialog::{DialogExt, FilePath};
 
 use crate::error::CmdResult;
 
@@ -19,17 +20,33 @@ pub(crate) fn env_path(var: &str) -> Option<String> {
     std::env::var(var).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Run a blocking native dialog on the main (GTK) thread and wait for its answer.
-pub(crate) async fn on_main<R: Runtime, T: Send + 'static>(
+/// The path a dialog answered with (`None` when cancelled).
+fn local_path(picked: Option<FilePath>) -> CmdResult<Option<PathBuf>> {
+    match picked {
+        None => Ok(None),
+        Some(p) => p
+            .into_path()
+            .map(Some)
+            .map_err(|e| Error::invalid("path", e.to_string()).into()),
+    }
+}
+
+/// Ask for a file to open with the native dialog; `None` when the user cancels. The dialog
+/// answers through a callback (it runs on the main thread), awaited here.
+pub(crate) async fn pick_file<R: Runtime>(
     app: &AppHandle<R>,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> CmdResult<T> {
+    filter: &str,
+    exts: &[&str],
+) -> CmdResult<Option<PathBuf>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.run_on_main_thread(move || {
-        let _ = tx.send(f());
-    })?;
-    rx.await
-        .map_err(|_| Error::internal("the file dialog was closed unexpectedly").into())
+    app.dialog()
+        .file()
+        .set_title(filter)
+        .add_filter(filter, exts)
+        .pick_file(move |p| {
+            let _ = tx.send(p);
+        });
+    local_path(rx.await.unwrap_or(None))
 }
 
 /// Where to save `name`: the e2e folder, else the save dialog (`None` when cancelled).
@@ -38,18 +55,18 @@ pub(crate) async fn save_path<R: Runtime>(
     name: String,
     ext: &'static str,
 ) -> CmdResult<Option<PathBuf>> {
-    match env_path(E2E_SAVE_DIR) {
-        Some(dir) => Ok(Some(PathBuf::from(dir).join(&name))),
-        None => {
-            on_main(app, move || {
-                rfd::FileDialog::new()
-                    .add_filter(ext.to_uppercase(), &[ext])
-                    .set_file_name(name)
-                    .save_file()
-            })
-            .await
-        }
+    if let Some(dir) = env_path(E2E_SAVE_DIR) {
+        return Ok(Some(PathBuf::from(dir).join(&name)));
     }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter(ext.to_uppercase(), &[ext])
+        .set_file_name(name)
+        .save_file(move |p| {
+            let _ = tx.send(p);
+        });
+    local_path(rx.await.unwrap_or(None))
 }
 
 /// A file name from an event title: its folded words joined by `-` (`event` if none).

@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tauri::{ipc::Channel, AppHandle, Runtime, State};
 
-use super::files::{env_path, on_main, save_path, slug};
+use super::files::{env_path, pick_file, save_path, slug};
 use crate::{error::CmdResult, state::AppState};
 
 /// The running import's cancel flag (one import at a time per window is what the UI does).
@@ -62,13 +62,7 @@ pub async fn participants_pick_file<R: Runtime>(app: AppHandle<R>) -> CmdResult<
     if let Some(p) = env_path("EVENTHUB_E2E_OPEN_FILE") {
         return Ok(Some(p));
     }
-    let picked = on_main(&app, || {
-        rfd::FileDialog::new()
-            .set_title("CSV")
-            .add_filter("CSV", &["csv", "txt", "tsv", "tab"])
-            .pick_file()
-    })
-    .await?;
+    let picked = pick_file(&app, "CSV", &["csv", "txt", "tsv", "tab"]).await?;
     Ok(picked.map(|p| p.display().to_string()))
 }
 

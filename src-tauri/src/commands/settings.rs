@@ -1,19 +1,18 @@
 use serde::Serialize;
 use serde_json::json;
 use tauri::{AppHandle, Runtime};
+use tauri_plugin_opener::OpenerExt;
 use tauri_plugin_store::StoreExt;
 
 use crate::error::CmdResult;
 use eventhub_core::{config, Error};
 
-/// Non-secret preferences, kept by tauri-plugin-store: `settings.json` in the app's data
-/// folder, or in `EVENTHUB_DATA_DIR` when that is set (the end-to-end tests start from a
-/// fresh folder, so a language chosen on the machine does not leak into them).
+/// Non-secret preferences, kept by tauri-plugin-store: `settings.json` in EventHub's data
+/// folder, beside the database and the logs ([`config::data_dir`], or `EVENTHUB_DATA_DIR`
+/// when that is set: the end-to-end tests start from a fresh folder, so a language chosen
+/// on the machine does not leak into them).
 pub fn store_path() -> std::path::PathBuf {
-    match std::env::var_os("EVENTHUB_DATA_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => std::path::PathBuf::from(dir).join("settings.json"),
-        None => "settings.json".into(),
-    }
+    config::data_dir().join("settings.json")
 }
 
 #[derive(Serialize)]
@@ -57,4 +56,34 @@ pub async fn settings_set_language<R: Runtime>(
     store.set("language", json!(language));
     store.save()?;
     Ok(())
+}
+
+/// Open the folder of the log files (the app's and the local engine's) in the system's file
+/// manager, and return its path. With `EVENTHUB_E2E_OPEN_LOG` set (end-to-end tests) the
+/// path is written to that file instead.
+#[tauri::command]
+pub async fn settings_open_logs<R: Runtime>(app: AppHandle<R>) -> CmdResult<String> {
+    let dir = config::logs_dir();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::internal(format!("{}: {e}", dir.display())))?;
+    let shown = dir.display().to_string();
+    if let Some(log) = crate::commands::files::env_path("EVENTHUB_E2E_OPEN_LOG") {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(|e| Error::internal(format!("{log}: {e}")))?;
+        writeln!(f, "{shown}").map_err(|e| Error::internal(format!("{log}: {e}")))?;
+        return Ok(shown);
+    }
+    app.opener()
+        .open_path(shown.clone(), None::<&str>)
+        .map_err(|e| {
+            Error::new(
+                eventhub_core::Code::Unsupported,
+                format!("cannot open the folder: {e}"),
+            )
+        })?;
+    Ok(shown)
 }

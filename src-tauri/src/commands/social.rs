@@ -31,9 +31,10 @@ use eventhub_core::{
 use serde::Serialize;
 use serde_json::{json, Value};
 use tauri::{ipc::Channel, AppHandle, Runtime, State};
+use tauri_plugin_opener::OpenerExt;
 use tauri_plugin_store::StoreExt;
 
-use super::files::{env_path, on_main, save, slug, Exported};
+use super::files::{env_path, pick_file, save, slug, Exported};
 use crate::{commands::settings::store_path, error::CmdResult, state::AppState};
 
 /// The cancel flags of the running import and fetch.
@@ -67,8 +68,8 @@ fn opt_json<T: serde::de::DeserializeOwned + Default>(
     })
 }
 
-/// Open a web address in the system browser (the platform's opener). Only `https://`.
-fn open_in_browser(url: &str) -> CmdResult<()> {
+/// Open a web address in the system browser (tauri-plugin-opener). Only `https://`.
+fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> CmdResult<()> {
     if !url.starts_with("https://") || url.chars().any(char::is_whitespace) {
         return Err(Error::invalid("url", format!("'{url}' is not an https:// address")).into());
     }
@@ -81,27 +82,9 @@ fn open_in_browser(url: &str) -> CmdResult<()> {
         writeln!(f, "{url}").map_err(|e| Error::internal(format!("{log}: {e}")))?;
         return Ok(());
     }
-    let mut cmd = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        let mut c = std::process::Command::new("rundll32");
-        c.arg("url.dll,FileProtocolHandler");
-        c
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    let mut child = cmd
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| Error::new(Code::Unsupported, format!("cannot open the browser: {e}")))?;
-    // Reap the opener when it ends (it returns as soon as the browser has the address).
-    std::thread::spawn(move || {
-        let _ = child.wait();
-    });
-    Ok(())
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| Error::new(Code::Unsupported, format!("cannot open the browser: {e}")).into())
 }
 
 /// The text a "copy" share puts on the clipboard.
@@ -123,7 +106,8 @@ pub struct Shared {
 /// Record a shared moment and open its share address in the system browser.
 /// `by` is `{"kind":"organiser"}` (default) or `{"kind":"participant","participant_id":…}`.
 #[tauri::command]
-pub async fn social_share(
+pub async fn social_share<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     event_id: String,
     platform: Value,
@@ -141,7 +125,7 @@ pub async fn social_share(
     let m = social::record_share(&core, &event_id, by, &platform, input).await?;
     let text = compose_text(&m.moment);
     if let (Some(url), true) = (&m.url, open.unwrap_or(true)) {
-        open_in_browser(url)?;
+        open_in_browser(&app, url)?;
     }
     Ok(Shared {
         url: m.url.clone(),
@@ -164,11 +148,11 @@ pub async fn social_pick_file<R: Runtime>(app: AppHandle<R>) -> CmdResult<Option
     if let Some(p) = env_path("EVENTHUB_E2E_SOCIAL_FILE") {
         return Ok(Some(p));
     }
-    let picked = on_main(&app, || {
-        rfd::FileDialog::new()
-            .add_filter("X, Mastodon, CSV", &["js", "json", "csv", "txt", "tsv"])
-            .pick_file()
-    })
+    let picked = pick_file(
+        &app,
+        "X, Mastodon, CSV",
+        &["js", "json", "csv", "txt", "tsv"],
+    )
     .await?;
     Ok(picked.map(|p| p.display().to_string()))
 }

@@ -1,6 +1,6 @@
 // Settings: SMTP for invitations (password in the OS keychain), with a test message.
 
-import { toApiError, type ApiError } from "../api.js";
+import { api, toApiError, type ApiError } from "../api.js";
 import { mailApi, templateApi, type MailSettingsView, type Rendered, type Security, type SmtpSettings, type Template } from "../api-mail.js";
 import type { Language } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
@@ -210,6 +210,23 @@ export class SettingsView implements View {
         h("div", { class: "settings-test" }, field(t("settings.testTo"), testTo), testBtn),
       ),
       this.templateCard(),
+      this.logsCard(),
     );
+  }
+
+  /** Where the log files are, with a button that opens the folder. */
+  private logsCard(): HTMLElement {
+    const open = button(t("settings.openLogs"), {
+      testid: "open-logs",
+      onClick: () => {
+        open.disabled = true;
+        api
+          .settingsOpenLogs()
+          .then((path) => toast(t("settings.logsOpened", { path }), "success"))
+          .catch((e) => toastError(toApiError(e)))
+          .finally(() => (open.disabled = false));
+      },
+    });
+    return sectionCard(t("settings.logs"), "info", h("p", { class: "muted small" }, t("settings.logsHint")), h("div", { class: "settings-actions" }, open));
   }
 }

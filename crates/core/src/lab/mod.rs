@@ -96,29 +96,22 @@ pub struct Machine {
 
 impl Machine {
     pub fn current() -> Machine {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = cpuinfo
-            .lines()
-            .find(|l| l.starts_with("model name"))
-            .and_then(|l| l.split(':').nth(1))
-            .map(|s| s.trim().to_owned())
+        // sysinfo reads what each OS offers (/proc on Linux, sysctl on macOS, the Win32 API
+        // on Windows).
+        let sys = sysinfo::System::new_with_specifics(
+            sysinfo::RefreshKind::nothing()
+                .with_memory(sysinfo::MemoryRefreshKind::nothing().with_ram())
+                .with_cpu(sysinfo::CpuRefreshKind::nothing()),
+        );
+        let cpu_model = sys
+            .cpus()
+            .first()
+            .map(|c| c.brand().trim().to_owned())
+            .filter(|b| !b.is_empty())
             .unwrap_or_else(|| "unknown".into());
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let memory_kib: f64 = meminfo
-            .lines()
-            .find(|l| l.starts_with("MemTotal:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0.0);
-        let os = std::fs::read_to_string("/etc/os-release")
-            .ok()
-            .and_then(|s| {
-                s.lines().find(|l| l.starts_with("PRETTY_NAME=")).map(|l| {
-                    l.trim_start_matches("PRETTY_NAME=")
-                        .trim_matches('"')
-                        .to_owned()
-                })
-            })
+        let memory_kib = sys.total_memory() as f64 / 1024.0;
+        let os = sysinfo::System::long_os_version()
+            .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| std::env::consts::OS.to_owned());
         Machine {
             os,

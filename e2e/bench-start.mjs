@@ -1,0 +1,98 @@
+// Start-to-interactive time and memory of the installed app (see scripts/bench-install.sh).
+//   node e2e/bench-start.mjs /usr/bin/eventhub [RUNS]
+// Each launch: a WebDriver session starts the app, the clock stops when the events list's
+// "new event" button is clickable and the server badge shows the engine's version; then
+// the resident memory (RSS and PSS) of the app process, its WebKit helper processes and the
+// engine is read from /proc; then the window is closed (the engine stops with the app).
+// The first launch creates the data folder (cold); the others are warm.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { remote } from 'webdriverio';
+
+const app = process.argv[2];
+const runs = Number(process.argv[3] || 5);
+const home = mkdtempSync(join(tmpdir(), 'eventhub-bench-home-'));
+const env = {
+  HOME: home,
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  DISPLAY: process.env.DISPLAY || '',
+  XAUTHORITY: process.env.XAUTHORITY || '',
+  DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS || '',
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function procs() {
+  const out = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const exe = readlinkSync(`/proc/${pid}/exe`);
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      out.push({ pid: Number(pid), ppid, exe });
+    } catch { /* gone or not ours */ }
+  }
+  return out;
+}
+/** kB of a /proc/PID/status or smaps_rollup field. */
+function kb(pid, file, field) {
+  const m = readFileSync(`/proc/${pid}/${file}`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+  return m ? Number(m[1]) : 0;
+}
+function memory() {
+  const all = procs();
+  const main = all.find((p) => p.exe === app);
+  if (!main) return null;
+  const kids = all.filter((p) => p.ppid === main.pid);
+  const webkit = kids.filter((p) => /WebKit/.test(p.exe));
+  const engine = kids.find((p) => p.exe.endsWith('secantusd-rs'));
+  const mb = (x) => Math.round(x / 1024);
+  const pss = (p) => kb(p.pid, 'smaps_rollup', 'Pss');
+  return {
+    app_rss_mb: mb(kb(main.pid, 'status', 'VmRSS')),
+    app_pss_mb: mb(pss(main)),
+    webkit_pss_mb: mb(webkit.reduce((s, p) => s + pss(p), 0)),
+    engine_rss_mb: engine ? mb(kb(engine.pid, 'status', 'VmRSS')) : null,
+    engine_pss_mb: engine ? mb(pss(engine)) : null,
+  };
+}
+
+const driver = spawn(process.env.TAURI_DRIVER || join(homedir(), '.cargo', 'bin', 'tauri-driver'),
+  ['--port', '4444', '--native-port', '4445'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+await sleep(1500);
+const rows = [];
+try {
+  for (let i = 0; i < runs; i++) {
+    const t0 = Date.now();
+    const browser = await remote({
+      hostname: '127.0.0.1', port: 4444, logLevel: 'error',
+      capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
+    });
+    await (await browser.$('[data-testid="new-event"]')).waitForClickable({ timeout: 60000, interval: 20 });
+    await browser.waitUntil(async () => /\d+\.\d+/.test(await browser.execute(
+      () => document.querySelector('[data-testid="server-badge"]')?.textContent || '')), { timeout: 60000, interval: 20 });
+    const ms = Date.now() - t0;
+    await sleep(2000); // settle before reading memory
+    const mem = memory();
+    rows.push({ run: i + 1, kind: i === 0 ? 'cold' : 'warm', interactive_ms: ms, ...mem });
+    console.log(JSON.stringify(rows[rows.length - 1]));
+    try { await browser.closeWindow(); } catch { /* gone */ }
+    try { await browser.deleteSession(); } catch { /* gone */ }
+    // Wait for the app and its engine (the one working in this run's home) to be gone.
+    const ours = (p) => p.exe === app || (p.exe.endsWith('secantusd-rs')
+      && readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(home));
+    for (let w = 0; w < 150; w++) {
+      let busy = false;
+      try { busy = procs().some(ours); } catch { busy = true; }
+      if (!busy) break;
+      await sleep(100);
+    }
+  }
+} finally {
+  driver.kill();
+  rmSync(home, { recursive: true, force: true });
+}
+const warm = rows.filter((r) => r.kind === 'warm').map((r) => r.interactive_ms).sort((a, b) => a - b);
+if (warm.length) {
+  console.log(`warm start-to-interactive: median ${warm[Math.floor(warm.length / 2)]} ms, min ${warm[0]} ms, max ${warm[warm.length - 1]} ms (${warm.length} runs)`);
+}
