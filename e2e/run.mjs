@@ -133,6 +133,12 @@ const layoutProblems = (rowSel) => browser.execute((sel) => {
   }
   return [...new Set(out)];
 }, rowSel);
+/**
+ * Words of the core's English messages that must never reach a French screen (the UI words
+ * errors from their codes). Returns the offending texts.
+ */
+const ENGLISH = /\b(is required|must be|invalid|not found|longer than|start the|hashed|pushed|pulled|error:|already exists|database|unknown field|at most)\b/i;
+const englishIn = (list) => list.filter((x) => ENGLISH.test(x));
 /** Resize the window so that the page is `width` px wide (the window manager's frame aside). */
 async function setViewport(width, height = 800) {
   await browser.setWindowSize(width, height);
@@ -169,7 +175,7 @@ try {
     capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
   });
 
-  const ctx = { browser, test, assert, $id, texts, chartSum, setValue, layoutProblems, setViewport, cliJson, shots, db, env, cli };
+  const ctx = { browser, test, assert, $id, texts, chartSum, setValue, layoutProblems, setViewport, englishIn, cliJson, shots, db, env, cli };
   // E2E_ONLY=50-sync runs the files whose name contains that text (while developing).
   const only = process.env.E2E_ONLY || '';
   for (const file of readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort()) {

@@ -6,7 +6,7 @@ import { writeFileSync, mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export default async function ({ browser, test, assert, $id, texts, setValue, layoutProblems, setViewport, cliJson, shots, env }) {
+export default async function ({ browser, test, assert, $id, texts, setValue, layoutProblems, setViewport, englishIn, cliJson, shots, env }) {
   const stamp = Date.now().toString(36).slice(-5);
   const title = `Cocktail Partenaires ${stamp}`;
   const dir = mkdtempSync(join(tmpdir(), 'eh-e2e-p-'));
@@ -89,6 +89,23 @@ export default async function ({ browser, test, assert, $id, texts, setValue, la
     assert(byStatus['Léa Moreau'] === 'accepted', `Léa: ${byStatus['Léa Moreau']}`);
     assert(byStatus['Hugo Bernard'] === 'checked_in', `Hugo: ${byStatus['Hugo Bernard']}`);
     assert(byStatus['Inès Garnier'] === 'waitlisted', `Inès: ${byStatus['Inès Garnier']}`);
+  });
+
+  await test('adding someone with a broken e-mail says why, in French, and writes nothing', async () => {
+    await (await $id('p-add')).click();
+    const email = await $id('add-email');
+    await email.waitForDisplayed({ timeout: 5000 });
+    await setValue(await $id('add-name'), 'Zoé Test');
+    await setValue(email, 'zoe@');
+    await (await $id('add-save')).click();
+    const err = await $id('add-error');
+    await err.waitForDisplayed({ timeout: 10000 });
+    const text = (await texts('add-error'))[0];
+    assert(text.includes('E-mail') && text.includes('domaine incorrect après le @') && text.includes('zoe@'), `the reason in French: ${text}`);
+    assert(englishIn([text]).length === 0, `no English: ${text}`);
+    await browser.keys('Escape');
+    const stored = cliJson('participants', 'list', ev._id);
+    assert(stored.total === 3, `nothing added: ${stored.total}`);
   });
 
   await test('the audit trail says who changed what', async () => {

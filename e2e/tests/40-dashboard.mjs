@@ -33,6 +33,17 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
     const mode = await (await $id('dash-live')).getAttribute('data-mode');
     assert(mode === 'change_stream', `live through a change stream on this server (${mode})`);
 
+    // Figures first: the headline numbers are at the top of the screen, above any question.
+    await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('.dash-kpis')), { timeout: 15000, timeoutMsg: 'the figures are computed' });
+    const firstBox = await browser.execute(() => {
+      const main = document.getElementById('main').getBoundingClientRect();
+      const kpis = document.querySelector('.dash-kpis');
+      const q = document.querySelector('[data-testid="q-list"]');
+      return { kpiTop: kpis ? kpis.getBoundingClientRect().top - main.top : -1, kpiShown: !!kpis && kpis.getBoundingClientRect().height > 0, questionsShown: !!q && q.getBoundingClientRect().height > 0 };
+    });
+    assert(firstBox.kpiShown && firstBox.kpiTop >= 0 && firstBox.kpiTop < 400, `the figures open the screen: ${JSON.stringify(firstBox)}`);
+    assert(!firstBox.questionsShown, 'question management is in its own tab');
+    await (await $id('dash-tab-questions')).click();
     await setValue(await $id('q-kind'), 'rating');
     await setValue(await $id('q-label-fr'), 'Votre note pour la keynote ?');
     await setValue(await $id('q-label-en'), 'Rate the keynote');
@@ -85,6 +96,7 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
     const counts = (await texts('q-count')).join('');
     assert(counts.includes('5'), `the poll row counts 5 answers: ${counts}`);
     await browser.saveScreenshot(join(shots, 'dashboard-live.png'));
+    await (await $id('dash-tab-figures')).click();
     await browser.execute(() => { const m = document.getElementById('main'); m.scrollTop = m.scrollHeight; });
     await browser.saveScreenshot(join(shots, 'dashboard-figures.png'));
 

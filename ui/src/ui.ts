@@ -2,7 +2,7 @@
 
 import type { ApiError, Status } from "./api.js";
 import { h, icon, nextId, type IconName } from "./dom.js";
-import { statusLabel, t } from "./i18n.js";
+import { statusLabel, t, type MsgKey } from "./i18n.js";
 
 // ---- toasts -------------------------------------------------------------------------------
 
@@ -32,26 +32,82 @@ export function toast(message: string, kind: ToastKind = "info"): void {
   };
   close.addEventListener("click", remove);
   const host = toastHost();
+  // A new message replaces the previous one of its kind (errors do not stack over the
+  // fields); at most two are shown, and each goes away on its own.
+  for (const old of [...host.children]) {
+    if (old.classList.contains(`toast-${kind}`) || old.textContent === el.textContent) old.remove();
+  }
   host.appendChild(el);
-  while (host.children.length > 3) host.firstElementChild?.remove();
+  while (host.children.length > 2) host.firstElementChild?.remove();
   window.setTimeout(remove, kind === "error" ? 8000 : 4500);
 }
 
-/** A generic, translated sentence for an error code (the backend message is shown as detail). */
+/** "sessions[1].starts_at" → "Session 2 · Début"; "email" → "E-mail". */
+export function fieldLabel(path: string): string {
+  const root = path.split(/[.[]/)[0];
+  const idx = /^\w+\[(\d+)\]/.exec(path);
+  const rootKey = `field.${root}` as MsgKey;
+  let label = t(rootKey) === rootKey ? root : t(rootKey);
+  if (idx) label += ` ${Number(idx[1]) + 1}`;
+  if (root === "custom" && path.length > 7) return `${label} « ${path.slice(7)} »`;
+  const leaf = /\.(\w+)$/.exec(path)?.[1];
+  const leafKey = `field.${leaf}` as MsgKey;
+  if (leaf && leaf !== root && t(leafKey) !== leafKey) label += ` · ${t(leafKey)}`;
+  return label;
+}
+
+/** What is wrong with one field, in the interface's language (without the field's name). */
+export function problemText(p: { reason?: string; params?: Record<string, string>; message: string }): string {
+  const key = `reason.${p.reason}` as MsgKey;
+  if (p.reason && t(key) !== key) {
+    const params: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(p.params ?? {})) params[k] = /^-?\d+$/.test(v) ? Number(v) : v;
+    if (p.reason === "invalid_email" && typeof params.detail === "string") {
+      const dk = `email.${params.detail}` as MsgKey;
+      params.detail = t(dk) === dk ? params.detail : t(dk);
+    }
+    return t(key, params);
+  }
+  return t("reason.unknown");
+}
+
+/**
+ * A translated sentence for an error: from its `reason` when the core named one, otherwise
+ * from its code. The backend's message (English, may carry server details) is never shown.
+ */
 export function errorText(e: ApiError): string {
+  if (e.problems && e.problems.length > 1) {
+    return `${t("error.several", { n: e.problems.length })} : ${e.problems.map((p) => t("error.fieldProblem", { field: fieldLabel(p.field), problem: problemText(p) })).join(" · ")}`;
+  }
+  if (e.reason) {
+    const text = problemText(e);
+    return e.field && e.code === "validation" ? t("error.fieldProblem", { field: fieldLabel(e.field), problem: text }) : text;
+  }
   switch (e.code) {
+    case "validation":
+      return e.field ? t("error.fieldProblem", { field: fieldLabel(e.field), problem: t("reason.unknown") }) : t("reason.unknown");
     case "db_unavailable":
+      return t("error.db_unavailable");
     case "engine_missing":
-      return `${t("error.db_unavailable")} ${e.message}`;
+      return t("error.engine_missing");
     case "not_found":
       return t("error.not_found");
     case "duplicate":
-      return `${t("error.duplicate")} ${e.message}`;
+      return t("error.duplicate");
     case "unsupported":
-      return `${t("error.unsupported")} ${e.message}`;
+      return t("error.unsupported");
+    case "conflict":
+      return t("error.conflict");
     default:
-      return e.message || t("error.generic");
+      return t("error.internal");
   }
+}
+
+/** Every fault of a validation error as `[path, sentence]` (one entry when there is one). */
+export function fieldProblems(e: ApiError): [string, string][] {
+  if (e.problems?.length) return e.problems.map((p) => [p.field, problemText(p)]);
+  if (e.field) return [[e.field, e.reason ? problemText(e) : t("reason.unknown")]];
+  return [];
 }
 
 export function toastError(e: ApiError): void {

@@ -26,5 +26,5 @@ pub mod text;
 pub mod time;
 
 pub use db::{Capabilities, Core, ServerInfo};
-pub use error::{Code, Error, Result};
+pub use error::{Code, Error, Problem, Result};
 pub mod testing;

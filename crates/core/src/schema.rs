@@ -5,6 +5,49 @@
 
 pub use crate::db::{CollectionSpec, Policy, Reference, SyncSpec};
 
+use crate::{Capabilities, Core, Result};
+
+/// Every collection of the app with its validator and indexes, as each feature declares
+/// them.
+pub fn collections(caps: &Capabilities) -> Vec<CollectionSpec> {
+    let mut v = vec![CollectionSpec {
+        name: crate::db::EVENTS,
+        validator: Some(crate::events::schema::validator()),
+        indexes: crate::events::schema::indexes(caps),
+    }];
+    v.extend(crate::lab::collections());
+    v.extend(crate::participants::schema::collections());
+    v.extend(crate::invitations::collections());
+    v.extend(crate::feedback::collections());
+    v.extend(crate::social::collections());
+    v.extend(crate::networking::collections());
+    v
+}
+
+impl Core {
+    /// Connect, wait for the server to answer, detect its capabilities and ensure the
+    /// collections, validators and indexes exist.
+    pub async fn connect(uri: &str, db_name: &str) -> Result<Core> {
+        let core = Core::open(uri, db_name).await?;
+        core.ensure_schema().await?;
+        Ok(core)
+    }
+
+    /// Create missing collections with their validators (or update the validators of
+    /// existing ones), create every index, drop retired ones and fill fields added by
+    /// later versions. Safe to run at every start.
+    pub async fn ensure_schema(&self) -> Result<()> {
+        // Retired indexes first: a new index may reuse an old one's keys.
+        self.drop_indexes(crate::db::EVENTS, &crate::events::schema::RETIRED_INDEXES)
+            .await?;
+        self.ensure_collections(collections(self.caps())).await?;
+        // Fields added to stored documents by later versions.
+        crate::social::backfill_text_words(self).await?;
+        crate::events::backfill_search_keys(self).await?;
+        Ok(())
+    }
+}
+
 /// Every collection's sync declaration, in the order a sync visits them: what others
 /// reference comes before what references it (events, then participants, then what
 /// participants own).

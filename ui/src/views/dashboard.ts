@@ -11,6 +11,7 @@ import { dashboardApi, type Change, type Dashboard, type NetworkingStats, type O
 import { h, replaceChildren } from "../dom.js";
 import { formatAxis, formatDateTime, formatDecimal, formatNumber, formatTime, getLang, t, type MsgKey } from "../i18n.js";
 import { wallToUtc, zoneCity } from "../tz.js";
+import { currentEventId, onCurrentEvent, setCurrentEvent } from "../current.js";
 import type { View } from "../main.js";
 import { button, field, toast, toastError } from "../ui.js";
 import { Charts, DASH_CSS, PALETTE, scoreColor, snapshotOf } from "./dashboard-charts.js";
@@ -87,6 +88,11 @@ export class DashboardView implements View {
   private headEl = h("div");
   private pollsEl = h("div");
 
+  /** Stops following the current event (header). */
+  private unfollow = onCurrentEvent((id) => {
+    if (id && id !== this.eventId && this.events.some((e) => e._id === id)) void this.select(id);
+  });
+
   constructor() {
     ensureCss();
     this.rerender();
@@ -119,8 +125,12 @@ export class DashboardView implements View {
       const page = await api.eventsList({ sort: "starts_at_desc", per_page: 100 });
       this.events = page.items;
       // Unless an event was chosen meanwhile (the list is usable as soon as it shows).
-      if (this.events.length && this.eventId === null) await this.select(this.events[0]._id);
-      else this.rerender();
+      const cur = currentEventId();
+      const first = this.events.some((e) => e._id === cur) ? cur : this.events[0]?._id;
+      if (first && this.eventId === null) {
+        setCurrentEvent(first);
+        await this.select(first);
+      } else this.rerender();
     } catch (e) {
       toastError(toApiError(e));
     }
@@ -132,14 +142,23 @@ export class DashboardView implements View {
   private async select(id: string): Promise<void> {
     const g = ++this.gen;
     this.eventId = id;
+    // Nothing of the previous event stays on screen while this one loads.
+    this.event = null;
+    this.data = null;
+    this.questions = [];
+    this.networking = null;
+    this.social = null;
+    this.pending = [];
+    this.editing = null;
+    this.renderHead();
+    this.renderQuestions();
+    this.renderData();
     await this.stopWatch();
     this.links.clear();
     try {
-      this.event = await api.eventsGet(id);
-      this.data = null;
-      this.networking = null;
-      this.social = null;
-      this.pending = [];
+      const event = await api.eventsGet(id);
+      if (g !== this.gen) return;
+      this.event = event;
       this.renderHead();
       this.renderPolls();
       this.renderData();
@@ -179,6 +198,7 @@ export class DashboardView implements View {
 
   destroy(): void {
     this.destroyed = true;
+    this.unfollow();
     if (this.extrasTimer !== null) window.clearInterval(this.extrasTimer);
     this.charts.destroy();
     void this.stopWatch();
@@ -234,14 +254,28 @@ export class DashboardView implements View {
     }
   }
 
+  /** Figures first; question management has its own tab. */
+  private tab: "figures" | "questions" = "figures";
+
   rerender(): void {
     this.sel = null;
+    const tabBtn = (id: "figures" | "questions", label: string) => {
+      const b = h("button", { type: "button", role: "tab", class: "tab", id: `dash-tab-${id}`, testid: `dash-tab-${id}`, "aria-selected": String(this.tab === id) }, label);
+      b.addEventListener("click", () => {
+        this.tab = id;
+        this.rerender();
+      });
+      return b;
+    };
+    this.pollsEl.hidden = this.tab !== "questions";
+    this.dataEl.hidden = this.tab !== "figures";
     replaceChildren(
       this.el,
       h("div", { class: "page-head" }, h("div", null, h("h1", { class: "page-title" }, t("dash.title")), h("p", { class: "page-sub" }, t("dash.subtitle")))),
       this.headEl,
-      this.pollsEl,
+      h("div", { class: "tabs dash-tabs", role: "tablist", "aria-label": t("dash.title") }, tabBtn("figures", t("dash.tab.figures")), tabBtn("questions", t("dash.tab.questions"))),
       this.dataEl,
+      this.pollsEl,
     );
     this.renderHead();
     this.renderPolls();
@@ -250,6 +284,7 @@ export class DashboardView implements View {
   }
 
   private sel: HTMLSelectElement | null = null;
+  private exportBtns: HTMLButtonElement[] = [];
   private liveEl = h("span", { class: "dash-live", testid: "dash-live", "data-mode": "off" });
   private updEl = h("span", { class: "dash-muted", testid: "dash-updated" });
 
@@ -258,14 +293,17 @@ export class DashboardView implements View {
     if (!this.sel) {
       const sel = h("select", { class: "input", testid: "dash-event", "aria-label": t("dash.event") });
       sel.addEventListener("change", () => {
-        if (sel.value !== this.eventId) void this.select(sel.value);
+        if (sel.value !== this.eventId) setCurrentEvent(sel.value);
       });
       this.sel = sel;
       const csv = button(t("dash.exportCsv"), { icon: "save", testid: "dash-export-csv", onClick: () => void this.exportCsv() });
       const html = button(t("dash.exportHtml"), { testid: "dash-export-html", onClick: () => void this.exportHtml() });
+      this.exportBtns = [csv, html];
       const all = button(t("dash.recompute"), { icon: "refresh", testid: "dash-recompute", onClick: () => void this.refresh(true) });
       replaceChildren(this.headEl, h("div", { class: "dash-toolbar" }, field(t("dash.event"), sel), this.liveEl, this.updEl, h("span", { class: "grow" }), all, csv, html));
     }
+    // Nothing to export until the figures are there.
+    for (const b of this.exportBtns) b.disabled = !this.data;
     const sel = this.sel;
     if (sel.options.length !== this.events.length) {
       replaceChildren(sel, ...this.events.map((e) => h("option", { value: e._id }, e.title)));

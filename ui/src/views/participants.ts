@@ -6,9 +6,10 @@ import { papi, RSVP_STATUSES, type Participant, type ParticipantPage, type RsvpS
 import { debounce, h, icon, replaceChildren } from "../dom.js";
 import { formatDateTime, formatNumber, getLang, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
-import { actionsMenu, button, field, iconButton, openDialog, toast, toastError, type MenuItem } from "../ui.js";
+import { actionsMenu, button, errorText, field, iconButton, openDialog, toast, toastError, type MenuItem } from "../ui.js";
 import { openImportWizard } from "./participants-import.js";
 import { openDoorMode } from "./door.js";
+import { currentEventId, onCurrentEvent, setCurrentEvent } from "../current.js";
 import { InvitationsPanel, openPersonalLink } from "./invitations-panel.js";
 import { qrImage } from "../api-invitations.js";
 
@@ -45,13 +46,37 @@ export class ParticipantsView implements View {
   private inv: InvitationsPanel | null = null;
   private debounced = debounce(() => this.reload(), 250);
 
+  /** Stops following the current event (header). */
+  private unfollow: () => void;
+
   constructor(eventId?: string) {
-    if (eventId) {
-      participantsState.eventId = eventId;
+    // An event given by the caller becomes the current one; otherwise the current one is shown.
+    if (eventId) setCurrentEvent(eventId);
+    const wanted = eventId || currentEventId();
+    if (wanted && wanted !== participantsState.eventId) {
+      participantsState.eventId = wanted;
       participantsState.page = 1;
     }
+    this.unfollow = onCurrentEvent((id) => {
+      if (id && id !== participantsState.eventId) this.switchTo(id);
+    });
     this.rerender();
     void this.loadEvents();
+  }
+
+  private switchTo(id: string): void {
+    participantsState.eventId = id;
+    participantsState.page = 1;
+    this.page = null;
+    if (!this.events.some((e) => e._id === id)) {
+      void this.loadEvents();
+      return;
+    }
+    const sel = this.el.querySelector<HTMLSelectElement>("#p-event");
+    if (sel) sel.value = id;
+    this.renderHead();
+    this.renderInvitations();
+    this.reload();
   }
 
   private async loadEvents(): Promise<void> {
@@ -68,6 +93,7 @@ export class ParticipantsView implements View {
         participantsState.eventId = this.events[0]?._id ?? "";
         participantsState.page = 1;
       }
+      if (participantsState.eventId) setCurrentEvent(participantsState.eventId);
       this.rerender();
       this.reload();
     } catch (e) {
@@ -172,12 +198,9 @@ export class ParticipantsView implements View {
     for (const e of this.events) evSel.appendChild(h("option", { value: e._id }, e.title));
     evSel.value = participantsState.eventId;
     evSel.addEventListener("change", () => {
-      participantsState.eventId = evSel.value;
-      participantsState.page = 1;
-      this.page = null;
-      this.renderHead();
-      this.renderInvitations();
-      this.reload();
+      // The header follows; this screen switches through the current-event listener.
+      if (evSel.value && evSel.value !== currentEventId()) setCurrentEvent(evSel.value);
+      else this.switchTo(evSel.value);
     });
 
     const status = h(
@@ -547,7 +570,7 @@ export class ParticipantsView implements View {
           close("ok");
         } catch (e) {
           const a = toApiError(e);
-          err.textContent = a.message;
+          err.textContent = errorText(a);
           err.hidden = false;
         }
       });
@@ -563,5 +586,6 @@ export class ParticipantsView implements View {
 
   destroy(): void {
     this.seq++;
+    this.unfollow();
   }
 }

@@ -81,7 +81,7 @@ pub fn answer_indexes() -> Vec<IndexModel> {
     ]
 }
 
-/// The feedback collections, registered in `db::collections()`. Also adds the index the
+/// The feedback collections, registered in `schema::collections()`. Also adds the index the
 /// dashboard's check-in timeline needs on `participants`.
 pub fn collections() -> Vec<CollectionSpec> {
     vec![

@@ -300,6 +300,8 @@ mod tests {
             checked_in_at: None,
             sessions: vec![],
             session_waitlist: vec![],
+            seat: None,
+            merged_ids: vec![],
             invitation: Default::default(),
             source: Default::default(),
             search_terms: vec![],

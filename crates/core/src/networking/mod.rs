@@ -69,7 +69,7 @@ fn unique(mut o: mongodb::options::IndexOptions) -> mongodb::options::IndexOptio
     o
 }
 
-/// The networking collections, registered in `db::collections()`.
+/// The networking collections, registered in `schema::collections()`.
 pub fn collections() -> Vec<CollectionSpec> {
     let date = doc! { "bsonType": "date" };
     let version = doc! { "bsonType": ["int", "long"], "minimum": 1 };

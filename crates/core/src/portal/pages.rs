@@ -427,10 +427,11 @@ pub fn rsvp(
         l,
         &e.input.title,
         &format!(
-            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{done}{form}{}{}{}</div>",
+            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{}{done}{form}{}{}{}</div>",
             event_header(l, e),
             tr(l, "Votre réponse :", "Your answer:"),
             esc(status_label(l, p.status)),
+            p.seat.as_ref().and_then(|s| crate::participants::seating::seat_text(e, s)).map(|s| format!("<p>{} <strong id=\"seat\">{}</strong></p>", tr(l, "Votre place :", "Your seat:"), esc(&s))).unwrap_or_default(),
             sessions_block(l, token, e, p),
             calendar_link(l, token, p),
             networking_link(l, token, p),

@@ -157,7 +157,7 @@ pub fn moments(core: &Core) -> Collection<SharedMoment> {
     core.db().collection(MOMENTS)
 }
 
-/// The social collections, registered in `db::collections()`.
+/// The social collections, registered in `schema::collections()`.
 pub fn collections() -> Vec<CollectionSpec> {
     vec![
         CollectionSpec {

@@ -56,6 +56,7 @@
 mod apply;
 mod dedupe;
 mod merge;
+pub mod soak;
 
 use std::{
     collections::{BTreeSet, HashMap, HashSet},

@@ -1203,3 +1203,35 @@ async fn data_created_after_an_erasure_survives_every_sync() {
     assert_eq!(contents(&s.b).await, contents(&s.r).await);
     s.done().await;
 }
+
+/// Random operations through the app on three laptops and random syncs, then everyone
+/// syncs until quiet: no sync fails, every store equals the remote, no acknowledged write
+/// is lost, no natural key is held twice. The seed is printed; replay a failure with
+/// `EVENTHUB_SOAK_SEED=<seed>` (and `EVENTHUB_SOAK_OPS` for a longer run).
+#[tokio::test]
+async fn random_operations_and_syncs_converge() {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    let seed = env("EVENTHUB_SOAK_SEED").unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(7)
+    });
+    let ops = env("EVENTHUB_SOAK_OPS").unwrap_or(200) as usize;
+    eprintln!("sync soak: seed {seed}, {ops} operations (replay: EVENTHUB_SOAK_SEED={seed})");
+    let mut locals = vec![];
+    for (i, who) in ["alice@laptop", "bob@laptop", "cleo@laptop"]
+        .iter()
+        .enumerate()
+    {
+        locals.push(fresh_core(&format!("sync_soak_{i}")).await.with_actor(who));
+    }
+    let remote = fresh_core("sync_soak_r").await;
+    let r = sync::soak::soak(&locals, &remote, ops, seed).await.unwrap();
+    eprintln!("{r:?}");
+    assert!(r.problems.is_empty(), "seed {seed}: {:#?}", r.problems);
+    assert!(r.syncs >= 3 && r.ops == ops, "{r:?}");
+    for c in locals.iter().chain([&remote]) {
+        cleanup(c).await.unwrap();
+    }
+}
