@@ -86,6 +86,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::invitations::portal_start,
             commands::invitations::portal_stop,
             commands::invitations::portal_status,
+            commands::invitations::portal_address,
+            commands::invitations::portal_address_save,
             commands::invitations::invitation_link,
             commands::invitations::event_share_link,
             commands::invitations::invitations_queue,

@@ -6,6 +6,22 @@ export interface PortalInfo {
   port: number;
   local_url: string;
   lan_urls: string[];
+  /** The address links carry (public address, chosen interface, or this machine). */
+  base_url: string;
+  /** QR code (SVG) of base_url. */
+  qr_svg: string;
+}
+
+export interface NetInterface {
+  name: string;
+  ip: string;
+  virtual: boolean;
+}
+
+export interface PortalAddress {
+  port: number | null;
+  interface: string | null;
+  public_url: string | null;
 }
 
 export interface Link {
@@ -31,6 +47,8 @@ export const invitationsApi = {
   portalStart: (lan: boolean, port: number | null) => invoke<PortalInfo>("portal_start", { lan, port }),
   portalStop: () => invoke<null>("portal_stop"),
   portalStatus: () => invoke<PortalInfo | null>("portal_status"),
+  portalAddress: () => invoke<PortalAddress & { interfaces: NetInterface[] }>("portal_address"),
+  portalAddressSave: (settings: PortalAddress) => invoke<PortalAddress>("portal_address_save", { settings }),
   participantLink: (participantId: string) => invoke<Link>("invitation_link", { participantId }),
   eventLink: (eventId: string) => invoke<Link>("event_share_link", { eventId }),
   queue: (eventId: string, ids: string[] | null, resend: boolean) => invoke<number>("invitations_queue", { eventId, ids, resend }),

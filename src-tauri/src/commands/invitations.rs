@@ -9,7 +9,7 @@ use std::sync::{
 use eventhub_core::{
     invitations::{self, SendOptions, SendProgress},
     mail::{self, template::Lang, Mailer},
-    portal::{self, PortalHandle},
+    portal::{self, address, PortalHandle},
     secrets, Code, Error,
 };
 use serde::Serialize;
@@ -31,12 +31,16 @@ pub struct PortalInfo {
     pub local_url: String,
     /// Addresses phones on the same network can use (empty when bound to loopback only).
     pub lan_urls: Vec<String>,
+    /// The address links carry (the public address, the chosen interface's, or local).
+    pub base_url: String,
+    /// A QR code (SVG) of `base_url`, for the settings screen.
+    pub qr_svg: String,
 }
 
 impl PortalInfo {
-    /// The address put in links: the first LAN address, else the local one.
+    /// The address put in links.
     fn public_url(&self) -> &str {
-        self.lan_urls.first().unwrap_or(&self.local_url)
+        &self.base_url
     }
 }
 
@@ -46,6 +50,8 @@ pub struct Link {
     qr_svg: String,
 }
 
+/// Start the portal on its saved port and address (chosen once, kept across restarts so
+/// links already e-mailed keep working). `port` changes the saved port.
 #[tauri::command]
 pub async fn portal_start(
     state: State<'_, AppState>,
@@ -58,19 +64,47 @@ pub async fn portal_start(
         return Ok(info.clone());
     }
     let core = state.core().await?;
-    let host = if lan { "0.0.0.0" } else { "127.0.0.1" };
-    let addr = format!("{host}:{}", port.unwrap_or(0))
-        .parse()
-        .map_err(|_| Error::invalid("port", "not a valid port"))?;
-    let handle = portal::start(core, addr).await?;
-    let port = handle.addr.port();
+    if let Some(p) = port {
+        let mut a = address::load(&core).await?;
+        a.port = Some(p);
+        address::save(&core, &a).await?;
+    }
+    let started = address::start_saved(&core, lan).await?;
+    let port = started.handle.addr.port();
     let info = PortalInfo {
         port,
         local_url: format!("http://127.0.0.1:{port}"),
         lan_urls: if lan { portal::lan_urls(port) } else { vec![] },
+        qr_svg: invitations::qr_svg(&started.base_url)?,
+        base_url: started.base_url,
     };
-    *slot = Some((handle, info.clone()));
+    *slot = Some((started.handle, info.clone()));
     Ok(info)
+}
+
+/// The saved portal address settings and this machine's interfaces (physical first).
+#[derive(Serialize)]
+pub struct PortalAddressInfo {
+    #[serde(flatten)]
+    saved: address::PortalAddress,
+    interfaces: Vec<address::Interface>,
+}
+
+#[tauri::command]
+pub async fn portal_address(state: State<'_, AppState>) -> CmdResult<PortalAddressInfo> {
+    Ok(PortalAddressInfo {
+        saved: address::load(&state.core().await?).await?,
+        interfaces: address::interfaces(),
+    })
+}
+
+/// Save the portal's port, interface and public address (applied at the next start).
+#[tauri::command]
+pub async fn portal_address_save(
+    state: State<'_, AppState>,
+    settings: address::PortalAddress,
+) -> CmdResult<address::PortalAddress> {
+    Ok(address::save(&state.core().await?, &settings).await?)
 }
 
 #[tauri::command]

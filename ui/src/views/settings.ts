@@ -7,6 +7,7 @@ import { h, replaceChildren } from "../dom.js";
 import { getLang, t, type MsgKey } from "../i18n.js";
 import { button, errorText, field, sectionCard, toast, toastError } from "../ui.js";
 import type { View } from "../main.js";
+import { PortalSettings } from "./settings-portal.js";
 
 const SECURITIES: Security[] = ["start_tls", "tls", "none"];
 
@@ -17,6 +18,7 @@ export class SettingsView implements View {
   private tplLang: Language = getLang();
   private tpl: Template | null = null;
   private preview: Rendered | null = null;
+  private portal = new PortalSettings();
 
   constructor() {
     this.rerender();
@@ -210,6 +212,7 @@ export class SettingsView implements View {
         h("div", { class: "settings-test" }, field(t("settings.testTo"), testTo), testBtn),
       ),
       this.templateCard(),
+      this.portal.el,
       this.logsCard(),
     );
   }

@@ -2,6 +2,7 @@
 //! stored), one shareable link per event, and e-mail campaigns — queued, throttled,
 //! retried with backoff, and safe across crashes (never sent twice automatically).
 
+pub mod calendar;
 pub mod links;
 pub mod registration;
 pub mod rules;

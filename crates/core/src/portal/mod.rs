@@ -6,6 +6,7 @@
 //! Every page is server-rendered HTML with all values escaped, under a strict
 //! Content-Security-Policy; bad input gets a clear 4xx page, never a stack trace.
 
+pub mod address;
 mod device;
 mod feedback;
 mod guard;
@@ -116,6 +117,7 @@ pub fn router_with(core: Core, config: PortalConfig) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/r/{token}", get(rsvp_page).post(rsvp_answer))
         .route("/r/{token}/sessions", axum::routing::post(rsvp_sessions))
+        .route("/r/{token}/event.ics", get(rsvp_calendar))
         .route("/e/{token}", get(event_page).post(event_register))
         .route(
             "/e/{token}/c/{confirm}",
@@ -306,18 +308,13 @@ async fn serve(
 }
 
 /// The addresses at which phones on the LAN can reach a portal bound to `port`
-/// (non-loopback IPv4 of this machine's interfaces; no network traffic involved).
+/// (non-loopback IPv4 of this machine's interfaces, physical ones first; no network
+/// traffic involved).
 pub fn lan_urls(port: u16) -> Vec<String> {
-    let mut v: Vec<String> = if_addrs::get_if_addrs()
-        .unwrap_or_default()
+    let mut v: Vec<String> = address::interfaces()
         .into_iter()
-        .filter(|i| !i.is_loopback())
-        .filter_map(|i| match i.ip() {
-            std::net::IpAddr::V4(ip) => Some(format!("http://{ip}:{port}")),
-            std::net::IpAddr::V6(_) => None,
-        })
+        .map(|i| format!("http://{}:{port}", i.ip))
         .collect();
-    v.sort();
     v.dedup();
     v
 }
@@ -469,6 +466,32 @@ async fn rsvp_page(
         StatusCode::OK,
         pages::rsvp(l, &token, &v.event, &v.participant, None),
     )
+}
+
+/// The event and the participant's sessions as an iCalendar file.
+async fn rsvp_calendar(
+    State(st): State<PortalState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let l = lang(&headers);
+    let v = match open_link(&st, l, &token, Action::View).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let body = invitations::calendar::ics(&v.event, Some(&v.participant), crate::time::now());
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"event.ics\""),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 #[derive(Deserialize)]

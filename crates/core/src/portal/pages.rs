@@ -361,6 +361,18 @@ fn sessions_block(l: Lang, token: &str, e: &Event, p: &Participant) -> String {
     )
 }
 
+/// "Add to my calendar" (`/r/{token}/event.ics`), for anyone coming or waiting.
+fn calendar_link(l: Lang, token: &str, p: &Participant) -> String {
+    if matches!(p.status, RsvpStatus::Declined | RsvpStatus::Cancelled) {
+        return String::new();
+    }
+    format!(
+        "<p style=\"margin-top:16px\"><a id=\"calendar\" href=\"/r/{}/event.ics\">{}</a></p>",
+        esc(token),
+        tr(l, "📅 Ajouter à mon agenda", "📅 Add to my calendar")
+    )
+}
+
 /// The way to the networking pages (`/n/{token}`), for anyone not declining.
 fn networking_link(l: Lang, token: &str, p: &Participant) -> String {
     if matches!(p.status, RsvpStatus::Declined | RsvpStatus::Cancelled) {
@@ -415,12 +427,13 @@ pub fn rsvp(
         l,
         &e.input.title,
         &format!(
-            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{}{done}{form}{}{}</div>",
+            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{}{done}{form}{}{}{}</div>",
             event_header(l, e),
             tr(l, "Votre réponse :", "Your answer:"),
             esc(status_label(l, p.status)),
             p.seat.as_ref().and_then(|s| crate::participants::seating::seat_text(e, s)).map(|s| format!("<p>{} <strong id=\"seat\">{}</strong></p>", tr(l, "Votre place :", "Your seat:"), esc(&s))).unwrap_or_default(),
             sessions_block(l, token, e, p),
+            calendar_link(l, token, p),
             networking_link(l, token, p),
         ),
     )

@@ -932,7 +932,16 @@ async fn an_unreachable_database_gives_a_localized_503_then_recovers() {
         .port();
     let mut engine = Engine::start(port, tempfile::tempdir().unwrap());
     let uri = format!("mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS=600&connectTimeoutMS=600&heartbeatFrequencyMS=500");
-    let core = Core::connect(&uri, "portal_outage").await.unwrap();
+    // The engine may take a while to open its store on a busy machine.
+    let mut core = None;
+    for _ in 0..20 {
+        if let Ok(c) = Core::connect(&uri, "portal_outage").await {
+            core = Some(c);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let core = core.expect("the test engine answers");
     let ev = event(&core, "published", None, 10).await;
     let (_, t) = person(&core, &ev.id, "jo@example.org").await;
     let app = open_app(&core);
@@ -1077,5 +1086,137 @@ async fn two_portal_instances_race_for_the_last_seats() {
     assert_eq!(accepted, 10, "exactly the capacity");
     assert_eq!(waitlisted, 30);
     assert_eq!(participants::rsvp::taken(&core, &ev.id).await.unwrap(), 10);
+    cleanup(&core).await.unwrap();
+}
+
+async fn http_get(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+#[tokio::test]
+async fn links_sent_before_a_restart_still_open_after_it() {
+    let core = fresh_core("portal_restart").await;
+    let ev = event(&core, "published", None, 10).await;
+    let p = participants::create(
+        &core,
+        &ev.id,
+        ParticipantInput {
+            name: "Kim".into(),
+            email: "kim@example.org".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // First start: a port is picked and kept; the link is built on it (as an e-mail would).
+    let first = portal::address::start_saved(&core, false).await.unwrap();
+    let token = invitations::issue_token(&core, &p.id, None).await.unwrap();
+    let link = format!("{}/r/{token}", first.base_url);
+    let saved = portal::address::load(&core).await.unwrap();
+    assert_eq!(saved.port, Some(first.handle.addr.port()));
+    first.handle.stop().await;
+
+    // The app restarts: same port, same address, the same link opens the RSVP page.
+    let second = portal::address::start_saved(&core, false).await.unwrap();
+    assert_eq!(second.base_url, link.split("/r/").next().unwrap());
+    let hostport = link
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = http_get(&hostport, &format!("/r/{token}")).await;
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("Kim"));
+    second.handle.stop().await;
+
+    // A public address replaces the machine's in links.
+    let mut a = portal::address::load(&core).await.unwrap();
+    a.public_url = Some("https://rsvp.example.org".into());
+    portal::address::save(&core, &a).await.unwrap();
+    let third = portal::address::start_saved(&core, true).await.unwrap();
+    assert_eq!(third.base_url, "https://rsvp.example.org");
+    third.handle.stop().await;
+    cleanup(&core).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_rsvp_page_offers_the_event_and_chosen_sessions_as_a_calendar() {
+    let core = fresh_core("portal_ics").await;
+    let start = chrono::Utc::now() + chrono::Duration::days(20);
+    let ev = events::create(
+        &core,
+        events::input_from_json(json!({
+            "title": "Journée, « Data; IA »",
+            "starts_at": start.to_rfc3339(),
+            "ends_at": (start + chrono::Duration::hours(8)).to_rfc3339(),
+            "timezone": "Europe/Paris",
+            "status": "published",
+            "sessions": [
+                {"id": "k", "title": "Keynote", "starts_at": start.to_rfc3339(), "ends_at": (start + chrono::Duration::hours(1)).to_rfc3339()},
+                {"id": "w", "title": "Atelier", "starts_at": (start + chrono::Duration::hours(2)).to_rfc3339(), "ends_at": (start + chrono::Duration::hours(3)).to_rfc3339()}
+            ]
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let (id, t) = person(&core, &ev.id, "lou@example.org").await;
+    let app = open_app(&core);
+    assert_eq!(
+        req(
+            &app,
+            IP,
+            "POST",
+            &format!("/r/{t}"),
+            Some("answer=accepted"),
+            None,
+            "fr"
+        )
+        .await
+        .status,
+        200
+    );
+    participants::join_session(&core, &id, "w").await.unwrap();
+    let page = req(&app, IP, "GET", &format!("/r/{t}"), None, None, "fr").await;
+    assert!(
+        page.body.contains(&format!("/r/{t}/event.ics")),
+        "the page links the calendar"
+    );
+    let ics = req(
+        &app,
+        IP,
+        "GET",
+        &format!("/r/{t}/event.ics"),
+        None,
+        None,
+        "fr",
+    )
+    .await;
+    assert_eq!(ics.status, 200);
+    assert!(ics.body.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert_eq!(
+        ics.body.matches("BEGIN:VEVENT").count(),
+        2,
+        "the event and the chosen session: {}",
+        ics.body
+    );
+    assert!(
+        ics.body.contains("SUMMARY:Journée\\, « Data\\; IA »"),
+        "{}",
+        ics.body
+    );
+    assert!(ics.body.contains("Atelier") && !ics.body.contains("Keynote"));
+    assert!(ics
+        .body
+        .contains(&format!("DTSTART:{}", start.format("%Y%m%dT%H%M%SZ"))));
+    assert!(ics.body.contains("X-WR-TIMEZONE:Europe/Paris"));
     cleanup(&core).await.unwrap();
 }
