@@ -266,18 +266,16 @@ fn sort_doc(s: Sort) -> Document {
     }
 }
 
-/// List and search events, one page at a time.
-pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
-    let mode = SearchMode::for_server(core);
+/// The pipeline of one page of a list query (what [`list`] runs; the index lab measures
+/// the same pipeline).
+pub fn list_pipeline(q: &EventQuery, mode: SearchMode) -> Vec<Document> {
     let per_page = match q.per_page {
         0 => DEFAULT_PER_PAGE,
         n => n.min(MAX_PER_PAGE),
     };
     let page = q.page.max(1);
-    let f = filter(q, mode);
-    let total = raw(core).count_documents(f.clone()).await?;
-    let pipeline = vec![
-        doc! { "$match": f },
+    vec![
+        doc! { "$match": filter(q, mode) },
         doc! { "$sort": sort_doc(q.sort) },
         doc! { "$skip": i64::from((page - 1) * per_page) },
         doc! { "$limit": i64::from(per_page) },
@@ -289,7 +287,19 @@ pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
             "sessions": { "$size": { "$ifNull": ["$sessions", []] } },
             "version": 1, "updated_at": 1,
         } },
-    ];
+    ]
+}
+
+/// List and search events, one page at a time.
+pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
+    let mode = SearchMode::for_server(core);
+    let per_page = match q.per_page {
+        0 => DEFAULT_PER_PAGE,
+        n => n.min(MAX_PER_PAGE),
+    };
+    let page = q.page.max(1);
+    let total = raw(core).count_documents(filter(q, mode)).await?;
+    let pipeline = list_pipeline(q, mode);
     let items: Vec<EventSummary> = raw(core)
         .aggregate(pipeline)
         .with_type::<EventSummary>()

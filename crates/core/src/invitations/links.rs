@@ -93,6 +93,11 @@ impl LinkProblem {
     }
 }
 
+/// The filter that finds the live participant of a personal token (by its hash).
+pub fn token_filter(token: &str) -> Document {
+    doc! { "invitation.token_hash": hash_token(token), "deleted_at": Bson::Null }
+}
+
 /// The participant a personal token belongs to, or why it does not open.
 pub async fn participant_by_token(
     core: &Core,
@@ -104,7 +109,7 @@ pub async fn participant_by_token(
     let found = core
         .db()
         .collection::<Participant>(crate::participants::schema::PARTICIPANTS)
-        .find_one(doc! { "invitation.token_hash": hash_token(token), "deleted_at": Bson::Null })
+        .find_one(token_filter(token))
         .await?;
     Ok(match found {
         None => Err(LinkProblem::Unknown),

@@ -13,5 +13,6 @@ mod networking;
 mod networking_portal;
 mod participants;
 mod portal_social;
+mod report;
 mod social;
 mod sync;
