@@ -18,6 +18,7 @@ pub mod networking;
 pub mod participants;
 pub mod portal;
 pub mod report;
+pub mod schema;
 pub mod secrets;
 pub mod seed;
 pub mod social;
@@ -26,5 +27,5 @@ pub mod text;
 pub mod time;
 
 pub use db::{Capabilities, Core, ServerInfo};
-pub use error::{Code, Error, Result};
+pub use error::{Code, Error, Problem, Result};
 pub mod testing;

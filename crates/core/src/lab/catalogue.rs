@@ -2,7 +2,7 @@
 //! pipeline, the participants list filter and sort, the portal's token filter, the CSV
 //! import's look-up, the dashboard's pipelines), with the index variants relevant to it.
 //! Among the variants is the index the app creates for that query, taken from the app's
-//! collection declarations (`db::collections`), so a verdict applies to the app as it is.
+//! collection declarations (`schema::collections`), so a verdict applies to the app as it is.
 
 use bson::{doc, Bson, Document};
 use chrono::Duration;
@@ -278,7 +278,7 @@ pub fn app_indexes() -> Vec<(String, mongodb::IndexModel)> {
         change_streams: true,
         transactions: true,
     };
-    crate::db::collections(&all)
+    crate::schema::collections(&all)
         .into_iter()
         .flat_map(|c| c.indexes.into_iter().map(move |m| (c.name.to_owned(), m)))
         .collect()
@@ -414,11 +414,13 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
             op: events_list(&search, SearchMode::Terms),
             variants: vec![
                 Variant::none(),
-                app(Multikey, EVENTS, "search_terms"),
-                Variant {
-                    op: Some(events_list(&search, SearchMode::Text)),
-                    ..app(Text, EVENTS, "events_text")
-                },
+                Variant::new(Multikey, "search_terms", doc! { "search_terms": 1 }),
+                app(Compound, EVENTS, "search_starts_at_id"),
+                Variant::new(
+                    Text,
+                    "events_text",
+                    doc! { "title": "text", "description": "text", "tags": "text", "venue.name": "text" },
+                ),
             ],
         },
         Query {

@@ -127,7 +127,7 @@ fn section_sources(inputs: &Inputs, l: Lang) -> Markup {
                 None => li class="missing" { (l.t("banc d'essai des gestionnaires : non mesuré ;", "handler benchmark: not measured;")) },
             }
             li { code { "docs/performance.md" } " : " (inputs.sources.perf.len()) (l.t(" sections de mesures ;", " measured sections;")) }
-            li { (l.t("les index déclarés par l'application (", "the indexes the application declares (")) code { "db::collections" } ") : " (inputs.app_indexes.len()) " index ;" }
+            li { (l.t("les index déclarés par l'application (", "the indexes the application declares (")) code { "schema::collections" } ") : " (inputs.app_indexes.len()) " index ;" }
             li { (l.t("l'historique git : ", "the git history: ")) (inputs.sources.commits) " commits." }
             @for m in &inputs.sources.missing {
                 li class="missing" { (l.t("Non disponible : ", "Not available: ")) (m) }

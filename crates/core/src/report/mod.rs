@@ -190,7 +190,7 @@ impl AppIndex {
     }
 }
 
-/// The indexes the app declares (`db::collections`), in declaration order.
+/// The indexes the app declares (`schema::collections`), in declaration order.
 pub fn app_indexes() -> Vec<AppIndex> {
     catalogue::app_indexes()
         .into_iter()

@@ -121,7 +121,7 @@ async fn the_generator_is_deterministic_and_can_be_cancelled() {
         .unwrap();
     assert_eq!(conns.len() as u64, sa.counts.connections);
     // The app's collection validators accept the generated documents.
-    for spec in eventhub_core::db::collections(a.caps()) {
+    for spec in eventhub_core::schema::collections(a.caps()) {
         if let (Some(v), true) = (spec.validator, lab::LAB_COLLECTIONS.contains(&spec.name)) {
             let n = a
                 .db()
