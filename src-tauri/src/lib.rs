@@ -77,6 +77,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::lab::lab_get_run,
             commands::lab::lab_latest_bench,
             commands::lab::lab_export_report,
+            commands::report::report_generate,
             commands::mail::mail_settings_get,
             commands::mail::mail_settings_save,
             commands::mail::mail_test_send,

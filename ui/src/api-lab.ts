@@ -10,7 +10,7 @@ export interface Bilingual { fr: string; en: string }
 
 export interface Progress { phase: string; step: string; done: number; total: number }
 
-export interface Counts { events: number; participants: number; answers: number; interactions: number }
+export interface Counts { events: number; participants: number; answers: number; connections: number }
 
 export interface DataSet { scale: number; seed: number; counts: Counts; generated_at: string; seconds: number; cancelled: boolean }
 
@@ -135,5 +135,7 @@ export const labApi = {
   runs: () => invokeCommand<RunSummary[]>("lab_runs"),
   getRun: (id: string | null) => invokeCommand<LabRun>("lab_get_run", { id }),
   latestBench: () => invokeCommand<HandlerBench | null>("lab_latest_bench"),
-  exportReport: (id: string | null) => invokeCommand<string | null>("lab_export_report", { id }),
+  exportReport: (id: string | null, lang: string) => invokeCommand<string | null>("lab_export_report", { id, lang }),
+  /** The presentation and the IT department's report (FR and EN), from the saved runs. */
+  generateDocuments: () => invokeCommand<string[] | null>("report_generate"),
 };

@@ -28,7 +28,8 @@ use crate::print_json;
 pub enum LabCmd {
     /// Generate a synthetic data set into the lab database (`<db>_lab`; real data is never touched).
     Generate {
-        /// Total documents (events 5 %, participants 50 %, answers 25 %, interactions 20 %).
+        /// Total documents (events 5 %, participants 50 %, feedback answers 30 %, networking
+        /// connections 15 %), in the app's document shapes.
         #[arg(long, default_value_t = 100_000)]
         scale: u64,
         #[arg(long, default_value_t = 42)]
@@ -59,6 +60,9 @@ pub enum LabCmd {
         out: String,
         #[arg(long)]
         run: Option<String>,
+        /// fr or en.
+        #[arg(long, default_value = "fr")]
+        lang: String,
     },
     /// Drop the lab database.
     Drop,
@@ -131,13 +135,14 @@ fn print_run(run: &LabRun) {
             q.id, q.title.en, q.collection, q.collection_docs
         );
         println!(
-            "{:<9} {:<44} {:<16} {:>8} {:>8} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9}",
+            "{:<9} {:<44} {:<16} {:>8} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}",
             "kind",
             "index",
             "plan",
             "keys",
             "docs",
             "ret",
+            "srv ms",
             "p50 ms",
             "p95 ms",
             "p99 ms",
@@ -148,7 +153,7 @@ fn print_run(run: &LabRun) {
             let def: String = v.definition.chars().take(44).collect();
             match v.outcome {
                 Outcome::Ok => println!(
-                    "{:<9} {:<44} {:<16} {:>8} {:>8} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9}",
+                    "{:<9} {:<44} {:<16} {:>8} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}",
                     v.kind.as_str(),
                     def,
                     format!(
@@ -163,6 +168,7 @@ fn print_run(run: &LabRun) {
                     v.explain.keys_examined,
                     v.explain.docs_examined,
                     v.explain.returned,
+                    eventhub_core::report::server_ms(v).map_or("-".into(), ms),
                     ms(v.latency.p50_ms),
                     ms(v.latency.p95_ms),
                     ms(v.latency.p99_ms),
@@ -237,14 +243,14 @@ pub async fn run(cmd: &LabCmd, core: &Core, json: bool) -> Result<(), Error> {
                 print_json(&set);
             } else {
                 println!(
-                    "{} documents generated into {} in {:.1} s (events {}, participants {}, answers {}, interactions {}){}",
+                    "{} documents generated into {} in {:.1} s (events {}, participants {}, answers {}, connections {}){}",
                     set.counts.total(),
                     labdb.info().database,
                     set.seconds,
                     set.counts.events,
                     set.counts.participants,
                     set.counts.answers,
-                    set.counts.interactions,
+                    set.counts.connections,
                     if set.cancelled { " — CANCELLED, incomplete" } else { "" }
                 );
             }
@@ -306,10 +312,11 @@ pub async fn run(cmd: &LabCmd, core: &Core, json: bool) -> Result<(), Error> {
                 }
             }
         }
-        LabCmd::Report { out, run } => {
+        LabCmd::Report { out, run, lang } => {
+            let lang = eventhub_core::report::Lang::parse(lang)?;
             let r = bench::get_run(core, run.as_deref()).await?;
             let b = handlers::latest(core).await?;
-            let html = report::html(&r, b.as_ref());
+            let html = report::html_in(&r, b.as_ref(), lang);
             std::fs::write(out, html)
                 .map_err(|e| Error::invalid("--out", format!("cannot write {out}: {e}")))?;
             if json {

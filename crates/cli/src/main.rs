@@ -19,6 +19,7 @@ mod invitations;
 mod lab;
 mod networking;
 mod participants;
+mod report;
 mod social;
 mod sync;
 
@@ -97,6 +98,9 @@ enum Cmd {
         #[command(subcommand)]
         cmd: networking::Cmd,
     },
+    /// The presentation and the report for the IT department (FR/EN), from the saved
+    /// lab runs and benchmarks.
+    Report(report::ReportArgs),
     /// Load data sets.
     Seed {
         /// The bilingual demo events.
@@ -207,6 +211,7 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
         Cmd::Dashboard { cmd } => feedback::run(cmd, core, cli.json).await?,
         Cmd::Social { cmd } => social::run(cmd, core, cli.json).await?,
         Cmd::Networking { cmd } => networking::run(cmd, core, cli.json).await?,
+        Cmd::Report(a) => report::run(a, core, cli.json).await?,
         Cmd::Seed { demo } => {
             if !demo {
                 return Err(Error::invalid("seed", "choose a data set: --demo"));

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod networking;
 pub mod participants;
 pub mod portal;
+pub mod report;
 pub mod schema;
 pub mod secrets;
 pub mod seed;

@@ -205,11 +205,13 @@ pub async fn lab_export_report<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     id: Option<String>,
+    lang: Option<String>,
 ) -> CmdResult<Option<String>> {
     let core = state.core().await?;
+    let lang = eventhub_core::report::Lang::parse(lang.as_deref().unwrap_or("fr"))?;
     let run = bench::get_run(&core, id.as_deref()).await?;
     let b = handlers::latest(&core).await?;
-    let html = report::html(&run, b.as_ref());
+    let html = report::html_in(&run, b.as_ref(), lang);
     let file_name = format!(
         "eventhub-index-lab-{}.html",
         run.started_at.format("%Y%m%d-%H%M")

@@ -157,12 +157,12 @@ export class LabView implements View {
     const d = this.ov?.data;
     const info = d
       ? t("lab.dataCurrent", {
-          total: formatNumber(d.counts.events + d.counts.participants + d.counts.answers + d.counts.interactions),
+          total: formatNumber(d.counts.events + d.counts.participants + d.counts.answers + d.counts.connections),
           seed: d.seed,
           events: formatNumber(d.counts.events),
           participants: formatNumber(d.counts.participants),
           answers: formatNumber(d.counts.answers),
-          interactions: formatNumber(d.counts.interactions),
+          connections: formatNumber(d.counts.connections),
           seconds: num(d.seconds),
         }) + (d.cancelled ? ` — ${t("lab.dataCancelled")}` : "")
       : t("lab.dataNone");
@@ -238,11 +238,14 @@ export class LabView implements View {
     });
     const exp = button(t("lab.export"), { icon: "save", testid: "lab-export", onClick: () => void this.exportReport() });
     exp.disabled = !this.run;
+    const docs = button(t("lab.documents"), { icon: "save", testid: "lab-documents", onClick: () => void this.generateDocuments() });
+    docs.title = t("lab.documentsTip");
+    docs.disabled = !this.run;
     const r = this.run;
     return sectionCard(
       t("lab.results"),
       "chart",
-      h("div", { class: "lab-row" }, runs.length ? field(t("lab.pastRuns"), past) : null, exp),
+      h("div", { class: "lab-row" }, runs.length ? field(t("lab.pastRuns"), past) : null, exp, docs),
       r
         ? h(
             "div",
@@ -253,7 +256,7 @@ export class LabView implements View {
               t("lab.runHead", {
                 date: when(r.started_at),
                 server: `${r.server.engine} ${r.server.version}`,
-                total: formatNumber(r.data.counts.events + r.data.counts.participants + r.data.counts.answers + r.data.counts.interactions),
+                total: formatNumber(r.data.counts.events + r.data.counts.participants + r.data.counts.answers + r.data.counts.connections),
                 runs: r.options.runs,
                 cpus: r.machine.cpus,
               }),
@@ -326,8 +329,20 @@ export class LabView implements View {
 
   private async exportReport(): Promise<void> {
     try {
-      const path = await labApi.exportReport(this.run?._id ?? null);
+      const path = await labApi.exportReport(this.run?._id ?? null, getLang());
       if (path) toast(t("lab.exported", { path }), "success");
+    } catch (e) {
+      toastError(toApiError(e));
+    }
+  }
+
+  private async generateDocuments(): Promise<void> {
+    try {
+      const paths = await labApi.generateDocuments();
+      if (paths && paths.length) {
+        const dir = paths[0].replace(/[\\/][^\\/]*$/, "");
+        toast(t("lab.documentsDone", { n: paths.length, dir }), "success");
+      }
     } catch (e) {
       toastError(toApiError(e));
     }

@@ -319,6 +319,31 @@ const SUMMARY: fn() -> Document = || {
     }
 };
 
+/// The pipeline of one page of a list query (what [`list`] runs, with [`list_hint`]; the
+/// index lab measures the same pipeline).
+pub fn list_pipeline(q: &EventQuery, mode: SearchMode) -> Vec<Document> {
+    let per_page = match q.per_page {
+        0 => DEFAULT_PER_PAGE,
+        n => n.min(MAX_PER_PAGE),
+    };
+    let skip = u64::from((q.page.max(1) - 1) * per_page);
+    vec![
+        doc! { "$match": filter(q, mode) },
+        doc! { "$sort": sort_doc(q.sort) },
+        doc! { "$skip": skip as i64 },
+        doc! { "$limit": i64::from(per_page) },
+        doc! { "$project": SUMMARY() },
+    ]
+}
+
+/// The index a list query is hinted to (word searches only).
+pub fn list_hint(q: &EventQuery) -> Option<String> {
+    match hint(q) {
+        Some(mongodb::options::Hint::Name(n)) => Some(n),
+        _ => None,
+    }
+}
+
 /// List and search events, one page at a time. `total` counts the matches up to
 /// [`TOTAL_CAP`] (`total_capped` beyond); the page and the count run concurrently.
 pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
@@ -329,15 +354,8 @@ pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
     };
     let page = q.page.max(1);
     let f = filter(q, mode);
-    let skip = u64::from((page - 1) * per_page);
     let items_fut = async {
-        let pipeline = vec![
-            doc! { "$match": f.clone() },
-            doc! { "$sort": sort_doc(q.sort) },
-            doc! { "$skip": skip as i64 },
-            doc! { "$limit": i64::from(per_page) },
-            doc! { "$project": SUMMARY() },
-        ];
+        let pipeline = list_pipeline(q, mode);
         let coll = raw(core);
         let mut agg = coll.aggregate(pipeline);
         if let Some(h) = hint(q) {

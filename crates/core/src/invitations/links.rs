@@ -111,8 +111,13 @@ pub async fn find_by_token(core: &Core, token: &str) -> Result<Option<Participan
     Ok(core
         .db()
         .collection::<Participant>(crate::participants::schema::PARTICIPANTS)
-        .find_one(doc! { "invitation.token_hash": hash_token(token), "deleted_at": Bson::Null })
+        .find_one(token_filter(token))
         .await?)
+}
+
+/// The filter that finds the live participant of a personal token (by its hash).
+pub fn token_filter(token: &str) -> Document {
+    doc! { "invitation.token_hash": hash_token(token), "deleted_at": Bson::Null }
 }
 
 /// The participant a personal token belongs to, or why it does not open (the link's own

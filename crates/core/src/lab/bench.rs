@@ -198,10 +198,12 @@ pub async fn execute(lab: &Core, collection: &str, op: &Op) -> Result<i64> {
             filter,
             sort,
             limit,
+            projection,
         } => {
             c.find(filter.clone())
                 .sort(sort.clone().unwrap_or_default())
                 .limit(*limit)
+                .projection(projection.clone().unwrap_or_default())
                 .await?
                 .try_collect()
                 .await?
@@ -218,10 +220,17 @@ pub async fn explain_raw(lab: &Core, collection: &str, op: &Op) -> Result<Docume
             filter,
             sort,
             limit,
+            projection,
         } => {
-            let mut d = doc! { "find": collection, "filter": filter.clone(), "limit": *limit };
+            let mut d = doc! { "find": collection, "filter": filter.clone() };
+            if *limit > 0 {
+                d.insert("limit", *limit);
+            }
             if let Some(s) = sort {
                 d.insert("sort", s.clone());
+            }
+            if let Some(p) = projection {
+                d.insert("projection", p.clone());
             }
             d
         }
@@ -279,6 +288,10 @@ async fn write_cost(lab: &Core, set: &DataSet, collection: &str, n: u32, salt: u
     Ok(rates[1].round())
 }
 
+/// Explains per variant whose server times are summed (`executionTimeMillis` is whole
+/// milliseconds: one explain of a fast query reads 0).
+pub const EXPLAIN_RUNS: u32 = 20;
+
 /// Measure one variant of one query. The collection is left with only `_id`.
 pub async fn measure(
     lab: &Core,
@@ -313,7 +326,7 @@ pub async fn measure(
     }
     let op = v.op.as_ref().unwrap_or(&q.op);
     let measured = async {
-        r.explain = explain::parse(&explain_raw(lab, coll, op).await?)?;
+        r.explain = explain::repeated(lab, coll, op, opts.runs.min(EXPLAIN_RUNS)).await?;
         for _ in 0..opts.warmup {
             execute(lab, coll, op).await?;
         }

@@ -22,8 +22,16 @@ pub struct ExplainStats {
     pub docs_examined: i64,
     /// Documents the query stage returned (for an aggregation: what entered the pipeline).
     pub returned: i64,
-    /// Server-side execution time (`executionTimeMillis`).
+    /// Server-side execution time of the first explain (`executionTimeMillis`; whole
+    /// milliseconds, so 0 for a query faster than 1 ms).
     pub server_ms: i64,
+    /// `executionTimeMillis` summed over [`Self::server_runs`] explains of the same query:
+    /// the mean is readable even when each one rounds to 0.
+    #[serde(default)]
+    pub server_ms_total: i64,
+    /// How many explains were summed (0: not measured).
+    #[serde(default)]
+    pub server_runs: u32,
     /// True when sorting happened in memory (a `SORT` stage): the index did not give the order.
     pub in_memory_sort: bool,
 }
@@ -123,10 +131,56 @@ pub fn parse(explain: &Document) -> Result<ExplainStats> {
         keys_examined: int(exec, "totalKeysExamined").unwrap_or(0),
         docs_examined: int(exec, "totalDocsExamined").unwrap_or(0),
         returned: int(exec, "nReturned").unwrap_or(0),
-        server_ms: int(exec, "executionTimeMillis")
-            .or_else(|| int(exec, "executionTimeMillisEstimate"))
-            .unwrap_or(0),
+        server_ms: server_time(explain),
+        server_ms_total: 0,
+        server_runs: 0,
     })
+}
+
+/// The server's execution time in an explain answer: `executionStats.executionTimeMillis`,
+/// or for a pipeline the largest `executionTimeMillisEstimate` of its stages when the
+/// server reports time per stage only.
+pub fn server_time(explain: &Document) -> i64 {
+    let root = Bson::Document(explain.clone());
+    if let Some(ms) = find_doc(&root, "executionStats").and_then(|e| int(e, "executionTimeMillis"))
+    {
+        return ms;
+    }
+    let mut best = 0;
+    max_estimate(&root, &mut best);
+    best
+}
+
+fn max_estimate(b: &Bson, best: &mut i64) {
+    match b {
+        Bson::Document(d) => {
+            if let Some(n) = int(d, "executionTimeMillisEstimate") {
+                *best = (*best).max(n);
+            }
+            d.values().for_each(|v| max_estimate(v, best));
+        }
+        Bson::Array(a) => a.iter().for_each(|v| max_estimate(v, best)),
+        _ => {}
+    }
+}
+
+/// Explain a query `reps` times: the plan and figures of the first, and the server time
+/// summed over all of them.
+pub async fn repeated(
+    lab: &crate::Core,
+    collection: &str,
+    op: &super::catalogue::Op,
+    reps: u32,
+) -> Result<ExplainStats> {
+    let first = super::bench::explain_raw(lab, collection, op).await?;
+    let mut stats = parse(&first)?;
+    let mut total = stats.server_ms;
+    for _ in 1..reps.max(1) {
+        total += server_time(&super::bench::explain_raw(lab, collection, op).await?);
+    }
+    stats.server_ms_total = total;
+    stats.server_runs = reps.max(1);
+    Ok(stats)
 }
 
 #[cfg(test)]

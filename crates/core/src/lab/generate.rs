@@ -1,5 +1,8 @@
-//! Synthetic data for the lab: realistic events (the app's real event shape and derived
-//! search keys), participants, feedback answers and interactions.
+//! Synthetic data for the lab in the app's own document shapes: events (with the derived
+//! search keys of `events::create`), participants (built by `participants::build`: typed
+//! and normalised e-mail, search and sort keys, hashed invitation tokens, tombstones),
+//! feedback answers (`feedback::Answer`) and networking connections
+//! (`networking::Connection`), in the app's collections.
 //!
 //! Deterministic: document `i` of a collection is a pure function of `(seed, collection, i)`
 //! (its own small PRNG), so the same seed gives the same data whatever the batch size, and
@@ -13,7 +16,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    cancelled, check_lab_db, Progress, ProgressFn, ANSWERS, EVENTS, INTERACTIONS, LAB_COLLECTIONS,
+    cancelled, check_lab_db, Progress, ProgressFn, ANSWERS, CONNECTIONS, EVENTS, LAB_COLLECTIONS,
     PARTICIPANTS,
 };
 use crate::{
@@ -98,26 +101,29 @@ pub struct Counts {
     pub events: u64,
     pub participants: u64,
     pub answers: u64,
-    pub interactions: u64,
+    /// Networking connections (runs saved before the lab used the app's collections
+    /// counted "interactions" here).
+    #[serde(alias = "interactions")]
+    pub connections: u64,
 }
 
 impl Counts {
-    /// 5 % events, 50 % participants, 25 % answers, 20 % interactions.
+    /// 5 % events, 50 % participants, 30 % feedback answers, 15 % networking connections.
     pub fn for_scale(scale: u64) -> Counts {
         let events = (scale / 20).max(5);
         let participants = scale / 2;
-        let answers = scale / 4;
-        let interactions = scale.saturating_sub(events + participants + answers);
+        let answers = scale * 3 / 10;
+        let connections = scale.saturating_sub(events + participants + answers);
         Counts {
             events,
             participants,
             answers,
-            interactions,
+            connections,
         }
     }
 
     pub fn total(&self) -> u64 {
-        self.events + self.participants + self.answers + self.interactions
+        self.events + self.participants + self.answers + self.connections
     }
 
     pub fn of(&self, collection: &str) -> u64 {
@@ -125,7 +131,8 @@ impl Counts {
             EVENTS => self.events,
             PARTICIPANTS => self.participants,
             ANSWERS => self.answers,
-            _ => self.interactions,
+            CONNECTIONS => self.connections,
+            _ => 0,
         }
     }
 }
@@ -287,19 +294,6 @@ const COMPANIES: &[&str] = &[
     "Ledger",
 ];
 const DOMAINS: &[&str] = &["example.com", "example.org", "example.net", "exemple.fr"];
-pub const PARTICIPANT_STATUSES: &[(&str, u32)] = &[
-    ("invited", 25),
-    ("accepted", 35),
-    ("declined", 10),
-    ("tentative", 8),
-    ("waitlisted", 5),
-    ("checked_in", 12),
-    ("cancelled", 5),
-];
-pub const INTERACTION_KINDS: &[&str] = &[
-    "view", "click", "share", "checkin", "message", "scan", "download", "like",
-];
-
 /// Deterministic v7-shaped id: time-ordered like the app's ids, random bits from `rng`.
 fn id(rng: &mut Rng, at: DateTime<Utc>) -> String {
     let mut bytes = [0u8; 10];
@@ -432,103 +426,243 @@ pub fn event(seed: u64, i: u64) -> Result<Document> {
     Ok(d)
 }
 
-/// Participant `i` of a data set with `events` events.
-pub fn participant(seed: u64, i: u64, events: u64) -> Document {
+/// The participant index behind document `i` of a participant-referring collection.
+fn participant_of(rng: &mut Rng, counts: &Counts) -> u64 {
+    rng.below(counts.participants.max(1))
+}
+
+/// The random stream of participant `i`, positioned after its id and creation date.
+fn participant_head(seed: u64, i: u64) -> (Rng, String, DateTime<Utc>) {
     let mut rng = Rng::for_doc(seed, PARTICIPANTS, i);
-    let ev = rng.skewed(events);
-    let first = *rng.pick(FIRST);
-    let last = *rng.pick(LAST);
     let created =
         epoch() - Duration::days(730) + Duration::minutes(rng.below(4 * 365 * 1440) as i64);
-    let status = *rng.weighted(PARTICIPANT_STATUSES);
+    let id = id(&mut rng, created);
+    (rng, id, created)
+}
+
+/// The id of participant `i` (answers and connections refer to it without reading it back).
+pub fn participant_id(seed: u64, i: u64) -> String {
+    participant_head(seed, i).1
+}
+
+/// The personal invitation token of participant `i` (stored hashed, as the app stores it).
+pub fn participant_token(seed: u64, i: u64) -> String {
+    format!(
+        "lab-{seed}-{i}-{}",
+        participant_id(seed, i).replace('-', "")
+    )
+}
+
+/// The event index of participant `i` (skewed: a few popular events, a long tail).
+fn participant_event(rng: &mut Rng, events: u64) -> u64 {
+    rng.skewed(events)
+}
+
+/// Participant `i` of a data set with `events` events: the app's stored shape (built by
+/// the same `participants::build` as a manual add or an import), e-mail as typed and
+/// normalised, derived search and sort keys, status dates, a hashed invitation token.
+pub fn participant(seed: u64, i: u64, events: u64) -> Document {
+    participant_doc(seed, i, events).unwrap_or_default()
+}
+
+fn participant_doc(seed: u64, i: u64, events: u64) -> Result<Document> {
+    use crate::participants::{self, Invitation, InvitationStatus, RsvpStatus, Source};
+    let (mut rng, pid, created) = participant_head(seed, i);
+    let ev = participant_event(&mut rng, events);
+    let first = *rng.pick(FIRST);
+    let last = *rng.pick(LAST);
+    let status = *rng.weighted(&[
+        (RsvpStatus::Invited, 25),
+        (RsvpStatus::Accepted, 35),
+        (RsvpStatus::Declined, 10),
+        (RsvpStatus::Tentative, 8),
+        (RsvpStatus::Waitlisted, 5),
+        (RsvpStatus::CheckedIn, 12),
+        (RsvpStatus::Cancelled, 5),
+    ]);
+    // As people type them: capitals, sometimes spaces around.
     let email = format!(
         "{}.{}.{i}@{}",
         text::fold(first).replace(' ', ""),
         text::fold(last).replace(['\'', ' '], ""),
         rng.pick(DOMAINS)
     );
-    let mut tags: Vec<&str> = (0..rng.below(4)).map(|_| *rng.pick(TAGS)).collect();
-    tags.sort();
-    tags.dedup();
-    let mut d = doc! {
-        "_id": id(&mut rng, created),
-        "event_id": event_id(seed, ev),
-        "email": email,
-        "name": format!("{first} {last}"),
-        "company": *rng.pick(COMPANIES),
-        "status": status,
-        "tags": tags,
-        "created_at": bdate(created),
-    };
-    if status == "checked_in" {
-        d.insert(
-            "checked_in_at",
-            bdate(created + Duration::minutes(rng.below(60 * 24 * 30) as i64)),
-        );
-    }
-    d
-}
-
-/// Feedback answer `i`.
-pub fn answer(seed: u64, i: u64, counts: &Counts) -> Document {
-    let mut rng = Rng::for_doc(seed, ANSWERS, i);
-    let ev = rng.skewed(counts.events);
-    let q = rng.below(8);
-    let created =
-        epoch() - Duration::days(730) + Duration::minutes(rng.below(4 * 365 * 1440) as i64);
-    let value: Bson = if q < 6 {
-        Bson::Int32(1 + rng.below(5) as i32)
+    let email = if rng.below(4) == 0 {
+        format!(" {}", email.to_uppercase())
     } else {
-        Bson::String(
-            rng.pick(&[
-                "Très bien",
-                "Trop long",
-                "Excellent intervenant",
-                "Salle trop petite",
-                "À refaire",
+        email
+    };
+    let input = participants::ParticipantInput {
+        name: format!("{first} {last}"),
+        email: email.clone(),
+        company: rng.pick(COMPANIES).to_string(),
+        role: rng
+            .pick(&[
+                "Directeur·rice",
+                "Cheffe de projet",
+                "Développeur",
+                "Acheteuse",
+                "",
             ])
             .to_string(),
-        )
+        phone: String::new(),
+        custom: serde_json::Map::new(),
     };
-    doc! {
-        "_id": id(&mut rng, created),
-        "event_id": event_id(seed, ev),
-        "session_id": format!("x{}", rng.below(3)),
-        "question_id": format!("q{}", q + 1),
-        "participant_id": format!("p{}", rng.below(counts.participants.max(1))),
-        "value": value,
-        "created_at": bdate(created),
+    let norm = participants::normalise_email(&email);
+    let mut p = participants::build(
+        &event_id(seed, ev),
+        input,
+        norm,
+        Source {
+            kind: "import".into(),
+            ..Source::default()
+        },
+        created,
+        "lab@eventhub",
+    );
+    p.id = pid;
+    p.status = status;
+    let later = |r: &mut Rng| created + Duration::minutes(1 + r.below(60 * 24 * 30) as i64);
+    if status != RsvpStatus::Invited {
+        p.rsvp_at = Some(later(&mut rng));
+    }
+    match status {
+        RsvpStatus::Waitlisted => p.waitlisted_at = Some(later(&mut rng)),
+        RsvpStatus::CheckedIn => p.checked_in_at = Some(later(&mut rng)),
+        _ => {}
+    }
+    // 80 % were sent a personal link (its hash only is stored).
+    if rng.below(5) != 0 {
+        p.invitation = Invitation {
+            status: InvitationStatus::Sent,
+            token_hash: Some(crate::invitations::links::hash_token(&participant_token(
+                seed, i,
+            ))),
+            attempts: 1,
+            sent_at: Some(created),
+            ..Invitation::default()
+        };
+    }
+    p.updated_at = p.rsvp_at.unwrap_or(created);
+    p.version = 1 + i64::from(status != RsvpStatus::Invited);
+    // 2 % tombstones, like a real base where people delete.
+    if rng.below(50) == 0 {
+        p.deleted_at = Some(p.updated_at);
+    }
+    time::to_doc(&p)
+}
+
+/// The questions of every generated event: six ratings (two per session), one
+/// single-choice poll, one NPS and one free-text question.
+pub const QUESTIONS: u64 = 9;
+
+fn question_kind(q: u64) -> crate::feedback::QuestionKind {
+    use crate::feedback::QuestionKind::*;
+    match q {
+        0..=5 => Rating,
+        6 => Single,
+        7 => Nps,
+        _ => Text,
     }
 }
 
-/// Interaction `i`.
-pub fn interaction(seed: u64, i: u64, counts: &Counts) -> Document {
-    let mut rng = Rng::for_doc(seed, INTERACTIONS, i);
+/// Feedback answer `i`: the app's stored shape (`feedback::Answer`).
+pub fn answer(seed: u64, i: u64, counts: &Counts) -> Result<Document> {
+    use crate::feedback::{Answer, QuestionKind};
+    let mut rng = Rng::for_doc(seed, ANSWERS, i);
     let ev = rng.skewed(counts.events);
-    let at = epoch() - Duration::days(730) + Duration::seconds(rng.below(4 * 365 * 86400) as i64);
-    doc! {
-        "_id": id(&mut rng, at),
-        "event_id": event_id(seed, ev),
-        "kind": *rng.pick(INTERACTION_KINDS),
-        "participant_id": format!("p{}", rng.below(counts.participants.max(1))),
-        "at": bdate(at),
-    }
+    let q = rng.below(QUESTIONS);
+    let kind = question_kind(q);
+    let created =
+        epoch() - Duration::days(730) + Duration::minutes(rng.below(4 * 365 * 1440) as i64);
+    let who = participant_id(seed, participant_of(&mut rng, counts));
+    let (num, choices, text) = match kind {
+        QuestionKind::Rating => (Some(1 + rng.below(5) as i32), vec![], None),
+        QuestionKind::Nps => (Some(rng.below(11) as i32), vec![], None),
+        QuestionKind::Single | QuestionKind::Multiple => {
+            (None, vec![format!("c{}", 1 + rng.below(4))], None)
+        }
+        QuestionKind::Text => (
+            None,
+            vec![],
+            Some(
+                rng.pick(&[
+                    "Très bien",
+                    "Trop long",
+                    "Excellent intervenant",
+                    "Salle trop petite",
+                    "À refaire",
+                ])
+                .to_string(),
+            ),
+        ),
+    };
+    let a = Answer {
+        id: id(&mut rng, created),
+        event_id: event_id(seed, ev),
+        session_id: (q < 7).then(|| format!("x{}", q % 3)),
+        question_id: format!("{}-q{q}", event_id(seed, ev)),
+        kind,
+        respondent: who.clone(),
+        participant_id: Some(who),
+        num,
+        choices,
+        text,
+        version: 1,
+        created_at: created,
+        updated_at: created,
+        updated_by: "lab@eventhub".into(),
+    };
+    time::to_doc(&a)
+}
+
+/// Networking connection `i`: the app's stored shape (`networking::Connection`).
+pub fn connection(seed: u64, i: u64, counts: &Counts) -> Result<Document> {
+    use crate::networking::{Connection, ConnectionStatus};
+    let mut rng = Rng::for_doc(seed, CONNECTIONS, i);
+    let ev = rng.skewed(counts.events);
+    let asked =
+        epoch() - Duration::days(730) + Duration::seconds(rng.below(4 * 365 * 86400) as i64);
+    let a = participant_id(seed, participant_of(&mut rng, counts));
+    let b = participant_id(seed, participant_of(&mut rng, counts));
+    let status = *rng.weighted(&[
+        (ConnectionStatus::Accepted, 70),
+        (ConnectionStatus::Pending, 20),
+        (ConnectionStatus::Ignored, 10),
+    ]);
+    let accepted_at = (status == ConnectionStatus::Accepted)
+        .then(|| asked + Duration::seconds(1 + rng.below(3600) as i64));
+    let c = Connection {
+        id: id(&mut rng, asked),
+        event_id: event_id(seed, ev),
+        requested_by: a.clone(),
+        a,
+        b,
+        status,
+        note_a: String::new(),
+        note_b: String::new(),
+        requested_at: asked,
+        accepted_at,
+        version: 1 + i64::from(accepted_at.is_some()),
+        created_at: asked,
+        updated_at: accepted_at.unwrap_or(asked),
+        updated_by: "lab@eventhub".into(),
+    };
+    time::to_doc(&c)
 }
 
 /// Document `i` of `collection`.
 pub fn document(collection: &str, seed: u64, i: u64, counts: &Counts) -> Result<Document> {
-    Ok(match collection {
-        EVENTS => event(seed, i)?,
-        PARTICIPANTS => participant(seed, i, counts.events),
+    match collection {
+        EVENTS => event(seed, i),
+        PARTICIPANTS => participant_doc(seed, i, counts.events),
         ANSWERS => answer(seed, i, counts),
-        INTERACTIONS => interaction(seed, i, counts),
-        other => {
-            return Err(Error::invalid(
-                "collection",
-                format!("unknown lab collection {other}"),
-            ))
-        }
-    })
+        CONNECTIONS => connection(seed, i, counts),
+        other => Err(Error::invalid(
+            "collection",
+            format!("unknown lab collection {other}"),
+        )),
+    }
 }
 
 pub fn check_scale(scale: u64) -> Result<()> {
@@ -641,10 +775,13 @@ mod tests {
         for i in 0..200 {
             let p = participant(7, i, c.events);
             assert!(ids.contains(p.get_str("event_id").unwrap()));
+            // The app's shape: the address as typed, and normalised for the unique index.
             assert_eq!(
-                p.get_str("email").unwrap(),
-                p.get_str("email").unwrap().to_lowercase()
+                p.get_str("email_norm").unwrap(),
+                crate::participants::normalise_email(p.get_str("email").unwrap())
             );
+            let back: crate::participants::Participant = crate::time::from_doc(p).unwrap();
+            assert!(!back.search_terms.is_empty() && !back.name_key.is_empty());
         }
         let e = event(7, 3).unwrap();
         assert_eq!(e.get_str("_id").unwrap(), event_id(7, 3));

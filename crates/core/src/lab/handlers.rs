@@ -174,7 +174,7 @@ async fn prepare(bench: &Core, size: u64, seed: u64, cancel: &AtomicBool) -> Res
         events: size,
         participants: participants_for(size),
         answers: 0,
-        interactions: 0,
+        connections: 0,
     };
     let evs = bench.db().collection::<Document>(crate::db::EVENTS);
     let parts = bench.db().collection::<Document>(PARTICIPANTS);

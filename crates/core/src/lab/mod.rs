@@ -4,8 +4,10 @@
 //! (`executionStats`), measures client-side latency and write cost, benchmarks the app's
 //! handlers against the bare driver queries they wrap, and writes a self-contained report.
 //!
-//! - [`generate`]: deterministic documents (events, participants, answers, interactions).
-//! - [`catalogue`]: the app's queries and the index variants relevant to each.
+//! - [`generate`]: deterministic documents in the app's shapes (events, participants,
+//!   feedback answers, networking connections).
+//! - [`catalogue`]: the app's queries (built by the app's own functions) and the index
+//!   variants relevant to each, the app's own index among them.
 //! - [`explain`]: parses `explain("executionStats")` output (find and aggregate shapes).
 //! - [`bench`]: index runs (explain + latency + size + write cost) and the handler bench.
 //! - [`report`]: the HTML report.
@@ -30,12 +32,13 @@ pub const LAB_RUNS: &str = "lab_runs";
 /// Saved handler benchmarks.
 pub const LAB_BENCHES: &str = "lab_benches";
 
-/// The lab's collections in the lab database.
-pub const EVENTS: &str = "events";
-pub const PARTICIPANTS: &str = "participants";
-pub const ANSWERS: &str = "answers";
-pub const INTERACTIONS: &str = "interactions";
-pub const LAB_COLLECTIONS: [&str; 4] = [EVENTS, PARTICIPANTS, ANSWERS, INTERACTIONS];
+/// The lab's collections in the lab database: the app's own collection names, holding
+/// documents of the app's own shapes.
+pub const EVENTS: &str = crate::db::EVENTS;
+pub const PARTICIPANTS: &str = crate::participants::schema::PARTICIPANTS;
+pub const ANSWERS: &str = crate::feedback::ANSWERS;
+pub const CONNECTIONS: &str = crate::networking::CONNECTIONS;
+pub const LAB_COLLECTIONS: [&str; 4] = [EVENTS, PARTICIPANTS, ANSWERS, CONNECTIONS];
 
 /// The collections the lab keeps in the app's own database.
 pub fn collections() -> Vec<CollectionSpec> {

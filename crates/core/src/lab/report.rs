@@ -1,6 +1,7 @@
 //! The report: one self-contained HTML file (inline CSS and SVG charts, no script, no
-//! network), printable to PDF, generated from a saved lab run and handler bench. It states
-//! the machine, the server and its version, and the data sizes the figures come from.
+//! network), printable to PDF, in French or English, generated from a saved lab run and
+//! handler bench. It states the machine, the server and its version, and the data sizes
+//! the figures come from; its index table is generated from the indexes the app declares.
 
 use std::fmt::Write;
 
@@ -9,6 +10,7 @@ use super::{
     catalogue::IndexKind,
     handlers::HandlerBench,
 };
+use crate::report::{evidence, server_ms, Lang};
 
 /// Escape text for HTML.
 pub use crate::mail::template::html_escape as esc;
@@ -98,7 +100,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}code,pre{font:12px/
 
 fn access_tag(access: &str, outcome: Outcome) -> String {
     match outcome {
-        Outcome::Unsupported => r#"<span class="tag na">unsupported by this server</span>"#.into(),
+        Outcome::Unsupported => r#"<span class="tag na">unsupported</span>"#.into(),
         Outcome::Error => r#"<span class="tag na">error</span>"#.into(),
         Outcome::Ok if access.contains("COLLSCAN") => {
             format!(r#"<span class="tag scan">{}</span>"#, esc(access))
@@ -107,25 +109,30 @@ fn access_tag(access: &str, outcome: Outcome) -> String {
     }
 }
 
-fn variant_label(kind: IndexKind, index: &str) -> String {
+fn variant_label(kind: IndexKind, index: &str, l: Lang) -> String {
     if kind == IndexKind::None {
-        "no index".into()
+        l.t("sans index", "no index").into()
     } else {
         format!("{} · {}", kind.as_str(), index.trim_start_matches("lab_"))
     }
 }
 
-fn query_section(s: &mut String, q: &QueryResult) {
+/// Server time per execution (mean over the repeated explains), or "—" when not read.
+fn server_cell(v: &super::bench::VariantResult, l: Lang) -> String {
+    server_ms(v).map_or_else(|| "—".to_owned(), |x| l.num(x))
+}
+
+fn query_section(s: &mut String, q: &QueryResult, l: Lang) {
     let _ = write!(
         s,
         r#"<section class="query" id="q-{id}"><h3>{title}</h3><p class="sub">{used} · collection <code>{coll}</code> ({n} documents)</p><pre>{shape}</pre><div class="verdict">{verdict}</div>"#,
         id = esc(&q.id),
-        title = esc(&q.title.en),
-        used = esc(&q.used_by.en),
+        title = esc(l.t(&q.title.fr, &q.title.en)),
+        used = esc(l.t(&q.used_by.fr, &q.used_by.en)),
         coll = esc(&q.collection),
         n = group(q.collection_docs as i64),
         shape = esc(&q.shape),
-        verdict = esc(&q.verdict.en),
+        verdict = esc(l.t(&q.verdict.fr, &q.verdict.en)),
     );
     let ok: Vec<_> = q
         .variants
@@ -137,7 +144,7 @@ fn query_section(s: &mut String, q: &QueryResult) {
         .iter()
         .map(|v| {
             (
-                variant_label(v.kind, &v.index),
+                variant_label(v.kind, &v.index, l),
                 v.explain.docs_examined as f64,
                 v.index == best,
             )
@@ -147,7 +154,7 @@ fn query_section(s: &mut String, q: &QueryResult) {
         .iter()
         .map(|v| {
             (
-                variant_label(v.kind, &v.index),
+                variant_label(v.kind, &v.index, l),
                 v.latency.p50_ms,
                 v.index == best,
             )
@@ -156,10 +163,19 @@ fn query_section(s: &mut String, q: &QueryResult) {
     let _ = write!(
         s,
         r#"<div class="charts">{}{}</div>"#,
-        bar_chart("Documents examined", "", &docs),
-        bar_chart("Client latency p50", "ms", &p50)
+        bar_chart(l.t("Documents examinés", "Documents examined"), "", &docs),
+        bar_chart(l.t("Latence client p50", "Client latency p50"), "ms", &p50)
     );
-    s.push_str(r#"<table><thead><tr><th>Index</th><th>Plan</th><th class="n">Keys ex.</th><th class="n">Docs ex.</th><th class="n">Returned</th><th class="n">Server ms</th><th class="n">p50 ms</th><th class="n">p95 ms</th><th class="n">p99 ms</th><th class="n">Index size</th><th class="n">Inserts/s</th></tr></thead><tbody>"#);
+    let _ = write!(
+        s,
+        r#"<table><thead><tr><th>Index</th><th>Plan</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">p50 ms</th><th class="n">p95 ms</th><th class="n">p99 ms</th><th class="n">{}</th><th class="n">{}</th></tr></thead><tbody>"#,
+        l.t("Clés ex.", "Keys ex."),
+        l.t("Docs ex.", "Docs ex."),
+        l.t("Rendus", "Returned"),
+        l.t("Serveur ms", "Server ms"),
+        l.t("Taille", "Index size"),
+        l.t("Insertions/s", "Inserts/s"),
+    );
     for v in &q.variants {
         if v.outcome != Outcome::Ok {
             let _ = write!(
@@ -179,14 +195,17 @@ fn query_section(s: &mut String, q: &QueryResult) {
             def = esc(&v.definition),
             plan = access_tag(&v.explain.access, v.outcome),
             sort = if v.explain.in_memory_sort {
-                " <small>+ in-memory SORT</small>"
+                l.t(
+                    " <small>+ tri en mémoire</small>",
+                    " <small>+ in-memory SORT</small>",
+                )
             } else {
                 ""
             },
             k = group(v.explain.keys_examined),
             d = group(v.explain.docs_examined),
             r = group(v.explain.returned),
-            sm = v.explain.server_ms,
+            sm = server_cell(v, l),
             p50 = num(v.latency.p50_ms),
             p95 = num(v.latency.p95_ms),
             p99 = num(v.latency.p99_ms),
@@ -197,22 +216,106 @@ fn query_section(s: &mut String, q: &QueryResult) {
     s.push_str("</tbody></table></section>");
 }
 
-/// The whole report.
+/// The index section: every index the app declares, with this run's evidence for it.
+fn index_section(s: &mut String, run: &LabRun, l: Lang) {
+    let _ = write!(
+        s,
+        r#"<table><thead><tr><th>Collection</th><th>Index</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
+        l.t("Clés et options", "Keys and options"),
+        l.t("Preuve de cette exécution", "Evidence from this run"),
+    );
+    for a in crate::report::app_indexes() {
+        let ev = evidence(run, &a.collection, &a.name);
+        let proof = if ev.is_empty() {
+            format!(
+                r#"<span class="tag na">{}</span>"#,
+                l.t(
+                    "non mesuré : aucune requête du catalogue",
+                    "not measured: no catalogue query"
+                )
+            )
+        } else {
+            ev.iter()
+                .map(|e| {
+                    format!(
+                        r##"<a href="#q-{id}">{t}</a>: {ba} → {aa}, {bd} → {ad} docs, p50 {bp} → {ap} ms{best}"##,
+                        id = esc(&e.query.id),
+                        t = esc(l.t(&e.query.title.fr, &e.query.title.en)),
+                        ba = access_tag(&e.base.explain.access, e.base.outcome),
+                        aa = access_tag(&e.app.explain.access, e.app.outcome),
+                        bd = group(e.base.explain.docs_examined),
+                        ad = group(e.app.explain.docs_examined),
+                        bp = num(e.base.latency.p50_ms),
+                        ap = num(e.app.latency.p50_ms),
+                        best = if e.best {
+                            format!(r#" <span class="tag ix">{}</span>"#, l.t("meilleur", "best"))
+                        } else {
+                            String::new()
+                        },
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = write!(
+            s,
+            r#"<tr><td>{c}</td><td><code>{n}</code></td><td><code>{k}</code> {o}</td><td>{proof}</td></tr>"#,
+            c = esc(&a.collection),
+            n = esc(&a.name),
+            k = esc(&a.keys_text()),
+            o = esc(&a.options.join(", ")),
+        );
+    }
+    s.push_str("</tbody></table>");
+}
+
+/// The whole report, in English.
 pub fn html(run: &LabRun, bench: Option<&HandlerBench>) -> String {
+    html_in(run, bench, Lang::En)
+}
+
+/// The whole report, in `l`.
+pub fn html_in(run: &LabRun, bench: Option<&HandlerBench>, l: Lang) -> String {
     let mut s = String::new();
     let c = &run.data.counts;
     let _ = write!(
         s,
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>EventHub — index lab and response-time report</title><style>{CSS}</style></head><body><main>
-<h1>EventHub — index lab and response-time report</h1>
-<p class="sub">Measured by the app itself on {date} (run <code>{id}</code>, {secs:.0} s). Every figure below comes from this run: nothing is estimated.</p>
+        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title><style>{CSS}</style></head><body><main>
+<h1>{title}</h1>
+<p class="sub">{measured} {date} ({run_w} <code>{id}</code>, {secs:.0} s). {nothing}</p>
 <div class="meta">
-<div class="card"><b>Server</b>{engine} {version}<br><small>{uri}</small></div>
-<div class="card"><b>Machine</b>{os} · {arch}<br>{cpus} CPU · {mem} GiB<br><small>{cpu}</small></div>
-<div class="card"><b>Data (seed {seed})</b>{total} documents: {ev} events, {pa} participants, {an} answers, {it} interactions</div>
-<div class="card"><b>Method</b>{runs} timed runs per index after {warm} warm-up runs; write cost: {wb} inserts</div>
+<div class="card"><b>{server_w}</b>{engine} {version}<br><small>{uri}</small></div>
+<div class="card"><b>{machine_w}</b>{os} · {arch}<br>{cpus} CPU · {mem} GiB<br><small>{cpu}</small></div>
+<div class="card"><b>{data_w} ({seed_w} {seed})</b>{total} documents: {ev} {events_w}, {pa} participants, {an} {answers_w}, {it} {connections_w}</div>
+<div class="card"><b>{method_w}</b>{runs} {timed_w} {warm} {warm_w}; {write_w}: {wb} {inserts_w}</div>
 </div>"#,
-        date = run.started_at.format("%Y-%m-%d %H:%M UTC"),
+        lang = l.code(),
+        title = l.t(
+            "EventHub — laboratoire d'index et temps de réponse",
+            "EventHub — index lab and response-time report"
+        ),
+        measured = l.t(
+            "Mesuré par l'application elle-même le",
+            "Measured by the app itself on"
+        ),
+        run_w = l.t("exécution", "run"),
+        nothing = l.t(
+            "Chaque chiffre ci-dessous vient de cette exécution : rien n'est estimé.",
+            "Every figure below comes from this run: nothing is estimated."
+        ),
+        server_w = l.t("Serveur", "Server"),
+        machine_w = l.t("Machine", "Machine"),
+        data_w = l.t("Données", "Data"),
+        seed_w = l.t("graine", "seed"),
+        events_w = l.t("événements", "events"),
+        answers_w = l.t("réponses", "answers"),
+        connections_w = l.t("mises en relation", "connections"),
+        method_w = l.t("Méthode", "Method"),
+        timed_w = l.t("mesures par index après", "timed runs per index after"),
+        warm_w = l.t("d'échauffement", "warm-up runs"),
+        write_w = l.t("coût en écriture", "write cost"),
+        inserts_w = l.t("insertions", "inserts"),
+        date = l.date(run.started_at),
         id = esc(&run.id),
         secs = run.seconds,
         engine = esc(&run.server.engine),
@@ -228,35 +331,63 @@ pub fn html(run: &LabRun, bench: Option<&HandlerBench>) -> String {
         ev = group(c.events as i64),
         pa = group(c.participants as i64),
         an = group(c.answers as i64),
-        it = group(c.interactions as i64),
+        it = group(c.connections as i64),
         runs = run.options.runs,
         warm = run.options.warmup,
         wb = run.options.write_batch,
     );
-    s.push_str(r#"<h2>1. The application</h2>
-<p>EventHub is a desktop application for event managers: events with their speakers, agenda, seating plans and custom fields; participants, invitations and RSVPs; feedback and a dashboard. It runs on Windows, macOS and Linux, works on a local database out of the box, and connects to MongoDB Atlas or any MongoDB server when one is configured.</p>
-<h2>2. How it is built</h2>
-<ul>
-<li><b>One core, many front ends.</b> All domain logic and every MongoDB access live in a Rust library free of any GUI (<code>eventhub-core</code>). The desktop app (Tauri 2, HTML + TypeScript UI), the command line (<code>eventhub-cli</code>) and the tests call the same functions — including the lab that produced this report.</li>
-<li><b>Thin commands, one error type.</b> UI commands parse their input and delegate; errors reach the UI as <code>{code, message, field}</code>. Driver errors are mapped in one place (duplicate key, validation, unavailable).</li>
-<li><b>Detect, don't assume.</b> At connection the app asks the server what it is (<code>buildInfo</code>, <code>hello</code>) and probes optional features (text and hashed indexes, change streams). Unsupported index kinds below are those the server refused when the lab tried to create them.</li>
-<li><b>Ready for sync.</b> Ids are generated by the app (UUID v7, time-ordered), every document carries a version and <code>updated_at</code>; updates are conditional on the version read (optimistic concurrency); deletions leave tombstones.</li>
-<li><b>Tested against a real server.</b> Core and command tests run against a real MongoDB-compatible engine (a fresh database per test), and end-to-end tests drive the real window.</li>
-</ul>
-<h2>3. Schema choices</h2>
-<p>The rule: <b>embed what is read together and bounded; reference what grows without bound.</b> An event embeds its speakers (≤ 200), sessions (≤ 500), seating plans (≤ 50) and custom fields: one read shows the editor, one atomic write saves it, one version guards it. Participants, answers and interactions grow without bound and live in their own collections, referencing <code>event_id</code>. A <code>$jsonSchema</code> validator is the backstop behind the app's own validation.</p>
-<table><thead><tr><th>Collection</th><th>Index</th><th>Serves</th></tr></thead><tbody>
-<tr><td>events</td><td><code>{status, starts_at}</code></td><td>status filter with date sort (equality before sort)</td></tr>
-<tr><td>events</td><td><code>{tags, starts_at}</code> multikey</td><td>tag filter, by date</td></tr>
-<tr><td>events</td><td><code>{search_terms}</code> multikey</td><td>accent- and case-insensitive word search by anchored prefix — works on every server, <code>$text</code> used where available</td></tr>
-<tr><td>events</td><td><code>{starts_at, ends_at}</code></td><td>default order, date range</td></tr>
-<tr><td>events</td><td><code>{venue.location}</code> 2dsphere</td><td>events near a place</td></tr>
-<tr><td>participants</td><td><code>{event_id, email}</code> unique</td><td>look-up by e-mail, no duplicates per event</td></tr>
-<tr><td>participants</td><td><code>{event_id, status}</code></td><td>status counts (covered)</td></tr>
-</tbody></table>
-<h2>4. Index lab — summary</h2>
-<p>Each query of the app was run on a collection holding only its <code>_id</code> index, then with each relevant kind of index alone. “Docs examined” and the plan come from the server's <code>explain("executionStats")</code>; latencies are measured by the client around the complete query (all documents fetched).</p>
-<table><thead><tr><th>Query</th><th>Best index</th><th>Plan</th><th class="n">Docs examined</th><th class="n">× fewer</th><th class="n">p50 ms</th><th class="n">× faster</th><th class="n">Insert cost</th></tr></thead><tbody>"#);
+    let _ = write!(
+        s,
+        "<h2>1. {}</h2><p>{}</p><h2>2. {}</h2><ul><li>{}</li><li>{}</li><li>{}</li><li>{}</li></ul>",
+        l.t("L'application", "The application"),
+        l.t(
+            "EventHub est une application de bureau pour les responsables d'événements : événements avec intervenants, programme, plans de salle et champs libres ; participants, invitations et RSVP ; avis et tableau de bord. Elle fonctionne sur une base locale et se connecte à MongoDB Atlas ou à tout serveur MongoDB.",
+            "EventHub is a desktop application for event managers: events with their speakers, agenda, seating plans and custom fields; participants, invitations and RSVPs; feedback and a dashboard. It works on a local database and connects to MongoDB Atlas or any MongoDB server."
+        ),
+        l.t("Ce que mesure le laboratoire", "What the lab measures"),
+        l.t(
+            "Chaque requête du catalogue est construite par la fonction même de l'application (liste des événements, liste des participants, portail, import CSV, pipelines du tableau de bord) : le nom de cette fonction accompagne chaque requête.",
+            "Every catalogue query is built by the app's own function (events list, participants list, portal, CSV import, dashboard pipelines): that function's name comes with each query."
+        ),
+        l.t(
+            "Les données synthétiques ont les formes de documents de l'application (participants construits par participants::build, réponses feedback::Answer, mises en relation networking::Connection), dans les collections de l'application, au sein d'une base séparée.",
+            "The synthetic data has the app's document shapes (participants built by participants::build, answers feedback::Answer, connections networking::Connection), in the app's collections, within a separate database."
+        ),
+        l.t(
+            "Parmi les variantes de chaque requête figure l'index que l'application crée, lu dans ses déclarations de collections.",
+            "Among each query's variants is the index the app creates, read from its collection declarations."
+        ),
+        l.t(
+            "Les index que le serveur refuse de créer sont signalés « unsupported » ; le temps serveur est l'executionTimeMillis d'explain, moyenné sur plusieurs explications (le serveur compte en millisecondes entières).",
+            "Index kinds the server refuses to create are marked unsupported; server time is explain's executionTimeMillis, averaged over several explains (the server counts whole milliseconds)."
+        ),
+    );
+    let _ = write!(
+        s,
+        "<h2>3. {}</h2><p>{}</p>",
+        l.t("Les index de l'application", "The app's indexes"),
+        l.t(
+            "Généré à partir des index que l'application crée au démarrage, avec la mesure de cette exécution pour chacun.",
+            "Generated from the indexes the app creates at start-up, with this run's measurement for each."
+        ),
+    );
+    index_section(&mut s, run, l);
+    let _ = write!(
+        s,
+        r#"<h2>4. {}</h2><p>{}</p><table><thead><tr><th>{}</th><th>{}</th><th>Plan</th><th class="n">{}</th><th class="n">{}</th><th class="n">p50 ms</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr></thead><tbody>"#,
+        l.t("Laboratoire d'index — résumé", "Index lab — summary"),
+        l.t(
+            "Chaque requête a été exécutée sur une collection n'ayant que son index _id, puis avec chaque index candidat seul. Plan et documents examinés : explain(\"executionStats\") ; latences : mesurées par le client autour de la requête complète.",
+            "Each query ran on a collection holding only its _id index, then with each candidate index alone. Plan and documents examined: explain(\"executionStats\"); latencies: measured by the client around the complete query."
+        ),
+        l.t("Requête", "Query"),
+        l.t("Meilleur index", "Best index"),
+        l.t("Docs examinés", "Docs examined"),
+        l.t("× moins", "× fewer"),
+        l.t("Serveur ms", "Server ms"),
+        l.t("× plus rapide", "× faster"),
+        l.t("Coût insertion", "Insert cost"),
+    );
     for q in &run.results {
         let base = q.variants.iter().find(|v| v.kind == IndexKind::None);
         let best = q
@@ -267,9 +398,9 @@ pub fn html(run: &LabRun, bench: Option<&HandlerBench>) -> String {
             (Some(b), Some(v)) => {
                 let _ = write!(
                     s,
-                    r##"<tr><td><a href="#q-{id}">{t}</a></td><td>{k}<br><code>{def}</code></td><td>{ba} → {va}</td><td class="n">{bd} → {vd}</td><td class="n">{dr}</td><td class="n">{bp} → {vp}</td><td class="n">{sr}</td><td class="n">{wc:.0} %</td></tr>"##,
+                    r##"<tr><td><a href="#q-{id}">{t}</a></td><td>{k}<br><code>{def}</code></td><td>{ba} → {va}</td><td class="n">{bd} → {vd}</td><td class="n">{dr}</td><td class="n">{bp} → {vp}</td><td class="n">{bs} → {vs}</td><td class="n">{sr}</td><td class="n">{wc:.0} %</td></tr>"##,
                     id = esc(&q.id),
-                    t = esc(&q.title.en),
+                    t = esc(l.t(&q.title.fr, &q.title.en)),
                     k = esc(v.kind.as_str()),
                     def = esc(&v.definition),
                     ba = access_tag(&b.explain.access, b.outcome),
@@ -279,6 +410,8 @@ pub fn html(run: &LabRun, bench: Option<&HandlerBench>) -> String {
                     dr = num(q.verdict.docs_ratio),
                     bp = num(b.latency.p50_ms),
                     vp = num(v.latency.p50_ms),
+                    bs = server_cell(b, l),
+                    vs = server_cell(v, l),
                     sr = num(q.verdict.speed_ratio),
                     wc = -q.verdict.write_cost_pct,
                 );
@@ -286,9 +419,9 @@ pub fn html(run: &LabRun, bench: Option<&HandlerBench>) -> String {
             _ => {
                 let _ = write!(
                     s,
-                    r#"<tr><td>{}</td><td colspan="7">{}</td></tr>"#,
-                    esc(&q.title.en),
-                    esc(&q.verdict.en)
+                    r#"<tr><td>{}</td><td colspan="8">{}</td></tr>"#,
+                    esc(l.t(&q.title.fr, &q.title.en)),
+                    esc(l.t(&q.verdict.fr, &q.verdict.en))
                 );
             }
         }
@@ -306,27 +439,68 @@ pub fn html(run: &LabRun, bench: Option<&HandlerBench>) -> String {
     if !unsupported.is_empty() {
         let _ = write!(
             s,
-            "<p><b>Not supported by this server:</b> {} indexes (the server refused to create them; on MongoDB they are measured the same way).</p>",
+            "<p><b>{}</b> {}</p>",
+            l.t(
+                "Non pris en charge par ce serveur :",
+                "Not supported by this server:"
+            ),
             esc(&unsupported.join(", "))
         );
     }
-    s.push_str("<h2>5. Index lab — each query</h2>");
+    let _ = write!(
+        s,
+        "<h2>5. {}</h2>",
+        l.t(
+            "Laboratoire d'index — chaque requête",
+            "Index lab — each query"
+        )
+    );
     for q in &run.results {
-        query_section(&mut s, q);
+        query_section(&mut s, q, l);
     }
-    s.push_str("<h2>6. Response time of the app's handlers</h2>");
+    let _ = write!(
+        s,
+        "<h2>6. {}</h2>",
+        l.t(
+            "Temps de réponse des gestionnaires de l'application",
+            "Response time of the app's handlers"
+        )
+    );
     match bench {
-        None => s.push_str("<p>No handler benchmark has been run yet (<code>eventhub-cli bench handlers</code>).</p>"),
+        None => {
+            let _ = write!(
+                s,
+                "<p>{} (<code>eventhub-cli bench handlers</code>).</p>",
+                l.t(
+                    "Aucun banc d'essai des gestionnaires n'a encore été exécuté",
+                    "No handler benchmark has been run yet"
+                )
+            );
+        }
         Some(b) => {
             let _ = write!(
                 s,
-                r#"<p>Each handler of the app was timed against the bare driver call it wraps, on a database of the given number of events (10 participants each) with the app's real indexes, by 1 to N concurrent clients on the loopback interface ({ops} operations per cell after {warm} warm-up calls; {secs:.0} s in all, {date}). The ratio is the app's p50 over the driver's p50: the cost of the app's validation, serialisation and extra round trips. “planned” handlers belong to screens being built: the query they will run is measured.</p>"#,
+                r#"<p>{intro} ({ops} {ops_w} {warm} {warm_w} ; {secs:.0} s, {date}).</p>"#,
+                intro = l.t(
+                    "Chaque gestionnaire de l'app a été chronométré face à l'appel brut du pilote qu'il enveloppe, par 1 à N clients simultanés sur la boucle locale. Le rapport est le p50 de l'app sur le p50 du pilote.",
+                    "Each handler of the app was timed against the bare driver call it wraps, by 1 to N concurrent clients on the loopback interface. The ratio is the app's p50 over the driver's p50."
+                ),
                 ops = b.options.ops,
+                ops_w = l.t("opérations par cellule après", "operations per cell after"),
                 warm = b.options.warmup,
+                warm_w = l.t("appels d'échauffement", "warm-up calls"),
                 secs = b.seconds,
-                date = b.started_at.format("%Y-%m-%d %H:%M UTC"),
+                date = l.date(b.started_at),
             );
-            s.push_str(r#"<table><thead><tr><th>Handler</th><th class="n">Events</th><th class="n">Clients</th><th class="n">App p50 / p95 / p99 ms</th><th class="n">Driver p50 / p95 / p99 ms</th><th class="n">Ratio p50</th><th class="n">App ops/s</th><th>What is measured</th></tr></thead><tbody>"#);
+            let _ = write!(
+                s,
+                r#"<table><thead><tr><th>Handler</th><th class="n">{}</th><th class="n">Clients</th><th class="n">App p50 / p95 / p99 ms</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th>{}</th></tr></thead><tbody>"#,
+                l.t("Événements", "Events"),
+                l.t("Pilote p50 / p95 / p99 ms", "Driver p50 / p95 / p99 ms"),
+                l.t("Rapport p50", "Ratio p50"),
+                l.t("App op/s", "App ops/s"),
+                l.t("Ce qui est mesuré", "What is measured"),
+            );
             for r in &b.results {
                 let _ = write!(
                     s,
@@ -358,7 +532,11 @@ pub fn html(run: &LabRun, bench: Option<&HandlerBench>) -> String {
                     .collect();
                 if !rows.is_empty() {
                     charts.push_str(&bar_chart(
-                        &format!("App p50, 1 client, {} events", group(size as i64)),
+                        &format!(
+                            "App p50, 1 client, {} {}",
+                            group(size as i64),
+                            l.t("événements", "events")
+                        ),
                         "ms",
                         &rows,
                     ));
@@ -367,13 +545,31 @@ pub fn html(run: &LabRun, bench: Option<&HandlerBench>) -> String {
             let _ = write!(s, r#"<div class="charts">{charts}</div>"#);
         }
     }
-    s.push_str(r#"<h2>7. Method and limits</h2><ul>
-<li>Synthetic data is generated deterministically from the seed (the same seed gives the same documents), into a separate lab database: real data is never touched.</li>
-<li>For each index variant, the collection holds only <code>_id</code> and that index; the query planner chooses freely (no hint). Percentiles are nearest-rank over the timed runs; warm-up runs are excluded.</li>
-<li>Write cost: a batch of new documents is inserted (100 per call) with the index in place, timed, then removed — three times, the median kept; compared with the same batch with <code>_id</code> only.</li>
-<li>Client and server run on the same machine, over loopback: the latencies include the driver and the local network stack, not a real network. On a remote server (Atlas), add the round-trip time to every call — which makes extra round trips, not indexes, the main cost.</li>
-<li>The figures are those of the server named above. Where it lacks a feature (for example text or hashed indexes), the report says so rather than estimating.</li>
-</ul></main></body></html>"#);
+    let _ = write!(
+        s,
+        "<h2>7. {}</h2><ul><li>{}</li><li>{}</li><li>{}</li><li>{}</li><li>{}</li></ul></main></body></html>",
+        l.t("Méthode et limites", "Method and limits"),
+        l.t(
+            "Les données synthétiques sont générées de façon déterministe à partir de la graine (même graine, mêmes documents), dans une base séparée : les données réelles ne sont jamais touchées.",
+            "Synthetic data is generated deterministically from the seed (the same seed gives the same documents), into a separate lab database: real data is never touched."
+        ),
+        l.t(
+            "Pour chaque variante, la collection n'a que _id et cet index ; le planificateur choisit librement (pas de hint). Percentiles au rang le plus proche sur les mesures, échauffement exclu.",
+            "For each index variant, the collection holds only _id and that index; the query planner chooses freely (no hint). Percentiles are nearest-rank over the timed runs; warm-up runs are excluded."
+        ),
+        l.t(
+            "Coût en écriture : un lot de nouveaux documents inséré (100 par appel) avec l'index, chronométré puis retiré — trois fois, la médiane gardée ; comparé au même lot avec _id seul.",
+            "Write cost: a batch of new documents is inserted (100 per call) with the index in place, timed, then removed — three times, the median kept; compared with the same batch with _id only."
+        ),
+        l.t(
+            "Client et serveur sur la même machine, en boucle locale : sur un serveur distant (Atlas), ajouter l'aller-retour réseau à chaque appel.",
+            "Client and server run on the same machine, over loopback: on a remote server (Atlas), add the round-trip time to every call."
+        ),
+        l.t(
+            "Les chiffres sont ceux du serveur nommé plus haut ; là où il lui manque une fonction, le rapport le dit au lieu d'estimer.",
+            "The figures are those of the server named above; where it lacks a feature, the report says so rather than estimating."
+        ),
+    );
     s
 }
 

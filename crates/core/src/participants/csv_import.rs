@@ -532,6 +532,14 @@ fn row_input(
     Ok(input)
 }
 
+/// The filter and projection of "who is already in the event" (the e-mail addresses of
+/// its live participants), covered by the unique `{event_id, email_norm}` index.
+pub fn existing_emails_query(event_id: &str) -> (bson::Document, bson::Document) {
+    let mut f = live();
+    f.insert("event_id", event_id);
+    (f, doc! { "_id": 0, "email_norm": 1 })
+}
+
 /// Import a file's rows into an event. `progress` is called as the work advances; setting
 /// `cancel` stops it and removes what this import had written.
 pub async fn import(
@@ -581,12 +589,8 @@ pub async fn import_bytes(
 
     // Who is already in the event (one indexed projection query).
     let mut existing: HashSet<String> = HashSet::new();
-    let mut f = live();
-    f.insert("event_id", event_id);
-    let mut cur = raw(core)
-        .find(f)
-        .projection(doc! { "_id": 0, "email_norm": 1 })
-        .await?;
+    let (f, projection) = existing_emails_query(event_id);
+    let mut cur = raw(core).find(f).projection(projection).await?;
     while let Some(d) = cur.try_next().await? {
         if let Ok(e) = d.get_str("email_norm") {
             existing.insert(e.to_owned());

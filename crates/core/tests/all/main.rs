@@ -15,6 +15,7 @@ mod participant_edit;
 mod participants;
 mod portal_rules;
 mod portal_social;
+mod report;
 mod seating;
 mod social;
 mod sync;
