@@ -32,6 +32,7 @@ fn portal_and_links_through_ipc() {
             &core,
             events::input_from_json(json!({
                 "title": "Soirée partenaires",
+                "status": "published",
                 "starts_at": "2027-09-10T17:00:00Z",
                 "ends_at": "2027-09-10T22:00:00Z"
             }))

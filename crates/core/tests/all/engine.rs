@@ -157,7 +157,7 @@ async fn older_data_moves_into_the_data_folder_with_the_engine_stopped() {
     // A second move finds the new folder occupied: the old copy is kept, not overwritten.
     std::fs::create_dir_all(&roaming).unwrap();
     std::fs::write(roaming.join("settings.json"), r#"{"language":"fr"}"#).unwrap();
-    let again = engine::move_legacy_data(&[roaming.clone()], &target).await;
+    let again = engine::move_legacy_data(std::slice::from_ref(&roaming), &target).await;
     assert!(again.moved.is_empty(), "{again:?}");
     assert_eq!(again.kept, vec![roaming.join("settings.json")]);
     assert_eq!(

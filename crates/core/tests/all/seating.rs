@@ -28,6 +28,7 @@ async fn event(core: &Core) -> events::Event {
         core,
         events::input_from_json(json!({
             "title": "Assemblée Générale",
+            "status": "published",
             "starts_at": "2027-06-10T07:00:00Z",
             "ends_at": "2027-06-10T18:00:00Z",
             "capacity": 450,
