@@ -9,6 +9,7 @@ import * as invitationsMsgs from "./i18n/invitations.js";
 import * as syncMsgs from "./i18n/sync.js";
 import * as socialMsgs from "./i18n/social.js";
 import * as dashboardMsgs from "./i18n/dashboard.js";
+import * as healthMsgs from "./i18n/health.js";
 
 const baseFr = {
   "app.name": "EventHub",
@@ -311,7 +312,7 @@ const baseFr = {
 };
 
 // Each feature's strings live in i18n/<feature>.ts and are merged here.
-const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr, ...socialMsgs.fr };
+const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr, ...socialMsgs.fr, ...healthMsgs.fr };
 
 export type MsgKey = keyof typeof fr;
 
@@ -615,7 +616,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "duration.minutes": "{n} min",
 };
 
-const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en, ...socialMsgs.en };
+const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en, ...socialMsgs.en, ...healthMsgs.en };
 
 const dicts: Record<Language, Record<MsgKey, string>> = { fr, en };
 

@@ -43,6 +43,8 @@ export function errorText(e: ApiError): string {
     case "db_unavailable":
     case "engine_missing":
       return `${t("error.db_unavailable")} ${e.message}`;
+    case "disk_full":
+      return t("error.disk_full");
     case "not_found":
       return t("error.not_found");
     case "duplicate":

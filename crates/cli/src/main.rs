@@ -18,6 +18,7 @@ mod invitations;
 mod lab;
 mod networking;
 mod participants;
+mod recover;
 mod social;
 mod sync;
 
@@ -94,6 +95,16 @@ enum Cmd {
     Networking {
         #[command(subcommand)]
         cmd: networking::Cmd,
+    },
+    /// Imports and campaigns left half-done by a crash: list, finish, roll back.
+    Jobs {
+        #[command(subcommand)]
+        cmd: recover::JobsCmd,
+    },
+    /// Back up the whole store into one file, or restore one.
+    Backup {
+        #[command(subcommand)]
+        cmd: recover::BackupCmd,
     },
     /// Load data sets.
     Seed {
@@ -202,6 +213,8 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
         Cmd::Dashboard { cmd } => feedback::run(cmd, core, cli.json).await?,
         Cmd::Social { cmd } => social::run(cmd, core, cli.json).await?,
         Cmd::Networking { cmd } => networking::run(cmd, core, cli.json).await?,
+        Cmd::Jobs { cmd } => recover::jobs(cmd, core, cli.json).await?,
+        Cmd::Backup { cmd } => recover::backup(cmd, core, cli.json).await?,
         Cmd::Seed { demo } => {
             if !demo {
                 return Err(Error::invalid("seed", "choose a data set: --demo"));

@@ -90,6 +90,7 @@ pub fn collections(caps: &Capabilities) -> Vec<CollectionSpec> {
     v.extend(crate::feedback::collections());
     v.extend(crate::social::collections());
     v.extend(crate::networking::collections());
+    v.extend(crate::jobs::collections());
     v
 }
 const PROBE: &str = "_eventhub_probe";

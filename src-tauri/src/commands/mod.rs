@@ -10,6 +10,7 @@ pub mod lab;
 pub mod mail;
 pub mod networking;
 pub mod participants;
+pub mod recover;
 pub mod settings;
 pub mod social;
 pub mod sync;

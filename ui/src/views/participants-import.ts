@@ -158,7 +158,7 @@ export async function openImportWizard(eventId: string): Promise<boolean> {
         r.cancelled
           ? h("p", { class: "imp-warn" }, icon("alert", 16), t("imp.cancelled"))
           : h("p", { class: "imp-done" }, icon("check", 16), h("strong", null, t("imp.done"))),
-        h("div", { class: "imp-counts" }, h("span", { class: "imp-n ok", testid: "imp-imported" }, t("imp.imported", { n: r.imported })), h("span", { class: "imp-n bad", testid: "imp-rejected" }, t("imp.rejected", { n: r.rejected }))),
+        h("div", { class: "imp-counts" }, h("span", { class: "imp-n ok", testid: "imp-imported" }, t("imp.imported", { n: r.imported })), h("span", { class: "imp-n bad", testid: "imp-rejected" }, t("imp.rejected", { n: r.rejected })), r.already_present ? h("span", { class: "imp-n", testid: "imp-present" }, t("imp.alreadyPresent", { n: r.already_present })) : null),
       );
       const errors = r.errors.length
         ? h(

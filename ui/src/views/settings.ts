@@ -6,6 +6,7 @@ import type { Language } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
 import { getLang, t, type MsgKey } from "../i18n.js";
 import { button, field, sectionCard, toast, toastError } from "../ui.js";
+import { backupCard } from "./recover.js";
 import type { View } from "../main.js";
 
 const SECURITIES: Security[] = ["start_tls", "tls", "none"];
@@ -211,6 +212,7 @@ export class SettingsView implements View {
         h("div", { class: "settings-test" }, field(t("settings.testTo"), testTo), testBtn),
       ),
       this.templateCard(),
+      backupCard(),
     );
   }
 }

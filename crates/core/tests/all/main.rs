@@ -14,4 +14,5 @@ mod networking_portal;
 mod participants;
 mod portal_social;
 mod social;
+mod supervise;
 mod sync;
