@@ -82,7 +82,9 @@ async fn names(core: &Core) -> Result<Vec<String>> {
         .list_collection_names()
         .await?
         .into_iter()
-        .filter(|n| !n.starts_with("system.") && n != "_eventhub_probe")
+        .filter(|n| {
+            !n.starts_with("system.") && n != "_eventhub_probe" && n != crate::supervise::PROBE
+        })
         .collect();
     names.sort();
     Ok(names)

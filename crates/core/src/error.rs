@@ -114,6 +114,13 @@ impl From<mongodb::error::Error> for Error {
         if code == Some(14031) || crate::supervise::disk_full_text(&e.to_string()) {
             return Error::disk_full();
         }
+        // The storage engine failed (a panic after a write error): the supervisor restarts it.
+        if e.to_string().contains("WT_PANIC") {
+            return Error::new(
+                Code::DbUnavailable,
+                "the database engine failed and is being restarted; try again in a moment",
+            );
+        }
         match code {
             Some(11000) => Error::new(Code::Duplicate, format!("already exists: {}", short(&e))),
             // Document failed validation ($jsonSchema): the application validates first, so

@@ -45,6 +45,23 @@ static OWNER: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The jobs this process is running now.
+static ACTIVE: LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+    LazyLock::new(Default::default);
+
+fn active(f: impl FnOnce(&mut std::collections::HashSet<String>)) {
+    match ACTIVE.lock() {
+        Ok(mut g) => f(&mut g),
+        Err(p) => f(&mut p.into_inner()),
+    }
+}
+
+fn is_active(id: &str) -> bool {
+    let mut found = false;
+    active(|s| found = s.contains(id));
+    found
+}
+
 fn host() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
@@ -141,6 +158,9 @@ pub struct Running {
 impl Drop for Running {
     fn drop(&mut self) {
         self.beat.abort();
+        active(|s| {
+            s.remove(&self.id);
+        });
     }
 }
 
@@ -148,6 +168,9 @@ impl Running {
     /// Record how the job ended.
     pub async fn finish(self, state: State, error: Option<Code>, written: u64) -> Result<()> {
         self.beat.abort();
+        active(|s| {
+            s.remove(&self.id);
+        });
         let mut set = doc! {
             "state": time::to_bson(&state)?,
             "finished_at": bson::DateTime::from_chrono(time::now()),
@@ -206,6 +229,9 @@ pub async fn begin(
                 .await;
         }
     });
+    active(|s| {
+        s.insert(id.clone());
+    });
     Ok(Running {
         id,
         core: core.clone(),
@@ -223,8 +249,8 @@ fn abandoned(job: &Job) -> bool {
         return false;
     }
     if job.owner == *OWNER {
-        // Ours: only if its heartbeat stopped (it ended without being able to say so).
-        return stale(job);
+        // Ours: unless it runs now, it ended without being able to say so (full disk).
+        return !is_active(&job.id);
     }
     let mut parts = job.owner.splitn(3, ':');
     let (h, pid) = (parts.next().unwrap_or_default(), parts.next());

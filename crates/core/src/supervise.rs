@@ -246,7 +246,8 @@ impl Run {
                 continue;
             }
             next_check = Instant::now() + self.opts.check_every;
-            match ping(&self.core, self.opts.ping_timeout).await {
+            let local = self.engine.is_some();
+            match check(&self.core, self.opts.ping_timeout, local).await {
                 Ok(latency) => {
                     failing_since = None;
                     self.health.latency_ms = Some(latency.as_millis() as u64);
@@ -257,8 +258,10 @@ impl Run {
                 }
                 Err(detail) => {
                     let since = *failing_since.get_or_insert_with(Instant::now);
-                    let local = self.engine.is_some();
-                    if local && since.elapsed() >= self.opts.hung_after {
+                    // A storage engine that panicked (e.g. on a full disk) answers `ping`
+                    // but nothing else until it is restarted.
+                    let broken = detail.to_lowercase().contains("panic");
+                    if local && (broken || since.elapsed() >= self.opts.hung_after) {
                         tracing::warn!("the local database engine hangs: restarting it");
                         self.set(
                             State::Reconnecting,
@@ -376,6 +379,27 @@ impl Run {
         let _ = self.tx.send(self.health.clone());
         (self.on_change)(&self.health);
     }
+}
+
+/// Where the embedded engine's check writes (one tiny document, local to this store).
+pub const PROBE: &str = "_eventhub_health";
+
+/// The supervisor's check: `ping`, and for the embedded engine also a tiny write (a storage
+/// engine that failed, e.g. on a full disk, can still answer `ping`).
+async fn check(core: &Core, timeout: Duration, local: bool) -> Result<Duration, String> {
+    let latency = ping(core, timeout).await?;
+    if local {
+        let probe = core.db().collection::<bson::Document>(PROBE);
+        let write = probe
+            .update_one(doc! { "_id": "probe" }, doc! { "$inc": { "n": 1_i64 } })
+            .upsert(true);
+        match tokio::time::timeout(timeout, write).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(crate::db::first_line(&e.to_string())),
+            Err(_) => return Err(format!("no answer within {} ms", timeout.as_millis())),
+        }
+    }
+    Ok(latency)
 }
 
 /// One health check: `ping` within `timeout`, with its round trip, or what failed.

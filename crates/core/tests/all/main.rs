@@ -2,7 +2,9 @@
 //! covers one feature against a real database engine (`MONGODB_URI`, a fresh database per
 //! test).
 
+mod backup;
 mod dashboard;
+mod disk_full;
 mod engine;
 mod events;
 mod feedback;
