@@ -83,6 +83,69 @@ const chartSum = (id, series) => browser.execute((sel, i) => {
   const chart = canvas && window.Chart ? window.Chart.getChart(canvas) : null;
   return chart ? chart.data.datasets[i].data.reduce((x, y) => x + y, 0) : -1;
 }, `[data-testid="${id}"] canvas`, series);
+/**
+ * Layout problems in the rows matching `rowSel` (element boxes, not pixels): a visible
+ * piece of a row (text, control, button, chip) that overlaps another, or that sticks out of
+ * its cell or of the table's card (clipped); a header cell narrower than 40 px. Returns the
+ * problems as sentences (empty when the layout is sound).
+ */
+const layoutProblems = (rowSel) => browser.execute((sel) => {
+  const out = [];
+  const visible = (e) => {
+    const r = e.getBoundingClientRect();
+    const cs = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none';
+  };
+  const name = (e) => `${e.tagName.toLowerCase()}${e.dataset.testid ? `[${e.dataset.testid}]` : ''}${e.className && typeof e.className === 'string' ? `.${e.className.split(' ')[0]}` : ''} "${(e.textContent || '').trim().slice(0, 24)}"`;
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  const rows = [...document.querySelectorAll(sel)];
+  if (!rows.length) return ['no rows'];
+  const table = rows[0].closest('table');
+  const card = table.closest('.card') || table.parentElement;
+  const cardBox = card.getBoundingClientRect();
+  for (const th of table.querySelectorAll('thead th')) {
+    if (visible(th) && th.getBoundingClientRect().width < 40) out.push(`header ${name(th)} is ${Math.round(th.getBoundingClientRect().width)} px wide`);
+  }
+  if (table.getBoundingClientRect().right > cardBox.right + 1) out.push(`the table (${Math.round(table.getBoundingClientRect().right)}) is wider than its card (${Math.round(cardBox.right)})`);
+  for (const row of rows) {
+    const pieces = [];
+    for (const td of row.children) {
+      if (!visible(td)) continue;
+      const cell = td.getBoundingClientRect();
+      for (const e of td.querySelectorAll('.cell-main, .cell-sub, select, button, .chip-sm, .pill, input')) {
+        if (!visible(e) || e.closest('[role="menu"]')) continue;
+        const r = e.getBoundingClientRect();
+        if (!inside(r, cell)) out.push(`${name(e)} sticks out of its cell`);
+        if (!inside(r, cardBox)) out.push(`${name(e)} is cut by the card`);
+        if (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible' && e.tagName !== 'SELECT') out.push(`${name(e)} has its text cut`);
+        pieces.push([e, r]);
+      }
+    }
+    for (let i = 0; i < pieces.length; i++) {
+      for (let j = i + 1; j < pieces.length; j++) {
+        const [a, ra] = pieces[i];
+        const [b, rb] = pieces[j];
+        if (a.contains(b) || b.contains(a)) continue;
+        if (overlap(ra, rb)) out.push(`${name(a)} overlaps ${name(b)}`);
+      }
+    }
+  }
+  return [...new Set(out)];
+}, rowSel);
+/**
+ * Words of the core's English messages that must never reach a French screen (the UI words
+ * errors from their codes). Returns the offending texts.
+ */
+const ENGLISH = /\b(is required|must be|invalid|not found|longer than|start the|hashed|pushed|pulled|error:|already exists|database|unknown field|at most)\b/i;
+const englishIn = (list) => list.filter((x) => ENGLISH.test(x));
+/** Resize the window so that the page is `width` px wide (the window manager's frame aside). */
+async function setViewport(width, height = 800) {
+  await browser.setWindowSize(width, height);
+  const inner = await browser.execute(() => window.innerWidth);
+  if (inner !== width) await browser.setWindowSize(width + (width - inner), height);
+  await browser.pause(150);
+}
 /** Set an input's value the way a person's typing would, firing input and change. */
 async function setValue(el, value) {
   try {
@@ -112,7 +175,7 @@ try {
     capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
   });
 
-  const ctx = { browser, test, assert, $id, texts, chartSum, setValue, cliJson, shots, db, env, cli };
+  const ctx = { browser, test, assert, $id, texts, chartSum, setValue, layoutProblems, setViewport, englishIn, cliJson, shots, db, env, cli };
   // E2E_ONLY=50-sync runs the files whose name contains that text (while developing).
   const only = process.env.E2E_ONLY || '';
   for (const file of readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort()) {

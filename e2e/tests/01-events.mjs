@@ -1,7 +1,7 @@
 // The events flow: connect, create with a speaker and a session, search, field errors.
 import { join } from 'node:path';
 
-export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots }) {
+export default async function ({ browser, test, assert, $id, texts, setValue, englishIn, cliJson, shots }) {
   await test('the app connects to the database and shows the events list', async () => {
     const btn = await $id('new-event');
     await btn.waitForClickable({ timeout: 30000 });
@@ -20,6 +20,9 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await t.setValue(title);
     await setValue(await $id('f-starts'), '2027-04-15T09:00');
     await setValue(await $id('f-ends'), '2027-04-15T18:00');
+    // The native input follows the system's locale; the words beside it follow the app's.
+    const words = (await texts('f-starts-words'))[0];
+    assert(words === 'jeudi 15 avril 2027 à 09:00 (heure de Paris)', `the start in French words: ${words}`);
     await (await $id('f-venue-name')).setValue('Halle Tony Garnier');
 
     await (await $id('tab-speakers')).click();
@@ -36,6 +39,8 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await st.setValue("Keynote d'ouverture");
     await setValue(await $id('session-starts'), '2027-04-15T09:30');
     await setValue(await $id('session-ends'), '2027-04-15T10:30');
+    const sw = (await texts('session-ends-words'))[0];
+    assert(sw === 'jeudi 15 avril 2027 à 10:30 (heure de Paris)', `the session's end in French words: ${sw}`);
     await (await $id('session-room')).setValue('Grande Halle');
     const spk = await $id('session-speaker');
     if (!(await spk.isSelected())) await spk.click();
@@ -81,6 +86,26 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await browser.saveScreenshot(join(shots, 'field-error.png'));
     const page = cliJson('events', 'list', '--search', 'envers');
     assert(page.total === 0, 'nothing written');
+  });
+
+  await test('the server reports every faulty field at once, in French', async () => {
+    // Dates in order (the editor checks those itself), no title, a capacity of 0: the core
+    // refuses both fields in one answer, each shown next to its control.
+    await setValue(await $id('f-ends'), '2027-05-02T20:00');
+    await setValue(await $id('f-title'), '');
+    await setValue(await $id('f-capacity'), '0');
+    await (await $id('save-event')).click();
+    await browser.waitUntil(async () => (await texts('field-error')).length === 2, { timeout: 10000, timeoutMsg: 'two field errors' });
+    const errs = await browser.execute(() => [...document.querySelectorAll('[data-testid="field-error"]')].map((e) => [e.getAttribute('data-for'), e.textContent]));
+    const byField = Object.fromEntries(errs);
+    assert(byField.title === 'obligatoire', `title: ${byField.title}`);
+    assert(/entre 1 et 1\s000\s000/.test(byField.capacity || ''), `capacity: ${byField.capacity}`);
+    const toasts = await browser.execute(() => [...document.querySelectorAll('.toast-error')].map((e) => e.textContent || ''));
+    assert(toasts.length === 1 && toasts[0].includes('2 champs à corriger'), `one error toast names both: ${toasts}`);
+    const english = englishIn([...errs.map((e) => e[1]), ...toasts]);
+    assert(english.length === 0, `no English on this French error path: ${english}`);
+    await browser.saveScreenshot(join(shots, 'field-errors-fr.png'));
+    assert(cliJson('events', 'list', '--search', 'envers').total === 0, 'still nothing written');
     // Leave the unsaved editor: the app asks first, and we confirm.
     await (await $id('nav-events')).click();
     const ok = await $id('confirm-ok');

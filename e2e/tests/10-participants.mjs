@@ -6,7 +6,7 @@ import { writeFileSync, mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env }) {
+export default async function ({ browser, test, assert, $id, texts, setValue, layoutProblems, setViewport, englishIn, cliJson, shots, env }) {
   const stamp = Date.now().toString(36).slice(-5);
   const title = `Cocktail Partenaires ${stamp}`;
   const dir = mkdtempSync(join(tmpdir(), 'eh-e2e-p-'));
@@ -91,9 +91,29 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     assert(byStatus['Inès Garnier'] === 'waitlisted', `Inès: ${byStatus['Inès Garnier']}`);
   });
 
+  await test('adding someone with a broken e-mail says why, in French, and writes nothing', async () => {
+    await (await $id('p-add')).click();
+    const email = await $id('add-email');
+    await email.waitForDisplayed({ timeout: 5000 });
+    await setValue(await $id('add-name'), 'Zoé Test');
+    await setValue(email, 'zoe@');
+    await (await $id('add-save')).click();
+    const err = await $id('add-error');
+    await err.waitForDisplayed({ timeout: 10000 });
+    const text = (await texts('add-error'))[0];
+    assert(text.includes('E-mail') && text.includes('domaine incorrect après le @') && text.includes('zoe@'), `the reason in French: ${text}`);
+    assert(englishIn([text]).length === 0, `no English: ${text}`);
+    await browser.keys('Escape');
+    const stored = cliJson('participants', 'list', ev._id);
+    assert(stored.total === 3, `nothing added: ${stored.total}`);
+  });
+
   await test('the audit trail says who changed what', async () => {
     const hugo = await rowId('Hugo Bernard');
-    await (await browser.$(`tr[data-id="${hugo}"] [data-testid="p-audit"]`)).click();
+    await (await browser.$(`tr[data-id="${hugo}"] [data-testid="p-menu"]`)).click();
+    const item = await browser.$(`tr[data-id="${hugo}"] [data-testid="p-audit"]`);
+    await item.waitForClickable({ timeout: 5000 });
+    await item.click();
     await (await $id('p-audit-list')).waitForDisplayed({ timeout: 10000 });
     const entries = await texts('p-audit-entry');
     assert(entries.length === 2, `check-in and import: ${entries.length}`);
@@ -101,6 +121,32 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     assert(entries[1].includes('e2e_invites.csv'), `the import names the file: ${entries[1]}`);
     await browser.saveScreenshot(join(shots, 'participants-audit.png'));
     await (await $id('p-audit-close')).click();
+  });
+
+  await test('the list keeps every column, without overlap or clipping, at 1024 and 1280 px', async () => {
+    try {
+      for (const width of [1024, 1280]) {
+        await setViewport(width);
+        const problems = await layoutProblems('[data-testid="p-row"]');
+        assert(problems.length === 0, `at ${width} px: ${problems.join('; ')}`);
+        // Who, the response, the invitation e-mail's state and the check-in stay on screen.
+        const shown = await browser.execute(() => {
+          const row = document.querySelector('[data-testid="p-row"]');
+          const seen = (e) => !!e && e.getBoundingClientRect().width > 0;
+          return {
+            email: seen(row.querySelector('.p-email')),
+            status: seen(row.querySelector('[data-testid="p-status-select"]')),
+            invitation: [...row.querySelectorAll('.chip-sm[data-invitation]')].some(seen),
+            checkIn: seen(row.querySelector('[data-testid="p-checkin"]')),
+            menu: seen(row.querySelector('[data-testid="p-menu"]')),
+          };
+        });
+        assert(Object.values(shown).every(Boolean), `at ${width} px every column is visible: ${JSON.stringify(shown)}`);
+        await browser.saveScreenshot(join(shots, `participants-${width}.png`));
+      }
+    } finally {
+      await setViewport(1280);
+    }
   });
 
   await test('open the participants from the event row and export the list for Excel', async () => {
@@ -130,5 +176,22 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await (await $id('p-count-accepted')).click();
     // Leave no toast over the next tests' buttons.
     await browser.execute(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+  });
+  await test('door mode: find a person, check in with Enter, counters and latest arrivals', async () => {
+    await (await $id('p-door')).click();
+    const search = await $id('door-search');
+    await search.waitForDisplayed({ timeout: 5000 });
+    const arrived = async () => Number(((await texts('door-arrived'))[0] || '').replace(/\D+/g, '') || -1);
+    await browser.waitUntil(async () => (await arrived()) === 1, { timeout: 10000, timeoutMsg: 'one arrival counted (Hugo)' });
+    await setValue(search, 'léa');
+    await browser.waitUntil(async () => (await texts('door-row')).length === 1, { timeout: 10000, timeoutMsg: 'the door search finds Léa' });
+    await browser.keys('Enter');
+    await browser.waitUntil(async () => (await arrived()) === 2, { timeout: 10000, timeoutMsg: 'Léa is counted as arrived' });
+    assert((await texts('door-recent-item')).some((x) => x.includes('Léa Moreau')), 'Léa is among the latest arrivals');
+    await browser.saveScreenshot(join(shots, 'participants-door.png'));
+    await (await $id('door-exit')).click();
+    await browser.waitUntil(async () => (await count('checked_in')) === 2, { timeout: 10000, timeoutMsg: 'the list shows two present' });
+    const stored = cliJson('participants', 'list', ev._id).items.find((p) => p.name === 'Léa Moreau');
+    assert(stored.status === 'checked_in', `Léa stored as checked in: ${stored.status}`);
   });
 }

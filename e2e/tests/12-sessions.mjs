@@ -31,6 +31,9 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
     await browser.waitUntil(async () => browser.execute((id) => !!document.querySelector(`[data-testid="p-event"] option[value="${id}"]`), ev._id), { timeout: 10000, timeoutMsg: 'the event is offered' });
     await setValue(sel, ev._id);
     const open = async (id) => {
+      const menu = await browser.$(`tr[data-id="${id}"] [data-testid="p-menu"]`);
+      await menu.waitForClickable({ timeout: 10000 });
+      await menu.click();
       const b = await browser.$(`tr[data-id="${id}"] [data-testid="p-sessions"]`);
       await b.waitForClickable({ timeout: 10000 });
       await b.click();

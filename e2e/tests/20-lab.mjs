@@ -6,6 +6,10 @@ import { join } from 'node:path';
 
 export default async function ({ browser, test, assert, $id, texts, setValue, cliJson, shots, env }) {
   await test('index lab: generate 2,000 documents, run the e-mail lookup, see COLLSCAN then IXSCAN, export the report', async () => {
+    // The lab lives in the Advanced area, out of the main navigation.
+    const adv = await $id('nav-advanced');
+    await adv.waitForClickable({ timeout: 30000 });
+    await adv.click();
     const nav = await $id('nav-lab');
     await nav.waitForClickable({ timeout: 30000 });
     await nav.click();

@@ -12,6 +12,10 @@ export default async function ({ browser, test, assert, $id, texts, setValue, sh
   if (!scale) return;
   await test(`index lab from the screen at ${scale} documents: every scan gets its index scan, report exported`, async () => {
     const started = Date.now();
+    // The lab lives in the Advanced area, out of the main navigation.
+    const adv = await $id('nav-advanced');
+    await adv.waitForClickable({ timeout: 30000 });
+    await adv.click();
     const nav = await $id('nav-lab');
     await nav.waitForClickable({ timeout: 30000 });
     await nav.click();

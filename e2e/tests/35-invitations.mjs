@@ -1,7 +1,7 @@
 // Invitations end to end: SMTP pointed at a real SMTP server on loopback, participants
 // imported from a CSV, the portal started, invitations sent from the participants screen,
 // one invitee answers through the link in their e-mail, and the list shows the change.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { smtpSink } from '../lib.mjs';
@@ -47,7 +47,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       // An event with three valid participants (the fixture's fourth row is refused).
       const stamp = Date.now().toString(36).slice(-5);
       const evFile = join(dir, 'event.json');
-      writeFileSync(evFile, JSON.stringify({ title: `Avant-première ${stamp}`, starts_at: '2027-10-01T17:00:00Z', ends_at: '2027-10-01T21:00:00Z' }));
+      writeFileSync(evFile, JSON.stringify({ title: `Avant-première ${stamp}`, starts_at: '2027-10-01T17:00:00Z', ends_at: '2027-10-01T21:00:00Z', status: 'published' }));
       const ev = cliJson('events', 'create', '--from-json', evFile);
       try {
         cliJson('participants', 'import', ev._id, join(here, '..', '..', 'tests', 'fixtures', 'csv', 'e2e_invites.csv'));
@@ -68,7 +68,16 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
         if (await start.isExisting()) await start.click().catch(() => {});
         return (await $id('portal-url')).isExisting();
       }, { timeout: 15000, interval: 500, timeoutMsg: 'the portal starts' });
+      // Nothing leaves before a confirmation that gives the count (3 valid rows).
       await (await $id('send-invitations')).click();
+      const count = await $id('send-count');
+      await count.waitForDisplayed({ timeout: 10000 });
+      assert((await count.getAttribute('data-count')) === '3', `the confirmation gives the count: ${await count.getAttribute('data-count')}`);
+      assert((await texts('send-count'))[0].includes('3 personnes'), `in words: ${(await texts('send-count'))[0]}`);
+      assert((await texts('send-preview'))[0].includes('Invitation spéciale'), 'the preview shows the French template');
+      await browser.saveScreenshot(join(shots, 'invitations-confirm.png'));
+      assert(!existsSync(newDir) || readdirSync(newDir).length === 0, 'nothing sent before confirming');
+      await (await $id('send-confirm')).click();
       await browser.waitUntil(() => {
         try { return readdirSync(newDir).length === 3; } catch { return false; }
       }, { timeout: 30000, timeoutMsg: 'three invitations reached the SMTP server' });

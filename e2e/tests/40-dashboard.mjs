@@ -15,6 +15,7 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
       title: 'Conférence Temps Réel',
       starts_at: '2027-10-05T07:00:00Z',
       ends_at: '2027-10-05T16:00:00Z',
+      status: 'published',
       sessions: [{ title: 'Keynote live', starts_at: '2027-10-05T08:00:00Z', ends_at: '2027-10-05T09:00:00Z', capacity: 50 }],
     }));
     const ev = cliJson('events', 'create', '--from-json', file);
@@ -32,6 +33,17 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
     const mode = await (await $id('dash-live')).getAttribute('data-mode');
     assert(mode === 'change_stream', `live through a change stream on this server (${mode})`);
 
+    // Figures first: the headline numbers are at the top of the screen, above any question.
+    await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('.dash-kpis')), { timeout: 15000, timeoutMsg: 'the figures are computed' });
+    const firstBox = await browser.execute(() => {
+      const main = document.getElementById('main').getBoundingClientRect();
+      const kpis = document.querySelector('.dash-kpis');
+      const q = document.querySelector('[data-testid="q-list"]');
+      return { kpiTop: kpis ? kpis.getBoundingClientRect().top - main.top : -1, kpiShown: !!kpis && kpis.getBoundingClientRect().height > 0, questionsShown: !!q && q.getBoundingClientRect().height > 0 };
+    });
+    assert(firstBox.kpiShown && firstBox.kpiTop >= 0 && firstBox.kpiTop < 400, `the figures open the screen: ${JSON.stringify(firstBox)}`);
+    assert(!firstBox.questionsShown, 'question management is in its own tab');
+    await (await $id('dash-tab-questions')).click();
     await setValue(await $id('q-kind'), 'rating');
     await setValue(await $id('q-label-fr'), 'Votre note pour la keynote ?');
     await setValue(await $id('q-label-en'), 'Rate the keynote');
@@ -57,16 +69,20 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
 
     const before = (await texts('kpi-answers-value')).join('');
     assert(before.trim() === '0', `no answers yet (${before})`);
+    // Each phone opens the page first: the portal hands it a signed device cookie.
+    const deviceCookie = async () => (await fetch(local)).headers.get('set-cookie').split(';')[0];
     const values = [5, 4, 5, 3, 4];
     for (const [i, v] of values.entries()) {
       const res = await fetch(local, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: `eh_rid=e2e-phone-${i}-abcdefghij` },
+        headers: { 'content-type': 'application/json', cookie: await deviceCookie() },
         body: JSON.stringify({ value: v }),
       });
       assert(res.status === 200, `phone ${i} answer accepted (${res.status})`);
     }
-    const bad = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/json', cookie: 'eh_rid=e2e-phone-x-abcdefghij' }, body: '{"value": 11}' });
+    const forged = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/json', cookie: 'eh_rid=e2e-phone-x-abcdefghij' }, body: '{"value": 4}' });
+    assert(forged.status === 403, `an invented device cookie is refused (${forged.status})`);
+    const bad = await fetch(local, { method: 'POST', headers: { 'content-type': 'application/json', cookie: await deviceCookie() }, body: '{"value": 11}' });
     assert(bad.status === 400, `out-of-range refused with 400 (${bad.status})`);
 
     // Live: no click, the figures follow.
@@ -80,6 +96,7 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
     const counts = (await texts('q-count')).join('');
     assert(counts.includes('5'), `the poll row counts 5 answers: ${counts}`);
     await browser.saveScreenshot(join(shots, 'dashboard-live.png'));
+    await (await $id('dash-tab-figures')).click();
     await browser.execute(() => { const m = document.getElementById('main'); m.scrollTop = m.scrollHeight; });
     await browser.saveScreenshot(join(shots, 'dashboard-figures.png'));
 

@@ -13,7 +13,7 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
   await test('networking: two phones connect through the portal, both export it, the dashboard counts it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eventhub-net-'));
     const evFile = join(dir, 'event.json');
-    writeFileSync(evFile, JSON.stringify({ title: 'Forum Réseau', starts_at: '2027-09-14T07:00:00Z', ends_at: '2027-09-14T16:00:00Z' }));
+    writeFileSync(evFile, JSON.stringify({ title: 'Forum Réseau', starts_at: '2027-09-14T07:00:00Z', ends_at: '2027-09-14T16:00:00Z', status: 'published' }));
     const ev = cliJson('events', 'create', '--from-json', evFile);
     const csv = join(dir, 'people.csv');
     writeFileSync(csv, 'Nom;E-mail;Société\nAnne Martin;anne@acme.example;Acme\nBruno Petit;bruno@globex.example;Globex\n');

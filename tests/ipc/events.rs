@@ -96,6 +96,27 @@ fn bad_input_reaches_the_ui_as_code_message_and_field() {
         .as_str()
         .unwrap()
         .contains("within the event"));
+    // The UI words it from the reason, not from the English message.
+    assert_eq!(err["reason"], "outside_event");
+
+    // Every fault at once: no title and a capacity of 0 come back together.
+    let mut two = event("");
+    two["capacity"] = json!(0);
+    let err = h
+        .call("events_create", json!({ "input": two }))
+        .unwrap_err();
+    assert_eq!(err["field"], "title", "{err}");
+    assert_eq!(err["reason"], "required", "{err}");
+    let problems = err["problems"].as_array().expect("a list of problems");
+    let fields: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p["field"].as_str().unwrap(), p["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [("title", "required"), ("capacity", "out_of_range")]
+    );
+    assert_eq!(problems[1]["params"]["max"], "1000000");
 
     let mut typed = event("Salon");
     typed["seating"][0]["layout"]["rows"] = json!("ten");

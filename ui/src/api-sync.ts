@@ -24,12 +24,34 @@ export interface CollectionReport {
   unchanged: number;
   /** Unchanged on both sides since a pass that moved nothing: not read. */
   skipped: boolean;
+  /** Written by the app while the sync ran: compared again next pass. */
+  deferred: number;
+  /** Copies of the same thing created apart, merged into one. */
+  duplicates: MergedDuplicate[];
+  /** Documents that could not be applied (tried again next pass). */
+  failures: DocFailure[];
+}
+
+export interface MergedDuplicate {
+  collection: string;
+  survivor: string;
+  merged: string;
+  label: string;
+}
+
+export interface DocFailure {
+  collection: string;
+  id: string;
+  code: "validation" | "duplicate" | "internal" | string;
+  reason: string;
 }
 
 export interface SyncReport {
   dry_run: boolean;
   collections: CollectionReport[];
   cancelled: boolean;
+  /** Steps after the collections (erasures, seat counts) that could not be done. */
+  failures: DocFailure[];
 }
 
 export interface SyncProgress {
@@ -54,6 +76,8 @@ export interface Conflict {
   local_by: string;
   remote_by: string;
   detected_at: string;
+  /** Two copies merged into doc_id: the other copy's id (its values are `remote`). */
+  merged_from?: string | null;
 }
 
 export const syncApi = {

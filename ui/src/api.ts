@@ -11,10 +11,23 @@ export type ErrorCode =
   | "disk_full"
   | "internal";
 
+/** One fault of one field (see crates/core/src/error.rs): worded by the UI from `reason`. */
+export interface Problem {
+  field: string;
+  reason: string;
+  params?: Record<string, string>;
+  message: string;
+}
+
 export interface ApiError {
   code: ErrorCode;
+  /** English, for logs: the UI words errors from `code`, `reason` and `params`. */
   message: string;
   field?: string;
+  reason?: string;
+  params?: Record<string, string>;
+  /** Every fault of the input when there are several (the first is also `field`). */
+  problems?: Problem[];
 }
 
 export type Status = "draft" | "published" | "cancelled" | "archived";

@@ -10,6 +10,7 @@ import * as syncMsgs from "./i18n/sync.js";
 import * as socialMsgs from "./i18n/social.js";
 import * as dashboardMsgs from "./i18n/dashboard.js";
 import * as healthMsgs from "./i18n/health.js";
+import * as errorMsgs from "./i18n/errors.js";
 
 const baseFr = {
   "app.name": "EventHub",
@@ -18,8 +19,18 @@ const baseFr = {
   "nav.events": "Événements",
   "nav.participants": "Participants",
   "nav.dashboard": "Tableau de bord",
-  "nav.indexlab": "Index lab",
+  "nav.indexlab": "Laboratoire d'index",
+  "nav.advanced": "Avancé",
   "nav.soon": "bientôt",
+  "adv.title": "Avancé",
+  "adv.subtitle": "Outils pour l'équipe technique : rien ici n'est nécessaire pour organiser un événement.",
+  "adv.openLab": "Ouvrir le laboratoire",
+  "adv.labText": "Mesure l'effet des index MongoDB sur les requêtes de l'application, sur des données générées.",
+  "adv.engine": "Moteur de base de données",
+  "adv.json": "Champs personnalisés en JSON",
+  "adv.jsonText": "Les champs personnalisés d'un événement sont enregistrés tels quels dans son document.",
+  "adv.jsonWhere": "Leur aperçu JSON est replié en bas de l'onglet « Champs personnalisés » de l'éditeur.",
+  "server.technical": "Détails techniques",
   "top.search": "Rechercher un événement, un intervenant, un lieu…",
   "top.searchLabel": "Rechercher",
   "top.language": "Langue",
@@ -27,6 +38,10 @@ const baseFr = {
   "lang.en": "EN",
   "lang.frLong": "Français",
   "lang.enLong": "English",
+  "current.label": "Événement",
+  "current.none": "Aucun événement choisi",
+  "current.upcoming": "À venir",
+  "current.past": "Passés",
 
   "common.cancel": "Annuler",
   "common.close": "Fermer",
@@ -121,6 +136,13 @@ const baseFr = {
   "list.sort.title": "Titre (A→Z)",
   "list.sort.updated_at": "Dernière modification",
   "list.reset": "Effacer les filtres",
+  "list.when": "Période",
+  "list.when.upcoming": "À venir",
+  "list.when.past": "Passés",
+  "list.when.all": "Tous",
+  "list.when.showAll": "Voir tous les événements",
+  "list.when.noneUpcoming": "Aucun événement à venir",
+  "list.when.nonePast": "Aucun événement passé",
   "list.col.event": "Événement",
   "list.col.dates": "Dates",
   "list.col.venue": "Lieu",
@@ -175,6 +197,7 @@ const baseFr = {
   "editor.leave": "Quitter",
   "editor.statusLabel": "Statut",
   "editor.shortcut": "Ctrl+S pour enregistrer",
+  "editor.close": "Fermer",
 
   "general.identity": "Informations",
   "general.title": "Titre",
@@ -203,6 +226,8 @@ const baseFr = {
   "general.tagsPlaceholder": "Ajouter un tag puis Entrée",
   "general.removeTag": "Retirer le tag {tag}",
   "general.invalidDate": "Date ou heure invalide",
+  "date.atZone": "{date} à {time} (heure de {city})",
+  "date.words": "Date en toutes lettres",
   "general.endBeforeStart": "La fin doit être après le début",
 
   "speakers.title": "Intervenants",
@@ -254,7 +279,7 @@ const baseFr = {
   "seating.seatsPerTable": "Sièges par table",
   "seating.stage": "Scène",
   "seating.capacity": "Capacité : {n} place|Capacité : {n} places",
-  "seating.stats": "{total} sièges · {blocked} bloqué(s)",
+  "seating.stats": "{total} sièges · bloqués : {blocked}",
   "seating.help": "Cliquez sur un siège pour le bloquer ou le débloquer (pilier, régie, accès PMR…). Flèches pour se déplacer.",
   "seating.seat": "Siège {label}",
   "seating.seatBlocked": "Siège {label}, bloqué",
@@ -312,7 +337,7 @@ const baseFr = {
 };
 
 // Each feature's strings live in i18n/<feature>.ts and are merged here.
-const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr, ...socialMsgs.fr, ...healthMsgs.fr };
+const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr, ...socialMsgs.fr, ...errorMsgs.fr, ...healthMsgs.fr };
 
 export type MsgKey = keyof typeof fr;
 
@@ -324,7 +349,17 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "nav.participants": "Participants",
   "nav.dashboard": "Dashboard",
   "nav.indexlab": "Index lab",
+  "nav.advanced": "Advanced",
   "nav.soon": "soon",
+  "adv.title": "Advanced",
+  "adv.subtitle": "Tools for the technical team: nothing here is needed to run an event.",
+  "adv.openLab": "Open the lab",
+  "adv.labText": "Measures how MongoDB indexes affect the app's queries, on generated data.",
+  "adv.engine": "Database engine",
+  "adv.json": "Custom fields as JSON",
+  "adv.jsonText": "An event's custom fields are stored as they are in its document.",
+  "adv.jsonWhere": "Their JSON preview is folded at the bottom of the editor's “Custom fields” tab.",
+  "server.technical": "Technical details",
   "top.search": "Search events, speakers, venues…",
   "top.searchLabel": "Search",
   "top.language": "Language",
@@ -332,6 +367,10 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "lang.en": "EN",
   "lang.frLong": "Français",
   "lang.enLong": "English",
+  "current.label": "Event",
+  "current.none": "No event chosen",
+  "current.upcoming": "Upcoming",
+  "current.past": "Past",
 
   "common.cancel": "Cancel",
   "common.close": "Close",
@@ -426,6 +465,13 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "list.sort.title": "Title (A→Z)",
   "list.sort.updated_at": "Last modified",
   "list.reset": "Clear filters",
+  "list.when": "Period",
+  "list.when.upcoming": "Upcoming",
+  "list.when.past": "Past",
+  "list.when.all": "All",
+  "list.when.showAll": "Show all events",
+  "list.when.noneUpcoming": "No upcoming events",
+  "list.when.nonePast": "No past events",
   "list.col.event": "Event",
   "list.col.dates": "Dates",
   "list.col.venue": "Venue",
@@ -480,6 +526,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "editor.leave": "Leave",
   "editor.statusLabel": "Status",
   "editor.shortcut": "Ctrl+S to save",
+  "editor.close": "Close",
 
   "general.identity": "Details",
   "general.title": "Title",
@@ -508,6 +555,8 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "general.tagsPlaceholder": "Add a tag and press Enter",
   "general.removeTag": "Remove tag {tag}",
   "general.invalidDate": "Invalid date or time",
+  "date.atZone": "{date} at {time} ({city} time)",
+  "date.words": "Date in words",
   "general.endBeforeStart": "The end must be after the start",
 
   "speakers.title": "Speakers",
@@ -616,7 +665,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "duration.minutes": "{n} min",
 };
 
-const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en, ...socialMsgs.en, ...healthMsgs.en };
+const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en, ...socialMsgs.en, ...errorMsgs.en, ...healthMsgs.en };
 
 const dicts: Record<Language, Record<MsgKey, string>> = { fr, en };
 
@@ -710,6 +759,32 @@ export function formatTime(iso: string, tz: string): string {
 }
 export function formatDateTime(iso: string, tz: string): string {
   return fmt(tz, DATE_TIME).format(new Date(iso));
+}
+
+const D_WORDS: Intl.DateTimeFormatOptions = { weekday: "long", day: "numeric", month: "long", year: "numeric" };
+
+/**
+ * An instant written out in words in the interface's language and the given zone, with the
+ * zone's name: "lundi 21 décembre 2026 à 09:00 (heure de Paris)". Shown beside every date
+ * input, whose own display follows the system's locale rather than the app's language.
+ */
+export function formatDateWords(iso: string, tz: string): string {
+  if (Number.isNaN(Date.parse(iso))) return "";
+  return t("date.atZone", { date: fmt(tz, D_WORDS).format(new Date(iso)), time: formatTime(iso, tz), city: zoneCity(tz) });
+}
+
+/** A calendar day ("2026-12-21", a date input's value) in words: "lundi 21 décembre 2026". */
+export function formatDayWords(day: string): string {
+  const ms = Date.parse(`${day}T12:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(ms)) return "";
+  return fmt("UTC", D_WORDS).format(new Date(ms));
+}
+
+/** A time-axis label in the event's zone: the day ("21 déc."), or the day and the hour, or the hour. */
+export function formatAxis(iso: string, tz: string, unit: "day" | "hour" | "minute"): string {
+  if (unit === "day") return fmt(tz, D_SHORT).format(new Date(iso));
+  if (unit === "hour") return `${fmt(tz, D_SHORT).format(new Date(iso))} ${formatTime(iso, tz)}`;
+  return formatTime(iso, tz);
 }
 
 type RangeFormat = Intl.DateTimeFormat & { formatRange?: (a: Date, b: Date) => string };

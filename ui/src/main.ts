@@ -14,7 +14,9 @@ import { SyncView } from "./views/sync.js";
 import { SocialView } from "./views/social.js";
 import { ParticipantsView } from "./views/participants.js";
 import { LabView } from "./views/lab.js";
+import { AdvancedView } from "./views/advanced.js";
 import { DashboardView } from "./views/dashboard.js";
+import { currentEventId, onCurrentEvent, setCurrentEvent } from "./current.js";
 
 export interface View {
   el: HTMLElement;
@@ -46,8 +48,16 @@ class App implements Nav {
   private bannerHost: HTMLElement | null = null;
   /** Jobs left half-done are offered once per start. */
   private jobsOffered = false;
+  private currentSel: HTMLSelectElement | null = null;
+  private currentSeq = 0;
 
   async start(): Promise<void> {
+    onCurrentEvent((id) => {
+      const sel = this.currentSel;
+      if (!sel) return;
+      if ([...sel.options].some((o) => o.value === id)) sel.value = id;
+      else void this.loadCurrentOptions();
+    });
     if (!hasTauri()) {
       replaceChildren(this.root, renderNoTauri());
       return;
@@ -222,11 +232,11 @@ class App implements Nav {
         this.navItem("nav.events", "calendar", "nav-events", () => void this.toList()),
         this.navItem("nav.participants", "users", "nav-participants", () => void this.toParticipants()),
         this.navItem("nav.dashboard", "chart", "nav-dashboard", () => void this.toDashboard()),
-        this.navItem("nav.indexlab", "flask", "nav-lab", () => void this.toLab()),
         this.navItem("nav.social", "globe", "nav-social", () => void this.toSocial()),
         this.navItem("nav.sync", "refresh", "nav-sync", () => void this.toSync()),
         this.navItem("nav.settings", "sliders", "nav-settings", () => void this.toSettings()),
       ),
+      h("ul", { class: "nav nav-bottom" }, this.navItem("nav.advanced", "flask", "nav-advanced", () => void this.toAdvanced())),
     );
 
     const search = h("input", {
@@ -259,10 +269,18 @@ class App implements Nav {
     });
     this.updateBadge();
 
+    // The current event, shared by every screen: chosen here or by opening an event.
+    const cur = h("select", { class: "input input-sm current-select", id: "current-event", testid: "current-event", "aria-label": t("current.label") });
+    cur.addEventListener("change", () => setCurrentEvent(cur.value));
+    cur.addEventListener("mousedown", () => void this.loadCurrentOptions());
+    this.currentSel = cur;
+    void this.loadCurrentOptions();
+
     const topbar = h(
       "header",
       { class: "topbar" },
       h("div", { class: "search" }, icon("search", 18), search),
+      h("div", { class: "current-event" }, h("label", { for: "current-event", class: "current-label" }, icon("calendar", 16), h("span", null, t("current.label"))), cur),
       h("div", { class: "topbar-right" }, this.langSwitch(), this.badge),
     );
 
@@ -270,6 +288,40 @@ class App implements Nav {
     this.bannerHost = h("div", { class: "health-host", "aria-live": "polite" });
     this.updateBanner();
     replaceChildren(this.root, h("div", { class: "shell" }, sidebar, h("div", { class: "content" }, topbar, this.bannerHost, this.main)));
+  }
+
+  /** The header's event list: upcoming first (soonest first), then past ones (latest first). */
+  private async loadCurrentOptions(): Promise<void> {
+    const sel = this.currentSel;
+    if (!sel) return;
+    const mine = ++this.currentSeq;
+    try {
+      const now = new Date().toISOString();
+      const [up, past] = await Promise.all([api.eventsList({ from: now, sort: "starts_at", per_page: 100 }), api.eventsList({ to: now, sort: "starts_at_desc", per_page: 100 })]);
+      if (mine !== this.currentSeq || sel !== this.currentSel) return;
+      const seen = new Set<string>();
+      const opts = (items: typeof up.items) =>
+        items.filter((e) => !seen.has(e._id) && seen.add(e._id)).map((e) => h("option", { value: e._id }, e.title));
+      const upcoming = opts(up.items);
+      const older = opts(past.items);
+      let id = currentEventId();
+      if (id && !seen.has(id)) {
+        // Further down the lists (or deleted): ask for it by id.
+        const e = await api.eventsGet(id).catch(() => null);
+        if (e) upcoming.unshift(h("option", { value: e._id }, e.title));
+        else id = "";
+      }
+      replaceChildren(
+        sel,
+        h("option", { value: "" }, t("current.none")),
+        upcoming.length ? h("optgroup", { label: t("current.upcoming") }, ...upcoming) : null,
+        older.length ? h("optgroup", { label: t("current.past") }, ...older) : null,
+      );
+      sel.value = id;
+      if (id !== currentEventId()) setCurrentEvent(id);
+    } catch {
+      /* the list stays as it was; the screens still work with their own choice */
+    }
   }
 
   private updateBadge(): void {
@@ -316,6 +368,7 @@ class App implements Nav {
   // ---- navigation ---------------------------------------------------------------------------
 
   private async show(view: View): Promise<void> {
+    void this.loadCurrentOptions();
     this.view?.destroy?.();
     this.view = view;
     if (this.main) {
@@ -334,6 +387,11 @@ class App implements Nav {
   async toParticipants(eventId?: string): Promise<void> {
     if (this.view?.canLeave && !(await this.view.canLeave())) return;
     await this.show(new ParticipantsView(eventId));
+  }
+
+  async toAdvanced(): Promise<void> {
+    if (this.view?.canLeave && !(await this.view.canLeave())) return;
+    await this.show(new AdvancedView(this));
   }
 
   async toLab(): Promise<void> {
@@ -363,6 +421,7 @@ class App implements Nav {
 
   async toEditor(id: string | null): Promise<void> {
     if (this.view?.canLeave && !(await this.view.canLeave())) return;
+    if (id) setCurrentEvent(id);
     const ed = new EditorView(this, id);
     await this.show(ed);
     ed.focusFirst();

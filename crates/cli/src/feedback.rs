@@ -30,13 +30,16 @@ pub enum BenchCmd {
     /// Load test of the participant portal: simulated phones answer live polls over HTTP
     /// on 127.0.0.1 (scratch database, dropped afterwards).
     Portal(PortalBench),
+    /// Every benchmark at the documented sizes, each beside its bare-driver or raw
+    /// comparison from the same run; writes the markdown tables of `docs/performance.md`.
+    All(crate::bench_all::AllBench),
 }
 
 #[derive(Args)]
 pub struct PortalBench {
     /// Simulated participants (at most 20,000).
     #[arg(long, default_value_t = 2000)]
-    participants: u32,
+    pub participants: u32,
     /// Time limit: all answers must be in within this many seconds (at most 300).
     #[arg(long, default_value_t = 60)]
     seconds: u64,
@@ -61,6 +64,12 @@ pub enum DashboardCmd {
     Show { event: String },
     /// Each pipeline's time and explain summary, and the full refresh time.
     Explain { event: String },
+    /// Recompute the dashboard from the raw answers with the pipelines and compare it with
+    /// the one read from the answer tallies: lists the figures that differ (exit code 1).
+    Check { event: String },
+    /// Recompute an event's answer tallies from its raw answers (after a sync brought
+    /// answers, or for answers written by another program).
+    RebuildCounters { event: String },
     /// Live refresh benchmark: writes answers (a resubmission, then a new anonymous
     /// respondent, in turn), takes the change-stream notification, and times the refresh of
     /// what it touched side by side with a full refresh. Writes real answers to EVENT.
@@ -72,22 +81,22 @@ pub enum DashboardCmd {
 }
 
 #[derive(Default, serde::Serialize)]
-struct Report {
-    participants: u32,
-    valid_sent: u64,
-    valid_accepted: u64,
-    valid_rejected: u64,
-    invalid_sent: u64,
-    invalid_rejected_4xx: u64,
-    server_errors: u64,
-    stored: u64,
-    lost: i64,
-    seconds: f64,
-    p50_ms: f64,
-    p95_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-    requests_per_s: f64,
+pub struct Report {
+    pub participants: u32,
+    pub valid_sent: u64,
+    pub valid_accepted: u64,
+    pub valid_rejected: u64,
+    pub invalid_sent: u64,
+    pub invalid_rejected_4xx: u64,
+    pub server_errors: u64,
+    pub stored: u64,
+    pub lost: i64,
+    pub seconds: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub requests_per_s: f64,
 }
 
 async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> Result<u16, String> {
@@ -116,15 +125,7 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 }
 
 pub async fn bench_portal(b: &PortalBench, core: &Core, json_out: bool) -> Result<(), Error> {
-    let n = b.participants.clamp(1, 20_000);
-    let seconds = b.seconds.clamp(1, 300);
-    let conc = b.concurrency.clamp(1, 256);
-    let scratch = format!("{}_bench_portal_{}", core.info().database, &uuid_suffix());
-    let core = core.on_database(&scratch);
-    core.ensure_schema().await?;
-    let result = run_bench(&core, n, seconds, b.ramp.min(seconds), conc).await;
-    let _ = core.drop_database().await;
-    let r = result?;
+    let r = portal_report(core, b.participants, b.seconds, b.ramp, b.concurrency).await?;
     if json_out {
         print_json(&r);
     } else {
@@ -159,7 +160,26 @@ pub async fn bench_portal(b: &PortalBench, core: &Core, json_out: bool) -> Resul
     Ok(())
 }
 
-fn uuid_suffix() -> String {
+/// The portal load test on a scratch database (dropped afterwards).
+pub async fn portal_report(
+    core: &Core,
+    participants: u32,
+    seconds: u64,
+    ramp: u64,
+    concurrency: usize,
+) -> Result<Report, Error> {
+    let n = participants.clamp(1, 20_000);
+    let seconds = seconds.clamp(1, 300);
+    let conc = concurrency.clamp(1, 256);
+    let scratch = format!("{}_bench_portal_{}", core.info().database, &uuid_suffix());
+    let core = core.on_database(&scratch);
+    core.ensure_schema().await?;
+    let result = run_bench(&core, n, seconds, ramp.min(seconds), conc).await;
+    let _ = core.drop_database().await;
+    result
+}
+
+pub fn uuid_suffix() -> String {
     invitations::new_token()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -179,6 +199,7 @@ async fn run_bench(
         core,
         events::input_from_json(json!({
             "title": "Portal load test",
+            "status": "published",
             "starts_at": "2027-06-01T08:00:00Z",
             "ends_at": "2027-06-01T18:00:00Z",
             "sessions": [{"title": "Keynote", "starts_at": "2027-06-01T09:00:00Z", "ends_at": "2027-06-01T10:00:00Z"}]
@@ -205,7 +226,19 @@ async fn run_bench(
         .await?;
         tokens.push(invitations::issue_token(core, &p.id, None).await?);
     }
-    let handle = portal::start(core.clone(), "127.0.0.1:0".parse().expect("loopback")).await?;
+    // Thousands of simulated phones share 127.0.0.1: no per-address limits here.
+    let config = portal::PortalConfig {
+        limits: portal::Limits::none(),
+        max_connections: 4096,
+        ..Default::default()
+    };
+    let handle = portal::start_with(
+        core.clone(),
+        "127.0.0.1:0".parse().expect("loopback"),
+        config,
+        None,
+    )
+    .await?;
     let addr = handle.addr;
     eprintln!("portal on http://{addr}; {n} phones answer 2 polls each (1 in 10 also sends an invalid answer)…");
     let sem = Arc::new(Semaphore::new(conc));
@@ -342,15 +375,49 @@ pub async fn run(cmd: &DashboardCmd, core: &Core, json_out: bool) -> Result<(), 
                 }
             }
         }
+        DashboardCmd::Check { event } => {
+            let t = Instant::now();
+            let diff = dashboard::check(core, event).await?;
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            if json_out {
+                print_json(&json!({ "mismatches": diff, "ms": ms }));
+            } else if diff.is_empty() {
+                println!("the tallies agree with the raw answers on every figure ({ms:.0} ms)");
+            } else {
+                for m in &diff {
+                    println!(
+                        "{}: tallies {} ≠ answers {}",
+                        m.figure, m.tallies, m.answers
+                    );
+                }
+            }
+            if !diff.is_empty() {
+                return Err(Error::internal(
+                    "the dashboard's tallies differ from the raw answers",
+                ));
+            }
+        }
+        DashboardCmd::RebuildCounters { event } => {
+            let t = Instant::now();
+            events::get(core, event).await?;
+            feedback::counters::rebuild(core, event).await?;
+            println!(
+                "tallies rebuilt in {:.0} ms",
+                t.elapsed().as_secs_f64() * 1000.0
+            );
+        }
         DashboardCmd::Live { event, rounds } => live_bench(core, event, *rounds, json_out).await?,
         DashboardCmd::Explain { event } => {
             let rows = dashboard::explain(core, event).await?;
             let t = Instant::now();
             let d = dashboard::event_dashboard(core, event, false).await?;
             let full = t.elapsed().as_secs_f64() * 1000.0;
+            let t = Instant::now();
+            dashboard::event_dashboard_from_answers(core, event, false).await?;
+            let reference = t.elapsed().as_secs_f64() * 1000.0;
             if json_out {
                 print_json(
-                    &json!({ "pipelines": rows, "full_refresh_ms": full, "server_took_ms": d.took_ms }),
+                    &json!({ "pipelines": rows, "full_refresh_ms": full, "server_took_ms": d.took_ms, "pipelines_refresh_ms": reference }),
                 );
             } else {
                 println!("| pipeline | collection | time (ms) | plan | index | keys examined | docs examined | returned |");
@@ -368,14 +435,48 @@ pub async fn run(cmd: &DashboardCmd, core: &Core, json_out: bool) -> Result<(), 
                         r.stats.returned
                     );
                 }
-                println!("\nfull dashboard refresh (all pipelines concurrently): {full:.0} ms");
+                println!("\nfull dashboard refresh (answer tallies + participant, connection, post and text pipelines): {full:.0} ms");
+                println!("the same from the raw answers (all pipelines above, concurrently): {reference:.0} ms");
             }
         }
     }
     Ok(())
 }
 
+/// One round of the live refresh benchmark.
+#[derive(serde::Serialize)]
+pub struct LiveRound {
+    pub write: &'static str,
+    pub live_ms: f64,
+    pub full_ms: f64,
+    pub ratio: f64,
+}
+
 async fn live_bench(core: &Core, event: &str, rounds: u32, json_out: bool) -> Result<(), Error> {
+    let rows = live_rounds(core, event, rounds).await?;
+    let mut ratios: Vec<f64> = rows.iter().map(|r| r.ratio).collect();
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
+    if json_out {
+        print_json(&json!({ "rounds": rows, "median_ratio": median }));
+    } else {
+        println!("| write | live refresh (ms) | full refresh (ms) | full ÷ live |");
+        println!("|---|---:|---:|---:|");
+        for r in &rows {
+            println!(
+                "| {} | {:.0} | {:.0} | {:.1}× |",
+                r.write, r.live_ms, r.full_ms, r.ratio
+            );
+        }
+        println!("\nmedian: the live refresh is {median:.1}× faster; every result equalled a full refresh");
+    }
+    Ok(())
+}
+
+/// Write answers to `event` (a resubmission, a new participant, their first answer, in
+/// turn), take the change-stream notification, time the live refresh and a full refresh,
+/// and fail unless both give the same dashboard.
+pub async fn live_rounds(core: &Core, event: &str, rounds: u32) -> Result<Vec<LiveRound>, Error> {
     use dashboard::live;
     use feedback::{QuestionKind, RawValue, Respondent};
     let qs = feedback::open_questions(core, event, true).await?;
@@ -467,28 +568,14 @@ async fn live_bench(core: &Core, event: &str, rounds: u32, json_out: bool) -> Re
                 "the live refresh differs from a full refresh",
             ));
         }
-        rows.push(json!({ "write": what, "live_ms": partial, "full_ms": full_ms, "ratio": full_ms / partial }));
+        rows.push(LiveRound {
+            write: what,
+            live_ms: partial,
+            full_ms,
+            ratio: full_ms / partial.max(1e-3),
+        });
         prev = live;
     }
     w.stop();
-    let mut ratios: Vec<f64> = rows.iter().filter_map(|r| r["ratio"].as_f64()).collect();
-    ratios.sort_by(f64::total_cmp);
-    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
-    if json_out {
-        print_json(&json!({ "rounds": rows, "median_ratio": median }));
-    } else {
-        println!("| write | live refresh (ms) | full refresh (ms) | full ÷ live |");
-        println!("|---|---:|---:|---:|");
-        for r in &rows {
-            println!(
-                "| {} | {:.0} | {:.0} | {:.1}× |",
-                r["write"].as_str().unwrap_or(""),
-                r["live_ms"].as_f64().unwrap_or(0.0),
-                r["full_ms"].as_f64().unwrap_or(0.0),
-                r["ratio"].as_f64().unwrap_or(0.0)
-            );
-        }
-        println!("\nmedian: the live refresh is {median:.1}× faster; every result equalled a full refresh");
-    }
-    Ok(())
+    Ok(rows)
 }

@@ -53,11 +53,56 @@ pub enum Cmd {
 
 #[derive(Subcommand)]
 pub enum PortalCmd {
-    /// Serve the participant portal (RSVP and registration pages) until Ctrl-C.
+    /// Serve the participant portal (RSVP and registration pages) until Ctrl-C. Stateless:
+    /// several instances may serve one database behind a load balancer.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8787")]
         bind: String,
+        /// The portal's address as visitors reach it, for the links it e-mails
+        /// (default: http://<bind>, or https:// with --cert).
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Behind a reverse proxy: take the client's address from X-Forwarded-For.
+        #[arg(long)]
+        trust_forwarded: bool,
+        /// Requests per second allowed from one client address (0: no limit). A venue's
+        /// Wi-Fi puts many phones behind one address: raise it there.
+        #[arg(long, default_value_t = 40)]
+        per_address: u32,
+        /// Open connections at most.
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
+        /// HTTPS: the certificate chain (PEM); needs --key.
+        #[arg(long, requires = "key")]
+        cert: Option<std::path::PathBuf>,
+        /// HTTPS: the private key (PEM).
+        #[arg(long, requires = "cert")]
+        key: Option<std::path::PathBuf>,
     },
+    /// Show or change an event's portal settings.
+    Settings {
+        event: String,
+        /// Accept registrations through the shareable link.
+        #[arg(long)]
+        registration_open: Option<bool>,
+        /// Registrations wait for a confirmation link e-mailed to the address (false for a
+        /// kiosk at the venue).
+        #[arg(long)]
+        confirm_email: Option<bool>,
+        /// Personal links work this many days after the event ends.
+        #[arg(long)]
+        link_grace_days: Option<u32>,
+    },
+    /// Make a new shareable registration link for an event (the previous one stops working).
+    ShareLink {
+        event: String,
+        #[arg(long)]
+        base_url: String,
+    },
+    /// Open a poll (or survey question) for answers.
+    PollOpen { question: String },
+    /// Close a poll: no more answers.
+    PollClose { question: String },
 }
 
 pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
@@ -153,25 +198,128 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn serve(cmd: &PortalCmd, core: &Core) -> Result<(), Error> {
-    let PortalCmd::Serve { bind } = cmd;
-    let addr = bind.parse().map_err(|_| {
+pub async fn portal(cmd: &PortalCmd, core: &Core, json: bool) -> Result<(), Error> {
+    use eventhub_core::{feedback, invitations::settings};
+    match cmd {
+        PortalCmd::Serve { .. } => serve(cmd, core).await,
+        PortalCmd::Settings {
+            event,
+            registration_open,
+            confirm_email,
+            link_grace_days,
+        } => {
+            let patch = settings::SettingsPatch {
+                registration_open: *registration_open,
+                confirm_email: *confirm_email,
+                link_grace_days: *link_grace_days,
+            };
+            let s = if patch == settings::SettingsPatch::default() {
+                settings::get(core, event).await?
+            } else {
+                settings::update(core, event, &patch).await?
+            };
+            if json {
+                print_json(&s);
+            } else {
+                println!("registration_open  {}", s.registration_open);
+                println!("confirm_email      {}", s.confirm_email);
+                println!("link_grace_days    {}", s.link_grace_days);
+            }
+            Ok(())
+        }
+        PortalCmd::ShareLink { event, base_url } => {
+            let token = invitations::issue_event_link(core, event).await?;
+            println!("{}/e/{token}", base_url.trim_end_matches('/'));
+            Ok(())
+        }
+        PortalCmd::PollOpen { question } | PortalCmd::PollClose { question } => {
+            let to = if matches!(cmd, PortalCmd::PollOpen { .. }) {
+                feedback::QuestionStatus::Open
+            } else {
+                feedback::QuestionStatus::Closed
+            };
+            let q = feedback::set_status(core, question, to).await?;
+            if json {
+                print_json(&q);
+            } else {
+                println!("{} {:?}", q.id, q.status);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cmd: &PortalCmd, core: &Core) -> Result<(), Error> {
+    let PortalCmd::Serve {
+        bind,
+        public_url,
+        trust_forwarded,
+        per_address,
+        max_connections,
+        cert,
+        key,
+    } = cmd
+    else {
+        return Ok(());
+    };
+    let addr: std::net::SocketAddr = bind.parse().map_err(|_| {
         Error::invalid(
             "--bind",
             format!("'{bind}' is not an address like 0.0.0.0:8787"),
         )
     })?;
-    let handle = portal::start(core.clone(), addr).await?;
+    let tls = match (cert, key) {
+        (Some(c), Some(k)) => Some(portal::tls_acceptor(c, k)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let limits = portal::Limits {
+        per_address: (*per_address > 0)
+            .then(|| portal::Rate::per_second(*per_address, per_address.saturating_mul(3))),
+        ..Default::default()
+    };
+    let config = portal::PortalConfig {
+        public_url: public_url
+            .clone()
+            .unwrap_or_else(|| format!("{scheme}://{addr}")),
+        trust_forwarded: *trust_forwarded,
+        limits,
+        max_connections: *max_connections,
+        ..Default::default()
+    };
+    let handle = portal::start_with(core.clone(), addr, config, tls).await?;
     println!(
-        "participant portal on http://{} (Ctrl-C to stop)",
+        "participant portal on {scheme}://{} (Ctrl-C to stop)",
         handle.addr
     );
     for url in portal::lan_urls(handle.addr.port()) {
         println!("  reachable at {url}");
     }
-    let _ = tokio::signal::ctrl_c().await;
+    wait_for_stop().await;
     handle.stop().await;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a service manager (systemd, a container runtime).
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async {
+                match term.as_mut() {
+                    Some(t) => { t.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn bench(core: &Core, count: u32) -> Result<(), Error> {

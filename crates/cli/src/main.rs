@@ -12,6 +12,7 @@ use eventhub_core::{
     Core, Error,
 };
 
+mod bench_all;
 mod events;
 mod feedback;
 mod invitations;
@@ -200,7 +201,7 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
         }
         Cmd::Events { cmd } => events::run(cmd, core, cli.json).await?,
         Cmd::Invitations { cmd } => invitations::run(cmd, core, cli.json).await?,
-        Cmd::Portal { cmd } => invitations::serve(cmd, core).await?,
+        Cmd::Portal { cmd } => invitations::portal(cmd, core, cli.json).await?,
         Cmd::Sync { cmd } => sync::run(cmd, core, cli.json).await?,
         Cmd::Participants { cmd } => participants::run(cmd, core, cli.json).await?,
         Cmd::Lab { cmd } => lab::run(cmd, core, cli.json).await?,
@@ -210,6 +211,9 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
         Cmd::Bench {
             cmd: feedback::BenchCmd::Portal(b),
         } => feedback::bench_portal(b, core, cli.json).await?,
+        Cmd::Bench {
+            cmd: feedback::BenchCmd::All(a),
+        } => bench_all::run(a, core).await?,
         Cmd::Dashboard { cmd } => feedback::run(cmd, core, cli.json).await?,
         Cmd::Social { cmd } => social::run(cmd, core, cli.json).await?,
         Cmd::Networking { cmd } => networking::run(cmd, core, cli.json).await?,

@@ -1,6 +1,9 @@
-//! The connection: one `mongodb::Client` (Arc-backed, cloned, never behind a lock), the
-//! collections with their `$jsonSchema` validators and indexes (ensured idempotently at
-//! start-up), and what the connected server can do — detected by asking it, not assumed.
+//! The connection: one `mongodb::Client` (Arc-backed, cloned, never behind a lock), what
+//! the connected server can do — detected by asking it, not assumed — and the helpers the
+//! features use to declare their collections ([`CollectionSpec`], [`SyncSpec`]) and to
+//! write the metadata every versioned document carries ([`stamp`]). It imports no
+//! feature: `crate::schema`, above the features, collects their declarations and
+//! ensures them at connection ([`Core::connect`]).
 
 use std::{sync::Arc, time::Duration};
 
@@ -77,28 +80,102 @@ pub struct CollectionSpec {
     pub indexes: Vec<IndexModel>,
 }
 
-/// Every collection of the app. Each feature module contributes its own spec here.
-pub fn collections(caps: &Capabilities) -> Vec<CollectionSpec> {
-    let mut v = vec![CollectionSpec {
-        name: EVENTS,
-        validator: Some(crate::events::schema::validator()),
-        indexes: crate::events::schema::indexes(caps),
-    }];
-    v.extend(crate::lab::collections());
-    v.extend(crate::participants::schema::collections());
-    v.extend(crate::invitations::collections());
-    v.extend(crate::feedback::collections());
-    v.extend(crate::social::collections());
-    v.extend(crate::networking::collections());
-    v.extend(crate::jobs::collections());
-    v
+/// The one place the metadata block of a versioned write is written: `update` (a
+/// document of update operators) gains `$inc: {version: 1}` and `$set` of `updated_at`
+/// (`now`) and `updated_by` (the core's actor). The sync's fingerprints and conditional
+/// writes rely on every write of a synced collection going through here.
+pub fn stamp(core: &Core, mut update: Document, now: chrono::DateTime<chrono::Utc>) -> Document {
+    let mut set = update.get_document("$set").cloned().unwrap_or_default();
+    set.insert("updated_at", bson::DateTime::from_chrono(now));
+    set.insert("updated_by", core.actor());
+    update.insert("$set", set);
+    let mut inc = update.get_document("$inc").cloned().unwrap_or_default();
+    inc.insert("version", 1_i64);
+    update.insert("$inc", inc);
+    update
 }
+
+/// [`stamp`] for a delete: the document becomes a tombstone (`deleted_at`), which the sync
+/// carries to every store.
+pub fn stamp_delete(core: &Core, update: Document, now: chrono::DateTime<chrono::Utc>) -> Document {
+    let mut u = stamp(core, update, now);
+    if let Ok(set) = u.get_document_mut("$set") {
+        set.insert("deleted_at", bson::DateTime::from_chrono(now));
+    }
+    u
+}
+
+/// How a collection travels between the local store and a remote (see `crate::sync`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// Edited in place with `version`, `updated_at`, `updated_by` and, unless
+    /// [`SyncSpec::hard_delete`], a `deleted_at` tombstone: three-way merge per document.
+    Versioned,
+    /// Only ever inserted: the union of both sides.
+    AppendOnly,
+    /// Matched on [`SyncSpec::natural_key`] instead of `_id`; the newer `updated_at` (else
+    /// `created_at`, then the greater `_id`) wins, `_id` included.
+    Keyed,
+    /// Never leaves this store (counters, cursors, the sync's own state).
+    LocalOnly,
+}
+
+/// Fields of a collection that hold the ids of another (`target`): when two documents of
+/// the target merge into one, these are rewritten to the survivor's id.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    pub target: &'static str,
+    pub fields: &'static [&'static str],
+    /// Restores what the rewrite may break (a pair kept in order, with its notes).
+    pub fixup: Option<fn(&mut Document)>,
+}
+
+/// A collection's sync declaration, made by the feature that owns it and collected by
+/// `crate::schema`.
+#[derive(Debug, Clone)]
+pub struct SyncSpec {
+    pub name: &'static str,
+    pub policy: Policy,
+    /// The fields that make two documents the same thing whatever their ids (a unique
+    /// index): documents created apart under different ids merge into one.
+    pub natural_key: &'static [&'static str],
+    /// Deleted outright rather than tombstoned: a copy left unchanged elsewhere since the
+    /// last agreement is deleted too.
+    pub hard_delete: bool,
+    /// The ids of other collections this one holds.
+    pub references: &'static [Reference],
+    /// Recomputes the derived fields (search keys) of a merged document.
+    pub derive: Option<fn(&mut Document)>,
+    /// Fields left out when two duplicates merge (where each copy came from).
+    pub merge_skip: &'static [&'static str],
+    /// Values a new document has before anyone chose them: when duplicates merge, such a
+    /// value gives way to the other copy's.
+    pub defaults: &'static [(&'static str, &'static str)],
+}
+
+impl SyncSpec {
+    /// A collection synced under `policy` with no natural key, references or derived fields.
+    pub const fn new(name: &'static str, policy: Policy) -> SyncSpec {
+        SyncSpec {
+            name,
+            policy,
+            natural_key: &[],
+            hard_delete: false,
+            references: &[],
+            derive: None,
+            merge_skip: &[],
+            defaults: &[],
+        }
+    }
+}
+
 const PROBE: &str = "_eventhub_probe";
 
 impl Core {
-    /// Connect, wait for the server to answer, detect its capabilities and ensure the
-    /// collections, validators and indexes exist.
-    pub async fn connect(uri: &str, db_name: &str) -> Result<Core> {
+    /// Connect, wait for the server to answer and detect its capabilities. Creates
+    /// nothing: [`Core::connect`] (in `crate::schema`) also ensures the collections.
+    pub async fn open(uri: &str, db_name: &str) -> Result<Core> {
         let mut opts = ClientOptions::parse(uri).await.map_err(|e| {
             Error::new(
                 Code::Validation,
@@ -143,14 +220,12 @@ impl Core {
             capabilities,
             missing,
         };
-        let core = Core {
+        Ok(Core {
             client,
             db,
             info: Arc::new(info),
             actor: config::actor().into(),
-        };
-        core.ensure_schema().await?;
-        Ok(core)
+        })
     }
 
     pub fn db(&self) -> &Database {
@@ -196,10 +271,10 @@ impl Core {
     }
 
     /// Create missing collections with their validators (or update the validators of
-    /// existing ones) and create every index. Safe to run at every start.
-    pub async fn ensure_schema(&self) -> Result<()> {
+    /// existing ones) and create every index of `specs`. Safe to run at every start.
+    pub async fn ensure_collections(&self, specs: Vec<CollectionSpec>) -> Result<()> {
         let mut existing = self.db.list_collection_names().await?;
-        for spec in collections(self.caps()) {
+        for spec in specs {
             match spec.validator {
                 Some(validator) if existing.iter().any(|c| c == spec.name) => {
                     self.db
@@ -228,15 +303,6 @@ impl Core {
             if !existing.iter().any(|c| c == spec.name) {
                 existing.push(spec.name.to_owned());
             }
-            if spec.name == EVENTS {
-                let coll = self.db.collection::<Document>(EVENTS);
-                let names = coll.list_index_names().await.unwrap_or_default();
-                for old in crate::events::schema::RETIRED_INDEXES {
-                    if names.iter().any(|n| n == old) {
-                        coll.drop_index(old).await?;
-                    }
-                }
-            }
             if !spec.indexes.is_empty() {
                 self.db
                     .collection::<Document>(spec.name)
@@ -244,8 +310,19 @@ impl Core {
                     .await?;
             }
         }
-        // Fields added to stored documents by later versions.
-        crate::social::backfill_text_words(self).await?;
+        Ok(())
+    }
+
+    /// Drop the indexes named `names` of `coll` where they exist (retired by a later
+    /// version).
+    pub async fn drop_indexes(&self, coll: &str, names: &[&str]) -> Result<()> {
+        let c = self.db.collection::<Document>(coll);
+        let existing = c.list_index_names().await.unwrap_or_default();
+        for old in names {
+            if existing.iter().any(|n| n == old) {
+                c.drop_index(*old).await?;
+            }
+        }
         Ok(())
     }
 

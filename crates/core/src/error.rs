@@ -1,8 +1,13 @@
 //! The one error type of the core.
 //!
-//! Every front end (Tauri commands, CLI, portal) turns it into `{code, message, field}`:
-//! the UI branches on [`Code`], never on message text. Driver errors are mapped to
-//! domain errors in exactly one place, [`From<mongodb::error::Error>`].
+//! Every front end (Tauri commands, CLI, portal) turns it into
+//! `{code, message, field?, reason?, params?, problems?}`: the UI branches on [`Code`] and
+//! words the error in the user's language from `reason` + `params` (never from the message
+//! text, which is English, for logs and the CLI). An input with several faults reports them
+//! all in `problems`. Driver errors are mapped to domain errors in exactly one place,
+//! [`From<mongodb::error::Error>`].
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -46,8 +51,40 @@ impl Code {
     }
 }
 
-/// A domain error: a code, a human message, and for validation errors the field at fault
-/// (a JSON-style path such as `sessions[1].ends_at`).
+/// Values that complete a reason (`{"max": "200"}` for `too_long`), as text.
+pub type Params = BTreeMap<&'static str, String>;
+
+/// One fault of one field: its path, the stable name of the problem and its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub field: String,
+    pub reason: &'static str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: Params,
+    /// The same in English (logs, CLI).
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new<const N: usize>(
+        field: impl Into<String>,
+        reason: &'static str,
+        params: [(&'static str, String); N],
+    ) -> Self {
+        let field = field.into();
+        let params: Params = params.into_iter().collect();
+        Problem {
+            message: format!("{field}: {}", english(reason, &params)),
+            field,
+            reason,
+            params,
+        }
+    }
+}
+
+/// A domain error: a code, a human message (English), and for validation errors the field at
+/// fault (a JSON-style path such as `sessions[1].ends_at`); `reason` and `params` name the
+/// problem for the UI to word it; `problems` lists every fault when an input has several.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
@@ -55,6 +92,14 @@ pub struct Error {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Stable snake_case name of the problem (`required`, `too_long`, `invalid_email`,
+    /// `portal_not_running`…); the UI's dictionaries have a sentence for each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: Params,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -65,7 +110,27 @@ impl Error {
             code,
             message: message.into(),
             field: None,
+            reason: None,
+            params: Params::new(),
+            problems: Vec::new(),
         }
+    }
+
+    /// The same error naming `field`.
+    pub fn on_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// The same error with one more parameter for the UI's message.
+    pub fn with_param(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.params.insert(key, value.into());
+        self
+    }
+
+    /// One parameter of the UI's message, if set.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params.get(key).map(String::as_str)
     }
 
     /// A validation error on `field`. The message is prefixed with the field so that it
@@ -73,10 +138,46 @@ impl Error {
     pub fn invalid(field: impl Into<String>, message: impl AsRef<str>) -> Self {
         let field = field.into();
         Error {
-            code: Code::Validation,
             message: format!("{field}: {}", message.as_ref()),
             field: Some(field),
+            ..Error::new(Code::Validation, "")
         }
+    }
+
+    /// A validation error on `field` named by `reason` (see [`english`] for the list).
+    pub fn field<const N: usize>(
+        field: impl Into<String>,
+        reason: &'static str,
+        params: [(&'static str, String); N],
+    ) -> Self {
+        Error::from(Problem::new(field, reason, params))
+    }
+
+    /// Every fault of one input at once; the first one is also the error's own field.
+    /// `None` when there is none.
+    pub fn problems(mut problems: Vec<Problem>) -> Option<Self> {
+        let mut e = Error::from(problems.first()?.clone());
+        if problems.len() > 1 {
+            e.message = problems
+                .iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            problems.truncate(MAX_PROBLEMS);
+            e.problems = problems;
+        }
+        Some(e)
+    }
+
+    /// Names the problem of a non-field error for the UI (`portal_not_running`…).
+    pub fn with_reason<const N: usize>(
+        mut self,
+        reason: &'static str,
+        params: [(&'static str, String); N],
+    ) -> Self {
+        self.reason = Some(reason);
+        self.params = params.into_iter().collect();
+        self
     }
 
     pub fn not_found(what: impl AsRef<str>) -> Self {
@@ -93,6 +194,59 @@ impl Error {
             Code::DiskFull,
             "the database's disk is full: nothing was written; free some space and try again",
         )
+    }
+}
+
+/// At most this many faults are reported for one input.
+pub const MAX_PROBLEMS: usize = 50;
+
+impl From<Problem> for Error {
+    fn from(p: Problem) -> Self {
+        Error {
+            message: p.message,
+            field: Some(p.field),
+            reason: Some(p.reason),
+            params: p.params,
+            ..Error::new(Code::Validation, "")
+        }
+    }
+}
+
+/// The English wording of a reason (CLI and logs; the UI has its own, translated).
+pub fn english(reason: &str, params: &Params) -> String {
+    let p = |k: &str| params.get(k).map(String::as_str).unwrap_or("?");
+    match reason {
+        "required" => "is required".into(),
+        "empty" => "is empty".into(),
+        "too_long" => format!("is longer than {} characters", p("max")),
+        "too_many" => format!("at most {}", p("max")),
+        "out_of_range" => format!("must be between {} and {}", p("min"), p("max")),
+        "end_before_start" => "must be after the start".into(),
+        "too_long_event" => "an event cannot last more than a year".into(),
+        "outside_event" => "must fall within the event's dates".into(),
+        "unknown_zone" => format!(
+            "'{}' is not a known time zone (e.g. Europe/Paris)",
+            p("value")
+        ),
+        "not_url" => format!(
+            "'{}' is not a web address (http:// or https://)",
+            p("value")
+        ),
+        "used_twice" => format!("'{}' is used twice", p("value")),
+        "unknown_speaker" => format!("no speaker with id '{}' in this event", p("value")),
+        "unknown_seat" => format!("there is no seat '{}' in this plan", p("value")),
+        "unknown_field" => "unknown field (put free fields under `custom`)".into(),
+        "bad_value" => format!("invalid value ({})", p("detail")),
+        "bad_key" => {
+            "a field name cannot start with '$', contain '.', or exceed 64 characters".into()
+        }
+        "no_name" => "a custom field has no name".into(),
+        "custom_value" => "must be text, a number, yes/no, or a list of those".into(),
+        "invalid_email" => format!("invalid e-mail ({}) '{}'", p("detail"), p("value")),
+        "not_point" => "must be \"Point\"".into(),
+        "portal_not_running" => "start the participant portal first".into(),
+        "smtp_not_configured" => "configure the SMTP server in Settings first".into(),
+        other => other.replace('_', " "),
     }
 }
 
@@ -173,6 +327,36 @@ mod tests {
         assert_eq!(e.message, "sessions[0].ends_at: must be after starts_at");
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "validation");
+    }
+
+    #[test]
+    fn problems_carry_reason_and_params_and_all_faults() {
+        let e = Error::problems(vec![
+            Problem::new("title", "required", []),
+            Problem::new(
+                "capacity",
+                "out_of_range",
+                [("min", "1".into()), ("max", "1000000".into())],
+            ),
+        ])
+        .unwrap();
+        assert_eq!(e.field.as_deref(), Some("title"));
+        assert_eq!(e.reason, Some("required"));
+        assert_eq!(
+            e.message,
+            "title: is required; capacity: must be between 1 and 1000000"
+        );
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["reason"], "required");
+        assert_eq!(json["problems"][1]["field"], "capacity");
+        assert_eq!(json["problems"][1]["reason"], "out_of_range");
+        assert_eq!(json["problems"][1]["params"]["max"], "1000000");
+        assert!(Error::problems(vec![]).is_none());
+        // A single fault has no list; a plain error has no reason at all.
+        let one = serde_json::to_value(Error::field("title", "required", [])).unwrap();
+        assert!(one.get("problems").is_none());
+        let plain = serde_json::to_value(Error::not_found("event")).unwrap();
+        assert!(plain.get("reason").is_none() && plain.get("params").is_none());
     }
 
     #[test]

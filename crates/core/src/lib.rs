@@ -19,6 +19,7 @@ pub mod mail;
 pub mod networking;
 pub mod participants;
 pub mod portal;
+pub mod schema;
 pub mod secrets;
 pub mod seed;
 pub mod social;
@@ -28,5 +29,5 @@ pub mod text;
 pub mod time;
 
 pub use db::{Capabilities, Core, ServerInfo};
-pub use error::{Code, Error, Result};
+pub use error::{Code, Error, Problem, Result};
 pub mod testing;

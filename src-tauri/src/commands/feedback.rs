@@ -75,7 +75,7 @@ pub async fn feedback_link(
 ) -> CmdResult<PollLink> {
     let base = base_url.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
-        return Err(Error::invalid("base_url", "start the participant portal first").into());
+        return Err(Error::field("base_url", "portal_not_running", []).into());
     }
     let url = match (poll_id, event_id) {
         (Some(p), _) => format!("{base}/p/{p}"),

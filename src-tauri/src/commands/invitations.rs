@@ -93,6 +93,7 @@ async fn base_url(inv: &InvitationState) -> CmdResult<String> {
             Code::Validation,
             "start the participant portal first: invitation links point to it",
         )
+        .with_reason("portal_not_running", [])
         .into()),
     }
 }
@@ -196,6 +197,7 @@ pub(crate) async fn campaign_mailer(
             Code::Validation,
             "configure the SMTP server in Settings before sending invitations",
         )
+        .with_reason("smtp_not_configured", [])
     })?;
     let name = settings.secret_name();
     let password = match tokio::task::spawn_blocking(move || secrets::get(&name))

@@ -45,7 +45,8 @@ export function renderCustom(ctx: EditorCtx): HTMLElement {
       "div",
       { class: "custom-layout" },
       h("section", { class: "card" }, list),
-      h("aside", { class: "card preview-card" }, h("h3", { class: "card-title" }, icon("database", 18), t("custom.preview")), preview),
+      // The document's JSON is for the technical team: folded.
+      h("details", { class: "card preview-card", testid: "custom-preview-box" }, h("summary", { class: "card-title" }, icon("database", 18), t("custom.preview")), preview),
     ),
   );
 }

@@ -9,7 +9,9 @@ import { invitationsApi, qrImage } from "../api-invitations.js";
 import { socialApi, type Analysis, type Post } from "../api-social.js";
 import { dashboardApi, type Change, type Dashboard, type NetworkingStats, type OverviewRow, type Question, type QuestionInput, type QuestionKind, type TimePoint } from "../api-dashboard.js";
 import { h, replaceChildren } from "../dom.js";
-import { formatDecimal, formatNumber, getLang, locale, t, type MsgKey } from "../i18n.js";
+import { formatAxis, formatDateTime, formatDecimal, formatNumber, formatTime, getLang, t, type MsgKey } from "../i18n.js";
+import { wallToUtc, zoneCity } from "../tz.js";
+import { currentEventId, onCurrentEvent, setCurrentEvent } from "../current.js";
 import type { View } from "../main.js";
 import { button, field, toast, toastError } from "../ui.js";
 import { Charts, DASH_CSS, PALETTE, scoreColor, snapshotOf } from "./dashboard-charts.js";
@@ -86,6 +88,11 @@ export class DashboardView implements View {
   private headEl = h("div");
   private pollsEl = h("div");
 
+  /** Stops following the current event (header). */
+  private unfollow = onCurrentEvent((id) => {
+    if (id && id !== this.eventId && this.events.some((e) => e._id === id)) void this.select(id);
+  });
+
   constructor() {
     ensureCss();
     this.rerender();
@@ -118,8 +125,12 @@ export class DashboardView implements View {
       const page = await api.eventsList({ sort: "starts_at_desc", per_page: 100 });
       this.events = page.items;
       // Unless an event was chosen meanwhile (the list is usable as soon as it shows).
-      if (this.events.length && this.eventId === null) await this.select(this.events[0]._id);
-      else this.rerender();
+      const cur = currentEventId();
+      const first = this.events.some((e) => e._id === cur) ? cur : this.events[0]?._id;
+      if (first && this.eventId === null) {
+        setCurrentEvent(first);
+        await this.select(first);
+      } else this.rerender();
     } catch (e) {
       toastError(toApiError(e));
     }
@@ -131,14 +142,23 @@ export class DashboardView implements View {
   private async select(id: string): Promise<void> {
     const g = ++this.gen;
     this.eventId = id;
+    // Nothing of the previous event stays on screen while this one loads.
+    this.event = null;
+    this.data = null;
+    this.questions = [];
+    this.networking = null;
+    this.social = null;
+    this.pending = [];
+    this.editing = null;
+    this.renderHead();
+    this.renderQuestions();
+    this.renderData();
     await this.stopWatch();
     this.links.clear();
     try {
-      this.event = await api.eventsGet(id);
-      this.data = null;
-      this.networking = null;
-      this.social = null;
-      this.pending = [];
+      const event = await api.eventsGet(id);
+      if (g !== this.gen) return;
+      this.event = event;
       this.renderHead();
       this.renderPolls();
       this.renderData();
@@ -178,6 +198,7 @@ export class DashboardView implements View {
 
   destroy(): void {
     this.destroyed = true;
+    this.unfollow();
     if (this.extrasTimer !== null) window.clearInterval(this.extrasTimer);
     this.charts.destroy();
     void this.stopWatch();
@@ -233,14 +254,28 @@ export class DashboardView implements View {
     }
   }
 
+  /** Figures first; question management has its own tab. */
+  private tab: "figures" | "questions" = "figures";
+
   rerender(): void {
     this.sel = null;
+    const tabBtn = (id: "figures" | "questions", label: string) => {
+      const b = h("button", { type: "button", role: "tab", class: "tab", id: `dash-tab-${id}`, testid: `dash-tab-${id}`, "aria-selected": String(this.tab === id) }, label);
+      b.addEventListener("click", () => {
+        this.tab = id;
+        this.rerender();
+      });
+      return b;
+    };
+    this.pollsEl.hidden = this.tab !== "questions";
+    this.dataEl.hidden = this.tab !== "figures";
     replaceChildren(
       this.el,
       h("div", { class: "page-head" }, h("div", null, h("h1", { class: "page-title" }, t("dash.title")), h("p", { class: "page-sub" }, t("dash.subtitle")))),
       this.headEl,
-      this.pollsEl,
+      h("div", { class: "tabs dash-tabs", role: "tablist", "aria-label": t("dash.title") }, tabBtn("figures", t("dash.tab.figures")), tabBtn("questions", t("dash.tab.questions"))),
       this.dataEl,
+      this.pollsEl,
     );
     this.renderHead();
     this.renderPolls();
@@ -249,6 +284,7 @@ export class DashboardView implements View {
   }
 
   private sel: HTMLSelectElement | null = null;
+  private exportBtns: HTMLButtonElement[] = [];
   private liveEl = h("span", { class: "dash-live", testid: "dash-live", "data-mode": "off" });
   private updEl = h("span", { class: "dash-muted", testid: "dash-updated" });
 
@@ -257,14 +293,17 @@ export class DashboardView implements View {
     if (!this.sel) {
       const sel = h("select", { class: "input", testid: "dash-event", "aria-label": t("dash.event") });
       sel.addEventListener("change", () => {
-        if (sel.value !== this.eventId) void this.select(sel.value);
+        if (sel.value !== this.eventId) setCurrentEvent(sel.value);
       });
       this.sel = sel;
       const csv = button(t("dash.exportCsv"), { icon: "save", testid: "dash-export-csv", onClick: () => void this.exportCsv() });
       const html = button(t("dash.exportHtml"), { testid: "dash-export-html", onClick: () => void this.exportHtml() });
+      this.exportBtns = [csv, html];
       const all = button(t("dash.recompute"), { icon: "refresh", testid: "dash-recompute", onClick: () => void this.refresh(true) });
       replaceChildren(this.headEl, h("div", { class: "dash-toolbar" }, field(t("dash.event"), sel), this.liveEl, this.updEl, h("span", { class: "grow" }), all, csv, html));
     }
+    // Nothing to export until the figures are there.
+    for (const b of this.exportBtns) b.disabled = !this.data;
     const sel = this.sel;
     if (sel.options.length !== this.events.length) {
       replaceChildren(sel, ...this.events.map((e) => h("option", { value: e._id }, e.title)));
@@ -273,7 +312,8 @@ export class DashboardView implements View {
     this.liveEl.className = `dash-live ${this.liveMode ? "on" : ""}`;
     this.liveEl.setAttribute("data-mode", this.liveMode ?? "off");
     replaceChildren(this.liveEl, h("span", { class: "dot", "aria-hidden": "true" }), t(this.liveMode ? (`dash.live.${this.liveMode}` as MsgKey) : "dash.live.off"));
-    this.updEl.textContent = this.data ? t("dash.updated", { time: new Date(this.data.generated_at).toLocaleTimeString(locale()), ms: this.data.took_ms }) : "";
+    this.updEl.textContent = this.data ? t("dash.updated", { time: formatTime(this.data.generated_at, this.event?.timezone || "UTC") }) : "";
+    this.updEl.title = this.data ? t("dash.took", { s: formatDecimal(this.data.took_ms / 1000, 1) }) : "";
   }
 
   // ---- polls ------------------------------------------------------------------------------
@@ -563,22 +603,18 @@ export class DashboardView implements View {
       "dash-texts",
       d.texts.length ? h("ul", { class: "dash-texts" }, ...d.texts.map((x) => h("li", { testid: "text-answer" }, h("div", { class: "q" }, x.question), x.text))) : h("p", { class: "dash-muted" }, t("dash.noTexts")),
     );
-    const fmtTime = (dt: Date) =>
-      d.bucket === "day"
-        ? dt.toLocaleDateString(locale(), { day: "2-digit", month: "short" })
-        : d.bucket === "hour"
-          ? dt.toLocaleString(locale(), { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" })
-          : dt.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
+    // Event times are shown in the event's zone, named in the card's title.
+    const tz = this.event?.timezone || "UTC";
     const per = d.bucket === "minute" ? t("dash.per.minute", { n: d.bucket_size }) : t(d.bucket === "hour" ? "dash.per.hour" : "dash.per.day");
     const timeline = card(
-      `${t("dash.timeline")} · ${per}`,
+      `${t("dash.timeline")} · ${per} · ${t("dash.zone", { city: zoneCity(tz) })}`,
       "dash-timeline",
       d.timeline.length
         ? (() => {
             const points = withEmptyBuckets(d);
             return this.charts.time(
               "timeline",
-              points.map((p) => fmtTime(new Date(p.at))),
+              points.map((p) => formatAxis(p.at, tz, d.bucket)),
               [
                 { label: t("dash.answers"), values: points.map((p) => p.answers), color: PALETTE[0] },
                 { label: t("dash.checkedIn"), values: points.map((p) => p.check_ins), color: PALETTE[2] },
@@ -621,7 +657,7 @@ export class DashboardView implements View {
               kpi(t("dash.nw.meetings"), nw.meetings_accepted, t("dash.nw.meetingsOf", { n: nw.meetings_proposed }), "kpi-nw-meetings"),
             ),
             nw.per_hour.length ? h("h4", null, t("dash.nw.perHour")) : null,
-            nw.per_hour.length ? this.charts.bar("nw-hours", nw.per_hour.slice(-12).map((b) => ({ label: b.bucket.replace("T", " "), value: b.connections }))) : null,
+            nw.per_hour.length ? this.charts.bar("nw-hours", nw.per_hour.slice(-12).map((b) => ({ label: formatAxis(wallToUtc(b.bucket, tz) ?? b.bucket, tz, "hour"), value: b.connections }))) : null,
             nw.top_companies.length
               ? table([t("dash.nw.company"), t("dash.nw.connections")], nw.top_companies.map((c) => [c.company || "—", c.connections]), "nw-companies")
               : nw.connections_made === 0
@@ -662,7 +698,7 @@ export class DashboardView implements View {
                     h(
                       "li",
                       { testid: "wall-post", class: `sent-${p.sentiment}` },
-                      h("div", { class: "q" }, `@${p.author} · ${p.platform} · ${new Date(p.posted_at).toLocaleString(locale(), { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" })}`),
+                      h("div", { class: "q" }, `@${p.author} · ${p.platform} · ${formatDateTime(p.posted_at, tz)}`),
                       p.text,
                     ),
                   ),
@@ -702,7 +738,7 @@ export class DashboardView implements View {
     const body = snapshotOf(this.dataEl);
     const esc = (x: string) => x.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const title = `${esc(this.data.title)} · ${esc(t("dash.title"))}`;
-    const html = `<!doctype html><html lang="${getLang()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;background:#f4f5fb;color:#111827;margin:0;padding:24px}h1{margin:0 0 4px}${DASH_CSS}</style></head><body><h1>${title}</h1><p class="dash-muted">${esc(new Date(this.data.generated_at).toLocaleString(locale()))}</p>${body.innerHTML}</body></html>`;
+    const html = `<!doctype html><html lang="${getLang()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;background:#f4f5fb;color:#111827;margin:0;padding:24px}h1{margin:0 0 4px}${DASH_CSS}</style></head><body><h1>${title}</h1><p class="dash-muted">${esc(formatDateTime(this.data.generated_at, this.event?.timezone || "UTC"))}</p>${body.innerHTML}</body></html>`;
     try {
       const r = await dashboardApi.exportHtml(this.eventId, html);
       if (r) toast(t("dash.exported", { path: r.path }), "success");

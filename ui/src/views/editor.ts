@@ -5,7 +5,8 @@ import { h, icon, replaceChildren } from "../dom.js";
 import { formatDateTime, statusLabel, t, type MsgKey } from "../i18n.js";
 import type { Nav, View } from "../main.js";
 import { isValidZone, wallToUtc } from "../tz.js";
-import { button, confirmDialog, toast, toastError } from "../ui.js";
+import { button, confirmDialog, errorText, fieldProblems, toast, toastError } from "../ui.js";
+import { setCurrentEvent } from "../current.js";
 import { customValueToRow, rowToCustomValue, type CustomRow, type EditorCtx } from "./ctx.js";
 import { renderCustom } from "./custom.js";
 import { renderGeneral } from "./general.js";
@@ -34,17 +35,6 @@ function tabFor(path: string): Tab {
 function parentPath(path: string): string | null {
   const m = /^(.*)(\[\d+\]|\.[^.[\]]+)$/.exec(path);
   return m && m[1] ? m[1] : null;
-}
-
-/** "sessions[1].starts_at" → "Session 2 · Début" */
-function fieldLabel(path: string): string {
-  const root = path.split(/[.[]/)[0];
-  const idx = /^\w+\[(\d+)\]/.exec(path);
-  const rootKey = `field.${root}` as MsgKey;
-  let label = t(rootKey) === rootKey ? root : t(rootKey);
-  if (idx) label += ` ${Number(idx[1]) + 1}`;
-  if (root === "custom") return `${label} « ${path.slice(7)} »`;
-  return label;
 }
 
 function newDraft(): EventInput {
@@ -225,7 +215,7 @@ export class EditorView implements View, EditorCtx {
           { class: "card empty" },
           h("div", { class: "empty-icon", "aria-hidden": "true" }, icon("alert", 28)),
           h("h2", null, this.loadError.code === "not_found" ? t("editor.notFound") : t("error.generic")),
-          this.loadError.code === "not_found" ? null : h("p", { class: "muted" }, this.loadError.message),
+          this.loadError.code === "not_found" ? null : h("p", { class: "muted" }, errorText(this.loadError)),
           button(t("common.back"), { icon: "arrowLeft", onClick: () => void this.nav.toList() }),
         ),
       );
@@ -252,7 +242,10 @@ export class EditorView implements View, EditorCtx {
     });
     this.statusSel = status;
 
-    const cancel = button(t("common.cancel"), { onClick: () => void this.nav.toList(), testid: "cancel-edit" });
+    // "Fermer", not "Annuler": the word must not be confused with the status "Annulé".
+    const cancel = button(t("editor.close"), { onClick: () => void this.nav.toList(), testid: "cancel-edit" });
+    // Invitations live with the participants: one click from the event.
+    const invite = this.id ? button(t("inv.openFromEditor"), { icon: "users", testid: "editor-invite", onClick: () => void this.nav.toParticipants(this.id ?? undefined) }) : null;
     const save = button(t("common.save"), { kind: "primary", icon: "save", testid: "save-event", title: t("editor.shortcut") });
     save.addEventListener("click", () => void this.save());
     this.saveBtn = save;
@@ -262,7 +255,7 @@ export class EditorView implements View, EditorCtx {
       { class: "editor-head" },
       back,
       h("div", { class: "editor-head-text" }, this.headTitle, this.headMeta),
-      h("div", { class: "editor-head-actions" }, status, cancel, save),
+      h("div", { class: "editor-head-actions" }, status, invite, cancel, save),
     );
   }
 
@@ -455,9 +448,9 @@ export class EditorView implements View, EditorCtx {
     }
   }
 
-  private reportFieldError(path: string, message: string): void {
-    this.errors.set(path, message);
-    const tab = tabFor(path);
+  private reportFieldErrors(problems: [string, string][]): void {
+    for (const [path, message] of problems) this.errors.set(path, message);
+    const tab = tabFor(problems[0][0]);
     if (tab !== this.tab) {
       this.tab = tab;
       for (const b of this.el.querySelectorAll<HTMLElement>('[role="tab"]')) {
@@ -549,6 +542,7 @@ export class EditorView implements View, EditorCtx {
       const created = !this.id;
       const doc = this.id && this.doc ? await api.eventsUpdate(this.id, this.doc.version, input) : await api.eventsCreate(input);
       this.id = doc._id;
+      if (created) setCurrentEvent(doc._id);
       const tab = this.tab;
       this.resetFrom(doc);
       this.tab = tab;
@@ -562,9 +556,11 @@ export class EditorView implements View, EditorCtx {
       const err = toApiError(e);
       switch (err.code) {
         case "validation": {
-          const path = err.field ?? "title";
-          toast(`${t("editor.saveError")} — ${t("editor.fixField", { field: fieldLabel(path), message: err.message })}`, "error");
-          this.reportFieldError(path, err.message);
+          // Every fault at once, each next to its control; one toast names them.
+          const problems = fieldProblems(err);
+          if (!problems.length) problems.push([err.field ?? "title", t("reason.unknown")]);
+          toast(`${t("editor.saveError")} — ${errorText(err)}`, "error");
+          this.reportFieldErrors(problems);
           break;
         }
         case "conflict":

@@ -1,9 +1,9 @@
 // Editor tab "Général": title, description, dates in the event's zone, venue, capacity, tags.
 
 import { h, icon, nextId, replaceChildren } from "../dom.js";
-import { formatDuration, t } from "../i18n.js";
+import { formatDateWords, formatDuration, t } from "../i18n.js";
 import { COMMON_ZONES, offsetLabel, rezone, utcToWall, wallToUtc, zoneCity } from "../tz.js";
-import { field, sectionCard } from "../ui.js";
+import { dateWords, field, refreshDateWords, sectionCard } from "../ui.js";
 import type { EditorCtx } from "./ctx.js";
 
 export function renderGeneral(ctx: EditorCtx): HTMLElement {
@@ -49,6 +49,7 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
     if (Date.parse(d.ends_at) <= Date.parse(iso)) {
       d.ends_at = new Date(Date.parse(iso) + (prevDur > 0 ? prevDur : 3_600_000)).toISOString();
       ends.value = utcToWall(d.ends_at, ctx.tz());
+      refreshDateWords(ends);
     }
     ends.min = starts.value;
     updateHint();
@@ -82,6 +83,8 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
       s.ends_at = rezone(s.ends_at, from, to);
     }
     d.timezone = to;
+    refreshDateWords(starts);
+    refreshDateWords(ends);
     updateHint();
   });
   updateHint();
@@ -115,6 +118,12 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
         t("general.when"),
         "calendar",
         h("div", { class: "row-2" }, field(t("general.starts"), starts), field(t("general.ends"), ends)),
+        h(
+          "div",
+          { class: "row-2" },
+          dateWords(starts, () => formatDateWords(wallToUtc(starts.value, ctx.tz()) ?? "", ctx.tz())),
+          dateWords(ends, () => formatDateWords(wallToUtc(ends.value, ctx.tz()) ?? "", ctx.tz())),
+        ),
         h("div", { class: "mt" }, field(t("general.timezone"), tz)),
         hint,
       ),

@@ -2,7 +2,8 @@
 // (on/off, addresses), the event's shareable registration link with its QR code, and the
 // e-mail campaign with progress and cancel. Also the per-participant personal link dialog.
 
-import { toApiError } from "../api.js";
+import { toApiError, type Language } from "../api.js";
+import { mailApi, templateApi } from "../api-mail.js";
 import { invitationsApi, qrImage, type InvitationCount, type PortalInfo, type SendProgress } from "../api-invitations.js";
 import { h, replaceChildren } from "../dom.js";
 import { getLang, t, type MsgKey } from "../i18n.js";
@@ -124,7 +125,72 @@ export class InvitationsPanel {
     }
   }
 
+  /**
+   * Asks first — how many people, in which language, with the template's text in both
+   * languages — and checks what a send needs (the portal the links point to, an SMTP
+   * server) before anyone is queued, so a refused send leaves no one "to send".
+   */
+  private async confirmSend(resend: boolean): Promise<boolean> {
+    let counts: InvitationCount[];
+    let mail;
+    try {
+      [counts, mail, this.portal] = await Promise.all([invitationsApi.counts(this.eventId), mailApi.get(), invitationsApi.portalStatus()]);
+    } catch (e) {
+      toastError(toApiError(e));
+      return false;
+    }
+    if (!this.portal) {
+      toastError({ code: "validation", message: "", reason: "portal_not_running" });
+      this.render();
+      return false;
+    }
+    if (!mail.settings) {
+      toastError({ code: "validation", message: "", reason: "smtp_not_configured" });
+      return false;
+    }
+    const wanted = resend ? ["none", "failed", "sent", "opened"] : ["none"];
+    const n = counts.filter((c) => wanted.includes(c.status)).reduce((a, c) => a + c.count, 0);
+    if (n === 0) {
+      toast(t("inv.nothing"), "info");
+      return false;
+    }
+    const langs: Language[] = getLang() === "en" ? ["en", "fr"] : ["fr", "en"];
+    const templates = await Promise.all(langs.map((l) => templateApi.get(l).catch(() => null)));
+    const preview = h(
+      "div",
+      { class: "inv-preview", testid: "send-preview" },
+      ...langs.map((l, i) => {
+        const tpl = templates[i];
+        return tpl
+          ? h("details", { class: "inv-preview-lang", open: i === 0, "data-lang": l }, h("summary", null, t(l === "fr" ? "lang.frLong" : "lang.enLong")), h("div", { class: "small" }, h("strong", null, `${t("inv.previewSubject")} : `), tpl.subject), h("pre", { class: "inv-preview-body" }, tpl.body))
+          : null;
+      }),
+    );
+    const r = await openDialog((close) => {
+      const ok = h("button", { type: "button", class: "btn btn-primary", testid: "send-confirm" }, t("inv.confirmSend", { n }));
+      const cancel = h("button", { type: "button", class: "btn", testid: "send-cancel-confirm", autofocus: true }, t("common.cancel"));
+      ok.addEventListener("click", () => close("ok"));
+      cancel.addEventListener("click", () => close("cancel"));
+      return {
+        title: t("inv.confirmTitle"),
+        className: "send-dialog",
+        body: [
+          h(
+            "div",
+            { class: "dialog-body" },
+            h("p", { class: "dialog-text", testid: "send-count", "data-count": String(n) }, t(resend ? "inv.confirmResend" : "inv.confirmText", { n })),
+            h("p", { class: "muted small" }, t("inv.confirmLang", { lang: t(getLang() === "fr" ? "lang.frLong" : "lang.enLong") })),
+            preview,
+          ),
+          h("footer", { class: "dialog-foot" }, cancel, ok),
+        ],
+      };
+    });
+    return r === "ok";
+  }
+
   private async send(resend: boolean): Promise<void> {
+    if (!(await this.confirmSend(resend))) return;
     try {
       await invitationsApi.queue(this.eventId, null, resend);
       this.sending = true;

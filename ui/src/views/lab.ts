@@ -69,7 +69,7 @@ function planTag(v: VariantResult): HTMLElement {
 
 export class LabView implements View {
   el = h("div", { class: "page lab-page", testid: "lab-page" });
-  navId = "nav-lab";
+  navId = "nav-advanced";
   private ov: Overview | null = null;
   private run: LabRun | null = null;
   private benchResult: HandlerBench | null = null;
@@ -201,7 +201,7 @@ export class LabView implements View {
     const go = button(this.busy ? t("lab.running") : t("lab.run"), { kind: "primary", icon: "flask", testid: "lab-run", onClick: () => void this.runLab() });
     go.disabled = this.busy || !this.ov?.data;
     const caps = this.ov?.capabilities;
-    const missing = caps ? [caps.text_search ? null : "text", caps.hashed_index ? null : "hashed"].filter(Boolean) : [];
+    const missing = caps ? [caps.text_search ? null : t("lab.kindText"), caps.hashed_index ? null : t("lab.kindHashed")].filter(Boolean) : [];
     return sectionCard(
       t("lab.queries"),
       "search",

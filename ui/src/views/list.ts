@@ -2,10 +2,10 @@
 
 import { api, STATUSES, toApiError, type EventQuery, type EventSummary, type Page, type Sort, type Status, type StatusCount } from "../api.js";
 import { debounce, h, icon, replaceChildren } from "../dom.js";
-import { formatNumber, formatRange, statusLabel, t, type MsgKey } from "../i18n.js";
+import { formatDayWords, formatNumber, formatRange, statusLabel, t, type MsgKey } from "../i18n.js";
 import type { Nav, View } from "../main.js";
 import { localZone, wallToUtc } from "../tz.js";
-import { button, confirmDialog, iconButton, statusPill, toast, toastError } from "../ui.js";
+import { button, confirmDialog, dateWords, iconButton, statusPill, toast, toastError } from "../ui.js";
 
 const PER_PAGE = 20;
 const SORTS: Sort[] = ["starts_at", "starts_at_desc", "title", "updated_at"];
@@ -19,8 +19,13 @@ export const listState = {
   from: "",
   to: "",
   sort: "starts_at" as Sort,
+  /** Upcoming (not over yet) by default, past ones, or all. */
+  when: "upcoming" as When,
   page: 1,
 };
+
+type When = "upcoming" | "past" | "all";
+const WHENS: When[] = ["upcoming", "past", "all"];
 
 function nextDay(day: string): string {
   const d = new Date(`${day}T00:00:00Z`);
@@ -37,6 +42,10 @@ function buildQuery(): EventQuery {
   if (listState.venue.trim()) q.venue = listState.venue.trim();
   if (listState.from) q.from = wallToUtc(`${listState.from}T00:00`, tz) ?? undefined;
   if (listState.to) q.to = wallToUtc(`${nextDay(listState.to)}T00:00`, tz) ?? undefined;
+  // Upcoming: not over yet (`from` keeps events that end after it); past: already started.
+  const now = new Date().toISOString();
+  if (listState.when === "upcoming" && (!q.from || q.from < now)) q.from = now;
+  if (listState.when === "past" && (!q.to || q.to > now)) q.to = now;
   return q;
 }
 
@@ -111,7 +120,7 @@ export class ListView implements View {
     );
     this.chips.setAttribute("aria-label", t("list.countsLabel"));
     this.filters = this.filterBar();
-    replaceChildren(this.toolbar, this.chips, this.sortControl());
+    replaceChildren(this.toolbar, this.whenControl(), this.chips, this.sortControl());
     replaceChildren(this.el, header, this.toolbar, this.filters, this.results);
     this.renderTagOptions();
     this.renderResults();
@@ -167,8 +176,8 @@ export class ListView implements View {
     reset.hidden = !filtersActive();
     this.resetBtn = reset;
 
-    const f = (id: string, label: string, control: HTMLElement, cls = "") =>
-      h("div", { class: `filter ${cls}` }, h("label", { for: id, class: "filter-label" }, label), control);
+    const f = (id: string, label: string, control: HTMLElement, cls = "", extra: HTMLElement | null = null) =>
+      h("div", { class: `filter ${cls}` }, h("label", { for: id, class: "filter-label" }, label), control, extra);
 
     return h(
       "div",
@@ -176,10 +185,28 @@ export class ListView implements View {
       f("flt-status", t("list.status"), status),
       f("flt-tag", t("list.tag"), tag),
       f("flt-venue", t("list.venue"), venue, "grow"),
-      f("flt-from", t("list.from"), from),
-      f("flt-to", t("list.to"), to),
+      f("flt-from", t("list.from"), from, "", dateWords(from, () => formatDayWords(from.value))),
+      f("flt-to", t("list.to"), to, "", dateWords(to, () => formatDayWords(to.value))),
       h("div", { class: "filter filter-reset" }, reset),
     );
+  }
+
+  private whenControl(): HTMLElement {
+    const mk = (w: When) => {
+      const b = h("button", { type: "button", class: "seg", "aria-pressed": String(listState.when === w), testid: `when-${w}` }, t(`list.when.${w}` as MsgKey));
+      b.addEventListener("click", () => {
+        if (listState.when === w) return;
+        listState.when = w;
+        // Soonest first for what is coming, latest first for what is over.
+        if (w === "past" && listState.sort === "starts_at") listState.sort = "starts_at_desc";
+        if (w === "upcoming" && listState.sort === "starts_at_desc") listState.sort = "starts_at";
+        listState.page = 1;
+        this.rerender();
+        this.reload();
+      });
+      return b;
+    };
+    return h("div", { class: "segmented when", role: "group", "aria-label": t("list.when") }, ...WHENS.map(mk));
   }
 
   private sortControl(): HTMLElement {
@@ -236,7 +263,9 @@ export class ListView implements View {
   private renderResults(): void {
     this.renderChips();
     if (this.resetBtn) this.resetBtn.hidden = !filtersActive();
-    const bare = Boolean(this.page && this.page.total === 0 && !filtersActive());
+    // No event at all (not merely none upcoming): the welcome card instead of the table.
+    const none = this.counts.reduce((a, c) => a + c.count, 0) === 0;
+    const bare = Boolean(this.page && this.page.total === 0 && !filtersActive() && none);
     this.toolbar.hidden = bare;
     if (this.filters) this.filters.hidden = bare;
     const sub = this.el.querySelector("#list-sub");
@@ -248,8 +277,18 @@ export class ListView implements View {
       replaceChildren(this.results, h("div", { class: "card loading-card" }, h("div", { class: "spinner" }), t("common.loading")));
       return;
     }
-    if (page.total === 0 && !filtersActive()) {
+    if (page.total === 0 && !filtersActive() && none) {
       replaceChildren(this.results, this.emptyState());
+      return;
+    }
+    if (page.total === 0 && !filtersActive()) {
+      const all = button(t("list.when.showAll"), { testid: "when-show-all" });
+      all.addEventListener("click", () => {
+        listState.when = "all";
+        this.rerender();
+        this.reload();
+      });
+      replaceChildren(this.results, h("div", { class: "card empty", testid: "when-empty" }, h("div", { class: "empty-icon", "aria-hidden": "true" }, icon("calendar", 28)), h("h2", null, t(listState.when === "past" ? "list.when.nonePast" : "list.when.noneUpcoming")), h("div", { class: "empty-actions" }, all, button(t("list.new"), { kind: "primary", icon: "plus", onClick: () => void this.nav.toEditor(null) }))));
       return;
     }
     if (page.items.length === 0) {

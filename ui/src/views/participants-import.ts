@@ -152,15 +152,25 @@ export async function openImportWizard(eventId: string): Promise<boolean> {
     };
 
     const renderReport = (r: ImportReport) => {
+      // Rows already on the list are not errors (a re-import, a resumed import): counted
+      // apart, in neutral colours; only the real rejections are listed in red.
+      const present = r.errors.filter((e) => e.kind === "already_in_event").length;
+      const refused = r.errors.filter((e) => e.kind !== "already_in_event");
       const summary = h(
         "div",
         { class: "imp-summary", testid: "imp-summary" },
         r.cancelled
           ? h("p", { class: "imp-warn" }, icon("alert", 16), t("imp.cancelled"))
           : h("p", { class: "imp-done" }, icon("check", 16), h("strong", null, t("imp.done"))),
-        h("div", { class: "imp-counts" }, h("span", { class: "imp-n ok", testid: "imp-imported" }, t("imp.imported", { n: r.imported })), h("span", { class: "imp-n bad", testid: "imp-rejected" }, t("imp.rejected", { n: r.rejected })), r.already_present ? h("span", { class: "imp-n", testid: "imp-present" }, t("imp.alreadyPresent", { n: r.already_present })) : null),
+        h(
+          "div",
+          { class: "imp-counts" },
+          h("span", { class: "imp-n ok", testid: "imp-imported" }, t("imp.imported", { n: r.imported })),
+          present ? h("span", { class: "imp-n same", testid: "imp-present" }, t("imp.present", { n: present })) : null,
+          refused.length ? h("span", { class: "imp-n bad", testid: "imp-rejected" }, t("imp.rejected", { n: refused.length })) : null,
+        ),
       );
-      const errors = r.errors.length
+      const errors = refused.length
         ? h(
             "div",
             { class: "imp-table-wrap imp-errors" },
@@ -171,8 +181,8 @@ export async function openImportWizard(eventId: string): Promise<boolean> {
               h(
                 "tbody",
                 null,
-                ...r.errors.slice(0, 500).map((e) =>
-                  h("tr", { testid: "imp-error", "data-line": String(e.line), "data-kind": e.kind }, h("td", { class: "imp-line" }, String(e.line)), h("td", null, h("strong", null, t(`imp.k.${e.kind}` as MsgKey)), " — ", e.reason)),
+                ...refused.slice(0, 500).map((e) =>
+                  h("tr", { testid: "imp-error", "data-line": String(e.line), "data-kind": e.kind }, h("td", { class: "imp-line" }, String(e.line)), h("td", null, h("strong", null, t(`imp.k.${e.kind}` as MsgKey)), e.email ? ` — ${e.email}` : "")),
                 ),
               ),
             ),

@@ -6,8 +6,10 @@ import { papi, RSVP_STATUSES, type Participant, type ParticipantPage, type RsvpS
 import { debounce, h, icon, replaceChildren } from "../dom.js";
 import { formatDateTime, formatNumber, getLang, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
-import { button, field, iconButton, openDialog, toast, toastError } from "../ui.js";
+import { actionsMenu, button, errorText, field, iconButton, openDialog, toast, toastError, type MenuItem } from "../ui.js";
 import { openImportWizard } from "./participants-import.js";
+import { openDoorMode } from "./door.js";
+import { currentEventId, onCurrentEvent, setCurrentEvent } from "../current.js";
 import { InvitationsPanel, openPersonalLink } from "./invitations-panel.js";
 import { qrImage } from "../api-invitations.js";
 
@@ -44,13 +46,37 @@ export class ParticipantsView implements View {
   private inv: InvitationsPanel | null = null;
   private debounced = debounce(() => this.reload(), 250);
 
+  /** Stops following the current event (header). */
+  private unfollow: () => void;
+
   constructor(eventId?: string) {
-    if (eventId) {
-      participantsState.eventId = eventId;
+    // An event given by the caller becomes the current one; otherwise the current one is shown.
+    if (eventId) setCurrentEvent(eventId);
+    const wanted = eventId || currentEventId();
+    if (wanted && wanted !== participantsState.eventId) {
+      participantsState.eventId = wanted;
       participantsState.page = 1;
     }
+    this.unfollow = onCurrentEvent((id) => {
+      if (id && id !== participantsState.eventId) this.switchTo(id);
+    });
     this.rerender();
     void this.loadEvents();
+  }
+
+  private switchTo(id: string): void {
+    participantsState.eventId = id;
+    participantsState.page = 1;
+    this.page = null;
+    if (!this.events.some((e) => e._id === id)) {
+      void this.loadEvents();
+      return;
+    }
+    const sel = this.el.querySelector<HTMLSelectElement>("#p-event");
+    if (sel) sel.value = id;
+    this.renderHead();
+    this.renderInvitations();
+    this.reload();
   }
 
   private async loadEvents(): Promise<void> {
@@ -67,6 +93,7 @@ export class ParticipantsView implements View {
         participantsState.eventId = this.events[0]?._id ?? "";
         participantsState.page = 1;
       }
+      if (participantsState.eventId) setCurrentEvent(participantsState.eventId);
       this.rerender();
       this.reload();
     } catch (e) {
@@ -156,11 +183,12 @@ export class ParticipantsView implements View {
     const imp = button(t("p.import"), { kind: "primary", icon: "plus", testid: "p-import", onClick: () => void this.startImport() });
     const exp = button(t("p.export"), { icon: "copy", testid: "p-export", onClick: () => void this.exportCsv() });
     const add = button(t("p.add"), { icon: "users", testid: "p-add", onClick: () => void this.addOne() });
-    imp.disabled = exp.disabled = add.disabled = disabled;
+    const door = button(t("door.open"), { icon: "check", testid: "p-door", onClick: () => void this.openDoor() });
+    imp.disabled = exp.disabled = add.disabled = door.disabled = disabled;
     replaceChildren(
       this.head,
       h("div", null, h("h1", { class: "page-title" }, t("p.title")), h("p", { class: "page-sub", testid: "p-sub" }, ...sub)),
-      h("div", { class: "head-actions" }, add, exp, imp),
+      h("div", { class: "head-actions" }, door, add, exp, imp),
     );
   }
 
@@ -170,12 +198,9 @@ export class ParticipantsView implements View {
     for (const e of this.events) evSel.appendChild(h("option", { value: e._id }, e.title));
     evSel.value = participantsState.eventId;
     evSel.addEventListener("change", () => {
-      participantsState.eventId = evSel.value;
-      participantsState.page = 1;
-      this.page = null;
-      this.renderHead();
-      this.renderInvitations();
-      this.reload();
+      // The header follows; this screen switches through the current-event listener.
+      if (evSel.value && evSel.value !== currentEventId()) setCurrentEvent(evSel.value);
+      else this.switchTo(evSel.value);
     });
 
     const status = h(
@@ -291,8 +316,8 @@ export class ParticipantsView implements View {
           "tr",
           null,
           h("th", { scope: "col", class: "pc-person" }, t("p.col.person")),
-          h("th", { scope: "col", class: "pc-email" }, t("p.col.email")),
           h("th", { scope: "col", class: "pc-status" }, t("p.col.status")),
+          h("th", { scope: "col", class: "pc-inv" }, t("inv.column")),
           h("th", { scope: "col", class: "pc-actions" }, h("span", { class: "sr-only" }, t("p.col.actions"))),
         ),
       ),
@@ -313,6 +338,11 @@ export class ParticipantsView implements View {
     this.reload();
   }
 
+  /**
+   * One participant: who (name, role · company, e-mail), the RSVP status (a select), the
+   * invitation e-mail's state, then the check-in button and a menu with the other actions.
+   * At narrow widths the invitation column folds under the e-mail (see styles.css).
+   */
   private row(p: Participant): HTMLElement {
     const display = p.name || p.email;
     const sel = h(
@@ -322,17 +352,19 @@ export class ParticipantsView implements View {
     );
     sel.value = p.status;
     sel.addEventListener("change", () => void this.changeStatus(p, sel.value as RsvpStatus));
-    const checkIn = button(t("p.checkIn"), { small: true, icon: "check", testid: "p-checkin", onClick: () => void this.checkIn(p) });
+    const checkIn = button(t("p.checkIn"), { small: true, icon: "check", testid: "p-checkin", title: t("p.checkInOf", { name: display }), onClick: () => void this.checkIn(p) });
     checkIn.disabled = p.status === "checked_in";
-    const hist = iconButton("clock", `${t("p.history")} — ${display}`, () => void this.showAudit(p), { testid: "p-audit" });
-    const badge = iconButton("grid", `${t("p.badge")} — ${display}`, () => void this.showBadge(p), { testid: "p-badge" });
-    const link = iconButton("globe", `${t("inv.personalLink")} — ${display}`, () => void openPersonalLink(p._id, display), { testid: "p-link" });
     const ev = this.event();
-    const sessions = ev && ev.sessions > 0 && (p.status === "accepted" || p.status === "checked_in")
-      ? iconButton("calendar", `${t("p.sessions")} — ${display}`, () => void this.showSessions(p), { testid: "p-sessions" })
-      : null;
+    const hasSessions = Boolean(ev && ev.sessions > 0 && (p.status === "accepted" || p.status === "checked_in"));
+    // The row's other actions, one entry per line (null hides an entry).
+    const actions: (MenuItem | null)[] = [
+      hasSessions ? { label: t("p.sessions"), icon: "calendar", testid: "p-sessions", run: () => void this.showSessions(p) } : null,
+      { label: t("p.badge"), icon: "grid", testid: "p-badge", run: () => void this.showBadge(p) },
+      { label: t("inv.personalLink"), icon: "globe", testid: "p-link", run: () => void openPersonalLink(p._id, display) },
+      { label: t("p.history"), icon: "clock", testid: "p-audit", run: () => void this.showAudit(p) },
+    ];
     const inv = p.invitation?.status ?? "none";
-    const invChip = h("span", { class: `chip-sm inv-${inv}`, testid: "p-invitation", "data-invitation": inv }, t(`inv.status.${inv}` as MsgKey));
+    const invChip = (testid?: string) => h("span", { class: `chip-sm inv-${inv}`, testid, "data-invitation": inv, title: t("inv.column") }, t(`inv.status.${inv}` as MsgKey));
     return h(
       "tr",
       { testid: "p-row", "data-id": p._id, "data-status": p.status },
@@ -341,10 +373,12 @@ export class ParticipantsView implements View {
         { class: "pc-person" },
         h("div", { class: "cell-main", testid: "p-name" }, display),
         p.company || p.role ? h("div", { class: "cell-sub" }, [p.role, p.company].filter(Boolean).join(" · ")) : null,
+        p.name ? h("div", { class: "cell-sub p-email" }, p.email) : null,
+        h("div", { class: "p-inv-inline" }, invChip()),
       ),
-      h("td", { class: "pc-email" }, h("span", { class: "cell-sub p-email" }, p.email), h("div", null, invChip)),
       h("td", { class: "pc-status" }, sel),
-      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, sessions, badge, link, hist)),
+      h("td", { class: "pc-inv" }, invChip("p-invitation")),
+      h("td", { class: "pc-actions" }, h("div", { class: "row-actions" }, checkIn, actionsMenu(t("p.moreActions", { name: display }), actions, "p-menu"))),
     );
   }
 
@@ -465,7 +499,8 @@ export class ParticipantsView implements View {
       toastError(toApiError(e));
       return;
     }
-    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    // Times of the event's day are read in the event's zone, named above the list.
+    const tz = this.event()?.timezone || "UTC";
     await openDialog((close) => {
       const list = entries.length
         ? h(
@@ -491,6 +526,13 @@ export class ParticipantsView implements View {
       ok.addEventListener("click", () => close("ok"));
       return { title: t("audit.title", { name: p.name || p.email }), body: [h("div", { class: "dialog-body" }, list), h("footer", { class: "dialog-foot" }, ok)], className: "audit-dialog" };
     });
+  }
+
+  private async openDoor(): Promise<void> {
+    const ev = this.event();
+    if (!ev) return;
+    await openDoorMode(ev);
+    this.reload();
   }
 
   private async startImport(): Promise<void> {
@@ -528,7 +570,7 @@ export class ParticipantsView implements View {
           close("ok");
         } catch (e) {
           const a = toApiError(e);
-          err.textContent = a.message;
+          err.textContent = errorText(a);
           err.hidden = false;
         }
       });
@@ -544,5 +586,6 @@ export class ParticipantsView implements View {
 
   destroy(): void {
     this.seq++;
+    this.unfollow();
   }
 }

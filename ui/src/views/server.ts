@@ -27,18 +27,20 @@ export function serverBadgeText(s: DbStatus): string {
   return `${s.server.engine} ${s.server.version} · ${src}`;
 }
 
-/** Human names for the backend's `missing` entries. */
+/** Names, in the interface's language, of the backend's `missing` entries. */
 function missingLabel(m: string): string {
-  const known: Record<string, string> = {
-    text_search: "$text",
-    text: "$text",
-    $text: "$text",
-    hashed_index: "hashed indexes",
-    hashed: "hashed indexes",
-    change_streams: "change streams",
-    transactions: "transactions",
+  const known: Record<string, MsgKey> = {
+    text_search: "server.cap.text_search",
+    text: "server.cap.text_search",
+    $text: "server.cap.text_search",
+    hashed_index: "server.cap.hashed_index",
+    hashed: "server.cap.hashed_index",
+    "hashed indexes": "server.cap.hashed_index",
+    change_streams: "server.cap.change_streams",
+    "change streams": "server.cap.change_streams",
+    transactions: "server.cap.transactions",
   };
-  return known[m] ?? m;
+  return known[m] ? t(known[m]) : m;
 }
 
 export function openServerPanel(s: DbStatus, settings: Settings, onStatus: (s: DbStatus) => void): void {
@@ -59,36 +61,8 @@ export function openServerPanel(s: DbStatus, settings: Settings, onStatus: (s: D
     }
     body.push(h("dl", { class: "kv" }, ...rows.flatMap(([k, v]) => [h("dt", null, k), h("dd", null, v)])));
 
-    if (srv) {
-      const caps = Object.keys(srv.capabilities) as (keyof Capabilities)[];
-      body.push(
-        h("h3", { class: "panel-sub" }, t("server.capabilities")),
-        h(
-          "ul",
-          { class: "caps" },
-          ...caps.map((c) =>
-            h(
-              "li",
-              { class: srv.capabilities[c] ? "cap on" : "cap off" },
-              icon(srv.capabilities[c] ? "check" : "close", 14),
-              h("span", null, t(`server.cap.${c}` as MsgKey)),
-              h("span", { class: "sr-only" }, ` (${srv.capabilities[c] ? t("server.available") : t("server.unavailable")})`),
-            ),
-          ),
-        ),
-      );
-      if (srv.missing.length) {
-        body.push(h("p", { class: "missing", testid: "server-missing" }, t("server.missing", { list: srv.missing.map(missingLabel).join(", ") })));
-      }
-      body.push(
-        h(
-          "div",
-          { class: "alert alert-info" },
-          icon("search", 18),
-          h("div", null, srv.capabilities.text_search ? t("server.searchText") : t("server.searchTerms")),
-        ),
-      );
-    }
+    // The engine's features are a technical detail: folded here, shown in Advanced.
+    if (srv) body.push(h("details", { class: "engine-details" }, h("summary", null, t("server.technical")), ...engineDetails(s)));
 
     const formHost = h("div", { class: "panel-connect" });
     const other = button(t("server.switchRemote"), { icon: "globe", kind: "ghost" });
@@ -127,4 +101,33 @@ export function openServerPanel(s: DbStatus, settings: Settings, onStatus: (s: D
     body.push(h("div", { class: "panel-actions" }, ...actions), formHost);
     return { title: t("server.title"), body: [h("div", { class: "dialog-body" }, ...body)], className: "dialog-wide" };
   });
+}
+
+/** What the connected server can do (features, what is missing, how search works). */
+export function engineDetails(s: DbStatus): Node[] {
+  const srv = s.server;
+  if (!srv) return [];
+  const body: Node[] = [];
+  const caps = Object.keys(srv.capabilities) as (keyof Capabilities)[];
+  body.push(
+    h("h3", { class: "panel-sub" }, t("server.capabilities")),
+    h(
+      "ul",
+      { class: "caps" },
+      ...caps.map((c) =>
+        h(
+          "li",
+          { class: srv.capabilities[c] ? "cap on" : "cap off" },
+          icon(srv.capabilities[c] ? "check" : "close", 14),
+          h("span", null, t(`server.cap.${c}` as MsgKey)),
+          h("span", { class: "sr-only" }, ` (${srv.capabilities[c] ? t("server.available") : t("server.unavailable")})`),
+        ),
+      ),
+    ),
+  );
+  if (srv.missing.length) {
+    body.push(h("p", { class: "missing", testid: "server-missing" }, t("server.missing", { list: srv.missing.map(missingLabel).join(", ") })));
+  }
+  body.push(h("div", { class: "alert alert-info" }, icon("search", 18), h("div", null, srv.capabilities.text_search ? t("server.searchText") : t("server.searchTerms"))));
+  return body;
 }

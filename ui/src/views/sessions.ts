@@ -2,9 +2,9 @@
 
 import type { Session } from "../api.js";
 import { h, icon, nextId, replaceChildren } from "../dom.js";
-import { formatDate, formatDayHeading, formatTime, t } from "../i18n.js";
+import { formatDate, formatDateWords, formatDayHeading, formatTime, t } from "../i18n.js";
 import { dayKey, utcToWall, wallToUtc } from "../tz.js";
-import { button, field, iconButton } from "../ui.js";
+import { button, dateWords, field, iconButton, refreshDateWords } from "../ui.js";
 import type { EditorCtx } from "./ctx.js";
 
 function roomsOf(ctx: EditorCtx): string[] {
@@ -130,6 +130,7 @@ export function renderSessions(ctx: EditorCtx): HTMLElement {
       if (Date.parse(s.ends_at) <= Date.parse(iso)) {
         s.ends_at = new Date(Date.parse(iso) + (dur > 0 ? dur : 3_600_000)).toISOString();
         ends.value = utcToWall(s.ends_at, ctx.tz());
+        refreshDateWords(ends);
       }
       drawAgenda();
     });
@@ -192,6 +193,12 @@ export function renderSessions(ctx: EditorCtx): HTMLElement {
       { class: "card session-card", "data-field": path, "data-session-id": s.id, testid: "session-card" },
       h("div", { class: "session-head" }, h("div", { class: "grow" }, field(t("sessions.sessionTitle"), title)), remove),
       h("div", { class: "row-4" }, field(t("sessions.starts"), starts), field(t("sessions.ends"), ends), field(t("sessions.room"), room, { optional: true }), field(t("sessions.capacity"), cap)),
+      h(
+        "div",
+        { class: "row-2 session-words" },
+        dateWords(starts, () => formatDateWords(wallToUtc(starts.value, ctx.tz()) ?? "", ctx.tz())),
+        dateWords(ends, () => formatDateWords(wallToUtc(ends.value, ctx.tz()) ?? "", ctx.tz())),
+      ),
       field(t("sessions.abstract"), abs, { optional: true }),
       speakerBox,
     );

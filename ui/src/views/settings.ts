@@ -5,7 +5,7 @@ import { mailApi, templateApi, type MailSettingsView, type Rendered, type Securi
 import type { Language } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
 import { getLang, t, type MsgKey } from "../i18n.js";
-import { button, field, sectionCard, toast, toastError } from "../ui.js";
+import { button, errorText, field, sectionCard, toast, toastError } from "../ui.js";
 import { backupCard } from "./recover.js";
 import type { View } from "../main.js";
 
@@ -67,7 +67,7 @@ export class SettingsView implements View {
           .catch((e) => {
             const ae = toApiError(e);
             err.hidden = false;
-            err.textContent = ae.message;
+            err.textContent = errorText(ae);
             (ae.field === "subject" ? subject : body).classList.add("invalid");
           });
       },
@@ -146,8 +146,7 @@ export class SettingsView implements View {
         target.focus();
       }
       errors.hidden = false;
-      errors.textContent = e.message;
-      toastError(e);
+      errors.textContent = errorText(e);
     };
 
     const save = button(t("common.save"), {

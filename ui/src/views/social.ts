@@ -18,10 +18,11 @@ import {
   type SharedMoment,
 } from "../api-social.js";
 import { h, replaceChildren } from "../dom.js";
-import { formatDateTime, formatDecimal, formatNumber, formatShortDate, formatTime, locale, t, type MsgKey } from "../i18n.js";
+import { formatDateTime, formatDecimal, formatNumber, formatShortDate, formatTime, t, type MsgKey } from "../i18n.js";
 import type { View } from "../main.js";
 import { button, field, sectionCard, toast, toastError } from "../ui.js";
 import { Charts, DASH_CSS, PALETTE } from "./dashboard-charts.js";
+import { currentEventId, onCurrentEvent, setCurrentEvent } from "../current.js";
 
 /** How often the wall is refreshed while the page is open. */
 const WALL_EVERY_MS = 5000;
@@ -109,9 +110,14 @@ export class SocialView implements View {
   private wallEl = h("div", { class: "social-wall-wrap" });
   private charts = new Charts();
 
+  /** Stops following the current event (header). */
+  private unfollow = onCurrentEvent((id) => {
+    if (id && id !== this.eventId && this.events.some((e) => e._id === id)) void this.select(id);
+  });
+
   constructor() {
     ensureCss();
-    this.sel.addEventListener("change", () => void this.select(this.sel.value));
+    this.sel.addEventListener("change", () => setCurrentEvent(this.sel.value));
     this.rerender();
     void this.init();
     this.timer = window.setInterval(() => void this.refreshWall(), WALL_EVERY_MS);
@@ -119,6 +125,7 @@ export class SocialView implements View {
 
   destroy(): void {
     this.destroyed = true;
+    this.unfollow();
     this.charts.destroy();
     if (this.timer !== null) {
       window.clearInterval(this.timer);
@@ -135,8 +142,13 @@ export class SocialView implements View {
       if (!this.tag.value) this.tag.value = fs.tag;
       this.pages.value = String(fs.pages);
       this.renderHead();
-      if (this.events.length) await this.select(this.events[0]._id);
-      else this.renderAll();
+      // The current event when there is one, else the latest; it becomes the current one.
+      const cur = currentEventId();
+      const first = this.events.some((e) => e._id === cur) ? cur : this.events[0]?._id;
+      if (first) {
+        setCurrentEvent(first);
+        await this.select(first);
+      } else this.renderAll();
     } catch (e) {
       toastError(toApiError(e));
     }
@@ -359,7 +371,7 @@ export class SocialView implements View {
       replaceChildren(this.sel, ...this.events.map((e) => h("option", { value: e._id }, e.title)));
     }
     if (this.eventId && this.sel.value !== this.eventId) this.sel.value = this.eventId;
-    const updated = this.analysis ? t("social.updated", { time: new Date(this.analysis.generated_at).toLocaleTimeString(locale()) }) : "";
+    const updated = this.analysis ? t("social.updated", { time: formatTime(this.analysis.generated_at, this.analysis.timezone) }) : "";
     replaceChildren(
       this.headEl,
       h(

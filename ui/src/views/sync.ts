@@ -185,7 +185,40 @@ export class SyncView implements View {
           ),
         ),
       ),
+      ...this.reportNotes(r),
     );
+  }
+
+  /** In words: duplicates merged, writes made meanwhile, documents not applied. */
+  private reportNotes(r: SyncReport): HTMLElement[] {
+    const notes: HTMLElement[] = [];
+    const duplicates = r.collections.flatMap((c) => c.duplicates ?? []);
+    if (duplicates.length) {
+      notes.push(
+        h(
+          "div",
+          { class: "sync-notes", testid: "sync-duplicates" },
+          h("h4", null, t("sync.duplicates", { n: duplicates.length })),
+          h("ul", null, ...duplicates.map((d) => h("li", null, t("sync.duplicateLine", { label: d.label, collection: d.collection, merged: d.merged, survivor: d.survivor })))),
+        ),
+      );
+    }
+    const deferred = r.collections.reduce((n, c) => n + (c.deferred ?? 0), 0);
+    if (deferred) notes.push(h("p", { class: "muted", testid: "sync-deferred" }, t("sync.deferred", { n: deferred })));
+    const failures = [...r.collections.flatMap((c) => c.failures ?? []), ...(r.failures ?? [])];
+    if (failures.length) {
+      const reason = (code: string) => (code === "validation" ? t("sync.failure.validation") : code === "duplicate" ? t("sync.failure.duplicate") : t("sync.failure.internal"));
+      notes.push(
+        h(
+          "div",
+          { class: "sync-notes sync-failures", testid: "sync-failures" },
+          h("h4", null, t("sync.failures", { n: failures.length })),
+          h("ul", null, ...failures.map((f) => h("li", null, t("sync.failureLine", { collection: f.collection, id: f.id || "—", reason: reason(f.code) })))),
+          h("p", { class: "muted small" }, t("sync.failuresRetry")),
+        ),
+      );
+    }
+    return notes;
   }
 
   private conflict(c: Conflict): HTMLElement {
@@ -197,12 +230,20 @@ export class SyncView implements View {
         input.addEventListener("change", () => (choices[f.field] = side));
         return h("label", { class: "sync-choice" }, input, h("span", null, label), h("code", null, show(value)));
       };
-      return h("div", { class: "sync-field" }, h("strong", null, f.field), radio("local", t("sync.keepLocal"), f.local), radio("remote", t("sync.keepRemote"), f.remote));
+      const merged = Boolean(c.merged_from);
+      return h(
+        "div",
+        { class: "sync-field" },
+        h("strong", null, f.field),
+        radio("local", merged ? t("sync.keepSurvivor") : t("sync.keepLocal"), f.local),
+        radio("remote", merged ? t("sync.keepMerged") : t("sync.keepRemote"), f.remote),
+      );
     });
     return h(
       "div",
       { class: "sync-conflict", testid: "sync-conflict" },
       h("div", null, h("strong", null, c.label), " ", h("span", { class: "muted small" }, `${c.collection} · ${t("sync.conflictBy", { local: c.local_by, remote: c.remote_by })}`)),
+      c.merged_from ? h("p", { class: "muted small" }, t("sync.mergedConflict")) : null,
       ...rows,
       button(t("sync.resolve"), {
         kind: "primary",

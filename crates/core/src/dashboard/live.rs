@@ -40,6 +40,10 @@ pub struct Change {
     /// Social posts imported or fetched.
     #[serde(default)]
     pub mentions: u64,
+    /// Changes of the event's answer tallies (written right after each answer): a refresh
+    /// that follows them reads the tallies after the answer's write has reached them.
+    #[serde(default)]
+    pub tallies: u64,
     /// What changed is not known precisely (polling, a deleted answer): refresh everything.
     #[serde(default)]
     pub full: bool,
@@ -79,6 +83,7 @@ impl Change {
         self.participants += o.participants;
         self.connections += o.connections;
         self.mentions += o.mentions;
+        self.tallies += o.tallies;
         self.full |= o.full;
         for q in o.questions {
             if !self.questions.contains(&q) {
@@ -115,6 +120,7 @@ impl Change {
             Source::Participants => self.participants += 1,
             Source::Connections => self.connections += 1,
             Source::Mentions => self.mentions += 1,
+            Source::Tallies => self.tallies += 1,
             Source::Unknown => {
                 self.answers += 1;
                 self.full = true;
@@ -187,6 +193,7 @@ enum Source {
     Participants,
     Connections,
     Mentions,
+    Tallies,
 }
 
 /// What the dashboard watches: each collection with how its changes are reported (answers
@@ -204,6 +211,7 @@ enum Kind {
     Participants,
     Connections,
     Mentions,
+    Tallies,
 }
 
 impl Kind {
@@ -218,6 +226,7 @@ impl Kind {
             (Kind::Participants, _) => Source::Participants,
             (Kind::Connections, _) => Source::Connections,
             (Kind::Mentions, _) => Source::Mentions,
+            (Kind::Tallies, _) => Source::Tallies,
         }
     }
 }
@@ -313,6 +322,26 @@ pub async fn watch_using(
                 }
             }));
         }
+        // The tallies follow each answer write: their change says the dashboard's answer
+        // figures can be read.
+        let mut stream = core
+            .db()
+            .collection::<Document>(crate::feedback::counters::TALLIES)
+            .watch()
+            .pipeline(vec![doc! { "$match": {
+                "operationType": { "$in": ["insert", "update", "replace"] },
+                "fullDocument.event_id": event_id,
+            } }])
+            .full_document(mongodb::options::FullDocumentType::UpdateLookup)
+            .await?;
+        let tx2 = tx.clone();
+        feeders.push(tokio::spawn(async move {
+            while let Some(ev) = stream.next().await {
+                if ev.is_err() || tx2.send(Kind::Tallies.source(None)).is_err() {
+                    break;
+                }
+            }
+        }));
         "change_stream"
     } else {
         for (coll, kind) in WATCHED {
@@ -390,7 +419,7 @@ async fn newest(
     let counted = match kind {
         Kind::Connections => Some(doc! { "event_id": event_id, "status": "accepted" }),
         Kind::Mentions => Some(doc! { "event_id": event_id }),
-        Kind::Answers | Kind::Participants => None,
+        Kind::Answers | Kind::Participants | Kind::Tallies => None,
     };
     if let Some(filter) = counted {
         return (None, c.count_documents(filter).await.unwrap_or(0));

@@ -155,11 +155,13 @@ pub fn funnel_pipeline(event_id: &str) -> Vec<Document> {
     ]
 }
 
-/// Average rating and count per session (on answers; covered by the kind index).
+/// Sum of the ratings and their count per session (on answers; covered by the kind
+/// index). The average is computed from the integer sum, as from the tallies: a server's
+/// floating-point `$avg` can differ in the last bit and round the other way.
 pub fn ratings_pipeline(event_id: &str) -> Vec<Document> {
     vec![
         doc! { "$match": { "event_id": event_id, "kind": "rating" } },
-        doc! { "$group": { "_id": "$session_id", "avg": { "$avg": "$num" }, "n": { "$sum": 1 } } },
+        doc! { "$group": { "_id": "$session_id", "sum": { "$sum": "$num" }, "n": { "$sum": 1 } } },
     ]
 }
 
@@ -309,20 +311,7 @@ fn per_bucket(m: Document, field: &str, bin: Bin) -> Vec<Document> {
 
 /// Answers per time bucket (first answer time; resubmissions do not add interactions).
 pub fn answers_timeline_pipeline(event_id: &str, bin: Bin) -> Vec<Document> {
-    answers_timeline_pipeline_between(event_id, bin, None)
-}
-
-/// Only the buckets in `[from, to)` (a live refresh of the buckets new answers fell in).
-fn answers_timeline_pipeline_between(
-    event_id: &str,
-    bin: Bin,
-    range: Option<(bson::DateTime, bson::DateTime)>,
-) -> Vec<Document> {
-    let mut m = doc! { "event_id": event_id };
-    if let Some((from, to)) = range {
-        m.insert("created_at", doc! { "$gte": from, "$lt": to });
-    }
-    per_bucket(m, "created_at", bin)
+    per_bucket(doc! { "event_id": event_id }, "created_at", bin)
 }
 
 /// Check-ins per time bucket (on `participants`). Dates are matched by a range, not
@@ -506,10 +495,9 @@ fn session_rows(
     let rating_by: HashMap<Option<String>, (Option<f64>, i64)> = ratings
         .iter()
         .map(|d| {
-            (
-                str_key(d),
-                (float(d.get("avg")).map(round2), num(d.get("n"))),
-            )
+            let n = num(d.get("n"));
+            let avg = (n > 0).then(|| round2(num(d.get("sum")) as f64 / n as f64));
+            (str_key(d), (avg, n))
         })
         .collect();
     let att_by: HashMap<Option<String>, i64> = attendance
@@ -720,8 +708,243 @@ fn series_of(timeline: &[TimePoint]) -> Series {
     ]
 }
 
-/// The whole dashboard of one event: every pipeline runs concurrently on the server.
+/// The whole dashboard of one event: the answer figures from the tallies kept with the
+/// answers (`feedback::counters`, a few dozen small documents), the participants,
+/// connections, posts and free texts from their pipelines; all read concurrently.
 pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Result<Dashboard> {
+    let started = std::time::Instant::now();
+    let event = crate::events::get(core, event_id).await?;
+    let bin = bin_for(&event);
+    let (questions, tallies, funnel, texts, tl_c, tl_k, tl_m) = futures_util::try_join!(
+        event_questions(core, event_id),
+        feedback::counters::read(core, event_id),
+        run(core, PARTICIPANTS, funnel_pipeline(event_id)),
+        run(core, ANSWERS, texts_pipeline(event_id)),
+        run(
+            core,
+            PARTICIPANTS,
+            checkins_timeline_pipeline(event_id, bin)
+        ),
+        run(
+            core,
+            CONNECTIONS,
+            connections_timeline_pipeline(event_id, bin)
+        ),
+        run(core, POSTS, mentions_timeline_pipeline(event_id, bin)),
+    )?;
+    let t = Tallied::of(&tallies, bin);
+    Ok(Dashboard {
+        event_id: event_id.to_owned(),
+        title: event.input.title.clone(),
+        funnel: funnel_from(&funnel),
+        sessions: session_rows(&event, &t.ratings, &t.attendance),
+        nps: nps_from(&t.nps),
+        distributions: distributions_from(&questions, &t.numeric, &t.choice, english),
+        texts: texts_from(&questions, &texts, english),
+        bucket: bin.unit.to_owned(),
+        bucket_size: bin.size,
+        timeline: timeline_from(&[
+            t.answers_timeline,
+            buckets_from(&tl_c),
+            buckets_from(&tl_k),
+            buckets_from(&tl_m),
+        ]),
+        total_answers: t.total_answers,
+        respondents: t.respondents,
+        counted_until: None,
+        generated_at: crate::time::now(),
+        took_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// The tallies of an event in the shapes the pipelines return, so that one set of
+/// functions builds the dashboard from either.
+struct Tallied {
+    ratings: Vec<Document>,
+    attendance: Vec<Document>,
+    nps: Vec<Document>,
+    numeric: Vec<Document>,
+    choice: Vec<Document>,
+    answers_timeline: Buckets,
+    total_answers: i64,
+    respondents: i64,
+}
+
+impl Tallied {
+    fn of(rows: &[Document], bin: Bin) -> Tallied {
+        let mut ratings: std::collections::BTreeMap<Option<String>, (i64, i64)> =
+            Default::default();
+        let mut attendance = vec![];
+        let (mut promoters, mut passives, mut detractors, mut nps_n) = (0, 0, 0, 0);
+        let mut numeric = vec![];
+        let (mut per_choice, mut per_question) = (vec![], vec![]);
+        let mut timeline: std::collections::BTreeMap<i64, i64> = Default::default();
+        let (mut total_answers, mut respondents) = (0, 0);
+        let step = bin.step_ms();
+        for d in rows {
+            match d.get_str("t").unwrap_or_default() {
+                "q" => {
+                    let qid = d.get_str("question_id").unwrap_or_default();
+                    let n = num(d.get("n"));
+                    total_answers += n;
+                    let kind = d.get_str("kind").unwrap_or_default();
+                    let counts = |field: &str| -> Vec<(String, i64)> {
+                        d.get_document(field)
+                            .map(|m| {
+                                m.iter()
+                                    .map(|(k, v)| (k.clone(), num(Some(v))))
+                                    .filter(|(_, n)| *n != 0)
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    };
+                    match kind {
+                        "rating" | "nps" => {
+                            if kind == "rating" {
+                                let s = d.get_str("session_id").ok().map(str::to_owned);
+                                let e = ratings.entry(s).or_default();
+                                e.0 += num(d.get("sum"));
+                                e.1 += n;
+                            }
+                            for (v, c) in counts("v") {
+                                let Ok(x) = v.parse::<i32>() else { continue };
+                                if kind == "nps" {
+                                    nps_n += c;
+                                    match x {
+                                        9.. => promoters += c,
+                                        7..=8 => passives += c,
+                                        _ => detractors += c,
+                                    }
+                                }
+                                numeric.push(doc! { "_id": { "q": qid, "v": x }, "n": c });
+                            }
+                        }
+                        "single" | "multiple" => {
+                            for (v, c) in counts("c") {
+                                per_choice.push(Bson::Document(
+                                    doc! { "_id": { "q": qid, "v": v }, "n": c },
+                                ));
+                            }
+                            if n != 0 {
+                                per_question.push(Bson::Document(doc! { "_id": qid, "n": n }));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                "s" => {
+                    let n = num(d.get("attendees"));
+                    if n != 0 {
+                        attendance.push(
+                            doc! { "_id": d.get_str("session_id").unwrap_or_default(), "n": n },
+                        );
+                    }
+                }
+                "e" => respondents = num(d.get("respondents")),
+                "t" => {
+                    let day = num(d.get("day"));
+                    if let Ok(m) = d.get_document("m") {
+                        for (k, v) in m {
+                            let Ok(minute) = k.parse::<i64>() else {
+                                continue;
+                            };
+                            let at = day + minute * 60_000;
+                            *timeline.entry(at.div_euclid(step) * step).or_default() +=
+                                num(Some(v));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Tallied {
+            ratings: ratings
+                .into_iter()
+                .filter(|(_, (_, n))| *n != 0)
+                .map(|(s, (sum, n))| {
+                    doc! { "_id": s.map_or(Bson::Null, Bson::String), "sum": sum, "n": n }
+                })
+                .collect(),
+            attendance,
+            nps: if nps_n == 0 {
+                vec![]
+            } else {
+                vec![
+                    doc! { "promoters": promoters, "passives": passives, "detractors": detractors, "n": nps_n },
+                ]
+            },
+            numeric,
+            choice: vec![doc! { "per_choice": per_choice, "per_question": per_question }],
+            answers_timeline: timeline.into_iter().filter(|(_, n)| *n != 0).collect(),
+            total_answers,
+            respondents,
+        }
+    }
+}
+
+/// One figure that differs between the tallies and the raw answers.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mismatch {
+    pub figure: String,
+    pub tallies: String,
+    pub answers: String,
+}
+
+/// Compare the dashboard built from the tallies with the one recomputed from the raw
+/// answers by the pipelines: the list of figures that differ (empty when they agree).
+pub async fn check(core: &Core, event_id: &str) -> Result<Vec<Mismatch>> {
+    let (a, b) = futures_util::try_join!(
+        event_dashboard(core, event_id, false),
+        event_dashboard_from_answers(core, event_id, false),
+    )?;
+    let mut out = vec![];
+    let mut cmp = |figure: &str, x: String, y: String| {
+        if x != y {
+            out.push(Mismatch {
+                figure: figure.to_owned(),
+                tallies: x,
+                answers: y,
+            });
+        }
+    };
+    let j = |v: &dyn erased::Ser| v.json();
+    cmp("funnel", j(&a.funnel), j(&b.funnel));
+    cmp("sessions", j(&a.sessions), j(&b.sessions));
+    cmp("nps", j(&a.nps), j(&b.nps));
+    cmp("distributions", j(&a.distributions), j(&b.distributions));
+    cmp("texts", j(&a.texts), j(&b.texts));
+    cmp("timeline", j(&a.timeline), j(&b.timeline));
+    cmp(
+        "total_answers",
+        a.total_answers.to_string(),
+        b.total_answers.to_string(),
+    );
+    cmp(
+        "respondents",
+        a.respondents.to_string(),
+        b.respondents.to_string(),
+    );
+    Ok(out)
+}
+
+mod erased {
+    pub trait Ser {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+/// The whole dashboard of one event computed from the raw answers: every pipeline runs
+/// concurrently on the server. The reference the tallies are checked against ([`check`]).
+pub async fn event_dashboard_from_answers(
+    core: &Core,
+    event_id: &str,
+    english: bool,
+) -> Result<Dashboard> {
     let started = std::time::Instant::now();
     let event = crate::events::get(core, event_id).await?;
     let bin = bin_for(&event);
@@ -752,10 +975,6 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
     let (total_answers, respondents) = totals.first().map_or((0, 0), |d| {
         (num(d.get("answers")), num(d.get("respondents")))
     });
-    let counted_until = totals
-        .first()
-        .and_then(|d| d.get_datetime("last").ok())
-        .map(|t| t.timestamp_millis());
     Ok(Dashboard {
         event_id: event_id.to_owned(),
         title: event.input.title.clone(),
@@ -774,21 +993,19 @@ pub async fn event_dashboard(core: &Core, event_id: &str, english: bool) -> Resu
         ]),
         total_answers,
         respondents,
-        counted_until,
+        counted_until: None,
         generated_at: crate::time::now(),
         took_ms: started.elapsed().as_millis() as u64,
     })
 }
 
-/// Bring `prev` up to date after `change` (a [`live`] notification), recomputing only
-/// what it touched: the funnel and check-ins when participants changed; for answers, one
-/// pipeline per changed question (equality on every index key: tight and covered), NPS and
-/// free text only when such questions changed, the session ratings from those
-/// distributions, the timeline buckets the new answers fell in, and the totals and session
-/// attendance from one indexed point lookup per new respondent ("is anything of theirs
-/// older?"). Anything not described precisely (polling, deletions, a question the
-/// dashboard has not seen, a renamed event) falls back to [`event_dashboard`]. The result
-/// equals a full refresh (tested, and checked by `eventhub-cli dashboard live`).
+/// Bring `prev` up to date after `change` (a [`live`] notification), re-reading only what
+/// it touched: the funnel and check-ins when participants changed, the connections or
+/// mentions series, and for answers the event's tallies (a few dozen small documents) and
+/// the free texts. Each figure is built by the same code from the same sources as in
+/// [`event_dashboard`], so the result equals a full refresh (tested, and checked by
+/// `eventhub-cli dashboard live`). Polling notifications, deletions and a renamed or
+/// re-dated event fall back to [`event_dashboard`].
 pub async fn refresh(
     core: &Core,
     prev: Dashboard,
@@ -807,255 +1024,71 @@ pub async fn refresh(
     }
     let mut d = prev;
     let mut series = series_of(&d.timeline);
-    let mut timeline_changed = false;
-
-    // Connections and mentions: their series, recomputed whole (one indexed pipeline each).
-    if change.connections > 0 {
-        let rows = run(
-            core,
+    let answers = change.answers > 0 || change.tallies > 0;
+    let skip = || async { Ok::<Vec<Document>, Error>(vec![]) };
+    let when = |yes: bool, coll: &'static str, p: Vec<Document>| async move {
+        if yes {
+            run(core, coll, p).await
+        } else {
+            skip().await
+        }
+    };
+    let people = change.participants > 0;
+    let (funnel, tl_c, tl_k, tl_m, texts, questions, tallies) = futures_util::try_join!(
+        when(people, PARTICIPANTS, funnel_pipeline(&event_id)),
+        when(
+            people,
+            PARTICIPANTS,
+            checkins_timeline_pipeline(&event_id, bin)
+        ),
+        when(
+            change.connections > 0,
             CONNECTIONS,
-            connections_timeline_pipeline(&event_id, bin),
-        )
-        .await?;
-        series[2] = buckets_from(&rows);
-        timeline_changed = true;
+            connections_timeline_pipeline(&event_id, bin)
+        ),
+        when(
+            change.mentions > 0,
+            POSTS,
+            mentions_timeline_pipeline(&event_id, bin)
+        ),
+        when(answers, ANSWERS, texts_pipeline(&event_id)),
+        async {
+            if answers {
+                event_questions(core, &event_id).await
+            } else {
+                Ok(vec![])
+            }
+        },
+        async {
+            if answers {
+                feedback::counters::read(core, &event_id).await
+            } else {
+                Ok(vec![])
+            }
+        },
+    )?;
+    if people {
+        d.funnel = funnel_from(&funnel);
+        series[1] = buckets_from(&tl_c);
+    }
+    if change.connections > 0 {
+        series[2] = buckets_from(&tl_k);
     }
     if change.mentions > 0 {
-        let rows = run(core, POSTS, mentions_timeline_pipeline(&event_id, bin)).await?;
-        series[3] = buckets_from(&rows);
-        timeline_changed = true;
+        series[3] = buckets_from(&tl_m);
     }
-
-    let mut check_ins: Option<Vec<(i64, i64)>> = None;
-    if change.participants > 0 {
-        let (funnel, tl_c) = futures_util::try_join!(
-            run(core, PARTICIPANTS, funnel_pipeline(&event_id)),
-            run(
-                core,
-                PARTICIPANTS,
-                checkins_timeline_pipeline(&event_id, bin)
-            ),
-        )?;
-        d.funnel = funnel_from(&funnel);
-        check_ins = Some(buckets_from(&tl_c));
+    if answers {
+        let t = Tallied::of(&tallies, bin);
+        d.sessions = session_rows(&event, &t.ratings, &t.attendance);
+        d.nps = nps_from(&t.nps);
+        d.distributions = distributions_from(&questions, &t.numeric, &t.choice, english);
+        d.texts = texts_from(&questions, &texts, english);
+        d.total_answers = t.total_answers;
+        d.respondents = t.respondents;
+        series[0] = t.answers_timeline;
     }
-
-    // Recomputed answer buckets: `[from, to)` in ms and the fresh counts.
-    let mut answers_since: Option<(i64, i64, Buckets)> = None;
-    if change.answers > 0 {
-        let all = event_questions(core, &event_id).await?;
-        let qs: Vec<&feedback::Question> = all
-            .iter()
-            .filter(|q| change.questions.contains(&q.id))
-            .collect();
-        let known = |q: &&feedback::Question| {
-            q.input.kind == feedback::QuestionKind::Text
-                || d.distributions.iter().any(|x| x.question_id == q.id)
-        };
-        if qs.len() != change.questions.len() || !qs.iter().all(known) {
-            return event_dashboard(core, &event_id, english).await;
-        }
-        use feedback::QuestionKind as K;
-        let kind_in = |kinds: &[K]| -> Vec<&feedback::Question> {
-            qs.iter()
-                .copied()
-                .filter(|q| kinds.contains(&q.input.kind))
-                .collect()
-        };
-        let numeric_qs = kind_in(&[K::Rating, K::Nps]);
-        let choice_qs = kind_in(&[K::Single, K::Multiple]);
-        let range = change.since.zip(change.until).map(|(a, b)| {
-            let step = bin.step_ms();
-            let floor =
-                |t: chrono::DateTime<chrono::Utc>| t.timestamp_millis().div_euclid(step) * step;
-            (
-                bson::DateTime::from_millis(floor(a)),
-                bson::DateTime::from_millis(floor(b) + step),
-            )
-        });
-        let per_question = |pipelines: Vec<Vec<Document>>| async move {
-            let rows = futures_util::future::try_join_all(
-                pipelines.into_iter().map(|p| run(core, ANSWERS, p)),
-            )
-            .await?;
-            Ok::<Vec<Document>, Error>(rows.into_iter().flatten().collect())
-        };
-        let skip = || async { Ok::<Vec<Document>, Error>(vec![]) };
-        let (numeric, choice, nps, texts, tl_a) = futures_util::try_join!(
-            per_question(
-                numeric_qs
-                    .iter()
-                    .map(|q| numeric_distribution_pipeline_of(q))
-                    .collect()
-            ),
-            per_question(
-                choice_qs
-                    .iter()
-                    .map(|q| choice_distribution_pipeline_of(q))
-                    .collect()
-            ),
-            async {
-                if kind_in(&[K::Nps]).is_empty() {
-                    skip().await
-                } else {
-                    run(core, ANSWERS, nps_pipeline(&event_id)).await
-                }
-            },
-            async {
-                if kind_in(&[K::Text]).is_empty() {
-                    skip().await
-                } else {
-                    run(core, ANSWERS, texts_pipeline(&event_id)).await
-                }
-            },
-            async {
-                match range {
-                    Some(r) => {
-                        run(
-                            core,
-                            ANSWERS,
-                            answers_timeline_pipeline_between(&event_id, bin, Some(r)),
-                        )
-                        .await
-                    }
-                    None => skip().await,
-                }
-            },
-        )?;
-        // One `$facet` row per choice question: merge them into one.
-        let choice = {
-            let (mut per_choice, mut per_q) = (vec![], vec![]);
-            for d in &choice {
-                per_choice.extend(d.get_array("per_choice").cloned().unwrap_or_default());
-                per_q.extend(d.get_array("per_question").cloned().unwrap_or_default());
-            }
-            vec![doc! { "per_choice": per_choice, "per_question": per_q }]
-        };
-        // Distributions of the changed questions replace theirs.
-        let owned: Vec<feedback::Question> = numeric_qs
-            .iter()
-            .chain(choice_qs.iter())
-            .map(|q| (*q).clone())
-            .collect();
-        for fresh in distributions_from(&owned, &numeric, &choice, english) {
-            if let Some(x) = d
-                .distributions
-                .iter_mut()
-                .find(|x| x.question_id == fresh.question_id)
-            {
-                *x = fresh;
-            }
-        }
-        // Session ratings: the sum of the distributions of the session's rating questions
-        // (the same figures as the ratings pipeline, grouped by session).
-        for q in kind_in(&[K::Rating]) {
-            let Some(sid) = q.input.session_id.as_deref() else {
-                continue;
-            };
-            let (mut n, mut sum) = (0i64, 0i64);
-            for x in all
-                .iter()
-                .filter(|x| x.input.kind == K::Rating && x.input.session_id.as_deref() == Some(sid))
-            {
-                if let Some(dist) = d.distributions.iter().find(|y| y.question_id == x.id) {
-                    for b in &dist.buckets {
-                        n += b.count;
-                        sum += b.count * b.value.parse::<i64>().unwrap_or(0);
-                    }
-                }
-            }
-            if let Some(row) = d.sessions.iter_mut().find(|r| r.session_id == sid) {
-                row.ratings = n;
-                row.avg_rating = (n > 0).then(|| round2(sum as f64 / n as f64));
-            }
-        }
-        if !kind_in(&[K::Nps]).is_empty() {
-            d.nps = nps_from(&nps);
-        }
-        if !kind_in(&[K::Text]).is_empty() {
-            d.texts = texts_from(&all, &texts, english);
-        }
-        answers_since = range.map(|(from, to)| {
-            (
-                from.timestamp_millis(),
-                to.timestamp_millis(),
-                buckets_from(&tl_a),
-            )
-        });
-
-        // Totals and attendance: every insert is one more answer; a respondent is new to
-        // the event (or to a session) when nothing of theirs there is older than their
-        // first answer here — exact even when a later burst is already stored.
-        let counted = d.counted_until.unwrap_or(i64::MIN);
-        d.total_answers += change.inserted_at.iter().filter(|t| **t > counted).count() as i64;
-        let answers = core.db().collection::<Document>(ANSWERS);
-        for (respondent, first) in &change.first_answers {
-            if *first <= counted {
-                continue;
-            }
-            let older = answers
-                .find_one(doc! {
-                    "event_id": &event_id,
-                    "respondent": respondent,
-                    "created_at": { "$lt": bson::DateTime::from_millis(*first) },
-                })
-                .projection(doc! { "_id": 1 })
-                .hint(mongodb::options::Hint::Name(
-                    "event_respondent_created_at".into(),
-                ))
-                .await?;
-            if older.is_none() {
-                d.respondents += 1;
-            }
-        }
-        for (key, first) in &change.session_firsts {
-            let Some((sid, respondent)) = key.split_once('\u{1f}') else {
-                continue;
-            };
-            if *first <= counted {
-                continue;
-            }
-            let older = answers
-                .find_one(doc! {
-                    "event_id": &event_id,
-                    "session_id": sid,
-                    "respondent": respondent,
-                    "created_at": { "$lt": bson::DateTime::from_millis(*first) },
-                })
-                .projection(doc! { "_id": 1 })
-                // The planner of the test engine spent ~0.5 s choosing between candidate
-                // plans for this point lookup; the hint names the one it picks anyway.
-                .hint(mongodb::options::Hint::Name(
-                    "event_session_respondent".into(),
-                ))
-                .await?;
-            if older.is_none() {
-                if let Some(row) = d.sessions.iter_mut().find(|r| r.session_id == sid) {
-                    row.attendees += 1;
-                    row.fill_rate = row
-                        .capacity
-                        .filter(|c| *c > 0)
-                        .map(|c| round2(row.attendees as f64 / f64::from(c)));
-                }
-            }
-        }
-    }
-
-    if let Some(u) = change.inserted_at.iter().max() {
-        d.counted_until = Some(d.counted_until.map_or(*u, |c| c.max(*u)));
-    }
-    if let Some(c) = check_ins {
-        series[1] = c;
-        timeline_changed = true;
-    }
-    if let Some((from, to, fresh)) = answers_since {
-        series[0].retain(|(ms, _)| *ms < from || *ms >= to);
-        series[0].extend(fresh);
-        timeline_changed = true;
-    }
-    if timeline_changed {
-        d.timeline = timeline_from(&series);
-    }
+    d.timeline = timeline_from(&series);
+    d.counted_until = None;
     d.generated_at = crate::time::now();
     d.took_ms = started.elapsed().as_millis() as u64;
     Ok(d)

@@ -241,6 +241,9 @@ pub async fn generate(core: &Core, participants: u64, seed: u64) -> Result<Gener
         acoll.insert_many(batch).await?;
     }
 
+    // Inserted directly: the answer tallies are computed from them once.
+    feedback::counters::rebuild(core, ev).await?;
+
     // Networking: one accepted connection per 5 participants, random distinct pairs,
     // accepted during the event.
     let mut pairs = std::collections::HashSet::new();

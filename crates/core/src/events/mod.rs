@@ -22,6 +22,12 @@ use crate::{
 
 pub const MAX_PER_PAGE: u32 = 100;
 pub const DEFAULT_PER_PAGE: u32 = 25;
+/// Word prefixes are stored up to this many characters; a longer search word uses its
+/// first `PREFIX_MAX` characters in the index and is checked whole on `search_terms`.
+pub const PREFIX_MAX: usize = 16;
+/// Lists count their matches up to this many: beyond, `total` is this and `total_capped`
+/// is set ("1 000+"): a count never reads every match of a common word.
+pub const TOTAL_CAP: u64 = 1000;
 
 fn coll(core: &Core) -> Collection<Event> {
     core.db().collection(EVENTS)
@@ -59,11 +65,25 @@ pub(crate) fn derive(input: &EventInput) -> (Vec<String>, String, String) {
     )
 }
 
+/// Every prefix (1 to [`PREFIX_MAX`] characters) of the folded search terms: a word
+/// prefix typed by a user is then an equality on one indexed key.
+pub fn search_keys(terms: &[String]) -> Vec<String> {
+    let mut keys = std::collections::BTreeSet::new();
+    for t in terms {
+        let chars: Vec<char> = t.chars().collect();
+        for n in 1..=chars.len().min(PREFIX_MAX) {
+            keys.insert(chars[..n].iter().collect::<String>());
+        }
+    }
+    keys.into_iter().collect()
+}
+
 /// Create an event from checked input.
 pub async fn create(core: &Core, input: EventInput) -> Result<Event> {
     let input = normalise(input)?;
     let now = time::now();
     let (search_terms, venue_key, title_key) = derive(&input);
+    let search_keys = search_keys(&search_terms);
     let event = Event {
         id: uuid::Uuid::now_v7().to_string(),
         input,
@@ -73,6 +93,7 @@ pub async fn create(core: &Core, input: EventInput) -> Result<Event> {
         updated_by: core.actor().to_owned(),
         deleted_at: None,
         search_terms,
+        search_keys,
         venue_key,
         title_key,
     };
@@ -101,6 +122,7 @@ pub async fn update(
     let input = normalise(input)?;
     let (search_terms, venue_key, title_key) = derive(&input);
     let mut set = to_doc(&input)?;
+    set.insert("search_keys", to_bson(&search_keys(&search_terms))?);
     set.insert("search_terms", to_bson(&search_terms)?);
     set.insert("venue_key", venue_key);
     set.insert("title_key", title_key);
@@ -154,7 +176,8 @@ pub async fn delete(core: &Core, id: &str, expected_version: Option<i64>) -> Res
         .update_one(
             filter,
             doc! {
-                "$set": { "deleted_at": now, "updated_at": now, "updated_by": core.actor() },
+                "$set": { "deleted_at": now, "updated_at": now, "updated_by": core.actor(),
+                          "search_keys": [] },
                 "$inc": { "version": 1_i64 },
             },
         )
@@ -186,51 +209,51 @@ pub async fn duplicate(core: &Core, id: &str, title: Option<String>) -> Result<E
     create(core, input).await
 }
 
-/// Which way word search runs on this server.
+/// How words are searched: one way on every server (a `$text` index, where a server has
+/// one, matches whole words only and leaves sessions out: it is not used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchMode {
-    /// `$text` on the `events_text` index (servers that have it).
-    Text,
-    /// Anchored prefix regexes on the multikey `search_terms` index (every server).
+    /// Folded word prefixes: an equality on one `search_keys` entry (index-ordered by the
+    /// list's sort), the other words checked as prefixes of `search_terms`.
     Terms,
 }
 
 impl SearchMode {
-    pub fn for_server(core: &Core) -> SearchMode {
-        if core.caps().text_search {
-            SearchMode::Text
-        } else {
-            SearchMode::Terms
-        }
+    pub fn for_server(_core: &Core) -> SearchMode {
+        SearchMode::Terms
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            SearchMode::Text => "text",
-            SearchMode::Terms => "terms",
-        }
+        "terms"
     }
 }
 
+/// The folded words of a query, deduplicated, without words that are a prefix of another
+/// (they add nothing), the longest first (the most selective: it drives the index scan).
+pub fn query_words(q: &str) -> Vec<String> {
+    let mut ws: Vec<String> = text::words(q).collect();
+    ws.sort();
+    ws.dedup();
+    let all = ws.clone();
+    ws.retain(|w| !all.iter().any(|o| o != w && o.starts_with(w.as_str())));
+    ws.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+    ws
+}
+
 /// The filter of a list query.
-pub fn filter(q: &EventQuery, mode: SearchMode) -> Document {
+pub fn filter(q: &EventQuery, _mode: SearchMode) -> Document {
     let mut and: Vec<Document> = vec![live()];
-    if let Some(words) = q.q.as_deref().filter(|w| !w.trim().is_empty()) {
-        match mode {
-            SearchMode::Text => and.push(doc! { "$text": { "$search": words } }),
-            SearchMode::Terms => {
-                let mut ws: Vec<String> = text::words(words).collect();
-                ws.sort();
-                ws.dedup();
-                // Drop words that are a prefix of another word: they add nothing.
-                let all = ws.clone();
-                ws.retain(|w| !all.iter().any(|o| o != w && o.starts_with(w.as_str())));
-                for w in ws {
-                    and.push(doc! { "search_terms": {
-                        "$regex": format!("^{}", text::regex_escape(&w))
-                    } });
-                }
-            }
+    let words = q.q.as_deref().map(query_words).unwrap_or_default();
+    for (i, w) in words.iter().enumerate() {
+        let long = w.chars().count() > PREFIX_MAX;
+        if i == 0 {
+            let key: String = w.chars().take(PREFIX_MAX).collect();
+            and.push(doc! { "search_keys": key });
+        }
+        if i > 0 || long {
+            and.push(doc! { "search_terms": {
+                "$regex": format!("^{}", text::regex_escape(w))
+            } });
         }
     }
     if let Some(s) = q.status {
@@ -266,7 +289,38 @@ fn sort_doc(s: Sort) -> Document {
     }
 }
 
-/// List and search events, one page at a time.
+/// The index a word search reads: the prefix key, then the list's sort keys, so the scan
+/// is in page order and stops at the page.
+pub fn search_index(s: Sort) -> &'static str {
+    match s {
+        Sort::StartsAt | Sort::StartsAtDesc => "search_starts_at_id",
+        Sort::Title => "search_title_key_id",
+        Sort::UpdatedAt => "search_updated_at_id",
+    }
+}
+
+/// The hint of a list query: the search index when words are searched (the planner
+/// would otherwise also try the sort-only indexes), none otherwise.
+fn hint(q: &EventQuery) -> Option<mongodb::options::Hint> {
+    q.q.as_deref()
+        .map(query_words)
+        .filter(|w| !w.is_empty())
+        .map(|_| mongodb::options::Hint::Name(search_index(q.sort).into()))
+}
+
+const SUMMARY: fn() -> Document = || {
+    doc! {
+        "title": 1, "starts_at": 1, "ends_at": 1, "timezone": 1, "status": 1,
+        "tags": { "$ifNull": ["$tags", []] },
+        "venue_name": { "$ifNull": ["$venue.name", ""] },
+        "speakers": { "$size": { "$ifNull": ["$speakers", []] } },
+        "sessions": { "$size": { "$ifNull": ["$sessions", []] } },
+        "version": 1, "updated_at": 1,
+    }
+};
+
+/// List and search events, one page at a time. `total` counts the matches up to
+/// [`TOTAL_CAP`] (`total_capped` beyond); the page and the count run concurrently.
 pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
     let mode = SearchMode::for_server(core);
     let per_page = match q.per_page {
@@ -275,30 +329,42 @@ pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
     };
     let page = q.page.max(1);
     let f = filter(q, mode);
-    let total = raw(core).count_documents(f.clone()).await?;
-    let pipeline = vec![
-        doc! { "$match": f },
-        doc! { "$sort": sort_doc(q.sort) },
-        doc! { "$skip": i64::from((page - 1) * per_page) },
-        doc! { "$limit": i64::from(per_page) },
-        doc! { "$project": {
-            "title": 1, "starts_at": 1, "ends_at": 1, "timezone": 1, "status": 1,
-            "tags": { "$ifNull": ["$tags", []] },
-            "venue_name": { "$ifNull": ["$venue.name", ""] },
-            "speakers": { "$size": { "$ifNull": ["$speakers", []] } },
-            "sessions": { "$size": { "$ifNull": ["$sessions", []] } },
-            "version": 1, "updated_at": 1,
-        } },
-    ];
-    let items: Vec<EventSummary> = raw(core)
-        .aggregate(pipeline)
-        .with_type::<EventSummary>()
-        .await?
-        .try_collect()
-        .await?;
+    let skip = u64::from((page - 1) * per_page);
+    let items_fut = async {
+        let pipeline = vec![
+            doc! { "$match": f.clone() },
+            doc! { "$sort": sort_doc(q.sort) },
+            doc! { "$skip": skip as i64 },
+            doc! { "$limit": i64::from(per_page) },
+            doc! { "$project": SUMMARY() },
+        ];
+        let coll = raw(core);
+        let mut agg = coll.aggregate(pipeline);
+        if let Some(h) = hint(q) {
+            agg = agg.hint(h);
+        }
+        let items: Vec<EventSummary> = agg.with_type::<EventSummary>().await?.try_collect().await?;
+        Ok::<_, Error>(items)
+    };
+    let count_fut = async {
+        let coll = raw(core);
+        let mut c = coll.count_documents(f.clone()).limit(TOTAL_CAP + 1);
+        if let Some(h) = hint(q) {
+            c = c.hint(h);
+        }
+        Ok::<u64, Error>(c.await?)
+    };
+    let (items, total) = futures_util::try_join!(items_fut, count_fut)?;
+    // A first page that is not full holds every match.
+    let total = if page == 1 && (items.len() as u32) < per_page {
+        items.len() as u64
+    } else {
+        total
+    };
     Ok(Page {
         items,
-        total,
+        total: total.min(TOTAL_CAP),
+        total_capped: total > TOTAL_CAP,
         page,
         per_page,
         search_mode: q
@@ -311,18 +377,63 @@ pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
 
 /// `explain` (executionStats) of a list query's find, as the server reports it.
 pub async fn explain_list(core: &Core, q: &EventQuery, mode: SearchMode) -> Result<Document> {
+    let mut find = doc! {
+        "find": EVENTS,
+        "filter": filter(q, mode),
+        "sort": sort_doc(q.sort),
+        "limit": 25,
+    };
+    if let Some(mongodb::options::Hint::Name(h)) = hint(q) {
+        find.insert("hint", h);
+    }
     Ok(core
         .db()
-        .run_command(doc! {
-            "explain": {
-                "find": EVENTS,
-                "filter": filter(q, mode),
-                "sort": sort_doc(q.sort),
-                "limit": 25,
-            },
-            "verbosity": "executionStats",
-        })
+        .run_command(doc! { "explain": find, "verbosity": "executionStats" })
         .await?)
+}
+
+/// Give events stored before `search_keys` existed their prefix keys (a new version, so
+/// that sync carries them). Run with the schema at start-up; nothing to do once done.
+pub async fn backfill_search_keys(core: &Core) -> Result<u64> {
+    let coll = raw(core);
+    let mut cur = coll
+        .find(doc! { "search_keys": { "$exists": false } })
+        .projection(doc! { "search_terms": 1, "deleted_at": 1 })
+        .await?;
+    let mut pending = vec![];
+    let mut n = 0;
+    while let Some(d) = cur.try_next().await? {
+        let Some(id) = d.get("_id").cloned() else {
+            continue;
+        };
+        let live = matches!(d.get("deleted_at"), None | Some(Bson::Null));
+        let terms: Vec<String> = d
+            .get_array("search_terms")
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let keys = if live { search_keys(&terms) } else { vec![] };
+        let coll = coll.clone();
+        pending.push(async move {
+            coll.update_one(
+                doc! { "_id": id, "search_keys": { "$exists": false } },
+                doc! { "$set": { "search_keys": keys }, "$inc": { "version": 1_i64 } },
+            )
+            .await
+        });
+        if pending.len() == 64 {
+            for r in futures_util::future::join_all(std::mem::take(&mut pending)).await {
+                n += r?.modified_count;
+            }
+        }
+    }
+    for r in futures_util::future::join_all(pending).await {
+        n += r?.modified_count;
+    }
+    Ok(n)
 }
 
 /// Every distinct tag in use, for the filter menu.

@@ -236,6 +236,10 @@ pub struct Event {
     /// Folded words for accent- and case-insensitive search (derived).
     #[serde(default)]
     pub search_terms: Vec<String>,
+    /// Every 1–16-character prefix of `search_terms` (derived; empty on tombstones): a
+    /// typed word prefix is an equality on one key of the `search_*` indexes.
+    #[serde(default)]
+    pub search_keys: Vec<String>,
     /// Folded venue name, for the venue filter (derived).
     #[serde(default)]
     pub venue_key: String,
@@ -322,11 +326,15 @@ pub struct EventQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Matches, counted up to `events::TOTAL_CAP` (1,000).
     pub total: u64,
+    /// More matches than `total`: show "1 000+".
+    #[serde(default)]
+    pub total_capped: bool,
     pub page: u32,
     pub per_page: u32,
-    /// How the words were searched: `text` (a `$text` index) or `terms` (prefix match
-    /// on the indexed `search_terms`). `None` without words.
+    /// How the words were searched: always `terms` (folded word prefixes, the same on
+    /// every server). `None` without words.
     pub search_mode: Option<String>,
 }
 

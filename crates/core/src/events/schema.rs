@@ -13,12 +13,15 @@ use crate::{
 };
 
 /// Indexes of earlier versions, dropped at start-up where they still exist.
-pub const RETIRED_INDEXES: [&str; 5] = [
+pub const RETIRED_INDEXES: [&str; 7] = [
     "starts_at_ends_at",
     "status_starts_at",
     "tags_starts_at",
     "title_key",
     "updated_at",
+    // Word search now reads the prefix keys (`search_*`), the same on every server.
+    "search_terms",
+    "events_text",
 ];
 
 pub fn validator() -> Document {
@@ -95,14 +98,15 @@ pub fn validator() -> Document {
                 "updated_by": { "bsonType": "string" },
                 "deleted_at": { "bsonType": ["date", "null"] },
                 "search_terms": { "bsonType": "array", "items": { "bsonType": "string" } },
+                "search_keys": { "bsonType": "array", "items": { "bsonType": "string" } },
             },
         }
     }
 }
 
 /// Every index of `events`, each named for what it serves.
-pub fn indexes(caps: &Capabilities) -> Vec<IndexModel> {
-    let mut v = vec![
+pub fn indexes(_caps: &Capabilities) -> Vec<IndexModel> {
+    vec![
         // Every list sort ends with `_id` (a stable order for pagination), so the sort
         // indexes end with it too: the server then sorts nothing in memory.
         // The default list order and the date-range filter.
@@ -117,8 +121,20 @@ pub fn indexes(caps: &Capabilities) -> Vec<IndexModel> {
             doc! { "tags": 1, "starts_at": 1, "_id": 1 },
             "tags_starts_at_id",
         ),
-        // Word search on every server: anchored prefix regex on folded words (multikey).
-        index(doc! { "search_terms": 1 }, "search_terms"),
+        // Word search: equality on one folded word prefix (multikey), then the list's
+        // sort keys, so a search reads in page order and stops at the page.
+        index(
+            doc! { "search_keys": 1, "starts_at": 1, "_id": 1 },
+            "search_starts_at_id",
+        ),
+        index(
+            doc! { "search_keys": 1, "title_key": 1, "_id": 1 },
+            "search_title_key_id",
+        ),
+        index(
+            doc! { "search_keys": 1, "updated_at": 1, "_id": 1 },
+            "search_updated_at_id",
+        ),
         // Venue filter (folded name prefix).
         index(doc! { "venue_key": 1 }, "venue_key"),
         // Title sort.
@@ -135,19 +151,24 @@ pub fn indexes(caps: &Capabilities) -> Vec<IndexModel> {
                 o
             },
         ),
-    ];
-    if caps.text_search {
-        v.push(index_with(
-            doc! { "title": "text", "description": "text", "speakers.name": "text",
-            "tags": "text", "venue.name": "text" },
-            "events_text",
-            |mut o| {
-                o.default_language = Some("none".into());
-                o.weights = Some(doc! { "title": 10, "tags": 5, "speakers.name": 5,
-                "venue.name": 3, "description": 1 });
-                o
-            },
-        ));
+    ]
+}
+
+/// How events sync: versioned, their search keys recomputed after a merge.
+pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
+    use crate::db::{Policy, SyncSpec};
+    vec![SyncSpec {
+        derive: Some(rederive),
+        ..SyncSpec::new(crate::db::EVENTS, Policy::Versioned)
+    }]
+}
+
+/// Recompute the derived search keys of a merged event from its merged fields.
+fn rederive(d: &mut Document) {
+    if let Ok(e) = crate::time::from_doc::<super::Event>(d.clone()) {
+        let (terms, venue_key, title_key) = super::derive(&e.input);
+        d.insert("search_terms", terms);
+        d.insert("venue_key", venue_key);
+        d.insert("title_key", title_key);
     }
-    v
 }

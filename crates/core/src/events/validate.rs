@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::model::*;
-use crate::{Error, Result};
+use crate::{Error, Problem, Result};
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_DESCRIPTION: usize = 20_000;
@@ -37,13 +37,14 @@ const INPUT_KEYS: &[&str] = &[
 /// error, then [`normalise`] it.
 pub fn input_from_json(v: Value) -> Result<EventInput> {
     let Value::Object(map) = &v else {
-        return Err(Error::invalid("event", "expected a JSON object"));
+        return Err(Error::field(
+            "event",
+            "bad_value",
+            [("detail", "expected a JSON object".into())],
+        ));
     };
     if let Some(k) = map.keys().find(|k| !INPUT_KEYS.contains(&k.as_str())) {
-        return Err(Error::invalid(
-            k.as_str(),
-            "unknown field (put free fields under `custom`)",
-        ));
+        return Err(Error::field(k.as_str(), "unknown_field", []));
     }
     normalise(from_json("event", v)?)
 }
@@ -54,7 +55,7 @@ pub fn from_json<T: serde::de::DeserializeOwned>(root: &str, v: Value) -> Result
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { root.to_owned() } else { path };
-        Error::invalid(path, e.into_inner().to_string())
+        Error::field(path, "bad_value", [("detail", e.into_inner().to_string())])
     })
 }
 
@@ -62,84 +63,65 @@ fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
-fn check_url(field: String, url: &str) -> Result<()> {
+fn check_url(field: String, url: &str) -> Option<Problem> {
     let u = url.trim();
     if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() < 10 || u.contains(' ') {
-        return Err(Error::invalid(
-            field,
-            format!("'{url}' is not a web address (http:// or https://)"),
-        ));
+        let shown: String = url.chars().take(80).collect();
+        return Some(Problem::new(field, "not_url", [("value", shown)]));
     }
-    Ok(())
+    None
 }
 
 fn new_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()[20..].to_owned()
 }
 
-/// Trim, fill generated ids, and check every rule. Returns the cleaned input.
+/// Trim, fill generated ids, and check every rule. Returns the cleaned input, or an error
+/// listing every fault found (each with its field path, reason and values).
 pub fn normalise(mut e: EventInput) -> Result<EventInput> {
+    let mut problems: Vec<Problem> = Vec::new();
+    macro_rules! bad {
+        ($field:expr, $reason:expr $(, $k:literal => $v:expr)* $(,)?) => {
+            problems.push(Problem::new($field, $reason, [$(($k, $v.to_string())),*]))
+        };
+    }
+
     e.title = e.title.trim().to_owned();
     if e.title.is_empty() {
-        return Err(Error::invalid("title", "is required"));
-    }
-    if chars(&e.title) > MAX_TITLE {
-        return Err(Error::invalid(
-            "title",
-            format!("is longer than {MAX_TITLE} characters"),
-        ));
+        bad!("title", "required");
+    } else if chars(&e.title) > MAX_TITLE {
+        bad!("title", "too_long", "max" => MAX_TITLE);
     }
     if chars(&e.description) > MAX_DESCRIPTION {
-        return Err(Error::invalid(
-            "description",
-            format!("is longer than {MAX_DESCRIPTION} characters"),
-        ));
+        bad!("description", "too_long", "max" => MAX_DESCRIPTION);
     }
     if e.ends_at <= e.starts_at {
-        return Err(Error::invalid("ends_at", "must be after starts_at"));
-    }
-    if e.ends_at - e.starts_at > chrono::Duration::days(366) {
-        return Err(Error::invalid(
-            "ends_at",
-            "an event cannot last more than a year",
-        ));
+        bad!("ends_at", "end_before_start");
+    } else if e.ends_at - e.starts_at > chrono::Duration::days(366) {
+        bad!("ends_at", "too_long_event");
     }
     e.timezone = e.timezone.trim().to_owned();
     if e.timezone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(Error::invalid(
-            "timezone",
-            format!(
-                "'{}' is not a known time zone (e.g. Europe/Paris)",
-                e.timezone
-            ),
-        ));
+        let shown: String = e.timezone.chars().take(60).collect();
+        bad!("timezone", "unknown_zone", "value" => shown);
     }
     e.venue.name = e.venue.name.trim().to_owned();
     e.venue.address = e.venue.address.trim().to_owned();
     if let Some(loc) = &e.venue.location {
         let [lng, lat] = loc.coordinates;
         if loc.kind != "Point" {
-            return Err(Error::invalid("venue.location.type", "must be \"Point\""));
+            bad!("venue.location.type", "not_point");
         }
         if !(-180.0..=180.0).contains(&lng) {
-            return Err(Error::invalid(
-                "venue.location.coordinates[0]",
-                "longitude must be between -180 and 180",
-            ));
+            bad!("venue.location.coordinates[0]", "out_of_range", "min" => -180, "max" => 180);
         }
         if !(-90.0..=90.0).contains(&lat) {
-            return Err(Error::invalid(
-                "venue.location.coordinates[1]",
-                "latitude must be between -90 and 90",
-            ));
+            bad!("venue.location.coordinates[1]", "out_of_range", "min" => -90, "max" => 90);
         }
     }
     if let Some(c) = e.capacity {
         if c == 0 || c > 1_000_000 {
-            return Err(Error::invalid(
-                "capacity",
-                "must be between 1 and 1,000,000 (leave empty for no limit)",
-            ));
+            bad!("capacity", "out_of_range", "min" => 1, "max" => 1_000_000);
         }
     }
 
@@ -148,177 +130,140 @@ pub fn normalise(mut e: EventInput) -> Result<EventInput> {
     for (i, t) in e.tags.iter().enumerate() {
         let t = t.trim();
         if t.is_empty() {
-            return Err(Error::invalid(format!("tags[{i}]"), "is empty"));
-        }
-        if chars(t) > 50 {
-            return Err(Error::invalid(
-                format!("tags[{i}]"),
-                "is longer than 50 characters",
-            ));
-        }
-        if seen.insert(crate::text::fold(t)) {
+            bad!(format!("tags[{i}]"), "empty");
+        } else if chars(t) > 50 {
+            bad!(format!("tags[{i}]"), "too_long", "max" => 50);
+        } else if seen.insert(crate::text::fold(t)) {
             tags.push(t.to_owned());
         }
     }
     if tags.len() > MAX_TAGS {
-        return Err(Error::invalid("tags", format!("at most {MAX_TAGS} tags")));
+        bad!("tags", "too_many", "max" => MAX_TAGS);
     }
     e.tags = tags;
 
     if e.speakers.len() > MAX_SPEAKERS {
-        return Err(Error::invalid(
-            "speakers",
-            format!("at most {MAX_SPEAKERS} speakers"),
-        ));
+        bad!("speakers", "too_many", "max" => MAX_SPEAKERS);
     }
     let mut speaker_ids = HashSet::new();
     for (i, s) in e.speakers.iter_mut().enumerate() {
         s.name = s.name.trim().to_owned();
         if s.name.is_empty() {
-            return Err(Error::invalid(format!("speakers[{i}].name"), "is required"));
+            bad!(format!("speakers[{i}].name"), "required");
         }
         if s.id.trim().is_empty() {
             s.id = new_id();
         }
         if !speaker_ids.insert(s.id.clone()) {
-            return Err(Error::invalid(
-                format!("speakers[{i}].id"),
-                format!("'{}' is used twice", s.id),
-            ));
+            bad!(format!("speakers[{i}].id"), "used_twice", "value" => s.id);
         }
         s.links.retain(|l| !l.trim().is_empty());
         for (j, l) in s.links.iter().enumerate() {
-            check_url(format!("speakers[{i}].links[{j}]"), l)?;
+            problems.extend(check_url(format!("speakers[{i}].links[{j}]"), l));
         }
         if let Some(p) = &s.photo_url {
             if p.trim().is_empty() {
                 s.photo_url = None;
             } else {
-                check_url(format!("speakers[{i}].photo_url"), p)?;
+                problems.extend(check_url(format!("speakers[{i}].photo_url"), p));
             }
         }
     }
 
     if e.sessions.len() > MAX_SESSIONS {
-        return Err(Error::invalid(
-            "sessions",
-            format!("at most {MAX_SESSIONS} sessions"),
-        ));
+        bad!("sessions", "too_many", "max" => MAX_SESSIONS);
     }
     let mut session_ids = HashSet::new();
     for (i, s) in e.sessions.iter_mut().enumerate() {
         s.title = s.title.trim().to_owned();
         s.room = s.room.trim().to_owned();
         if s.title.is_empty() {
-            return Err(Error::invalid(
-                format!("sessions[{i}].title"),
-                "is required",
-            ));
+            bad!(format!("sessions[{i}].title"), "required");
         }
         if s.ends_at <= s.starts_at {
-            return Err(Error::invalid(
-                format!("sessions[{i}].ends_at"),
-                "must be after the session's starts_at",
-            ));
+            bad!(format!("sessions[{i}].ends_at"), "end_before_start");
         }
         if s.starts_at < e.starts_at || s.starts_at > e.ends_at {
-            return Err(Error::invalid(
-                format!("sessions[{i}].starts_at"),
-                "must fall within the event's dates",
-            ));
-        }
-        if s.ends_at > e.ends_at {
-            return Err(Error::invalid(
-                format!("sessions[{i}].ends_at"),
-                "must fall within the event's dates",
-            ));
+            bad!(format!("sessions[{i}].starts_at"), "outside_event");
+        } else if s.ends_at > e.ends_at {
+            bad!(format!("sessions[{i}].ends_at"), "outside_event");
         }
         if s.id.trim().is_empty() {
             s.id = new_id();
         }
         if !session_ids.insert(s.id.clone()) {
-            return Err(Error::invalid(
-                format!("sessions[{i}].id"),
-                format!("'{}' is used twice", s.id),
-            ));
+            bad!(format!("sessions[{i}].id"), "used_twice", "value" => s.id);
         }
         for (j, sid) in s.speaker_ids.iter().enumerate() {
             if !speaker_ids.contains(sid) {
-                return Err(Error::invalid(
-                    format!("sessions[{i}].speaker_ids[{j}]"),
-                    format!("no speaker with id '{sid}' in this event"),
-                ));
+                bad!(format!("sessions[{i}].speaker_ids[{j}]"), "unknown_speaker", "value" => sid);
             }
         }
         if s.capacity == Some(0) {
-            return Err(Error::invalid(
-                format!("sessions[{i}].capacity"),
-                "must be at least 1 (leave empty for no limit)",
-            ));
+            bad!(format!("sessions[{i}].capacity"), "out_of_range", "min" => 1, "max" => 1_000_000);
         }
     }
 
     if e.seating.len() > MAX_PLANS {
-        return Err(Error::invalid(
-            "seating",
-            format!("at most {MAX_PLANS} seating plans"),
-        ));
+        bad!("seating", "too_many", "max" => MAX_PLANS);
     }
     for (i, p) in e.seating.iter_mut().enumerate() {
         p.room = p.room.trim().to_owned();
         if p.room.is_empty() {
-            return Err(Error::invalid(format!("seating[{i}].room"), "is required"));
+            bad!(format!("seating[{i}].room"), "required");
         }
         if p.id.trim().is_empty() {
             p.id = new_id();
         }
+        let mut layout_ok = true;
+        let mut range = |field: &str, v: u32, max: u32, problems: &mut Vec<Problem>| {
+            if v == 0 || v > max {
+                layout_ok = false;
+                problems.push(Problem::new(
+                    format!("seating[{i}].layout.{field}"),
+                    "out_of_range",
+                    [("min", "1".into()), ("max", max.to_string())],
+                ));
+            }
+        };
         match p.layout {
             Layout::Grid {
                 rows,
                 seats_per_row,
             } => {
-                if rows == 0 || rows > MAX_ROWS {
-                    return Err(Error::invalid(
-                        format!("seating[{i}].layout.rows"),
-                        format!("must be between 1 and {MAX_ROWS}"),
-                    ));
-                }
-                if seats_per_row == 0 || seats_per_row > MAX_SEATS_PER_ROW {
-                    return Err(Error::invalid(
-                        format!("seating[{i}].layout.seats_per_row"),
-                        format!("must be between 1 and {MAX_SEATS_PER_ROW}"),
-                    ));
-                }
+                range("rows", rows, MAX_ROWS, &mut problems);
+                range(
+                    "seats_per_row",
+                    seats_per_row,
+                    MAX_SEATS_PER_ROW,
+                    &mut problems,
+                );
             }
             Layout::Tables {
                 tables,
                 seats_per_table,
             } => {
-                if tables == 0 || tables > MAX_TABLES {
-                    return Err(Error::invalid(
-                        format!("seating[{i}].layout.tables"),
-                        format!("must be between 1 and {MAX_TABLES}"),
-                    ));
-                }
-                if seats_per_table == 0 || seats_per_table > MAX_SEATS_PER_TABLE {
-                    return Err(Error::invalid(
-                        format!("seating[{i}].layout.seats_per_table"),
-                        format!("must be between 1 and {MAX_SEATS_PER_TABLE}"),
-                    ));
-                }
+                range("tables", tables, MAX_TABLES, &mut problems);
+                range(
+                    "seats_per_table",
+                    seats_per_table,
+                    MAX_SEATS_PER_TABLE,
+                    &mut problems,
+                );
             }
+        }
+        if !layout_ok {
+            // Seat labels of an impossible layout mean nothing (and could be huge).
+            continue;
         }
         let labels: HashSet<String> = p.seat_labels().into_iter().collect();
         let mut blocked = Vec::new();
         for (j, b) in p.blocked.iter().enumerate() {
             let b = b.trim().to_uppercase();
             if !labels.contains(&b) {
-                return Err(Error::invalid(
-                    format!("seating[{i}].blocked[{j}]"),
-                    format!("there is no seat '{b}' in this plan"),
-                ));
-            }
-            if !blocked.contains(&b) {
+                let shown: String = b.chars().take(20).collect();
+                bad!(format!("seating[{i}].blocked[{j}]"), "unknown_seat", "value" => shown);
+            } else if !blocked.contains(&b) {
                 blocked.push(b);
             }
         }
@@ -326,46 +271,44 @@ pub fn normalise(mut e: EventInput) -> Result<EventInput> {
     }
 
     if e.custom.len() > MAX_CUSTOM {
-        return Err(Error::invalid(
-            "custom",
-            format!("at most {MAX_CUSTOM} custom fields"),
-        ));
+        bad!("custom", "too_many", "max" => MAX_CUSTOM);
     }
     let mut custom = serde_json::Map::new();
     for (k, v) in std::mem::take(&mut e.custom) {
         let key = k.trim().to_owned();
         let field = format!("custom.{key}");
         if key.is_empty() {
-            return Err(Error::invalid("custom", "a custom field has no name"));
+            bad!("custom", "no_name");
+            continue;
         }
         if key.starts_with('$') || key.contains('.') || chars(&key) > 64 {
-            return Err(Error::invalid(
-                field,
-                "a field name cannot start with '$', contain '.', or exceed 64 characters",
-            ));
+            bad!(field, "bad_key");
+            continue;
         }
-        check_custom_value(&field, &v, true)?;
+        if let Err(p) = check_custom_value(&field, &v, true) {
+            problems.push(p);
+        }
         custom.insert(key, v);
     }
     e.custom = custom;
-    Ok(e)
+    match Error::problems(problems) {
+        Some(err) => Err(err),
+        None => Ok(e),
+    }
 }
 
-fn check_custom_value(field: &str, v: &Value, top: bool) -> Result<()> {
+fn check_custom_value(field: &str, v: &Value, top: bool) -> std::result::Result<(), Problem> {
     match v {
         Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
         Value::String(s) if chars(s) <= 2_000 => Ok(()),
-        Value::String(_) => Err(Error::invalid(field, "is longer than 2,000 characters")),
+        Value::String(_) => Err(Problem::new(field, "too_long", [("max", "2000".into())])),
         Value::Array(items) if top && items.len() <= 100 => {
             for (i, it) in items.iter().enumerate() {
                 check_custom_value(&format!("{field}[{i}]"), it, false)?;
             }
             Ok(())
         }
-        Value::Array(_) if top => Err(Error::invalid(field, "a list holds at most 100 values")),
-        _ => Err(Error::invalid(
-            field,
-            "must be text, a number, yes/no, or a list of those",
-        )),
+        Value::Array(_) if top => Err(Problem::new(field, "too_many", [("max", "100".into())])),
+        _ => Err(Problem::new(field, "custom_value", [])),
     }
 }

@@ -2,6 +2,7 @@
 //! through the portal. `model` holds the shapes; this module the rules, the collections
 //! and the operations. Every function takes a [`Core`]; none sees a GUI or HTTP.
 
+pub mod counters;
 pub mod model;
 
 pub use model::*;
@@ -80,7 +81,7 @@ pub fn answer_indexes() -> Vec<IndexModel> {
     ]
 }
 
-/// The feedback collections, registered in `db::collections()`. Also adds the index the
+/// The feedback collections, registered in `schema::collections()`. Also adds the index the
 /// dashboard's check-in timeline needs on `participants`.
 pub fn collections() -> Vec<CollectionSpec> {
     vec![
@@ -96,6 +97,16 @@ pub fn collections() -> Vec<CollectionSpec> {
             name: ANSWERS,
             validator: Some(answer_validator()),
             indexes: answer_indexes(),
+        },
+        CollectionSpec {
+            name: counters::TALLIES,
+            validator: None,
+            indexes: counters::tally_indexes(),
+        },
+        CollectionSpec {
+            name: counters::PRESENCE,
+            validator: None,
+            indexes: counters::presence_indexes(),
         },
         CollectionSpec {
             name: crate::participants::schema::PARTICIPANTS,
@@ -516,17 +527,18 @@ pub async fn answer(
         Respondent::Device(_) => Bson::Null,
     };
     let filter = doc! { "question_id": &q.id, "respondent": &respondent };
+    let new_id = uuid::Uuid::now_v7().to_string();
     let update = doc! {
         "$set": {
             "num": num.map_or(Bson::Null, Bson::Int32),
-            "choices": choices,
-            "text": text.map_or(Bson::Null, Bson::String),
+            "choices": choices.clone(),
+            "text": text.clone().map_or(Bson::Null, Bson::String),
             "updated_at": now,
-            "updated_by": match who { Respondent::Participant(_) => "participant", Respondent::Device(_) => "anonymous" },
+            "updated_by": updated_by(who),
         },
         "$inc": { "version": 1_i64 },
         "$setOnInsert": {
-            "_id": uuid::Uuid::now_v7().to_string(),
+            "_id": &new_id,
             "event_id": &q.event_id,
             "session_id": q.input.session_id.clone().map_or(Bson::Null, Bson::String),
             "question_id": &q.id,
@@ -537,23 +549,59 @@ pub async fn answer(
         },
     };
     let mut tries = 0;
-    loop {
+    // The answer as it was (none for a first answer): the tallies move from it to the new
+    // one. One round trip for the answer, then the tallies (see `counters`).
+    let before = loop {
         let r = answers(core)
             .find_one_and_update(filter.clone(), update.clone())
             .upsert(true)
-            .return_document(mongodb::options::ReturnDocument::After)
+            .return_document(mongodb::options::ReturnDocument::Before)
             .await;
         match r {
-            Ok(Some(a)) => return Ok(a),
-            // MongoDB always returns the document of an upsert with `returnDocument: after`;
-            // secantusd-rs has been seen returning none when upserts of the same key race.
-            // Retrying finds the other writer's document and updates it.
-            Ok(None) if tries < 3 => tries += 1,
-            Ok(None) => return Err(Error::internal("the answer was not stored")),
+            Ok(b) => break b,
             // Two first answers of the same person raced: the other one inserted; update it.
             Err(e) if tries < 3 && Error::from(e.clone()).code == Code::Duplicate => tries += 1,
             Err(e) => return Err(e.into()),
         }
+    };
+    let after = match &before {
+        Some(b) => Answer {
+            num,
+            choices,
+            text,
+            version: b.version + 1,
+            updated_at: now.to_chrono(),
+            updated_by: updated_by(who).into(),
+            ..b.clone()
+        },
+        None => Answer {
+            id: new_id,
+            event_id: q.event_id.clone(),
+            session_id: q.input.session_id.clone(),
+            question_id: q.id.clone(),
+            kind: q.input.kind,
+            respondent,
+            participant_id: match who {
+                Respondent::Participant(p) => Some(p.clone()),
+                Respondent::Device(_) => None,
+            },
+            num,
+            choices,
+            text,
+            version: 1,
+            created_at: now.to_chrono(),
+            updated_at: now.to_chrono(),
+            updated_by: updated_by(who).into(),
+        },
+    };
+    counters::apply(core, before.as_ref(), Some(&after)).await?;
+    Ok(after)
+}
+
+fn updated_by(who: &Respondent) -> &'static str {
+    match who {
+        Respondent::Participant(_) => "participant",
+        Respondent::Device(_) => "anonymous",
     }
 }
 
@@ -564,6 +612,24 @@ pub async fn answers_of(core: &Core, event_id: &str, who: &Respondent) -> Result
         .await?
         .try_collect()
         .await?)
+}
+
+/// How feedback syncs: questions are versioned; answers are one per question and
+/// respondent, the newer winning (two phones, or two laptops, answering for one person).
+pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
+    use crate::db::{Policy, Reference, SyncSpec};
+    vec![
+        SyncSpec::new(QUESTIONS, Policy::Versioned),
+        SyncSpec {
+            natural_key: &["question_id", "respondent"],
+            references: &[Reference {
+                target: crate::participants::schema::PARTICIPANTS,
+                fields: &["respondent", "participant_id"],
+                fixup: None,
+            }],
+            ..SyncSpec::new(ANSWERS, Policy::Keyed)
+        },
+    ]
 }
 
 #[cfg(test)]

@@ -35,7 +35,8 @@ fn participants_coll(core: &Core) -> mongodb::Collection<Document> {
 }
 
 /// Give a participant a new personal link token, valid for `ttl` (none: until the event
-/// ends). Returns the token; the caller builds the URL.
+/// ends plus the organiser's grace period, see [`super::rules`]). Returns the token; the
+/// caller builds the URL.
 pub async fn issue_token(
     core: &Core,
     participant_id: &str,
@@ -49,14 +50,17 @@ pub async fn issue_token(
         "updated_by": core.actor(),
     };
     let mut update = doc! { "$inc": { "version": 1_i64 } };
+    // A new link is the organiser's decision to let the person in again.
+    let mut unset = doc! { "invitation.revoked_at": "" };
     match expires {
         Some(e) => {
             set.insert("invitation.expires_at", bson::DateTime::from_chrono(e));
         }
         None => {
-            update.insert("$unset", doc! { "invitation.expires_at": "" });
+            unset.insert("invitation.expires_at", "");
         }
     }
+    update.insert("$unset", unset);
     update.insert("$set", set);
     let res = participants_coll(core)
         .update_one(
@@ -77,6 +81,8 @@ pub enum LinkProblem {
     /// No such token (mistyped, or replaced by a newer invitation).
     Unknown,
     Expired,
+    /// The organiser cancelled or declined the person.
+    Revoked,
 }
 
 impl LinkProblem {
@@ -89,25 +95,36 @@ impl LinkProblem {
             LinkProblem::Expired => {
                 Error::new(Code::Validation, "this invitation link has expired")
             }
+            LinkProblem::Revoked => Error::new(
+                Code::Unsupported,
+                "the organiser cancelled this registration",
+            ),
         }
     }
 }
 
-/// The participant a personal token belongs to, or why it does not open.
+/// The live participant a personal token belongs to, whatever the rules say.
+pub async fn find_by_token(core: &Core, token: &str) -> Result<Option<Participant>> {
+    if token.len() < 20 || token.len() > 100 {
+        return Ok(None);
+    }
+    Ok(core
+        .db()
+        .collection::<Participant>(crate::participants::schema::PARTICIPANTS)
+        .find_one(doc! { "invitation.token_hash": hash_token(token), "deleted_at": Bson::Null })
+        .await?)
+}
+
+/// The participant a personal token belongs to, or why it does not open (the link's own
+/// state only; the portal asks [`super::rules::open_personal_link`], which also checks the
+/// event).
 pub async fn participant_by_token(
     core: &Core,
     token: &str,
 ) -> Result<std::result::Result<Participant, LinkProblem>> {
-    if token.len() < 20 || token.len() > 100 {
-        return Ok(Err(LinkProblem::Unknown));
-    }
-    let found = core
-        .db()
-        .collection::<Participant>(crate::participants::schema::PARTICIPANTS)
-        .find_one(doc! { "invitation.token_hash": hash_token(token), "deleted_at": Bson::Null })
-        .await?;
-    Ok(match found {
+    Ok(match find_by_token(core, token).await? {
         None => Err(LinkProblem::Unknown),
+        Some(p) if p.invitation.revoked_at.is_some() => Err(LinkProblem::Revoked),
         Some(p) if p.invitation.expires_at.is_some_and(|e| e < time::now()) => {
             Err(LinkProblem::Expired)
         }
@@ -178,14 +195,24 @@ pub async fn event_by_link(core: &Core, token: &str) -> Result<Option<crate::eve
     }
 }
 
-/// Register someone through an event's shareable link: creates the participant (or finds
-/// them by e-mail) and accepts — onto the waitlist when the event is full.
+/// Register someone through an event's shareable link: creates the participant and
+/// accepts — onto the waitlist when the event is full. Refused (nothing stored) unless the
+/// event is published, open for registration and not over.
 pub async fn register_via_link(
     core: &Core,
     event_id: &str,
     name: &str,
     email: &str,
 ) -> Result<Participant> {
+    let event = crate::events::get(core, event_id).await?;
+    let settings = super::settings::get(core, event_id).await?;
+    super::rules::event_allows(
+        &event,
+        &settings,
+        super::rules::Action::Register,
+        time::now(),
+    )
+    .map_err(super::rules::Refusal::error)?;
     let input = participants::ParticipantInput {
         name: name.trim().to_owned(),
         email: email.trim().to_owned(),

@@ -3,7 +3,10 @@
 //! retried with backoff, and safe across crashes (never sent twice automatically).
 
 pub mod links;
+pub mod registration;
+pub mod rules;
 pub mod send;
+pub mod settings;
 
 pub use links::*;
 pub use send::*;
@@ -42,5 +45,43 @@ pub fn collections() -> Vec<CollectionSpec> {
             validator: None,
             indexes: vec![index(doc! { "event_id": 1 }, "event_id")],
         },
+        CollectionSpec {
+            name: settings::PORTAL_SETTINGS,
+            validator: None,
+            indexes: vec![],
+        },
+        CollectionSpec {
+            name: registration::PENDING,
+            validator: None,
+            // Unconfirmed registrations disappear by themselves a day after the request.
+            indexes: vec![index_with(
+                doc! { "expires_at": 1 },
+                "expires_at_ttl",
+                |mut o| {
+                    o.expire_after = Some(std::time::Duration::from_secs(0));
+                    o
+                },
+            )],
+        },
+    ]
+}
+
+/// How invitations sync: personal links live on the participant; an event's shareable
+/// link is one per event (the newer wins).
+pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
+    use crate::db::{Policy, SyncSpec};
+    vec![
+        SyncSpec {
+            natural_key: &["event_id"],
+            ..SyncSpec::new(links::EVENT_LINKS, Policy::Keyed)
+        },
+        // The organiser's portal decisions travel with the event (a portal deployed in
+        // front of Atlas applies what was decided on the laptop); the newest wins.
+        SyncSpec {
+            natural_key: &["event_id"],
+            ..SyncSpec::new(settings::PORTAL_SETTINGS, Policy::Keyed)
+        },
+        // Unconfirmed registrations live a day where they were requested.
+        SyncSpec::new(registration::PENDING, Policy::LocalOnly),
     ]
 }

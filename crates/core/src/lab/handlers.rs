@@ -146,7 +146,14 @@ pub fn check(opts: &BenchOptions, uri: &str) -> Result<()> {
     Ok(())
 }
 
-/// Fill the bench database with `size` events and 10 participants per event, with the
+/// Participants of the bench database: 10 per event, at most 100,000 (the lookups they
+/// serve are point queries on `{event_id, email}`; a million would only lengthen the
+/// preparation of the 100,000-event size).
+fn participants_for(size: u64) -> u64 {
+    (size * 10).min(100_000)
+}
+
+/// Fill the bench database with `size` events and 10 participants per event (capped), with the
 /// app's real event indexes and the indexes the participants screen will need.
 async fn prepare(bench: &Core, size: u64, seed: u64, cancel: &AtomicBool) -> Result<()> {
     bench.drop_database().await?;
@@ -165,7 +172,7 @@ async fn prepare(bench: &Core, size: u64, seed: u64, cancel: &AtomicBool) -> Res
         .await?;
     let counts = Counts {
         events: size,
-        participants: size * 10,
+        participants: participants_for(size),
         answers: 0,
         interactions: 0,
     };
@@ -197,7 +204,7 @@ async fn prepare(bench: &Core, size: u64, seed: u64, cancel: &AtomicBool) -> Res
                     if name == PARTICIPANTS {
                         Ok(generate::participant(seed, k, counts.events))
                     } else {
-                        generate::event(seed, k)
+                        generate::event(seed, k).map(with_search_keys)
                     }
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -206,6 +213,26 @@ async fn prepare(bench: &Core, size: u64, seed: u64, cancel: &AtomicBool) -> Res
         }
     }
     Ok(())
+}
+
+/// A generated event with the prefix keys `events::create` stores (none on tombstones).
+fn with_search_keys(mut d: Document) -> Document {
+    let live = matches!(d.get("deleted_at"), None | Some(Bson::Null));
+    let terms: Vec<String> = d
+        .get_array("search_terms")
+        .map(|a| {
+            a.iter()
+                .filter_map(|b| b.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let keys = if live {
+        events::search_keys(&terms)
+    } else {
+        vec![]
+    };
+    d.insert("search_keys", keys);
+    d
 }
 
 fn sample_input(k: u64) -> Result<EventInput> {
@@ -244,26 +271,49 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
             }
         }
         "update_event" => {
-            let id = &ids[pick(ids.len())];
+            // The app and the bare driver edit disjoint halves of the events, so that the
+            // versions the app holds stay current (as for a user who opened the event).
+            let n = (ids.len() / 2).max(1);
+            let i = pick(n) * 2 + usize::from(!app);
+            let Some(id) = ids.get(i.min(ids.len().saturating_sub(1))) else {
+                return Ok(());
+            };
+            let held = fx.opened.lock().ok().and_then(|m| m.get(id).cloned());
+            let cur = match held {
+                Some(e) => e,
+                None => events::get(core, id).await?,
+            };
+            let mut input = cur.input.clone();
+            input.description = format!("màj {k}");
             if app {
-                // The app reads the version the user opened, then writes conditionally.
-                let cur = events::get(core, id).await?;
-                let mut input = cur.input.clone();
-                input.description = format!("màj {k}");
-                match events::update(core, id, cur.version, input).await {
-                    Ok(_)
-                    | Err(Error {
+                // One round trip: the conditional write on (id, version) returns the new
+                // event; a second read only on conflict, to name who changed it.
+                let fresh = match events::update(core, id, cur.version, input).await {
+                    Ok(e) => Some(e),
+                    Err(Error {
                         code: crate::Code::Conflict,
                         ..
-                    }) => {}
+                    }) => None,
                     Err(e) => return Err(e),
+                };
+                if let Ok(mut m) = fx.opened.lock() {
+                    match fresh {
+                        Some(e) => m.insert(id.clone(), e),
+                        None => m.remove(id),
+                    };
                 }
             } else {
+                // The same fields written by `_id`, version bumped, without the check.
+                let mut set = time::to_doc(&input)?;
+                set.insert("updated_at", bson::DateTime::now());
                 evs.update_one(
                     doc! { "_id": id },
-                    doc! { "$set": { "description": format!("màj {k}") }, "$inc": { "version": 1_i64 } },
+                    doc! { "$set": set, "$inc": { "version": 1_i64 } },
                 )
                 .await?;
+                if let Ok(mut m) = fx.opened.lock() {
+                    m.entry(id.clone()).or_insert(cur);
+                }
             }
         }
         "search_event" => {
@@ -276,9 +326,13 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
                 events::list(core, &q).await?;
             } else {
                 let f = events::filter(&q, events::SearchMode::for_server(core));
+                // The same page query, without the count and the projection.
                 let _: Vec<Document> = evs
                     .find(f)
                     .sort(doc! { "starts_at": 1, "_id": 1 })
+                    .hint(mongodb::options::Hint::Name(
+                        events::search_index(q.sort).into(),
+                    ))
                     .limit(25)
                     .await?
                     .try_collect()
@@ -339,10 +393,13 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
 fn describe(handler: &str) -> (&'static str, &'static str) {
     match handler {
         "create_event" => ("app: events::create", "insert_one"),
-        "update_event" => ("app: events::get + events::update", "update_one by _id"),
+        "update_event" => (
+            "app: events::update (find_one_and_update on _id + version)",
+            "update_one by _id (same fields)",
+        ),
         "search_event" => (
-            "app: events::list (count + page)",
-            "find(filter).sort.limit(25)",
+            "app: events::list (page + count capped at 1,000, concurrently)",
+            "find(filter).sort.hint.limit(25)",
         ),
         "participant_lookup" => (
             "planned: find_one {event_id, email}",
@@ -364,6 +421,8 @@ fn describe(handler: &str) -> (&'static str, &'static str) {
 struct Fixture {
     ids: Vec<String>,
     people: Vec<(String, String)>,
+    /// The events as the update handler last saw them (the version a user holds).
+    opened: std::sync::Mutex<std::collections::HashMap<String, events::Event>>,
 }
 
 async fn timed(
@@ -443,7 +502,7 @@ pub async fn bench_on(
             .filter(|d| d.get("deleted_at") == Some(&Bson::Null))
             .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
             .collect();
-        let people: Vec<(String, String)> = (0..(size * 10).min(5000))
+        let people: Vec<(String, String)> = (0..participants_for(size).min(5000))
             .map(|i| {
                 let p = generate::participant(opts.seed, i, size);
                 (
@@ -452,7 +511,22 @@ pub async fn bench_on(
                 )
             })
             .collect();
-        let fx = Arc::new(Fixture { ids, people });
+        // The events "opened" by the users of the update handler (read before timing).
+        let opened: std::collections::HashMap<String, events::Event> = b
+            .db()
+            .collection::<events::Event>(crate::db::EVENTS)
+            .find(doc! { "_id": { "$in": &ids } })
+            .await?
+            .try_collect::<Vec<_>>()
+            .await?
+            .into_iter()
+            .map(|e| (e.id.clone(), e))
+            .collect();
+        let fx = Arc::new(Fixture {
+            ids,
+            people,
+            opened: std::sync::Mutex::new(opened),
+        });
         for &clients in &opts.clients {
             for (h, handler) in HANDLERS.iter().enumerate() {
                 if cancelled(cancel) {

@@ -191,24 +191,54 @@ pub async fn my_data(core: &Core, me: &str) -> Result<Value> {
 pub async fn erase(core: &Core, me: &str) -> Result<Erasure> {
     let p = participants::get(core, me).await?;
     let e = erase_data(core, me).await?;
+    let now = bson::DateTime::from_chrono(crate::time::now());
     // Recorded after the deletes (idempotent): sync carries the erasure to every store.
     core.db()
         .collection::<bson::Document>(super::ERASURES)
         .update_one(
             doc! { "_id": me },
-            doc! { "$setOnInsert": { "event_id": &p.event_id, "erased_at": bson::DateTime::from_chrono(crate::time::now()) } },
+            // The latest erasure's time: what was created up to it goes on every store.
+            doc! { "$setOnInsert": { "event_id": &p.event_id }, "$max": { "erased_at": now, "updated_at": now } },
         )
         .upsert(true)
         .await?;
     Ok(e)
 }
 
-/// The deletes of [`erase`], also run by `sync` on each store for every recorded erasure.
+/// The deletes of [`erase`]. The erased answers leave the dashboard's tallies too.
 pub async fn erase_data(core: &Core, me: &str) -> Result<Erasure> {
-    let f_profile = doc! { "participant_id": me };
-    let f_conn = doc! { "$or": [ { "a": me }, { "b": me } ] };
-    let f_meet = doc! { "$or": [ { "proposer": me }, { "invitee": me } ] };
-    let f_answers = doc! { "participant_id": me };
+    erase_data_until(core, me, None).await
+}
+
+/// The deletes of [`erase`] limited to what was created up to `until` (run by `sync` on
+/// each store for every recorded erasure, so data created after it survives).
+pub async fn erase_data_until(
+    core: &Core,
+    me: &str,
+    until: Option<bson::DateTime>,
+) -> Result<Erasure> {
+    let upto = |mut f: bson::Document| {
+        if let Some(t) = until {
+            f.insert("created_at", doc! { "$lte": t });
+        }
+        f
+    };
+    let answers =
+        feedback::counters::answers_matching(core, upto(doc! { "participant_id": me })).await?;
+    let e = erase_rows(core, me, &upto).await?;
+    feedback::counters::forget(core, &answers).await?;
+    Ok(e)
+}
+
+async fn erase_rows(
+    core: &Core,
+    me: &str,
+    upto: &impl Fn(bson::Document) -> bson::Document,
+) -> Result<Erasure> {
+    let f_profile = upto(doc! { "participant_id": me });
+    let f_conn = upto(doc! { "$or": [ { "a": me }, { "b": me } ] });
+    let f_meet = upto(doc! { "$or": [ { "proposer": me }, { "invitee": me } ] });
+    let f_answers = upto(doc! { "participant_id": me });
     if core.caps().transactions {
         let mut s = core.client().start_session().await?;
         s.start_transaction().await?;

@@ -69,7 +69,7 @@ fn unique(mut o: mongodb::options::IndexOptions) -> mongodb::options::IndexOptio
     o
 }
 
-/// The networking collections, registered in `db::collections()`.
+/// The networking collections, registered in `schema::collections()`.
 pub fn collections() -> Vec<CollectionSpec> {
     let date = doc! { "bsonType": "date" };
     let version = doc! { "bsonType": ["int", "long"], "minimum": 1 };
@@ -895,4 +895,70 @@ pub(crate) fn num(b: Option<&Bson>) -> u64 {
         Some(Bson::Double(n)) => n.max(0.0) as u64,
         _ => 0,
     }
+}
+
+/// Keeps a connection's pair in order (`a` < `b`) with each side's note after one of its
+/// ids was rewritten.
+fn fix_pair(d: &mut Document) {
+    let a = d.get_str("a").unwrap_or_default().to_owned();
+    let b = d.get_str("b").unwrap_or_default().to_owned();
+    if a > b {
+        let note_a = d.get("note_a").cloned();
+        let note_b = d.get("note_b").cloned();
+        d.insert("a", b);
+        d.insert("b", a);
+        match note_b {
+            Some(n) => d.insert("note_a", n),
+            None => d.remove("note_a"),
+        };
+        match note_a {
+            Some(n) => d.insert("note_b", n),
+            None => d.remove("note_b"),
+        };
+    }
+}
+
+/// How networking syncs: profiles (one per participant), connections (one per pair) and
+/// meetings are versioned and deleted outright by an erasure; erasures are kept with
+/// their time, the latest winning.
+pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
+    use crate::db::{Policy, Reference, SyncSpec};
+    const PARTICIPANTS: &str = participants::schema::PARTICIPANTS;
+    vec![
+        SyncSpec {
+            natural_key: &["participant_id"],
+            hard_delete: true,
+            references: &[Reference {
+                target: PARTICIPANTS,
+                fields: &["participant_id"],
+                fixup: None,
+            }],
+            ..SyncSpec::new(PROFILES, Policy::Versioned)
+        },
+        SyncSpec {
+            natural_key: &["event_id", "a", "b"],
+            hard_delete: true,
+            references: &[Reference {
+                target: PARTICIPANTS,
+                fields: &["a", "b", "requested_by"],
+                fixup: Some(fix_pair),
+            }],
+            merge_skip: &["requested_at", "requested_by"],
+            defaults: &[("status", "pending")],
+            ..SyncSpec::new(CONNECTIONS, Policy::Versioned)
+        },
+        SyncSpec {
+            hard_delete: true,
+            references: &[Reference {
+                target: PARTICIPANTS,
+                fields: &["proposer", "invitee"],
+                fixup: None,
+            }],
+            ..SyncSpec::new(MEETINGS, Policy::Versioned)
+        },
+        SyncSpec {
+            natural_key: &["_id"],
+            ..SyncSpec::new(ERASURES, Policy::Keyed)
+        },
+    ]
 }

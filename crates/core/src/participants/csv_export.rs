@@ -37,7 +37,7 @@ impl Lang {
     }
 }
 
-fn headers(lang: Lang) -> [&'static str; 9] {
+fn headers(lang: Lang) -> [&'static str; 10] {
     match lang {
         Lang::Fr => [
             "Nom",
@@ -45,10 +45,11 @@ fn headers(lang: Lang) -> [&'static str; 9] {
             "Société",
             "Fonction",
             "Téléphone",
-            "Statut",
+            "Réponse",
             "Réponse le",
             "Arrivé le",
             "Invitation",
+            "Place",
         ],
         Lang::En => [
             "Name",
@@ -56,30 +57,32 @@ fn headers(lang: Lang) -> [&'static str; 9] {
             "Company",
             "Role",
             "Phone",
-            "Status",
+            "Response",
             "Answered at",
             "Checked in at",
             "Invitation",
+            "Seat",
         ],
     }
 }
 
+/// The RSVP status in the words of the glossary (ui/README.md), shared by the UI and exports.
 pub fn status_label(s: RsvpStatus, lang: Lang) -> &'static str {
     match (lang, s) {
-        (Lang::Fr, RsvpStatus::Invited) => "Invité",
-        (Lang::Fr, RsvpStatus::Accepted) => "Accepté",
+        (Lang::Fr, RsvpStatus::Invited) => "Sans réponse",
+        (Lang::Fr, RsvpStatus::Accepted) => "Inscrit",
         (Lang::Fr, RsvpStatus::Declined) => "Décliné",
         (Lang::Fr, RsvpStatus::Tentative) => "Peut-être",
         (Lang::Fr, RsvpStatus::Waitlisted) => "Liste d'attente",
         (Lang::Fr, RsvpStatus::CheckedIn) => "Présent",
-        (Lang::Fr, RsvpStatus::Cancelled) => "Annulé",
-        (Lang::En, RsvpStatus::Invited) => "Invited",
-        (Lang::En, RsvpStatus::Accepted) => "Accepted",
+        (Lang::Fr, RsvpStatus::Cancelled) => "Désisté",
+        (Lang::En, RsvpStatus::Invited) => "No reply",
+        (Lang::En, RsvpStatus::Accepted) => "Registered",
         (Lang::En, RsvpStatus::Declined) => "Declined",
-        (Lang::En, RsvpStatus::Tentative) => "Tentative",
+        (Lang::En, RsvpStatus::Tentative) => "Maybe",
         (Lang::En, RsvpStatus::Waitlisted) => "Waitlisted",
         (Lang::En, RsvpStatus::CheckedIn) => "Checked in",
-        (Lang::En, RsvpStatus::Cancelled) => "Cancelled",
+        (Lang::En, RsvpStatus::Cancelled) => "Withdrew",
     }
 }
 
@@ -148,6 +151,11 @@ pub async fn export(
                 serde_json::to_value(p.invitation.status)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                p.seat
+                    .as_ref()
+                    .and_then(|s| super::seating::seat_text(&ev, s))
+                    .map(|s| cell(&s))
                     .unwrap_or_default(),
             ];
             for k in &custom_keys {

@@ -698,7 +698,9 @@ async fn import_as(
         let (input, norm) = match validate::normalise(input) {
             Ok(x) => x,
             Err(e) => {
-                let kind = if e.field.as_deref() == Some("email") {
+                let kind = if e.field.as_deref() == Some("email")
+                    || e.problems.iter().any(|p| p.field == "email")
+                {
                     RowErrorKind::InvalidEmail
                 } else {
                     RowErrorKind::InvalidValue

@@ -1,15 +1,20 @@
 //! Participants: the people of an event, in their own collection (they grow without
 //! bound). `model` holds the shapes, `validate` the rules, `schema` the validator and
-//! indexes, `rsvp` statuses with capacity and the waitlist, `csv_import`/`csv_export` the
-//! files people really have. Every function takes a [`Core`]; none sees a GUI.
+//! indexes, `rsvp` statuses with capacity and the waitlist, `edit` changes after the fact
+//! (edit, delete, erase, merge), `seating` people on the seating plans,
+//! `csv_import`/`csv_export` the files people really have. Every function takes a
+//! [`Core`]; none sees a GUI.
 
 pub mod csv_export;
 pub mod csv_import;
+pub mod edit;
 pub mod model;
 pub mod rsvp;
 pub mod schema;
+pub mod seating;
 pub mod validate;
 
+pub use edit::{delete, erase, merge, update, MergeReport};
 pub use model::*;
 pub use rsvp::{check_in, join_session, leave_session, set_status};
 pub use validate::{from_json, normalise_email};
@@ -82,6 +87,8 @@ pub(crate) fn build(
         session_waitlist: vec![],
         invitation: Invitation::default(),
         source,
+        seat: None,
+        merged_ids: vec![],
         search_terms,
         name_key,
         version: 1,
@@ -179,8 +186,11 @@ pub async fn audit_trail(core: &Core, participant_id: &str) -> Result<Vec<AuditE
         .find_one(doc! { "_id": participant_id })
         .await?
         .ok_or_else(|| Error::not_found(format!("participant {participant_id}")))?;
+    // Participants merged into this one: their history is this person's too.
+    let mut ids = vec![participant_id.to_owned()];
+    ids.extend(p.merged_ids.iter().cloned());
     let mut entries: Vec<AuditEntry> = audit_coll(core)
-        .find(doc! { "participant_id": participant_id })
+        .find(doc! { "participant_id": { "$in": ids } })
         .sort(doc! { "at": -1, "_id": -1 })
         .limit(500)
         .await?

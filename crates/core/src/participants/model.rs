@@ -93,6 +93,14 @@ pub struct Invitation {
         skip_serializing_if = "Option::is_none"
     )]
     pub sent_at: Option<DateTime<Utc>>,
+    /// Set when the organiser cancelled or declined the person: the link no longer opens
+    /// (cleared when the organiser reinstates them or issues a new link).
+    #[serde(
+        default,
+        with = "crate::time::ts_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// How a participant entered the list.
@@ -174,6 +182,14 @@ pub struct Participant {
     pub invitation: Invitation,
     #[serde(default)]
     pub source: Source,
+    /// The seat given on one of the event's seating plans (see `seating`). One person per
+    /// seat: index `event_seat_unique`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat: Option<SeatRef>,
+    /// Participants merged into this one (found to be the same person): their audit
+    /// trail is shown with this one's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_ids: Vec<String>,
     /// Folded words of name, e-mail, company, role (accent-insensitive search).
     #[serde(default)]
     pub search_terms: Vec<String>,
@@ -193,6 +209,14 @@ pub struct Participant {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+/// A seat on a seating plan of the participant's event: the plan's id and the seat label
+/// (`B12`, or `T3-5` for seat 5 of table 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatRef {
+    pub plan_id: String,
+    pub label: String,
+}
+
 /// One entry of the audit trail: who changed what, when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -205,7 +229,8 @@ pub struct AuditEntry {
     #[serde(with = "crate::time::ts")]
     pub at: DateTime<Utc>,
     pub actor: String,
-    /// `created`, `import`, `status`, `check_in`, `promoted`.
+    /// `created`, `import`, `status`, `check_in`, `promoted`, `edited`, `deleted`, `erased`,
+    /// `merged`, `seat`.
     pub action: String,
     #[serde(default)]
     pub from: Option<RsvpStatus>,

@@ -81,7 +81,7 @@ async fn take_seat(core: &Core, event_id: &str, force: bool) -> Result<bool> {
 
 /// Give a seat back, or rather hand it to the earliest waitlisted participant. Returns the
 /// participant promoted, if any.
-async fn release_seat(core: &Core, event_id: &str) -> Result<Option<Participant>> {
+pub(crate) async fn release_seat(core: &Core, event_id: &str) -> Result<Option<Participant>> {
     let c = counters(core).find_one(doc! { "_id": event_id }).await?;
     let (cap, taken) = match &c {
         Some(d) => (
@@ -279,6 +279,17 @@ pub async fn set_status(
     } else if from == RsvpStatus::CheckedIn {
         unset.insert("checked_in_at", "");
     }
+    // The organiser cancelling or declining someone closes their personal link; any other
+    // organiser decision (reinstating them) opens it again.
+    if crate::invitations::rules::revokes_link(core.actor(), to) {
+        set.insert("invitation.revoked_at", now_b);
+    } else if !crate::invitations::rules::is_visitor(core.actor()) {
+        unset.insert("invitation.revoked_at", "");
+    }
+    if frees_seat {
+        // No longer coming: their place on the seating plan is free for someone else.
+        unset.insert("seat", "");
+    }
     let mut update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
     if !unset.is_empty() {
         update.insert("$unset", unset);
@@ -389,7 +400,7 @@ pub async fn check_in_by_code(core: &Core, event_id: &str, code: &str) -> Result
     check_in(core, id).await
 }
 
-fn conflict(current: &Participant, expected: i64) -> Error {
+pub(crate) fn conflict(current: &Participant, expected: i64) -> Error {
     Error::new(
         Code::Conflict,
         format!(
@@ -588,6 +599,20 @@ async fn promote_session(core: &Core, event_id: &str, session_id: &str) -> Resul
     }
 }
 
+/// A session seat was given up: hand it to the earliest waiting participant, or give it
+/// back to the session's counter.
+pub(crate) async fn free_session_seat(core: &Core, event_id: &str, session_id: &str) -> Result<()> {
+    if !promote_session(core, event_id, session_id).await? {
+        counters(core)
+            .update_one(
+                doc! { "_id": session_key(event_id, session_id) },
+                doc! { "$inc": { "taken": -1_i64 } },
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// Give a session seat back (or leave its waitlist).
 pub async fn leave_session(core: &Core, id: &str, session_id: &str) -> Result<Participant> {
     let mut w = live();
@@ -621,15 +646,7 @@ pub async fn leave_session(core: &Core, id: &str, session_id: &str) -> Result<Pa
         .await?;
     match updated {
         Some(p) => {
-            // Hand the seat to the earliest waiting participant, or give it back.
-            if !promote_session(core, &p.event_id, session_id).await? {
-                counters(core)
-                    .update_one(
-                        doc! { "_id": session_key(&p.event_id, session_id) },
-                        doc! { "$inc": { "taken": -1_i64 } },
-                    )
-                    .await?;
-            }
+            free_session_seat(core, &p.event_id, session_id).await?;
             audit(
                 core,
                 &p.event_id,

@@ -52,6 +52,15 @@ pub fn validator() -> Document {
                     },
                 },
                 "search_terms": { "bsonType": "array", "items": { "bsonType": "string" } },
+                "seat": {
+                    "bsonType": "object",
+                    "required": ["plan_id", "label"],
+                    "properties": {
+                        "plan_id": { "bsonType": "string", "minLength": 1 },
+                        "label": { "bsonType": "string", "minLength": 1 },
+                    },
+                },
+                "merged_ids": { "bsonType": "array", "items": { "bsonType": "string" } },
                 "version": { "bsonType": ["int", "long"], "minimum": 1 },
                 "created_at": date.clone(),
                 "updated_at": date.clone(),
@@ -77,6 +86,20 @@ pub fn indexes() -> Vec<IndexModel> {
             |mut o| {
                 o.unique = Some(true);
                 o.partial_filter_expression = Some(live_partial());
+                o
+            },
+        ),
+        // One person per seat of a plan, whoever writes: of two organisers giving the same
+        // seat at once, the server lets exactly one write through. Live, seated only.
+        index_with(
+            doc! { "event_id": 1, "seat.plan_id": 1, "seat.label": 1 },
+            "event_seat_unique",
+            |mut o| {
+                o.unique = Some(true);
+                o.partial_filter_expression = Some(doc! {
+                    "deleted_at": { "$type": "null" },
+                    "seat.label": { "$type": "string" },
+                });
                 o
             },
         ),
@@ -114,7 +137,7 @@ pub fn audit_indexes() -> Vec<IndexModel> {
     ]
 }
 
-/// The participants feature's collections, registered in `db::collections()`.
+/// The participants feature's collections, registered in `schema::collections()`.
 pub fn collections() -> Vec<CollectionSpec> {
     vec![
         CollectionSpec {
@@ -133,4 +156,38 @@ pub fn collections() -> Vec<CollectionSpec> {
             indexes: vec![],
         },
     ]
+}
+
+/// How the participants' collections sync. A participant is one person once per event
+/// (`event_id` + normalised e-mail): two laptops importing the same person merge them.
+pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
+    use crate::db::{Policy, Reference, SyncSpec};
+    vec![
+        SyncSpec {
+            natural_key: &["event_id", "email_norm"],
+            derive: Some(rederive),
+            // Where each copy came from, and its own invitation link, stay its own.
+            merge_skip: &["source", "invitation"],
+            defaults: &[("status", "invited")],
+            ..SyncSpec::new(PARTICIPANTS, Policy::Versioned)
+        },
+        SyncSpec {
+            references: &[Reference {
+                target: PARTICIPANTS,
+                fields: &["participant_id"],
+                fixup: None,
+            }],
+            ..SyncSpec::new(AUDIT, Policy::AppendOnly)
+        },
+        SyncSpec::new(COUNTERS, Policy::LocalOnly),
+    ]
+}
+
+/// Recompute the derived search keys of a merged participant from its merged fields.
+fn rederive(d: &mut Document) {
+    if let Ok(p) = crate::time::from_doc::<super::Participant>(d.clone()) {
+        let (terms, name_key) = super::derive(&p.input, &p.email_norm);
+        d.insert("search_terms", terms);
+        d.insert("name_key", name_key);
+    }
 }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::model::ParticipantInput;
-use crate::{Error, Result};
+use crate::{Error, Problem, Result};
 
 pub const MAX_TEXT: usize = 200;
 pub const MAX_EMAIL: usize = 254;
@@ -16,22 +16,36 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().trim_matches(['<', '>']).trim().to_lowercase()
 }
 
-/// Why an (already normalised) e-mail is not acceptable, if it is not.
+/// Why an (already normalised) e-mail is not acceptable, if it is not (English, for the
+/// import report and logs; see [`email_fault`] for the stable name).
 pub fn email_problem(email: &str) -> Option<&'static str> {
+    email_fault(email).map(|f| match f {
+        "missing" => "missing e-mail",
+        "too_long" => "e-mail too long",
+        "spaces" => "invalid e-mail (contains spaces)",
+        "no_at" => "invalid e-mail (no @)",
+        "domain" => "invalid e-mail (domain)",
+        _ => "invalid e-mail",
+    })
+}
+
+/// The stable name of what is wrong with an (already normalised) e-mail: `missing`,
+/// `too_long`, `spaces`, `no_at`, `local` (before the @) or `domain`.
+pub fn email_fault(email: &str) -> Option<&'static str> {
     if email.is_empty() {
-        return Some("missing e-mail");
+        return Some("missing");
     }
     if email.len() > MAX_EMAIL {
-        return Some("e-mail too long");
+        return Some("too_long");
     }
     if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Some("invalid e-mail (contains spaces)");
+        return Some("spaces");
     }
     let Some((local, domain)) = email.rsplit_once('@') else {
-        return Some("invalid e-mail (no @)");
+        return Some("no_at");
     };
     if local.is_empty() || local.contains('@') || local.len() > 64 {
-        return Some("invalid e-mail");
+        return Some("local");
     }
     if domain.is_empty()
         || !domain.contains('.')
@@ -42,10 +56,10 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
             .chars()
             .any(|c| !(c.is_alphanumeric() || c == '-' || c == '.'))
     {
-        return Some("invalid e-mail (domain)");
+        return Some("domain");
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Some("invalid e-mail");
+        return Some("local");
     }
     None
 }
@@ -68,34 +82,45 @@ pub fn custom_key(header: &str) -> String {
     }
 }
 
-fn clean(field: &str, s: &str) -> Result<String> {
+fn clean(field: &str, s: &str, problems: &mut Vec<Problem>) -> String {
     let s = s.trim();
     if s.chars().count() > MAX_TEXT {
-        return Err(Error::invalid(
+        problems.push(Problem::new(
             field,
-            format!("at most {MAX_TEXT} characters"),
+            "too_long",
+            [("max", MAX_TEXT.to_string())],
         ));
     }
-    Ok(s.to_owned())
+    s.to_owned()
 }
 
 /// Check and tidy an input (trimmed text, normalised e-mail kept as typed). Returns the
-/// input and the normalised e-mail.
+/// input and the normalised e-mail, or an error listing every fault found.
 pub fn normalise(mut input: ParticipantInput) -> Result<(ParticipantInput, String)> {
-    input.name = clean("name", &input.name)?;
-    input.company = clean("company", &input.company)?;
-    input.role = clean("role", &input.role)?;
-    input.phone = clean("phone", &input.phone)?;
+    let mut problems = Vec::new();
+    input.name = clean("name", &input.name, &mut problems);
+    input.company = clean("company", &input.company, &mut problems);
+    input.role = clean("role", &input.role, &mut problems);
+    input.phone = clean("phone", &input.phone, &mut problems);
     input.email = input.email.trim().to_owned();
     let norm = normalise_email(&input.email);
-    if let Some(p) = email_problem(&norm) {
+    if let Some(fault) = email_fault(&norm) {
         let shown: String = input.email.chars().take(80).collect();
-        return Err(Error::invalid("email", format!("{p} '{shown}'")));
+        problems.push(if fault == "missing" {
+            Problem::new("email", "required", [])
+        } else {
+            Problem::new(
+                "email",
+                "invalid_email",
+                [("detail", fault.to_owned()), ("value", shown)],
+            )
+        });
     }
     if input.custom.len() > MAX_CUSTOM_FIELDS {
-        return Err(Error::invalid(
+        problems.push(Problem::new(
             "custom",
-            format!("at most {MAX_CUSTOM_FIELDS} custom fields"),
+            "too_many",
+            [("max", MAX_CUSTOM_FIELDS.to_string())],
         ));
     }
     let mut custom = serde_json::Map::new();
@@ -103,23 +128,24 @@ pub fn normalise(mut input: ParticipantInput) -> Result<(ParticipantInput, Strin
         let key = custom_key(&k);
         match &v {
             Value::String(s) if s.chars().count() > MAX_CUSTOM_VALUE => {
-                return Err(Error::invalid(
+                problems.push(Problem::new(
                     format!("custom.{key}"),
-                    format!("at most {MAX_CUSTOM_VALUE} characters"),
+                    "too_long",
+                    [("max", MAX_CUSTOM_VALUE.to_string())],
                 ))
             }
             Value::Object(_) => {
-                return Err(Error::invalid(
-                    format!("custom.{key}"),
-                    "must be text, a number, a boolean or a list",
-                ))
+                problems.push(Problem::new(format!("custom.{key}"), "custom_value", []))
             }
             _ => {}
         }
         custom.insert(key, v);
     }
     input.custom = custom;
-    Ok((input, norm))
+    match Error::problems(problems) {
+        Some(e) => Err(e),
+        None => Ok((input, norm)),
+    }
 }
 
 /// Parse a JSON value into `T`, naming the field at fault.
@@ -131,7 +157,7 @@ pub fn from_json<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result
         } else {
             format!("{what}.{path}")
         };
-        Error::invalid(field, e.into_inner().to_string())
+        Error::field(field, "bad_value", [("detail", e.into_inner().to_string())])
     })
 }
 
@@ -160,6 +186,32 @@ mod tests {
         ] {
             assert!(email_problem(bad).is_some(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn every_fault_of_an_input_is_reported_with_its_reason() {
+        let input = ParticipantInput {
+            name: "x".repeat(MAX_TEXT + 1),
+            email: "x@".into(),
+            ..Default::default()
+        };
+        let e = normalise(input).unwrap_err();
+        assert_eq!(e.problems.len(), 2, "{e:?}");
+        assert_eq!(
+            (e.problems[0].field.as_str(), e.problems[0].reason),
+            ("name", "too_long")
+        );
+        assert_eq!(e.problems[0].params["max"], MAX_TEXT.to_string());
+        assert_eq!(
+            (e.problems[1].field.as_str(), e.problems[1].reason),
+            ("email", "invalid_email")
+        );
+        assert_eq!(e.problems[1].params["detail"], "domain");
+        let missing = normalise(ParticipantInput::default()).unwrap_err();
+        assert_eq!(
+            (missing.field.as_deref(), missing.reason),
+            (Some("email"), Some("required"))
+        );
     }
 
     #[test]

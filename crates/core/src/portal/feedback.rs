@@ -1,7 +1,8 @@
 //! Feedback pages of the portal: a live poll at `/p/{question_id}` and an event's survey at
 //! `/f/{event_id}`, answered from a phone. The respondent is the participant of the
 //! invitation token (`?t=` or a `t` field) or, where the question allows it, an anonymous
-//! device identified by the `eh_rid` cookie (set on first visit). Bodies may be forms
+//! device identified by the event's signed cookie (handed out by the page, see
+//! [`super::device`]). Bodies may be forms
 //! (the pages) or JSON (`{"value": 4}`, `{"value": ["a","b"]}`); JSON callers get JSON
 //! back. Every refusal is a 4xx with a reason; pages use no script and escape every value.
 
@@ -16,16 +17,21 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{lang, pages, respond, PortalState};
+use std::net::IpAddr;
+
+use axum::Extension;
+
+use super::{device, guard::ClientAddr, lang, pages, respond, PortalState};
 use crate::{
     error::Code,
     feedback::{self, Question, QuestionKind, RawValue, Respondent},
-    invitations::{self, LinkProblem},
+    invitations::{
+        self,
+        rules::{self, Action, Refusal},
+    },
     mail::template::{html_escape as esc, Lang},
     Error,
 };
-
-pub const COOKIE: &str = "eh_rid";
 
 pub(super) fn routes() -> Router<PortalState> {
     Router::new()
@@ -46,14 +52,7 @@ fn tr<'a>(l: Lang, fr: &'a str, en: &'a str) -> &'a str {
 }
 
 fn status_of(e: &Error) -> StatusCode {
-    match e.code {
-        Code::NotFound => StatusCode::NOT_FOUND,
-        Code::Conflict => StatusCode::CONFLICT,
-        Code::Unsupported => StatusCode::FORBIDDEN,
-        Code::Validation | Code::Duplicate => StatusCode::BAD_REQUEST,
-        Code::DbUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    super::status_of(e)
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -70,81 +69,90 @@ fn wants_json(headers: &HeaderMap) -> bool {
 
 fn fail(l: Lang, json: bool, e: &Error) -> Response {
     let status = status_of(e);
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!("portal feedback: {}", e.message);
-    }
+    super::log_failure(status, e);
     if json {
-        let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            json!({ "code": "internal", "message": "internal error" })
-        } else {
-            serde_json::to_value(e).unwrap_or_default()
-        };
+        let body = json!({
+            "code": e.code.as_str(),
+            "message": pages::public_message(l, e),
+            "field": e.field,
+        });
         return (status, Json(body)).into_response();
     }
     respond(status, pages::problem(l, status, e))
 }
 
-fn link_error(p: LinkProblem) -> Error {
-    match p {
-        LinkProblem::Unknown => Error::new(Code::NotFound, p.error().message),
-        LinkProblem::Expired => Error::new(Code::Unsupported, p.error().message),
-    }
+/// Who answers: the participant of a personal link, or an anonymous device known by the
+/// event's signed cookie (see [`super::device`]).
+enum Who {
+    Respondent(Respondent),
+    /// No valid device cookie: answers are refused; here is a fresh cookie to retry with.
+    NewDevice(String),
 }
 
-/// The device id from the cookie, if well-formed.
-fn cookie_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| {
-            kv.trim()
-                .strip_prefix(&format!("{COOKIE}="))
-                .map(str::to_owned)
-        })
-        .find(|v| {
-            (16..=64).contains(&v.len())
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        })
-}
-
-/// Who answers, and a cookie to set for a new anonymous device.
+/// Who answers for `event_id`, after the rules: a personal link must open for viewing; an
+/// anonymous device needs the event open for feedback.
 async fn who(
     st: &PortalState,
     event_id: &str,
     token: Option<&str>,
     headers: &HeaderMap,
-) -> Result<(Respondent, Option<String>), Error> {
+    ip: Option<IpAddr>,
+) -> Result<Who, Error> {
     if let Some(t) = token.filter(|t| !t.is_empty()) {
-        return match invitations::participant_by_token(&st.core, t).await? {
-            Ok(p) if p.event_id == event_id => Ok((Respondent::Participant(p.id), None)),
+        return match rules::open_personal_link(&st.core, t, Action::View).await? {
+            Ok(v) if v.participant.event_id == event_id => {
+                Ok(Who::Respondent(Respondent::Participant(v.participant.id)))
+            }
             Ok(_) => Err(Error::new(
                 Code::Unsupported,
                 "this invitation link is for another event",
             )),
-            Err(problem) => Err(link_error(problem)),
+            Err(r) => Err(r.error()),
         };
     }
-    match cookie_id(headers) {
-        Some(id) => Ok((Respondent::Device(id), None)),
-        None => {
-            let id = invitations::new_token();
-            Ok((Respondent::Device(id.clone()), Some(id)))
-        }
+    let event = crate::events::get(&st.core, event_id).await?;
+    let settings = invitations::settings::get(&st.core, event_id).await?;
+    rules::event_allows(
+        &event,
+        &settings,
+        Action::AnonymousFeedback,
+        crate::time::now(),
+    )
+    .map_err(Refusal::error)?;
+    let secret = invitations::settings::device_secret(&st.core, event_id).await?;
+    match device::read(headers, event_id, &secret) {
+        Some(id) => Ok(Who::Respondent(Respondent::Device(id))),
+        None if st.limiters.new_device(ip) => Ok(Who::NewDevice(device::issue(event_id, &secret))),
+        None => Err(super::throttled()),
     }
 }
 
-fn with_cookie(mut r: Response, cookie: Option<String>) -> Response {
-    if let Some(id) = cookie {
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "{COOKIE}={id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
-        )) {
-            r.headers_mut().insert(header::SET_COOKIE, v);
+/// The respondent to show a page for: a new device gets a fresh id (and its cookie).
+fn viewer(w: Who) -> (Respondent, Option<String>) {
+    match w {
+        Who::Respondent(r) => (r, None),
+        Who::NewDevice(cookie) => (
+            Respondent::Device(device::id_of(&cookie).to_owned()),
+            Some(cookie),
+        ),
+    }
+}
+
+fn with_cookie(mut r: Response, event_id: &str, cookie: Option<String>) -> Response {
+    if let Some(value) = cookie {
+        if let Ok(v) = HeaderValue::from_str(&device::set_cookie(event_id, &value)) {
+            r.headers_mut().append(header::SET_COOKIE, v);
         }
     }
     r
+}
+
+fn cookie_needed(l: Lang) -> &'static str {
+    tr(
+        l,
+        "Votre navigateur n'a pas encore de jeton pour ce sondage : rechargez la page, puis répondez (les cookies doivent être acceptés).",
+        "Your browser has no token for this poll yet: reload the page, then answer (cookies must be allowed).",
+    )
 }
 
 /// `application/x-www-form-urlencoded` pairs (repeated keys kept, for multiple choice).
@@ -392,6 +400,7 @@ async fn poll_page(
     State(st): State<PortalState>,
     Path(id): Path<String>,
     Query(q): Query<TokenQuery>,
+    Extension(ClientAddr(ip)): Extension<ClientAddr>,
     headers: HeaderMap,
 ) -> Response {
     let l = lang(&headers);
@@ -399,8 +408,8 @@ async fn poll_page(
         Ok(x) => x,
         Err(e) => return fail(l, false, &e),
     };
-    let (resp, cookie) = match who(&st, &question.event_id, q.t.as_deref(), &headers).await {
-        Ok(x) => x,
+    let (resp, cookie) = match who(&st, &question.event_id, q.t.as_deref(), &headers, ip).await {
+        Ok(w) => viewer(w),
         Err(e) => return fail(l, false, &e),
     };
     if matches!(resp, Respondent::Device(_)) && !question.input.anonymous {
@@ -426,6 +435,7 @@ async fn poll_page(
             StatusCode::OK,
             poll_html(l, &question, q.t.as_deref(), current, None),
         ),
+        &question.event_id,
         cookie,
     )
 }
@@ -434,6 +444,7 @@ async fn poll_answer(
     State(st): State<PortalState>,
     Path(id): Path<String>,
     Query(q): Query<TokenQuery>,
+    Extension(ClientAddr(ip)): Extension<ClientAddr>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
@@ -469,8 +480,21 @@ async fn poll_answer(
         Err(e) => return fail(l, json, &e),
     };
     let token = token_of(&q, &parsed);
-    let (resp, cookie) = match who(&st, &question.event_id, token.as_deref(), &headers).await {
-        Ok(x) => x,
+    let resp = match who(&st, &question.event_id, token.as_deref(), &headers, ip).await {
+        Ok(Who::Respondent(r)) => r,
+        Ok(Who::NewDevice(cookie)) => {
+            // No valid cookie: nothing is stored; the fresh cookie lets a real browser retry.
+            let e = Error::new(Code::Unsupported, cookie_needed(l));
+            let r = if json {
+                fail(l, json, &e)
+            } else {
+                respond(
+                    StatusCode::FORBIDDEN,
+                    poll_html(l, &question, None, None, Some((false, cookie_needed(l)))),
+                )
+            };
+            return with_cookie(r, &question.event_id, Some(cookie));
+        }
         Err(e) => return fail(l, json, &e),
     };
     let raw = match &parsed {
@@ -510,12 +534,12 @@ async fn poll_answer(
                 &question,
                 token.as_deref(),
                 None,
-                Some((false, &e.message)),
+                Some((false, &pages::public_message(l, &e))),
             ),
         ),
         Err(e) => fail(l, json, &e),
     };
-    with_cookie(r, cookie)
+    r
 }
 
 fn survey_html(
@@ -594,6 +618,7 @@ async fn survey_common(
     event_id: &str,
     token: Option<&str>,
     headers: &HeaderMap,
+    ip: Option<IpAddr>,
 ) -> Result<
     (
         crate::events::Event,
@@ -604,7 +629,7 @@ async fn survey_common(
     Error,
 > {
     let event = crate::events::get(&st.core, event_id).await?;
-    let (resp, cookie) = who(st, event_id, token, headers).await?;
+    let (resp, cookie) = viewer(who(st, event_id, token, headers, ip).await?);
     let qs = feedback::open_questions(
         &st.core,
         event_id,
@@ -618,10 +643,11 @@ async fn survey_page(
     State(st): State<PortalState>,
     Path(event_id): Path<String>,
     Query(q): Query<TokenQuery>,
+    Extension(ClientAddr(ip)): Extension<ClientAddr>,
     headers: HeaderMap,
 ) -> Response {
     let l = lang(&headers);
-    match survey_common(&st, &event_id, q.t.as_deref(), &headers).await {
+    match survey_common(&st, &event_id, q.t.as_deref(), &headers, ip).await {
         Ok((event, resp, cookie, qs)) => {
             let current = feedback::answers_of(&st.core, &event_id, &resp)
                 .await
@@ -631,6 +657,7 @@ async fn survey_page(
                     StatusCode::OK,
                     survey_html(l, &event, &qs, q.t.as_deref(), &current, &[], false),
                 ),
+                &event_id,
                 cookie,
             )
         }
@@ -642,6 +669,7 @@ async fn survey_answer(
     State(st): State<PortalState>,
     Path(event_id): Path<String>,
     Query(q): Query<TokenQuery>,
+    Extension(ClientAddr(ip)): Extension<ClientAddr>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
@@ -660,10 +688,31 @@ async fn survey_answer(
     };
     let token = token_of(&q, &parsed);
     let (event, resp, cookie, qs) =
-        match survey_common(&st, &event_id, token.as_deref(), &headers).await {
+        match survey_common(&st, &event_id, token.as_deref(), &headers, ip).await {
             Ok(x) => x,
             Err(e) => return fail(l, json, &e),
         };
+    if cookie.is_some() {
+        // No valid device cookie: nothing is stored; the fresh cookie lets a browser retry.
+        let e = Error::new(Code::Unsupported, cookie_needed(l));
+        let r = if json {
+            fail(l, json, &e)
+        } else {
+            respond(
+                StatusCode::FORBIDDEN,
+                survey_html(
+                    l,
+                    &event,
+                    &qs,
+                    None,
+                    &[],
+                    &[(String::new(), pages::public_message(l, &e))],
+                    false,
+                ),
+            )
+        };
+        return with_cookie(r, &event_id, cookie);
+    }
     // Check everything first, then write: a refused form stores nothing.
     let mut errors: Vec<(String, String)> = vec![];
     let mut todo = vec![];
@@ -685,9 +734,9 @@ async fn survey_answer(
             Ok(RawValue::Missing) if !question.input.required => {}
             Ok(raw) => match feedback::check_value(question, &raw) {
                 Ok(_) => todo.push((question, raw)),
-                Err(e) => errors.push((question.id.clone(), e.message)),
+                Err(e) => errors.push((question.id.clone(), pages::public_message(l, &e))),
             },
-            Err(e) => errors.push((question.id.clone(), e.message)),
+            Err(e) => errors.push((question.id.clone(), pages::public_message(l, &e))),
         }
     }
     if !errors.is_empty() {
@@ -699,7 +748,7 @@ async fn survey_answer(
                 survey_html(l, &event, &qs, token.as_deref(), &[], &errors, false),
             )
         };
-        return with_cookie(r, cookie);
+        return r;
     }
     let mut stored = 0;
     for (question, raw) in todo {
@@ -723,7 +772,7 @@ async fn survey_answer(
             survey_html(l, &event, &qs, token.as_deref(), &current, &[], true),
         )
     };
-    with_cookie(r, cookie)
+    r
 }
 
 #[cfg(test)]

@@ -22,7 +22,6 @@ use super::{lang, pages, respond, PortalState};
 use crate::{
     error::Code,
     events::Event,
-    invitations::{self, LinkProblem},
     mail::{
         self,
         template::{html_escape as esc, Lang},
@@ -79,7 +78,7 @@ fn status_of(e: &Error) -> StatusCode {
 pub(super) fn fail(l: Lang, token: &str, e: &Error) -> Response {
     let status = status_of(e);
     if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!("portal networking: {}", e.message);
+        super::log_failure(status, e);
         return respond(status, pages::problem(l, status, e));
     }
     let page = pages::shell(
@@ -88,7 +87,7 @@ pub(super) fn fail(l: Lang, token: &str, e: &Error) -> Response {
         &format!(
             "<div class=\"card\"><h1>{}</h1><p class=\"error\" role=\"alert\">{}</p><p><a href=\"/n/{}\">{}</a></p></div>",
             tr(l, "Impossible", "Not possible"),
-            esc(&e.message),
+            esc(&pages::public_message(l, e)),
             esc(token),
             tr(l, "← Retour au réseautage", "← Back to networking"),
         ),
@@ -96,23 +95,16 @@ pub(super) fn fail(l: Lang, token: &str, e: &Error) -> Response {
     respond(status, page)
 }
 
-/// The participant of the token, or the page saying why the link does not open.
+/// The participant of the token, or the page saying why the link does not open (the
+/// rules of [`crate::invitations::rules`] for viewing a personal link).
 pub(super) async fn visitor(
     st: &PortalState,
     l: Lang,
     token: &str,
 ) -> Result<Participant, Response> {
-    match invitations::participant_by_token(&st.core, token).await {
-        Ok(Ok(p)) => Ok(p),
-        Ok(Err(problem)) => {
-            let status = match problem {
-                LinkProblem::Unknown => StatusCode::NOT_FOUND,
-                LinkProblem::Expired => StatusCode::GONE,
-            };
-            Err(respond(status, pages::problem(l, status, &problem.error())))
-        }
-        Err(e) => Err(fail(l, token, &e)),
-    }
+    super::open_link(st, l, token, crate::invitations::rules::Action::View)
+        .await
+        .map(|v| v.participant)
 }
 
 pub(super) fn see_other(to: &str) -> Response {
@@ -231,7 +223,7 @@ fn connect_button(l: Lang, token: &str, id: &str) -> String {
 }
 
 fn badge_qr(p: &Participant) -> String {
-    match invitations::qr_svg(&badge_code(p)) {
+    match crate::invitations::qr_svg(&badge_code(p)) {
         Ok(svg) => format!(
             "<img alt=\"QR\" width=\"160\" height=\"160\" src=\"data:image/svg+xml;base64,{}\">",
             base64::engine::general_purpose::STANDARD.encode(svg)
@@ -506,7 +498,12 @@ fn profile_form(l: Lang, token: &str, input: &ProfileInput, err: Option<&Error>)
         .collect::<Vec<_>>()
         .join("\n");
     let err = err
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&e.message)))
+        .map(|e| {
+            format!(
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                esc(&pages::public_message(l, e))
+            )
+        })
         .unwrap_or_default();
     pages::shell(
         l,

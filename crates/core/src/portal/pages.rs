@@ -106,12 +106,80 @@ pub fn home(l: Lang) -> Page {
     )
 }
 
+/// What a visitor may read about an error, in their language. Only the visitor's own
+/// input problems (a validation error naming a field) keep their message; everything else
+/// gets a fixed text by kind, so that driver text, hosts, index names, other people's
+/// e-mails or the organiser's user name never reach a page.
+pub fn public_message(l: Lang, e: &Error) -> String {
+    use crate::error::Code;
+    if let Some(r) = crate::invitations::rules::Refusal::from_error(e) {
+        return r.message(l == Lang::En).to_owned();
+    }
+    let text = match e.code {
+        Code::Validation => match e.field.as_deref() {
+            Some("email") => tr(
+                l,
+                "Cette adresse e-mail n'est pas valide.",
+                "This e-mail address is not valid.",
+            ),
+            Some("name") => tr(
+                l,
+                "Indiquez votre nom (200 caractères au plus).",
+                "Enter your name (at most 200 characters).",
+            ),
+            Some("rate") => tr(
+                l,
+                "Trop de demandes : patientez quelques secondes.",
+                "Too many requests: please wait a few seconds.",
+            ),
+            Some(f) if !f.is_empty() && !e.message.contains('@') && !e.message.contains('$') => {
+                return e.message.clone();
+            }
+            _ => tr(
+                l,
+                "Certaines informations ne sont pas valides.",
+                "Some information is not valid.",
+            ),
+        },
+        Code::NotFound => tr(
+            l,
+            "Cette page ou ce lien n'existe pas.",
+            "This page or link does not exist.",
+        ),
+        Code::Duplicate => tr(l, "C'est déjà enregistré.", "This is already recorded."),
+        Code::Conflict => tr(
+            l,
+            "Ces informations viennent d'être modifiées par ailleurs : rechargez la page.",
+            "This was just changed elsewhere: reload the page.",
+        ),
+        // The portal's own refusals (never driver text): shown unless they name someone.
+        Code::Unsupported if !e.message.contains('@') && !e.message.contains("://") => {
+            return e.message.clone();
+        }
+        Code::Unsupported => tr(
+            l,
+            "Cette action n'est pas possible.",
+            "This action is not possible.",
+        ),
+        Code::DbUnavailable | Code::EngineMissing | Code::DiskFull | Code::Internal => tr(
+            l,
+            "Le service est momentanément indisponible. Réessayez dans quelques instants.",
+            "The service is temporarily unavailable. Please try again in a moment.",
+        ),
+    };
+    text.to_owned()
+}
+
 pub fn problem(l: Lang, status: StatusCode, e: &Error) -> Page {
+    if status.is_server_error() {
+        return unavailable(l, status);
+    }
     let title = match status {
         StatusCode::NOT_FOUND => tr(l, "Lien introuvable", "Link not found"),
         StatusCode::GONE => tr(l, "Lien expiré", "Link expired"),
         StatusCode::BAD_REQUEST => tr(l, "Demande incorrecte", "Invalid request"),
-        StatusCode::SERVICE_UNAVAILABLE => tr(l, "Service indisponible", "Service unavailable"),
+        StatusCode::FORBIDDEN => tr(l, "Indisponible", "Not available"),
+        StatusCode::CONFLICT => tr(l, "Modification simultanée", "Changed meanwhile"),
         _ => tr(l, "Erreur", "Error"),
     };
     let hint = match status {
@@ -120,26 +188,129 @@ pub fn problem(l: Lang, status: StatusCode, e: &Error) -> Page {
             "Demandez à l'organisateur de vous renvoyer une invitation.",
             "Ask the organiser to send you a new invitation.",
         ),
-        StatusCode::SERVICE_UNAVAILABLE | StatusCode::INTERNAL_SERVER_ERROR => tr(
-            l,
-            "Réessayez dans quelques instants.",
-            "Please try again in a moment.",
-        ),
         _ => "",
-    };
-    // Internal details stay in the organiser's log, not on the page.
-    let detail = if status == StatusCode::INTERNAL_SERVER_ERROR {
-        String::new()
-    } else {
-        format!("<p>{}</p>", esc(&e.message))
     };
     shell(
         l,
         title,
         &format!(
-            "<div class=\"card\"><h1>{}</h1>{detail}<p class=\"muted\">{}</p></div>",
+            "<div class=\"card\"><h1>{}</h1><p>{}</p><p class=\"muted\">{}</p></div>",
             esc(title),
+            esc(&public_message(l, e)),
             esc(hint)
+        ),
+    )
+}
+
+/// "Temporarily unavailable" (the database cannot be reached, or an internal error).
+pub fn unavailable(l: Lang, status: StatusCode) -> Page {
+    let title = if status == StatusCode::SERVICE_UNAVAILABLE {
+        tr(
+            l,
+            "Service momentanément indisponible",
+            "Temporarily unavailable",
+        )
+    } else {
+        tr(l, "Erreur", "Error")
+    };
+    shell(
+        l,
+        title,
+        &format!(
+            "<div class=\"card\"><h1>{}</h1><p>{}</p></div>",
+            esc(title),
+            tr(
+                l,
+                "Le service ne peut pas répondre pour le moment. Réessayez dans quelques instants.",
+                "The service cannot answer right now. Please try again in a moment."
+            )
+        ),
+    )
+}
+
+/// Too many requests from this address or for this link.
+pub fn too_many(l: Lang) -> Page {
+    let title = tr(l, "Trop de demandes", "Too many requests");
+    shell(
+        l,
+        title,
+        &format!(
+            "<div class=\"card\"><h1>{}</h1><p>{}</p></div>",
+            esc(title),
+            tr(
+                l,
+                "Merci de patienter quelques secondes avant de réessayer.",
+                "Please wait a few seconds before trying again."
+            )
+        ),
+    )
+}
+
+/// After a registration request: the same page whether or not the address is known.
+pub fn check_inbox(l: Lang, e: &Event) -> Page {
+    shell(
+        l,
+        &e.input.title,
+        &format!(
+            "<div class=\"card\">{}<p class=\"ok\" id=\"check-inbox\">{}</p><p class=\"muted\">{}</p></div>",
+            event_header(l, e),
+            tr(l, "Merci ! Pour terminer, ouvrez le lien que nous venons d'envoyer à votre adresse e-mail.", "Thank you! To finish, open the link we just sent to your e-mail address."),
+            tr(l, "Le lien est valable 24 heures. Rien reçu ? Vérifiez vos indésirables.", "The link works for 24 hours. Nothing received? Check your spam folder."),
+        ),
+    )
+}
+
+/// Registration needs an e-mail and the organiser has not set up sending.
+pub fn registration_unavailable(l: Lang, e: &Event) -> Page {
+    shell(
+        l,
+        &e.input.title,
+        &format!(
+            "<div class=\"card\">{}<p class=\"error\">{}</p></div>",
+            event_header(l, e),
+            tr(
+                l,
+                "L'inscription en ligne est momentanément indisponible : contactez l'organisateur.",
+                "Online registration is temporarily unavailable: contact the organiser."
+            ),
+        ),
+    )
+}
+
+/// The page of a confirmation link: one button to confirm.
+pub fn confirm(l: Lang, e: &Event, name: &str) -> Page {
+    shell(
+        l,
+        &e.input.title,
+        &format!(
+            "<div class=\"card\">{}<p>{} {},</p><form method=\"post\" class=\"answers\"><button class=\"yes\" id=\"confirm\">{}</button></form></div>",
+            event_header(l, e),
+            tr(l, "Bonjour", "Hello"),
+            esc(name),
+            tr(l, "Confirmer mon inscription", "Confirm my registration"),
+        ),
+    )
+}
+
+/// Why the rules refuse, in the visitor's language.
+pub fn refusal(l: Lang, status: StatusCode, r: crate::invitations::rules::Refusal) -> Page {
+    let title = match status {
+        StatusCode::NOT_FOUND => tr(l, "Lien introuvable", "Link not found"),
+        StatusCode::GONE => tr(l, "Lien expiré", "Link expired"),
+        _ => tr(l, "Indisponible", "Not available"),
+    };
+    shell(
+        l,
+        title,
+        &format!(
+            "<div class=\"card\"><h1>{}</h1><p id=\"reason\">{}</p><p class=\"muted\">{}</p></div>",
+            esc(title),
+            esc(r.message(l == Lang::En)),
+            tr(
+                l,
+                "Pour toute question, contactez l'organisateur.",
+                "If you have a question, contact the organiser."
+            )
         ),
     )
 }
@@ -152,7 +323,7 @@ pub fn rsvp_with_error(l: Lang, token: &str, e: &Event, p: &Participant, err: &E
         marker,
         &format!(
             "{marker}<p class=\"error\" role=\"alert\">{}</p>",
-            esc(&err.message)
+            esc(&public_message(l, err))
         ),
         1,
     );
@@ -244,10 +415,11 @@ pub fn rsvp(
         l,
         &e.input.title,
         &format!(
-            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{done}{form}{}{}</div>",
+            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{}{done}{form}{}{}</div>",
             event_header(l, e),
             tr(l, "Votre réponse :", "Your answer:"),
             esc(status_label(l, p.status)),
+            p.seat.as_ref().and_then(|s| crate::participants::seating::seat_text(e, s)).map(|s| format!("<p>{} <strong id=\"seat\">{}</strong></p>", tr(l, "Votre place :", "Your seat:"), esc(&s))).unwrap_or_default(),
             sessions_block(l, token, e, p),
             networking_link(l, token, p),
         ),
@@ -256,7 +428,12 @@ pub fn rsvp(
 
 pub fn register(l: Lang, e: &Event, name: Option<&str>, error: Option<&Error>) -> Page {
     let err = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&e.message)))
+        .map(|e| {
+            format!(
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                esc(&public_message(l, e))
+            )
+        })
         .unwrap_or_default();
     shell(
         l,

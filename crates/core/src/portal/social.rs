@@ -179,7 +179,10 @@ async fn share(
         },
         Err(e) => {
             if e.code == crate::Code::Validation {
-                let note = format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&e.message));
+                let note = format!(
+                    "<p class=\"error\" role=\"alert\">{}</p>",
+                    esc(&pages::public_message(l, &e))
+                );
                 return respond(
                     StatusCode::BAD_REQUEST,
                     pages::shell(

@@ -157,7 +157,7 @@ pub fn moments(core: &Core) -> Collection<SharedMoment> {
     core.db().collection(MOMENTS)
 }
 
-/// The social collections, registered in `db::collections()`.
+/// The social collections, registered in `schema::collections()`.
 pub fn collections() -> Vec<CollectionSpec> {
     vec![
         CollectionSpec {
@@ -365,4 +365,25 @@ pub async fn wall(core: &Core, event_id: &str, limit: u32) -> Result<Vec<Post>> 
         .await?
         .try_collect()
         .await?)
+}
+
+/// How the social collections sync: posts by their source's id (the same file imported on
+/// two laptops), shared moments as a union; fetch cursors stay on each store.
+pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
+    use crate::db::{Policy, Reference, SyncSpec};
+    vec![
+        SyncSpec {
+            natural_key: &["event_id", "platform", "external_id"],
+            ..SyncSpec::new(POSTS, Policy::Keyed)
+        },
+        SyncSpec {
+            references: &[Reference {
+                target: crate::participants::schema::PARTICIPANTS,
+                fields: &["by.participant_id"],
+                fixup: None,
+            }],
+            ..SyncSpec::new(MOMENTS, Policy::AppendOnly)
+        },
+        SyncSpec::new(CURSORS, Policy::LocalOnly),
+    ]
 }

@@ -1,5 +1,9 @@
 //! Offline-first sync between the local store and a remote MongoDB (Atlas, or any URI).
 //!
+//! Which collections travel and how is declared by each feature and collected in
+//! [`crate::schema`] (`Policy`, natural key, references, derived fields); this module
+//! reads those declarations and has no case of its own for any collection.
+//!
 //! Every versioned document has an app-made id, `version`, `updated_at`, `updated_by` and a
 //! `deleted_at` tombstone (see `docs/schema.md`). For each remote, the local store keeps in
 //! `_sync_base` the last version both sides agreed on (the common ancestor), so a sync is a
@@ -9,47 +13,69 @@
 //!   side's value; a field changed on both sides to different values is a **conflict**,
 //!   recorded in `sync_conflicts` with both values and who changed them, and nothing is
 //!   overwritten until the user resolves it. A delete against an edit is a conflict too.
-//! - a versioned document deleted outright on one side (an erasure of one's networking
-//!   data) and unchanged on the other since the base is deleted there too; edited on the
-//!   other side, the edit wins and comes back.
+//! - a versioned document deleted outright on one side (collections declared
+//!   `hard_delete`) and unchanged on the other since the base is deleted there too; edited
+//!   on the other side, the edit wins and comes back.
 //! - append-only collections (audit trail, shared moments) are unions: missing documents
 //!   are copied both ways, never in conflict.
 //! - keyed collections (feedback answers by question and respondent, imported social posts,
-//!   an event's shareable link) match documents by their natural key, not `_id` (two
-//!   laptops create the same answer with different ids), and the newer `updated_at` wins
-//!   (ties: the greater `_id`); the loser is replaced, `_id` included, so both sides end
-//!   identical.
+//!   an event's shareable link, erasures) match documents by their natural key, not `_id`,
+//!   and the newer `updated_at` wins (ties: the greater `_id`); the loser is replaced,
+//!   `_id` included, so both sides end identical.
+//! - versioned collections with a natural key (a participant's e-mail in an event, a
+//!   profile per participant, a connection per pair) first merge the documents created
+//!   apart under different ids ([`dedupe`]): one survivor everywhere, references moved.
 //!
-//! Idempotent (a second run finds every hash equal) and resumable: each document write is a
-//! full replacement (safe to repeat) and the base is updated only after both sides hold the
-//! agreed version, so a sync killed at any point converges on the next run.
+//! **Writes are conditional.** Every replace or delete is matched on the `version` and
+//! `updated_at` the plan read ([`apply::guard`]); an insert needs the `_id` free. A write
+//! that matches nothing means the app (the portal, a check-in) wrote meanwhile: the
+//! document is left as it is and compared again by the next pass, never overwritten.
+//!
+//! **No document stops a sync.** A write the server refuses is reported
+//! ([`DocFailure`]: collection, id, a code and words) and the sync goes on with the other
+//! documents and collections; the next pass tries again. Only a server that cannot be
+//! reached stops it.
+//!
+//! **Erasures** are kept (`erasures`, keyed by participant, with `erased_at`): every sync
+//! carries each one out on both sides on what was created up to its time, so data a person
+//! creates after erasing (opting in again) survives.
+//!
+//! Idempotent (a second run finds every hash equal) and resumable: the base is updated only
+//! after both sides hold the agreed version, so a sync killed at any point converges on the
+//! next run.
 //!
 //! Quiet collections are skipped: before reading a collection, each side's
 //! [`fingerprint`] (document count, sum of `updated_at`, sum of `version`, one aggregation
-//! on the server) is taken. After a pass without conflicts both sides hold the same
-//! documents; the fingerprints they should show then (before + the pass's own writes) are
+//! on the server) is taken. After a pass in which everything applied and nothing was left
+//! in conflict, the fingerprints both sides should show (before + the pass's own writes) are
 //! checked and kept in `_sync_quiet`, and the next pass skips the collection while both
-//! sides still show them. Every write of the app adds a document, deletes one or bumps a
-//! version, so any change shows; a change made by anyone else during the pass makes the
-//! fingerprints differ from the expected ones, and the next pass runs in full. An automatic
-//! sync of an unchanged store costs two aggregations per collection instead of reading
-//! every document of both sides, and a sync killed midway skips, when run again, the
-//! collections it had finished (checkpointed progress).
+//! sides still show them. Any change made by anyone else shows as a difference, and the
+//! next pass runs in full. A sync killed midway skips, when run again, the collections it
+//! had finished (checkpointed progress).
 
+mod apply;
+mod dedupe;
 mod merge;
+pub mod soak;
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::{BTreeSet, HashMap, HashSet},
     sync::atomic::{AtomicBool, Ordering},
 };
 
 use bson::{doc, Bson, Document};
-use futures_util::TryStreamExt;
+use futures_util::{future::BoxFuture, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{error::Code, time, Core, Error, Result};
+use crate::{
+    db::{Policy, SyncSpec},
+    error::Code,
+    schema, time, Core, Error, Result,
+};
 
+use apply::{guard, Op};
+pub use dedupe::MergedDuplicate;
 pub use merge::{merge3, FieldConflict, Merge};
 
 pub const BASE: &str = "_sync_base";
@@ -57,42 +83,30 @@ pub const CONFLICTS: &str = "sync_conflicts";
 pub const STATE: &str = "_sync_state";
 pub const QUIET: &str = "_sync_quiet";
 
-/// How a collection is synced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Documents edited in place, with `version` and tombstones: three-way merge.
-    Versioned,
-    /// Documents only ever inserted: union.
-    AppendOnly,
-    /// Matched on these fields; the newest `updated_at` (else `created_at`) wins.
-    Keyed(&'static [&'static str]),
+/// The sync's own collections: they stay on this store.
+pub fn sync_specs() -> Vec<SyncSpec> {
+    [BASE, CONFLICTS, STATE, QUIET]
+        .map(|name| SyncSpec::new(name, Policy::LocalOnly))
+        .to_vec()
 }
 
-/// The collections the app owns and how each is synced.
-pub fn synced_collections() -> Vec<(&'static str, Kind)> {
-    vec![
-        (crate::db::EVENTS, Kind::Versioned),
-        (crate::participants::schema::PARTICIPANTS, Kind::Versioned),
-        (crate::participants::schema::AUDIT, Kind::AppendOnly),
-        (crate::feedback::QUESTIONS, Kind::Versioned),
-        (
-            crate::feedback::ANSWERS,
-            Kind::Keyed(&["question_id", "respondent"]),
-        ),
-        (
-            crate::invitations::links::EVENT_LINKS,
-            Kind::Keyed(&["event_id"]),
-        ),
-        (crate::networking::PROFILES, Kind::Versioned),
-        (crate::networking::CONNECTIONS, Kind::Versioned),
-        (crate::networking::MEETINGS, Kind::Versioned),
-        (
-            crate::social::POSTS,
-            Kind::Keyed(&["event_id", "platform", "external_id"]),
-        ),
-        (crate::social::MOMENTS, Kind::AppendOnly),
-        (crate::networking::ERASURES, Kind::AppendOnly),
-    ]
+/// The collections that travel and how each is synced, in the order a sync visits them.
+pub fn synced_collections() -> Vec<(&'static str, Policy)> {
+    schema::synced()
+        .iter()
+        .map(|s| (s.name, s.policy))
+        .collect()
+}
+
+/// A document the sync could not apply this pass (it is tried again next pass).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocFailure {
+    pub collection: String,
+    /// The document's id (empty when a whole collection could not be read).
+    pub id: String,
+    pub code: Code,
+    /// What went wrong, in words (the server's own text is in the log only).
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -105,6 +119,21 @@ pub struct CollectionReport {
     pub unchanged: u64,
     /// Nothing changed on either side since a pass that moved nothing: not read.
     pub skipped: bool,
+    /// Documents written by someone else while this pass ran: compared again next pass.
+    pub deferred: u64,
+    /// Documents created apart as the same thing, merged into one.
+    pub duplicates: Vec<MergedDuplicate>,
+    /// Documents that could not be applied.
+    pub failures: Vec<DocFailure>,
+}
+
+impl CollectionReport {
+    fn new(coll: &str) -> CollectionReport {
+        CollectionReport {
+            collection: coll.to_owned(),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -112,11 +141,29 @@ pub struct SyncReport {
     pub dry_run: bool,
     pub collections: Vec<CollectionReport>,
     pub cancelled: bool,
+    /// Steps after the collections (erasures, seat counts) that could not be done.
+    pub failures: Vec<DocFailure>,
 }
 
 impl SyncReport {
     pub fn total(&self, f: impl Fn(&CollectionReport) -> u64) -> u64 {
         self.collections.iter().map(f).sum()
+    }
+
+    /// Every document or step that could not be applied.
+    pub fn all_failures(&self) -> Vec<&DocFailure> {
+        self.collections
+            .iter()
+            .flat_map(|c| &c.failures)
+            .chain(&self.failures)
+            .collect()
+    }
+
+    /// Whether this pass left anything to do: a later pass would move something.
+    pub fn unsettled(&self) -> bool {
+        self.total(|c| c.pushed + c.pulled + c.merged + c.deferred) > 0
+            || self.collections.iter().any(|c| !c.duplicates.is_empty())
+            || !self.all_failures().is_empty()
     }
 }
 
@@ -126,6 +173,19 @@ pub struct SyncProgress {
     pub collection: String,
     pub done: u64,
     pub total: u64,
+}
+
+/// Called with a collection's name after its plan is made and before it is applied
+/// (tests write through the app here to prove nothing written meanwhile is lost).
+pub type BeforeApply = dyn Fn(&str) -> BoxFuture<'static, ()> + Send + Sync;
+
+/// How to run a sync.
+pub struct SyncOptions<'a> {
+    /// Count what would move and write nothing.
+    pub dry_run: bool,
+    pub progress: &'a (dyn Fn(&SyncProgress) + Send + Sync),
+    pub cancel: &'a AtomicBool,
+    pub before_apply: Option<&'a BeforeApply>,
 }
 
 /// A recorded conflict, waiting for the user.
@@ -143,6 +203,10 @@ pub struct Conflict {
     pub remote_by: String,
     #[serde(with = "crate::time::ts")]
     pub detected_at: chrono::DateTime<chrono::Utc>,
+    /// For two copies merged into one (`doc_id` kept): the id of the other copy, whose
+    /// values are the `remote` ones of `fields` (the kept values are the `local` ones).
+    #[serde(default)]
+    pub merged_from: Option<String>,
 }
 
 /// A stable key for a remote (its address and database, without credentials).
@@ -219,6 +283,22 @@ impl Fingerprint {
         self.v = self.v.wrapping_sub(o.v);
     }
 
+    /// How applying `ops` changes a fingerprint.
+    fn delta<'a>(ops: impl Iterator<Item = &'a Op>) -> Fingerprint {
+        let mut f = Fingerprint::default();
+        for op in ops {
+            match op {
+                Op::Insert(d) => f.add(Fingerprint::of(d)),
+                Op::Delete(d) => f.sub(Fingerprint::of(d)),
+                Op::Replace { old, new } => {
+                    f.sub(Fingerprint::of(old));
+                    f.add(Fingerprint::of(new));
+                }
+            }
+        }
+        f
+    }
+
     fn plus(mut self, o: Fingerprint) -> Fingerprint {
         self.add(o);
         self
@@ -267,19 +347,26 @@ pub async fn fingerprint(core: &Core, coll: &str) -> Result<Fingerprint> {
     })
 }
 
+/// A keyed document's match key: its natural key's values.
+fn match_key(spec: &SyncSpec, d: &Document) -> String {
+    spec.natural_key
+        .iter()
+        .map(|f| d.get(*f).map(id_string).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
 /// Every document of a collection by `_id`, or by natural key for a keyed collection.
-async fn all(core: &Core, coll: &str, kind: Kind) -> Result<HashMap<String, Document>> {
+async fn all(core: &Core, spec: &SyncSpec) -> Result<HashMap<String, Document>> {
     let mut out = HashMap::new();
-    let mut cur = core.db().collection::<Document>(coll).find(doc! {}).await?;
+    let mut cur = core
+        .db()
+        .collection::<Document>(spec.name)
+        .find(doc! {})
+        .await?;
     while let Some(d) = cur.try_next().await? {
-        let key = match kind {
-            Kind::Keyed(fields) => Some(
-                fields
-                    .iter()
-                    .map(|f| d.get(*f).map(id_string).unwrap_or_default())
-                    .collect::<Vec<_>>()
-                    .join("\u{1f}"),
-            ),
+        let key = match spec.policy {
+            Policy::Keyed => Some(match_key(spec, &d)),
             _ => d.get("_id").map(id_string),
         };
         if let Some(k) = key {
@@ -289,20 +376,9 @@ async fn all(core: &Core, coll: &str, kind: Kind) -> Result<HashMap<String, Docu
     Ok(out)
 }
 
-/// Versioned collections whose documents are deleted outright rather than tombstoned (a
-/// participant erasing their networking data).
-fn hard_deletes(coll: &str) -> bool {
-    [
-        crate::networking::PROFILES,
-        crate::networking::CONNECTIONS,
-        crate::networking::MEETINGS,
-    ]
-    .contains(&coll)
-}
-
 /// The newer of two versions of a keyed document: `updated_at` (else `created_at`), then
 /// the greater `_id`, so both sides pick the same one.
-fn newer<'a>(a: &'a Document, b: &'a Document) -> &'a Document {
+pub(crate) fn newer<'a>(a: &'a Document, b: &'a Document) -> &'a Document {
     let at = |d: &Document| {
         d.get_datetime("updated_at")
             .or_else(|_| d.get_datetime("created_at"))
@@ -317,7 +393,7 @@ fn newer<'a>(a: &'a Document, b: &'a Document) -> &'a Document {
     }
 }
 
-fn id_string(b: &Bson) -> String {
+pub(crate) fn id_string(b: &Bson) -> String {
     match b {
         Bson::String(s) => s.clone(),
         other => other.to_string(),
@@ -364,98 +440,31 @@ async fn base_doc(local: &Core, remote: &str, coll: &str, id: &str) -> Result<Op
         }))
 }
 
-/// Writes for one side, applied in batches.
-#[derive(Default)]
-struct Writes {
-    /// Ids deleted first (a propagated delete, or a keyed document replaced under
-    /// another `_id`).
-    deletes: Vec<Bson>,
-    inserts: Vec<Document>,
-    replaces: Vec<Document>,
-    /// How these writes change the collection's [`Fingerprint`].
-    delta: Fingerprint,
-}
-
-impl Writes {
-    fn delete(&mut self, d: &Document) {
-        if let Some(id) = d.get("_id") {
-            self.deletes.push(id.clone());
-            self.delta.sub(Fingerprint::of(d));
-        }
-    }
-
-    /// Write `d`, replacing `old` (the document of the same `_id` on that side) if any.
-    fn put(&mut self, old: Option<&Document>, d: Document) {
-        if let Some(old) = old {
-            self.delta.sub(Fingerprint::of(old));
-        }
-        self.delta.add(Fingerprint::of(&d));
-        self.put_as(old.is_some(), d);
-    }
-
-    /// Write `d` as a replacement or an insert (no fingerprint kept: the base).
-    fn put_as(&mut self, exists: bool, d: Document) {
-        if exists {
-            self.replaces.push(d);
-        } else {
-            self.inserts.push(d);
-        }
-    }
-
-    async fn apply(self, core: &Core, coll: &str) -> Result<()> {
-        let c = core.db().collection::<Document>(coll);
-        for chunk in self.deletes.chunks(1000) {
-            c.delete_many(doc! { "_id": { "$in": chunk.to_vec() } })
-                .await?;
-        }
-        for chunk in self.inserts.chunks(1000) {
-            if let Err(e) = c.insert_many(chunk.to_vec()).ordered(false).await {
-                // A document inserted by an earlier, interrupted run: replace instead.
-                let err = Error::from(e);
-                if err.code != Code::Duplicate {
-                    return Err(err);
-                }
-                for d in chunk {
-                    c.replace_one(
-                        doc! { "_id": d.get("_id").cloned().unwrap_or(Bson::Null) },
-                        d.clone(),
-                    )
-                    .upsert(true)
-                    .await?;
-                }
-            }
-        }
-        let mut pending = vec![];
-        for d in self.replaces {
-            let c = c.clone();
-            pending.push(async move {
-                c.replace_one(
-                    doc! { "_id": d.get("_id").cloned().unwrap_or(Bson::Null) },
-                    d,
-                )
-                .upsert(true)
-                .await
-            });
-            if pending.len() == 64 {
-                for r in futures_util::future::join_all(std::mem::take(&mut pending)).await {
-                    r?;
-                }
-            }
-        }
-        for r in futures_util::future::join_all(pending).await {
-            r?;
-        }
-        Ok(())
-    }
-}
-
 fn label(d: &Document) -> String {
-    for k in ["title", "name"] {
+    for k in ["title", "name", "email"] {
         if let Ok(s) = d.get_str(k) {
-            return s.to_owned();
+            if !s.is_empty() {
+                return s.to_owned();
+            }
         }
     }
     d.get("_id").map(id_string).unwrap_or_default()
+}
+
+/// What one document needs: writes on each side, the new agreed base, a conflict.
+#[derive(Default)]
+struct Plan {
+    id: String,
+    local: Vec<Op>,
+    remote: Vec<Op>,
+    /// The agreed version to record once both sides hold it.
+    base: Option<Document>,
+    /// The agreed version is gone (deleted on both sides).
+    forget: bool,
+    conflict: Option<Conflict>,
+    /// A merged copy's tombstone reaches a side that held it live: (side is local, from,
+    /// into) — references there move to the survivor.
+    remap: Option<(bool, String, String)>,
 }
 
 /// Synchronise `local` with `remote`. With `dry_run`, count what would move and write
@@ -467,296 +476,70 @@ pub async fn sync(
     progress: &(dyn Fn(&SyncProgress) + Send + Sync),
     cancel: &AtomicBool,
 ) -> Result<SyncReport> {
+    sync_with(
+        local,
+        remote,
+        &SyncOptions {
+            dry_run,
+            progress,
+            cancel,
+            before_apply: None,
+        },
+    )
+    .await
+}
+
+/// A step's error: a server out of reach stops the sync; anything else is reported.
+fn keep_going(failures: &mut Vec<DocFailure>, coll: &str, id: &str, e: Error) -> Result<()> {
+    if e.code == Code::DbUnavailable {
+        return Err(e);
+    }
+    failures.push(apply::failure(coll, id, None, &e));
+    Ok(())
+}
+
+/// [`sync`] with every option.
+pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Result<SyncReport> {
     let rkey = remote_key(remote);
     let mut report = SyncReport {
-        dry_run,
+        dry_run: o.dry_run,
         ..Default::default()
     };
     let mut touched_events: BTreeSet<String> = BTreeSet::new();
-    for (coll, kind) in synced_collections() {
-        if cancel.load(Ordering::Relaxed) {
+    let now = bson::DateTime::from_chrono(time::now());
+    if !o.dry_run {
+        if let Err(e) = carry_out_erasures(local, remote).await {
+            keep_going(&mut report.failures, crate::networking::ERASURES, "", e)?;
+        }
+    }
+    for spec in schema::synced() {
+        if o.cancel.load(Ordering::Relaxed) {
             report.cancelled = true;
             break;
         }
-        // Fingerprints first: a change made while the documents are read shows next time.
-        let (fl, fr) =
-            futures_util::try_join!(fingerprint(local, coll), fingerprint(remote, coll))?;
-        let quiet_id = format!("{rkey}:{coll}");
-        let quiet: Option<Quiet> = local
-            .db()
-            .collection::<Quiet>(QUIET)
-            .find_one(doc! { "_id": &quiet_id })
-            .await
-            // A record this version cannot read is no record: the pass runs in full.
-            .unwrap_or(None);
-        if quiet.is_some_and(|q| q.local == fl && q.remote == fr) {
-            let n = fl.n.max(0) as u64;
-            progress(&SyncProgress {
-                collection: coll.to_owned(),
-                done: n,
-                total: n,
-            });
-            report.collections.push(CollectionReport {
-                collection: coll.to_owned(),
-                unchanged: n,
-                skipped: true,
-                ..Default::default()
-            });
-            continue;
-        }
-        let l = all(local, coll, kind).await?;
-        let r = all(remote, coll, kind).await?;
-        let b = if kind == Kind::Versioned {
-            base_hashes(local, &rkey, coll).await?
-        } else {
-            HashMap::new()
-        };
-        let ids: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
-        let total = ids.len() as u64;
-        // Deletes propagate only for collections that delete outright, and never from a
-        // side that is empty (a new or wiped remote is not "everything was deleted").
-        let hard = hard_deletes(coll) && !l.is_empty() && !r.is_empty();
-        let mut rep = CollectionReport {
-            collection: coll.to_owned(),
-            ..Default::default()
-        };
-        let (mut to_local, mut to_remote) = (Writes::default(), Writes::default());
-        let mut new_bases: Vec<(String, Document)> = vec![];
-        let mut gone: Vec<String> = vec![];
-        let mut conflicts: Vec<Conflict> = vec![];
-        for (i, id) in ids.iter().enumerate() {
-            let (ld, rd) = (l.get(*id), r.get(*id));
-            match kind {
-                Kind::AppendOnly => match (ld, rd) {
-                    (Some(d), None) => {
-                        rep.pushed += 1;
-                        to_remote.put(None, d.clone());
-                    }
-                    (None, Some(d)) => {
-                        rep.pulled += 1;
-                        to_local.put(None, d.clone());
-                    }
-                    _ => rep.unchanged += 1,
-                },
-                Kind::Keyed(_) => match (ld, rd) {
-                    (Some(d), None) => {
-                        rep.pushed += 1;
-                        to_remote.put(None, d.clone());
-                    }
-                    (None, Some(d)) => {
-                        rep.pulled += 1;
-                        to_local.put(None, d.clone());
-                    }
-                    (Some(ld), Some(rd)) if hash(ld) == hash(rd) => rep.unchanged += 1,
-                    (Some(ld), Some(rd)) => {
-                        let same_id = ld.get("_id") == rd.get("_id");
-                        if std::ptr::eq(newer(ld, rd), ld) {
-                            rep.pushed += 1;
-                            if !same_id {
-                                to_remote.delete(rd);
-                            }
-                            to_remote.put(same_id.then_some(rd), ld.clone());
-                        } else {
-                            rep.pulled += 1;
-                            if !same_id {
-                                to_local.delete(ld);
-                            }
-                            to_local.put(same_id.then_some(ld), rd.clone());
-                        }
-                    }
-                    (None, None) => {}
-                },
-                Kind::Versioned => {
-                    let (lh, rh) = (ld.map(hash), rd.map(hash));
-                    let bh = b.get(*id).cloned();
-                    if lh.is_some() && lh == rh {
-                        rep.unchanged += 1;
-                        if bh != lh {
-                            new_bases.push(((*id).clone(), ld.cloned().unwrap_or_default()));
-                        }
-                        continue;
-                    }
-                    match (ld, rd) {
-                        // Deleted outright on one side, unchanged on the other: delete it
-                        // there too (and forget the base).
-                        (Some(d), None) if hard && bh.is_some() && lh == bh => {
-                            rep.pulled += 1;
-                            to_local.delete(d);
-                            gone.push((*id).clone());
-                        }
-                        (None, Some(d)) if hard && bh.is_some() && rh == bh => {
-                            rep.pushed += 1;
-                            to_remote.delete(d);
-                            gone.push((*id).clone());
-                        }
-                        (Some(d), None) => {
-                            rep.pushed += 1;
-                            to_remote.put(None, d.clone());
-                            new_bases.push(((*id).clone(), d.clone()));
-                        }
-                        (None, Some(d)) => {
-                            rep.pulled += 1;
-                            to_local.put(None, d.clone());
-                            new_bases.push(((*id).clone(), d.clone()));
-                        }
-                        (Some(ld), Some(rd)) if bh.is_some() && lh == bh => {
-                            rep.pulled += 1;
-                            to_local.put(Some(ld), rd.clone());
-                            new_bases.push(((*id).clone(), rd.clone()));
-                        }
-                        (Some(ld), Some(rd)) if bh.is_some() && rh == bh => {
-                            rep.pushed += 1;
-                            to_remote.put(Some(rd), ld.clone());
-                            new_bases.push(((*id).clone(), ld.clone()));
-                        }
-                        (Some(ld), Some(rd)) => {
-                            match merge3(base_doc(local, &rkey, coll, id).await?.as_ref(), ld, rd) {
-                                Merge::Clean(mut m) => {
-                                    rederive(coll, &mut m);
-                                    rep.merged += 1;
-                                    to_local.put(Some(ld), m.clone());
-                                    to_remote.put(Some(rd), m.clone());
-                                    new_bases.push(((*id).clone(), m));
-                                }
-                                Merge::Conflicts(fields) => {
-                                    rep.conflicts += 1;
-                                    conflicts.push(Conflict {
-                                        id: base_id(&rkey, coll, id),
-                                        remote: rkey.clone(),
-                                        collection: coll.to_owned(),
-                                        doc_id: (*id).clone(),
-                                        label: label(ld),
-                                        fields,
-                                        local_by: ld
-                                            .get_str("updated_by")
-                                            .unwrap_or_default()
-                                            .to_owned(),
-                                        remote_by: rd
-                                            .get_str("updated_by")
-                                            .unwrap_or_default()
-                                            .to_owned(),
-                                        detected_at: time::now(),
-                                    });
-                                }
-                            }
-                        }
-                        (None, None) => {}
-                    }
-                }
-            }
-            if i % 1000 == 0 {
-                progress(&SyncProgress {
-                    collection: coll.to_owned(),
-                    done: i as u64,
-                    total,
-                });
+        match collection(local, remote, &spec, &rkey, o, now, &mut touched_events).await {
+            Ok(rep) => report.collections.push(rep),
+            Err(e) => {
+                let mut rep = CollectionReport::new(spec.name);
+                keep_going(&mut rep.failures, spec.name, "", e)?;
+                report.collections.push(rep);
             }
         }
-        progress(&SyncProgress {
-            collection: coll.to_owned(),
-            done: total,
-            total,
-        });
-        if coll == crate::participants::schema::PARTICIPANTS {
-            for d in to_local
-                .inserts
-                .iter()
-                .chain(&to_local.replaces)
-                .chain(&to_remote.inserts)
-                .chain(&to_remote.replaces)
-            {
-                if let Ok(e) = d.get_str("event_id") {
-                    touched_events.insert(e.to_owned());
-                }
-            }
-        }
-        if !dry_run {
-            // What each side's fingerprint will be once these writes are applied.
-            let (expect_l, expect_r) = (fl.plus(to_local.delta), fr.plus(to_remote.delta));
-            let moved = rep.pushed + rep.pulled + rep.merged > 0;
-            // Both sides first, then the agreed base: a sync killed in between repeats
-            // idempotent writes next time.
-            to_remote.apply(remote, coll).await?;
-            to_local.apply(local, coll).await?;
-            let mut base_writes = Writes::default();
-            for (id, d) in new_bases {
-                let key = base_id(&rkey, coll, &id);
-                base_writes.put_as(
-                    b.contains_key(&id),
-                    doc! { "_id": key, "remote": &rkey, "collection": coll, "hash": hash(&d), "doc": d },
-                );
-            }
-            for id in &gone {
-                base_writes
-                    .deletes
-                    .push(Bson::String(base_id(&rkey, coll, id)));
-            }
-            base_writes.apply(local, BASE).await?;
-            let cc = local.db().collection::<Conflict>(CONFLICTS);
-            for c in conflicts {
-                cc.replace_one(doc! { "_id": &c.id }, &c)
-                    .upsert(true)
-                    .await?;
-            }
-            // Without conflicts both sides now hold the same documents. The collection is
-            // quiet at the fingerprints this pass expects: those taken before it read plus
-            // its own writes — if the sides show exactly those now (a pass that moved
-            // nothing needs no new reading). Anyone else's change since the first reading
-            // shows as a difference, and the next pass runs in full. A sync killed later
-            // skips this collection when run again: its progress is checkpointed.
-            let settled = if rep.conflicts > 0 {
-                None
-            } else if !moved {
-                Some((fl, fr))
-            } else {
-                let (now_l, now_r) =
-                    futures_util::try_join!(fingerprint(local, coll), fingerprint(remote, coll))?;
-                (now_l == expect_l && now_r == expect_r).then_some((now_l, now_r))
-            };
-            let qc = local.db().collection::<Quiet>(QUIET);
-            match settled {
-                Some((l, r)) => {
-                    let q = Quiet {
-                        id: quiet_id.clone(),
-                        remote_key: rkey.clone(),
-                        collection: coll.to_owned(),
-                        local: l,
-                        remote: r,
-                    };
-                    qc.replace_one(doc! { "_id": &quiet_id }, &q)
-                        .upsert(true)
-                        .await?;
-                }
-                None => {
-                    qc.delete_one(doc! { "_id": &quiet_id }).await?;
-                }
-            }
-        }
-        report.collections.push(rep);
     }
-    if !dry_run && !report.cancelled {
-        // Erasures recorded on either side (now on both) are carried out on both: what this
-        // sync copied of an erased participant's data goes again.
+    if !o.dry_run && !report.cancelled {
         // Seat counters are per store: recount the events whose participants this sync
         // changed, on both sides, so capacity and the waitlist hold everywhere.
         for core in [local, remote] {
             for id in &touched_events {
                 if crate::events::get(core, id).await.is_ok() {
-                    crate::participants::rsvp::recount(core, id).await?;
+                    if let Err(e) = crate::participants::rsvp::recount(core, id).await {
+                        keep_going(&mut report.failures, "seat_counters", id, e)?;
+                    }
                 }
             }
         }
-        let erased: Vec<String> = local
-            .db()
-            .collection::<Document>(crate::networking::ERASURES)
-            .distinct("_id", doc! {})
-            .await?
-            .iter()
-            .map(id_string)
-            .collect();
-        for id in &erased {
-            crate::networking::erase_data(local, id).await?;
-            crate::networking::erase_data(remote, id).await?;
+        if let Err(e) = carry_out_erasures(local, remote).await {
+            keep_going(&mut report.failures, crate::networking::ERASURES, "", e)?;
         }
         local
             .db()
@@ -772,22 +555,408 @@ pub async fn sync(
     Ok(report)
 }
 
-/// Recompute the derived search keys of a merged document from its merged fields.
-fn rederive(coll: &str, d: &mut Document) {
-    if coll == crate::db::EVENTS {
-        if let Ok(e) = time::from_doc::<crate::events::Event>(d.clone()) {
-            let (terms, venue_key, title_key) = crate::events::derive(&e.input);
-            d.insert("search_terms", terms);
-            d.insert("venue_key", venue_key);
-            d.insert("title_key", title_key);
-        }
-    } else if coll == crate::participants::schema::PARTICIPANTS {
-        if let Ok(p) = time::from_doc::<crate::participants::Participant>(d.clone()) {
-            let (terms, name_key) = crate::participants::derive(&p.input, &p.email_norm);
-            d.insert("search_terms", terms);
-            d.insert("name_key", name_key);
+/// Every erasure recorded on either side is carried out on both, on what was created up
+/// to its time (the latest, when both sides recorded one). Run before the collections (so
+/// erased data is neither copied nor merged with what the person created since) and
+/// after them (what this sync copied of older data goes again); what the person created
+/// after erasing (opting in again) stays.
+async fn carry_out_erasures(local: &Core, remote: &Core) -> Result<()> {
+    let mut until: HashMap<String, Option<bson::DateTime>> = HashMap::new();
+    for core in [local, remote] {
+        let erasures: Vec<Document> = core
+            .db()
+            .collection::<Document>(crate::networking::ERASURES)
+            .find(doc! {})
+            .await?
+            .try_collect()
+            .await?;
+        for e in &erasures {
+            let Some(id) = e.get("_id").map(id_string) else {
+                continue;
+            };
+            let at = e.get_datetime("erased_at").ok().copied();
+            let slot = until.entry(id).or_insert(at);
+            *slot = (*slot).max(at);
         }
     }
+    for (id, at) in &until {
+        for core in [local, remote] {
+            crate::networking::export::erase_data_until(core, id, *at).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Sync one collection.
+#[allow(clippy::too_many_arguments)]
+async fn collection(
+    local: &Core,
+    remote: &Core,
+    spec: &SyncSpec,
+    rkey: &str,
+    o: &SyncOptions<'_>,
+    now: bson::DateTime,
+    touched_events: &mut BTreeSet<String>,
+) -> Result<CollectionReport> {
+    let coll = spec.name;
+    // Fingerprints first: a change made while the documents are read shows next time.
+    let (fl, fr) = futures_util::try_join!(fingerprint(local, coll), fingerprint(remote, coll))?;
+    let quiet_id = format!("{rkey}:{coll}");
+    let quiet: Option<Quiet> = local
+        .db()
+        .collection::<Quiet>(QUIET)
+        .find_one(doc! { "_id": &quiet_id })
+        .await
+        // A record this version cannot read is no record: the pass runs in full.
+        .unwrap_or(None);
+    if quiet.is_some_and(|q| q.local == fl && q.remote == fr) {
+        let n = fl.n.max(0) as u64;
+        (o.progress)(&SyncProgress {
+            collection: coll.to_owned(),
+            done: n,
+            total: n,
+        });
+        return Ok(CollectionReport {
+            collection: coll.to_owned(),
+            unchanged: n,
+            skipped: true,
+            ..Default::default()
+        });
+    }
+    let mut l = all(local, spec).await?;
+    let mut r = all(remote, spec).await?;
+    let mut rep = CollectionReport::new(coll);
+    let mut hold: HashSet<String> = HashSet::new();
+    let mut gone: Vec<String> = vec![];
+    let mut conflicts: Vec<Conflict> = vec![];
+    let mut pre_wrote = false;
+    if spec.policy == Policy::Versioned && !spec.natural_key.is_empty() {
+        let d =
+            dedupe::merge_groups(local, remote, spec, rkey, &mut l, &mut r, o.dry_run, now).await?;
+        for m in &d.merged {
+            for id in [&m.survivor, &m.merged] {
+                if let Some(e) = l
+                    .get(id)
+                    .or_else(|| r.get(id))
+                    .and_then(|d| d.get_str("event_id").ok())
+                {
+                    touched_events.insert(e.to_owned());
+                }
+            }
+        }
+        rep.duplicates = d.merged;
+        rep.failures.extend(d.failures);
+        rep.deferred += d.deferred;
+        rep.conflicts += d.conflicts.len() as u64;
+        conflicts.extend(d.conflicts);
+        hold = d.hold;
+        gone.extend(d.gone);
+        pre_wrote = d.wrote;
+    }
+    let b = if spec.policy == Policy::Versioned {
+        base_hashes(local, rkey, coll).await?
+    } else {
+        HashMap::new()
+    };
+    let keys: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
+    let total = keys.len() as u64;
+    // Deletes propagate only for collections that delete outright, and never from a side
+    // that is empty (a new or wiped remote is not "everything was deleted").
+    let hard = spec.hard_delete && !l.is_empty() && !r.is_empty();
+    let mut plans: Vec<Plan> = vec![];
+    for (i, key) in keys.iter().enumerate() {
+        if hold.contains(*key) {
+            continue;
+        }
+        let (ld, rd) = (l.get(*key), r.get(*key));
+        let mut p = Plan {
+            id: (*key).clone(),
+            ..Default::default()
+        };
+        match spec.policy {
+            Policy::LocalOnly => {}
+            Policy::AppendOnly => match (ld, rd) {
+                (Some(d), None) => {
+                    rep.pushed += 1;
+                    p.remote.push(Op::Insert(d.clone()));
+                }
+                (None, Some(d)) => {
+                    rep.pulled += 1;
+                    p.local.push(Op::Insert(d.clone()));
+                }
+                _ => rep.unchanged += 1,
+            },
+            Policy::Keyed => match (ld, rd) {
+                (Some(d), None) => {
+                    rep.pushed += 1;
+                    p.remote.push(Op::Insert(d.clone()));
+                }
+                (None, Some(d)) => {
+                    rep.pulled += 1;
+                    p.local.push(Op::Insert(d.clone()));
+                }
+                (Some(ld), Some(rd)) if hash(ld) == hash(rd) => rep.unchanged += 1,
+                (Some(ld), Some(rd)) => {
+                    let same_id = ld.get("_id") == rd.get("_id");
+                    let (win, lose, side) = if std::ptr::eq(newer(ld, rd), ld) {
+                        rep.pushed += 1;
+                        (ld, rd, &mut p.remote)
+                    } else {
+                        rep.pulled += 1;
+                        (rd, ld, &mut p.local)
+                    };
+                    if same_id {
+                        side.push(Op::Replace {
+                            old: lose.clone(),
+                            new: win.clone(),
+                        });
+                    } else {
+                        side.push(Op::Delete(lose.clone()));
+                        side.push(Op::Insert(win.clone()));
+                    }
+                }
+                (None, None) => {}
+            },
+            Policy::Versioned => {
+                let (lh, rh) = (ld.map(hash), rd.map(hash));
+                let bh = b.get(*key).cloned();
+                if lh.is_some() && lh == rh {
+                    rep.unchanged += 1;
+                    if bh != lh {
+                        p.base = ld.cloned();
+                        plans.push(p);
+                    }
+                    continue;
+                }
+                match (ld, rd) {
+                    // Deleted outright on one side, unchanged on the other: delete it there
+                    // too (and forget the base).
+                    (Some(d), None) if hard && bh.is_some() && lh == bh => {
+                        rep.pulled += 1;
+                        p.local.push(Op::Delete(d.clone()));
+                        p.forget = true;
+                    }
+                    (None, Some(d)) if hard && bh.is_some() && rh == bh => {
+                        rep.pushed += 1;
+                        p.remote.push(Op::Delete(d.clone()));
+                        p.forget = true;
+                    }
+                    (Some(d), None) => {
+                        rep.pushed += 1;
+                        p.remote.push(Op::Insert(d.clone()));
+                        p.base = Some(d.clone());
+                    }
+                    (None, Some(d)) => {
+                        rep.pulled += 1;
+                        p.local.push(Op::Insert(d.clone()));
+                        p.base = Some(d.clone());
+                    }
+                    (Some(ld), Some(rd)) if bh.is_some() && lh == bh => {
+                        rep.pulled += 1;
+                        p.local.push(Op::Replace {
+                            old: ld.clone(),
+                            new: rd.clone(),
+                        });
+                        p.base = Some(rd.clone());
+                    }
+                    (Some(ld), Some(rd)) if bh.is_some() && rh == bh => {
+                        rep.pushed += 1;
+                        p.remote.push(Op::Replace {
+                            old: rd.clone(),
+                            new: ld.clone(),
+                        });
+                        p.base = Some(ld.clone());
+                    }
+                    (Some(ld), Some(rd)) => {
+                        match merge3(base_doc(local, rkey, coll, key).await?.as_ref(), ld, rd) {
+                            Merge::Clean(mut m) => {
+                                if let Some(derive) = spec.derive {
+                                    derive(&mut m);
+                                }
+                                rep.merged += 1;
+                                p.local.push(Op::Replace {
+                                    old: ld.clone(),
+                                    new: m.clone(),
+                                });
+                                p.remote.push(Op::Replace {
+                                    old: rd.clone(),
+                                    new: m.clone(),
+                                });
+                                p.base = Some(m);
+                            }
+                            Merge::Conflicts(fields) => {
+                                rep.conflicts += 1;
+                                p.conflict = Some(Conflict {
+                                    id: base_id(rkey, coll, key),
+                                    remote: rkey.to_owned(),
+                                    collection: coll.to_owned(),
+                                    doc_id: (*key).clone(),
+                                    label: label(ld),
+                                    fields,
+                                    local_by: ld
+                                        .get_str("updated_by")
+                                        .unwrap_or_default()
+                                        .to_owned(),
+                                    remote_by: rd
+                                        .get_str("updated_by")
+                                        .unwrap_or_default()
+                                        .to_owned(),
+                                    detected_at: time::now(),
+                                    merged_from: None,
+                                });
+                            }
+                        }
+                    }
+                    (None, None) => {}
+                }
+                // A merged copy's tombstone reaching a side where it was live (or absent):
+                // what that side holds of it moves to the survivor.
+                for (to_local, ops, old) in [(true, &p.local, ld), (false, &p.remote, rd)] {
+                    let into = ops.iter().find_map(|op| match op {
+                        Op::Insert(d) | Op::Replace { new: d, .. } => {
+                            d.get_str("merged_into").ok().map(str::to_owned)
+                        }
+                        Op::Delete(_) => None,
+                    });
+                    let was_merged = old.is_some_and(|d| d.contains_key("merged_into"));
+                    if let (Some(into), false) = (into, was_merged) {
+                        p.remap = Some((to_local, (*key).clone(), into));
+                    }
+                }
+            }
+        }
+        if !p.local.is_empty() || !p.remote.is_empty() || p.conflict.is_some() {
+            plans.push(p);
+        }
+        if i % 1000 == 0 {
+            (o.progress)(&SyncProgress {
+                collection: coll.to_owned(),
+                done: i as u64,
+                total,
+            });
+        }
+    }
+    (o.progress)(&SyncProgress {
+        collection: coll.to_owned(),
+        done: total,
+        total,
+    });
+    for p in &plans {
+        for op in p.local.iter().chain(&p.remote) {
+            let d = match op {
+                Op::Insert(d) | Op::Delete(d) => d,
+                Op::Replace { new, .. } => new,
+            };
+            if let (Ok(e), true) = (
+                d.get_str("event_id"),
+                coll == crate::participants::schema::PARTICIPANTS,
+            ) {
+                touched_events.insert(e.to_owned());
+            }
+        }
+    }
+    if o.dry_run {
+        return Ok(rep);
+    }
+    if let Some(hook) = o.before_apply {
+        hook(coll).await;
+    }
+
+    // Both sides first (the remote, then the local side for what the remote took), then
+    // the agreed base: a sync killed in between repeats conditional writes next time.
+    let tag = |side: fn(&Plan) -> &Vec<Op>| -> Vec<(usize, Op)> {
+        plans
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| side(p).iter().cloned().map(move |op| (i, op)))
+            .collect()
+    };
+    let (rops, lops) = (tag(|p| &p.remote), tag(|p| &p.local));
+    let expect_r = fr.plus(Fingerprint::delta(rops.iter().map(|(_, op)| op)));
+    let expect_l = fl.plus(Fingerprint::delta(lops.iter().map(|(_, op)| op)));
+    let ro = apply::apply(remote, coll, rops, &apply::Outcome::default()).await?;
+    let lo = apply::apply(local, coll, lops, &ro).await?;
+    let bases = local.db().collection::<Document>(BASE);
+    let mut moved_all = true;
+    for (i, p) in plans.iter().enumerate() {
+        if let Some(f) = ro.failed.get(&i).or_else(|| lo.failed.get(&i)) {
+            rep.failures.push(f.clone());
+            moved_all = false;
+            continue;
+        }
+        if !ro.ok(i) || !lo.ok(i) {
+            rep.deferred += 1;
+            moved_all = false;
+            continue;
+        }
+        let key = base_id(rkey, coll, &p.id);
+        if let Some(d) = &p.base {
+            bases
+                .replace_one(
+                    doc! { "_id": &key },
+                    doc! { "_id": &key, "remote": rkey, "collection": coll, "hash": hash(d), "doc": d },
+                )
+                .upsert(true)
+                .await?;
+        }
+        if p.forget {
+            bases.delete_one(doc! { "_id": &key }).await?;
+        }
+        if let Some(c) = &p.conflict {
+            conflicts.push(c.clone());
+        }
+        if let Some((to_local, from, into)) = &p.remap {
+            let core = if *to_local { local } else { remote };
+            if let Err(e) = dedupe::remap(core, coll, from, into, now).await {
+                keep_going(&mut rep.failures, coll, from, e)?;
+            }
+        }
+    }
+    for id in &gone {
+        bases
+            .delete_one(doc! { "_id": base_id(rkey, coll, id) })
+            .await?;
+    }
+    let cc = local.db().collection::<Conflict>(CONFLICTS);
+    for c in &conflicts {
+        cc.replace_one(doc! { "_id": &c.id }, c)
+            .upsert(true)
+            .await?;
+    }
+    // With everything applied and nothing in conflict both sides now hold the same
+    // documents. The collection is quiet at the fingerprints this pass expects: those
+    // taken before it read plus its own writes — if the sides show exactly those now (a
+    // pass that moved nothing needs no new reading). Anyone else's change since the first
+    // reading shows as a difference, and the next pass runs in full.
+    let moved = !plans.is_empty();
+    let settled = if rep.conflicts > 0 || !moved_all || pre_wrote || !rep.failures.is_empty() {
+        None
+    } else if !moved {
+        Some((fl, fr))
+    } else {
+        let (now_l, now_r) =
+            futures_util::try_join!(fingerprint(local, coll), fingerprint(remote, coll))?;
+        (now_l == expect_l && now_r == expect_r).then_some((now_l, now_r))
+    };
+    let qc = local.db().collection::<Quiet>(QUIET);
+    match settled {
+        Some((l, r)) => {
+            let q = Quiet {
+                id: quiet_id.clone(),
+                remote_key: rkey.to_owned(),
+                collection: coll.to_owned(),
+                local: l,
+                remote: r,
+            };
+            qc.replace_one(doc! { "_id": &quiet_id }, &q)
+                .upsert(true)
+                .await?;
+        }
+        None => {
+            qc.delete_one(doc! { "_id": &quiet_id }).await?;
+        }
+    }
+    Ok(rep)
 }
 
 /// When this store last completed a sync (with any remote).
@@ -806,8 +975,8 @@ pub async fn last_sync(local: &Core) -> Result<Option<chrono::DateTime<chrono::U
 pub async fn pending(local: &Core) -> Result<u64> {
     let since = last_sync(local).await?;
     let mut n = 0;
-    for (coll, kind) in synced_collections() {
-        if kind == Kind::AppendOnly {
+    for (coll, policy) in synced_collections() {
+        if policy == Policy::AppendOnly {
             continue;
         }
         let filter = match since {
@@ -843,8 +1012,16 @@ pub enum Choice {
     Remote,
 }
 
+fn changed_meanwhile() -> Error {
+    Error::new(
+        Code::Conflict,
+        "the document changed since the conflict was found: sync again, then choose",
+    )
+}
+
 /// Resolve a conflict: merge what merges, take `choices` for the conflicting fields (every
-/// one must be chosen), and write the result to both sides.
+/// one must be chosen), and write the result to both sides — each write conditioned on
+/// the version read, so a change made meanwhile is never overwritten.
 pub async fn resolve(
     local: &Core,
     remote: &Core,
@@ -865,6 +1042,7 @@ pub async fn resolve(
         }
     }
     let coll = c.collection.as_str();
+    let spec = schema::spec(coll);
     let find = |core: &Core| {
         let core = core.clone();
         let id = c.doc_id.clone();
@@ -875,18 +1053,72 @@ pub async fn resolve(
                 .await
         }
     };
-    let ld = find(local).await?.unwrap_or_default();
-    let rd = find(remote).await?.unwrap_or_default();
+    let ld = find(local).await?;
+    let rd = find(remote).await?;
     let rkey = remote_key(remote);
-    let base = base_doc(local, &rkey, coll, &c.doc_id).await?;
-    let mut merged = merge::resolve(base.as_ref(), &ld, &rd, choices, local.actor());
-    rederive(coll, &mut merged);
-    for core in [remote, local] {
-        core.db()
-            .collection::<Document>(coll)
-            .replace_one(doc! { "_id": &c.doc_id }, merged.clone())
-            .upsert(true)
-            .await?;
+    let mut merged = if c.merged_from.is_some() {
+        // Two copies merged into one: the survivor as it stands, with the chosen values.
+        let mut m = ld
+            .clone()
+            .or_else(|| rd.clone())
+            .ok_or_else(|| Error::not_found(format!("{coll} {}", c.doc_id)))?;
+        for f in &c.fields {
+            let v = match choices.get(&f.field) {
+                Some(Choice::Remote) => &f.remote,
+                _ => &f.local,
+            };
+            match v {
+                Some(v) => m.insert(f.field.clone(), v.clone()),
+                None => m.remove(&f.field),
+            };
+        }
+        let v = [&ld, &rd]
+            .iter()
+            .filter_map(|d| d.as_ref())
+            .map(|d| crate::feedback::num(d.get("version")))
+            .max()
+            .unwrap_or(0);
+        m.insert("version", v + 1);
+        m.insert("updated_at", bson::DateTime::from_chrono(time::now()));
+        m.insert("updated_by", local.actor());
+        m
+    } else {
+        let base = base_doc(local, &rkey, coll, &c.doc_id).await?;
+        merge::resolve(
+            base.as_ref(),
+            &ld.clone().unwrap_or_default(),
+            &rd.clone().unwrap_or_default(),
+            choices,
+            local.actor(),
+        )
+    };
+    if let Some(derive) = spec.and_then(|s| s.derive) {
+        derive(&mut merged);
+    }
+    for (core, old) in [(remote, &rd), (local, &ld)] {
+        let cl = core.db().collection::<Document>(coll);
+        match old {
+            Some(old) => {
+                if cl
+                    .replace_one(guard(old), merged.clone())
+                    .await?
+                    .matched_count
+                    == 0
+                {
+                    return Err(changed_meanwhile());
+                }
+            }
+            None => {
+                if let Err(e) = cl.insert_one(merged.clone()).await {
+                    let e = Error::from(e);
+                    return Err(if e.code == Code::Duplicate {
+                        changed_meanwhile()
+                    } else {
+                        e
+                    });
+                }
+            }
+        }
     }
     let key = base_id(&rkey, coll, &c.doc_id);
     local

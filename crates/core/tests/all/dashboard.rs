@@ -528,3 +528,223 @@ async fn the_synthetic_event_fills_every_interaction_series() {
     assert!(d.timeline.len() <= 6 * 24, "{}", d.timeline.len());
     cleanup(&core).await.unwrap();
 }
+
+fn comparable(mut d: dashboard::Dashboard) -> dashboard::Dashboard {
+    d.generated_at = chrono::DateTime::UNIX_EPOCH;
+    d.took_ms = 0;
+    d
+}
+
+/// What `dashboard live` found on the synthetic event: its answers are dated on the event
+/// day (in the future), new answers are dated now. The live refresh must still count the
+/// new respondent, their session and their answer, and equal a full refresh every round.
+#[tokio::test]
+async fn live_refresh_equals_a_full_refresh_on_the_synthetic_event() {
+    let core = fresh_core("dashboard_live_synthetic").await;
+    if !core.caps().change_streams {
+        eprintln!("skipped: no change streams on this server");
+        return;
+    }
+    let g = dashboard::synthetic::generate(&core, 40, 3).await.unwrap();
+    let ev = &g.event_id;
+    let qs = feedback::open_questions(&core, ev, true).await.unwrap();
+    let rating = qs
+        .iter()
+        .find(|q| q.input.kind == feedback::QuestionKind::Rating)
+        .unwrap();
+    let single = qs
+        .iter()
+        .find(|q| q.input.kind == feedback::QuestionKind::Single)
+        .unwrap();
+    let someone = participants::list(
+        &core,
+        ev,
+        &participants::ParticipantQuery {
+            per_page: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .items
+    .remove(0);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let w = live::watch(&core, ev, move |c| {
+        let _ = tx.send(c);
+    })
+    .await
+    .unwrap();
+    let mut prev = dashboard::event_dashboard(&core, ev, false).await.unwrap();
+    // Resubmissions that change the rating: other values than the stored one.
+    let stored = feedback::answers_of(&core, ev, &Respondent::Participant(someone.id.clone()))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.question_id == rating.id)
+        .and_then(|a| a.num)
+        .unwrap();
+    let (v0, v2) = (f64::from(stored % 5 + 1), f64::from((stored + 1) % 5 + 1));
+    for round in 0..3 {
+        let before = prev.clone();
+        match round {
+            0 => ans(&core, rating, &someone.id, RawValue::Number(v0)).await,
+            1 => {
+                let p = participants::create(
+                    &core,
+                    ev,
+                    ParticipantInput {
+                        name: "Nouvelle".into(),
+                        email: "nouvelle@example.org".into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+                let choice = RawValue::Text(single.input.choices[0].id.clone());
+                ans(&core, single, &p.id, choice).await;
+            }
+            _ => ans(&core, rating, &someone.id, RawValue::Number(v2)).await,
+        }
+        let mut change = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("a notification")
+            .unwrap();
+        while let Ok(Some(c)) = tokio::time::timeout(Duration::from_millis(600), rx.recv()).await {
+            change.merge(c);
+        }
+        let live = dashboard::refresh(&core, prev, &change, false)
+            .await
+            .unwrap();
+        let full = dashboard::event_dashboard(&core, ev, false).await.unwrap();
+        assert_ne!(
+            comparable(before.clone()),
+            comparable(full.clone()),
+            "round {round}"
+        );
+        assert_eq!(
+            comparable(live.clone()),
+            comparable(full.clone()),
+            "round {round}"
+        );
+        if round == 1 {
+            assert_eq!(full.respondents, before.respondents + 1);
+            assert_eq!(full.total_answers, before.total_answers + 1);
+        }
+        // The reference: the pipelines over the raw answers find the same figures.
+        assert!(dashboard::check(&core, ev).await.unwrap().is_empty());
+        prev = live;
+    }
+    w.stop();
+    cleanup(&core).await.unwrap();
+}
+
+/// The tallies kept with each answer write equal what the pipelines recompute from the raw
+/// answers: after first answers, changed answers (rating, choices), anonymous answers and
+/// an erasure; a rebuild from the raw answers gives the same.
+#[tokio::test]
+async fn tallies_equal_the_pipelines_after_changes_and_erasures() {
+    use eventhub_core::networking;
+    let core = fresh_core("dashboard_tallies").await;
+    let (ev, p) = setup(&core).await;
+    let s0 = ev.input.sessions[0].id.clone();
+    let s1 = ev.input.sessions[1].id.clone();
+    let r0 = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "rating", "label": {"fr": "Note"}, "session_id": s0}),
+    )
+    .await;
+    let r1 = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "rating", "label": {"fr": "Note 2"}, "session_id": s1, "anonymous": true}),
+    )
+    .await;
+    let nps = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "nps", "label": {"fr": "NPS"}}),
+    )
+    .await;
+    let multi = poll(&core, &ev.id, json!({"kind": "multiple", "label": {"fr": "Thèmes"}, "session_id": s0, "choices": [{"label": {"fr": "IA"}}, {"label": {"fr": "Data"}}, {"label": {"fr": "Web"}}]})).await;
+    let text = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "text", "label": {"fr": "Un mot ?"}}),
+    )
+    .await;
+    let c = |i: usize| multi.input.choices[i].id.clone();
+    let check = |step: &'static str| {
+        let core = core.clone();
+        let id = ev.id.clone();
+        async move {
+            let diff = dashboard::check(&core, &id).await.unwrap();
+            assert!(diff.is_empty(), "{step}: {diff:?}");
+        }
+    };
+    check("no answers").await;
+    ans(&core, &r0, &p[0], RawValue::Number(4.0)).await;
+    ans(&core, &r0, &p[1], RawValue::Number(3.0)).await;
+    ans(&core, &nps, &p[0], RawValue::Number(10.0)).await;
+    ans(&core, &nps, &p[2], RawValue::Number(6.0)).await;
+    ans(&core, &multi, &p[0], RawValue::List(vec![c(0), c(1)])).await;
+    ans(&core, &text, &p[1], RawValue::Text("Bravo".into())).await;
+    feedback::answer(
+        &core,
+        &r1,
+        &Respondent::Device("phone-1".into()),
+        &RawValue::Number(2.0),
+    )
+    .await
+    .unwrap();
+    check("first answers").await;
+    let d = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap();
+    assert_eq!((d.total_answers, d.respondents), (7, 4));
+    assert_eq!(d.sessions[0].attendees, 2);
+    assert_eq!(d.sessions[0].avg_rating, Some(3.5));
+    assert_eq!(
+        (d.nps.promoters, d.nps.detractors, d.nps.score),
+        (1, 1, 0.0)
+    );
+    // Changed answers move between values and choices; the counts stay.
+    ans(&core, &r0, &p[0], RawValue::Number(1.0)).await;
+    ans(&core, &multi, &p[0], RawValue::List(vec![c(2)])).await;
+    ans(&core, &nps, &p[2], RawValue::Number(9.0)).await;
+    check("changed answers").await;
+    let d = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap();
+    assert_eq!(d.sessions[0].avg_rating, Some(2.0));
+    assert_eq!(
+        (d.nps.promoters, d.nps.detractors, d.nps.score),
+        (2, 0, 100.0)
+    );
+    let m = d
+        .distributions
+        .iter()
+        .find(|x| x.question_id == multi.id)
+        .unwrap();
+    assert_eq!(
+        m.buckets.iter().map(|b| b.count).collect::<Vec<_>>(),
+        [0, 0, 1]
+    );
+    // An erasure takes the person's answers out of every figure.
+    networking::export::erase_data(&core, &p[0]).await.unwrap();
+    check("after an erasure").await;
+    let d = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap();
+    assert_eq!((d.total_answers, d.respondents), (4, 3));
+    assert_eq!(d.sessions[0].attendees, 1);
+    // Answers written behind the app's back are caught by the check and fixed by a rebuild.
+    feedback::answers(&core)
+        .delete_many(bson::doc! { "respondent": &p[1] })
+        .await
+        .unwrap();
+    assert!(!dashboard::check(&core, &ev.id).await.unwrap().is_empty());
+    feedback::counters::rebuild(&core, &ev.id).await.unwrap();
+    check("after a rebuild").await;
+    cleanup(&core).await.unwrap();
+}

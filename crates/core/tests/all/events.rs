@@ -671,7 +671,9 @@ async fn schema_setup_is_idempotent_and_capabilities_are_measured() {
         .await
         .unwrap();
     for n in [
-        "search_terms",
+        "search_starts_at_id",
+        "search_title_key_id",
+        "search_updated_at_id",
         "status_starts_at_id",
         "tags_starts_at_id",
         "venue_location_2dsphere",
@@ -701,24 +703,18 @@ async fn schema_setup_is_idempotent_and_capabilities_are_measured() {
         .await
         .unwrap();
     assert!(!names.iter().any(|x| x == "status_starts_at"), "{names:?}");
-    // Capabilities come from the server: text search either works or is reported missing.
+    // Capabilities come from the server; word search is the same whatever they are: no
+    // `$text` index is made, on any server.
     let info = core.info();
-    assert_eq!(
-        info.capabilities.text_search,
-        names.iter().any(|x| x == "events_text")
-    );
+    assert!(!names.iter().any(|x| x == "events_text"), "{names:?}");
+    assert!(!names.iter().any(|x| x == "search_terms"), "{names:?}");
     assert_eq!(
         info.missing.iter().any(|m| m == "$text"),
         !info.capabilities.text_search
     );
     assert!(!info.version.is_empty());
     let page = events::list(&core, &words("x")).await.unwrap();
-    let expected = if info.capabilities.text_search {
-        "text"
-    } else {
-        "terms"
-    };
-    assert_eq!(page.search_mode.as_deref(), Some(expected));
+    assert_eq!(page.search_mode.as_deref(), Some("terms"));
     cleanup(&core).await.unwrap();
 }
 
@@ -756,5 +752,236 @@ async fn demo_seed_is_bilingual_and_not_duplicated() {
     );
     assert!(!titles(&core, words("journee")).await.is_empty(), "French");
     assert!(!titles(&core, words("launch")).await.is_empty(), "English");
+    cleanup(&core).await.unwrap();
+}
+
+fn stat(explain: &Document, key: &str) -> i64 {
+    let stats = explain.get_document("executionStats").unwrap();
+    match stats.get(key) {
+        Some(Bson::Int32(n)) => i64::from(*n),
+        Some(Bson::Int64(n)) => *n,
+        Some(Bson::Double(n)) => *n as i64,
+        other => panic!("{key}: {other:?}"),
+    }
+}
+
+fn winning_stages(explain: &Document) -> Vec<String> {
+    let mut s = vec![];
+    stages(
+        &Bson::Document(
+            explain
+                .get_document("queryPlanner")
+                .unwrap()
+                .get_document("winningPlan")
+                .unwrap()
+                .clone(),
+        ),
+        &mut s,
+    );
+    s
+}
+
+/// One semantics: folded word prefixes over the title, description, speakers (names and
+/// titles), sessions, tags and venue; every word must match; tombstones never match.
+#[tokio::test]
+async fn search_matches_word_prefixes_everywhere_and_nothing_else() {
+    let core = fresh_core("search_prefix").await;
+    let mut a = input("Rencontres Cloud");
+    a.sessions[0].title = "Atelier Kubernetes avancé".into();
+    a.description = "Infrastructure-as-code pour débutant·es".into();
+    let a = events::create(&core, a).await.unwrap();
+    let mut b = input("Forum Données");
+    b.sessions[0].title = "Table ronde".into();
+    b.speakers[0].title = "Directrice Cybersécurité".into();
+    b.tags = vec!["santé".into()];
+    b.venue.name = "Halle Tony-Garnier".into();
+    let b = events::create(&core, b).await.unwrap();
+    let mut long = input("Anticonstitutionnellement parlant");
+    long.sessions.clear();
+    let long = events::create(&core, long).await.unwrap();
+
+    assert_eq!(
+        titles(&core, words("kube")).await,
+        ["Rencontres Cloud"],
+        "sessions"
+    );
+    assert_eq!(titles(&core, words("AVANCÉ")).await, ["Rencontres Cloud"]);
+    assert_eq!(
+        titles(&core, words("debut")).await,
+        ["Rencontres Cloud"],
+        "description"
+    );
+    assert_eq!(
+        titles(&core, words("cyber")).await,
+        ["Forum Données"],
+        "speaker titles"
+    );
+    assert_eq!(
+        titles(&core, words("sante")).await,
+        ["Forum Données"],
+        "tags"
+    );
+    assert_eq!(
+        titles(&core, words("garn")).await,
+        ["Forum Données"],
+        "venue"
+    );
+    assert_eq!(
+        titles(&core, words("donnees forum")).await,
+        ["Forum Données"]
+    );
+    assert!(
+        titles(&core, words("donnees cloud")).await.is_empty(),
+        "every word"
+    );
+    // Prefixes only: the middle of a word is not a match.
+    assert!(titles(&core, words("netes")).await.is_empty());
+    // Longer than the stored prefixes: the whole word is still checked.
+    assert_eq!(
+        titles(&core, words("anticonstitutionnel")).await,
+        ["Anticonstitutionnellement parlant"]
+    );
+    assert!(titles(&core, words("anticonstitutionnelXment"))
+        .await
+        .is_empty());
+    assert_eq!(
+        titles(&core, words("anticonstitutionnellement")).await,
+        ["Anticonstitutionnellement parlant"]
+    );
+    // Hostile input: regex syntax and operators are plain text.
+    assert_eq!(titles(&core, words("cloud.*")).await, ["Rencontres Cloud"]);
+    assert!(titles(&core, words("{\"$ne\": 1}")).await.is_empty());
+    assert_eq!(
+        titles(&core, words(".*")).await.len(),
+        3,
+        "no word: no word filter"
+    );
+    assert_eq!(
+        titles(&core, words("   ")).await.len(),
+        3,
+        "blank: no word filter"
+    );
+
+    // A renamed event is found by its new words only; a deleted one by none.
+    let mut edit = b.input.clone();
+    edit.title = "Salon Énergie".into();
+    events::update(&core, &b.id, b.version, edit).await.unwrap();
+    assert!(titles(&core, words("forum")).await.is_empty());
+    assert_eq!(titles(&core, words("energ")).await, ["Salon Énergie"]);
+    events::delete(&core, &a.id, None).await.unwrap();
+    assert!(titles(&core, words("kube")).await.is_empty());
+    let stored = raw(&core, &a.id).await;
+    assert!(
+        stored.get_array("search_keys").unwrap().is_empty(),
+        "tombstones carry no keys"
+    );
+    let stored = raw(&core, &long.id).await;
+    let keys = stored.get_array("search_keys").unwrap();
+    assert!(keys
+        .iter()
+        .all(|k| k.as_str().unwrap().chars().count() <= events::PREFIX_MAX));
+    assert!(keys.contains(&Bson::String("anticonstitution".into())));
+
+    // Events stored before the prefix keys get them at the next start (new version).
+    core.db()
+        .collection::<Document>("events")
+        .update_one(
+            doc! { "_id": &long.id },
+            doc! { "$unset": { "search_keys": "" } },
+        )
+        .await
+        .unwrap();
+    assert!(titles(&core, words("parlant")).await.is_empty());
+    core.ensure_schema().await.unwrap();
+    assert_eq!(
+        titles(&core, words("parlant")).await,
+        ["Anticonstitutionnellement parlant"]
+    );
+    assert_eq!(raw(&core, &long.id).await.get_i64("version").unwrap(), 2);
+    cleanup(&core).await.unwrap();
+}
+
+/// A common word: the page is read in index order (no in-memory SORT) and the scan stops at
+/// the page; the count stops at the cap and says so.
+#[tokio::test]
+async fn search_reads_the_page_in_index_order_and_caps_the_count() {
+    let core = fresh_core("search_scale").await;
+    let n = events::TOTAL_CAP as usize + 30;
+    let mut tasks = vec![];
+    for i in 0..n {
+        let mut e = input(&format!("Cloud Summit {i}"));
+        e.sessions.clear();
+        e.speakers.clear();
+        e.seating.clear();
+        e.starts_at = at(1) + Duration::minutes(i as i64);
+        e.ends_at = e.starts_at + Duration::hours(2);
+        if i % 100 == 7 {
+            e.title = format!("Kubernetes Day {i}");
+        }
+        tasks.push(events::create(&core, e));
+        if tasks.len() == 50 {
+            for r in futures_util::future::join_all(std::mem::take(&mut tasks)).await {
+                r.unwrap();
+            }
+        }
+    }
+    for r in futures_util::future::join_all(tasks).await {
+        r.unwrap();
+    }
+    let common = events::list(&core, &words("summ")).await.unwrap();
+    assert_eq!(common.items.len(), 25);
+    assert_eq!(common.total, events::TOTAL_CAP);
+    assert!(common.total_capped);
+    assert_eq!(common.items[0].title, "Cloud Summit 0");
+    let rare = events::list(&core, &words("kubernetes")).await.unwrap();
+    assert_eq!((rare.total, rare.total_capped), (11, false));
+    let page2 = events::list(
+        &core,
+        &EventQuery {
+            q: Some("kube".into()),
+            per_page: 5,
+            page: 2,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((page2.total, page2.items.len()), (11, 5));
+    assert_eq!(page2.items[0].title, "Kubernetes Day 507");
+
+    for sort in [
+        Sort::StartsAt,
+        Sort::StartsAtDesc,
+        Sort::Title,
+        Sort::UpdatedAt,
+    ] {
+        for (word, matches) in [("summit", n - 11), ("kubernetes", 11)] {
+            let q = EventQuery {
+                q: Some(word.into()),
+                sort,
+                ..Default::default()
+            };
+            let ex = events::explain_list(&core, &q, SearchMode::Terms)
+                .await
+                .unwrap();
+            let s = winning_stages(&ex);
+            assert!(s.iter().any(|x| x == "IXSCAN"), "{sort:?} {word}: {s:?}");
+            assert!(
+                !s.iter().any(|x| x == "SORT" || x == "COLLSCAN"),
+                "{sort:?} {word}: {s:?}"
+            );
+            let keys = stat(&ex, "totalKeysExamined");
+            let docs = stat(&ex, "totalDocsExamined");
+            let page = 25.min(matches) as i64;
+            assert!(
+                keys <= page + 2,
+                "{sort:?} {word}: {keys} keys for a page of {page}"
+            );
+            assert!(
+                docs <= page + 2,
+                "{sort:?} {word}: {docs} documents for a page of {page}"
+            );
+        }
+    }
     cleanup(&core).await.unwrap();
 }

@@ -18,6 +18,7 @@ async fn event(core: &Core) -> events::Event {
         core,
         events::input_from_json(json!({
             "title": "Forum Numérique",
+            "status": "published",
             "starts_at": "2027-05-10T08:00:00Z",
             "ends_at": "2027-05-10T17:00:00Z",
             "sessions": [{"title": "Keynote", "starts_at": "2027-05-10T09:00:00Z", "ends_at": "2027-05-10T10:00:00Z", "capacity": 100}]

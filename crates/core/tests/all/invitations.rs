@@ -24,6 +24,7 @@ use tower::ServiceExt;
 async fn event(core: &Core, capacity: Option<u32>) -> String {
     let mut input: EventInput = events::input_from_json(json!({
         "title": "Journée Écoresponsable",
+        "status": "published",
         "starts_at": "2027-04-15T07:00:00Z",
         "ends_at": "2027-04-15T16:00:00Z",
         "venue": { "name": "Halle Tony Garnier", "address": "Lyon" },
@@ -395,6 +396,17 @@ async fn the_event_link_registers_people_once() {
     let core = fresh_core("portal_register").await;
     let ev = event(&core, None).await;
     let token = invitations::issue_event_link(&core, &ev).await.unwrap();
+    // A kiosk at the venue: registrations take effect without an e-mail confirmation.
+    invitations::settings::update(
+        &core,
+        &ev,
+        &invitations::settings::SettingsPatch {
+            confirm_email: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let app = portal::router(core.clone());
     let (s, html) = call(&app, "GET", &format!("/e/{token}"), None).await;
     assert_eq!(s, 200);
@@ -419,8 +431,16 @@ async fn the_event_link_registers_people_once() {
         Some("name=Chlo%C3%A9&email=chloe%40example.org"),
     )
     .await;
-    assert_eq!(s, 400);
-    assert!(html.contains("already registered"), "{html}");
+    // Registering again changes nothing and answers like a registration.
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("Inscrit(e)"), "{html}");
+    assert_eq!(
+        participants::list(&core, &ev, &Default::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     let (s, _) = call(
         &app,
         "POST",
@@ -496,6 +516,7 @@ async fn invitees_join_sessions_within_their_capacity_from_the_portal() {
     let core = fresh_core("portal_sessions").await;
     let mut input: EventInput = events::input_from_json(json!({
         "title": "Conférence",
+        "status": "published",
         "starts_at": "2027-04-15T07:00:00Z",
         "ends_at": "2027-04-15T16:00:00Z",
         "sessions": [{ "id": "ws", "title": "Atelier <b>pratique</b>", "starts_at": "2027-04-15T09:00:00Z",

@@ -63,6 +63,7 @@ async fn setup(core: &Core) -> (events::Event, String, String, String, String) {
         core,
         events::input_from_json(json!({
             "title": "Forum Numérique",
+            "status": "published",
             "starts_at": "2027-05-10T08:00:00Z",
             "ends_at": "2027-05-10T17:00:00Z",
             "timezone": "Europe/Paris",

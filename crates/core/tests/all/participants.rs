@@ -633,7 +633,7 @@ async fn export_opens_in_excel_fr_and_en_and_follows_the_filter() {
     assert!(fr.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
     let text = String::from_utf8(fr[3..].to_vec()).unwrap();
     assert!(
-        text.starts_with("Nom;E-mail;Société;Fonction;Téléphone;Statut;"),
+        text.starts_with("Nom;E-mail;Société;Fonction;Téléphone;Réponse;"),
         "{text}"
     );
     assert!(text.contains("\r\n"));
@@ -676,7 +676,10 @@ async fn export_opens_in_excel_fr_and_en_and_follows_the_filter() {
     assert_eq!(n, 1);
     let text = String::from_utf8(only[3..].to_vec()).unwrap();
     assert_eq!(text.lines().count(), 2);
-    assert!(text.contains("Accepté"));
+    assert!(
+        text.contains(";Inscrit;"),
+        "the glossary word for accepted: {text}"
+    );
     cleanup(&core).await.unwrap();
 }
 

@@ -48,6 +48,7 @@ async fn a_participant_shares_a_moment_from_the_portal() {
         &core,
         events::input_from_json(json!({
             "title": "DevFest",
+            "status": "published",
             "starts_at": "2027-05-10T08:00:00Z",
             "ends_at": "2027-05-10T17:00:00Z",
             "tags": ["devfest", "rust"],

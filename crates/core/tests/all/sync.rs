@@ -716,3 +716,522 @@ async fn capacity_holds_on_the_laptop_that_pulled_the_participants() {
     assert_eq!(participants::rsvp::recount(&s.b, &ev.id).await.unwrap(), 2);
     s.done().await;
 }
+
+async fn import_csv(core: &Core, event_id: &str, csv: &str) {
+    let r = participants::csv_import::import_bytes(
+        core,
+        event_id,
+        "people.csv",
+        csv.as_bytes(),
+        &Default::default(),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    assert!(r.imported > 0, "{r:?}");
+}
+
+/// Live participants of a store by e-mail.
+async fn live_people(core: &Core) -> Vec<(String, String)> {
+    let docs: Vec<Document> = core
+        .db()
+        .collection::<Document>(participants::schema::PARTICIPANTS)
+        .find(doc! { "deleted_at": null })
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut v: Vec<(String, String)> = docs
+        .iter()
+        .map(|d| {
+            (
+                d.get_str("email_norm").unwrap().to_owned(),
+                d.get_str("_id").unwrap().to_owned(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn no_failures(r: &sync::SyncReport) {
+    assert!(r.all_failures().is_empty(), "{:?}", r.all_failures());
+}
+
+/// Two laptops import the same person into one event: the copies merge into the one
+/// created first, on every store, with what the other copy held (an RSVP, a profile, an
+/// answer) moved onto it; nobody is stuck and Bob arrives everywhere.
+#[tokio::test]
+async fn the_same_person_imported_on_two_laptops_merges_into_one() {
+    use eventhub_core::{feedback, networking};
+    let s = stores("sync_natkey").await;
+    let ev = event(&s.a, "Forum Emploi").await;
+    let q = feedback::create_question(
+        &s.a,
+        &ev.id,
+        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
+        .await
+        .unwrap();
+    no_failures(&run(&s.a, &s.r).await);
+    no_failures(&run(&s.b, &s.r).await);
+
+    import_csv(&s.a, &ev.id, "name,email\nAnn,ann@x.org\n").await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    import_csv(
+        &s.b,
+        &ev.id,
+        "name,email,company\nAnn Smith,ANN@x.org,Acme\nBob,bob@x.org,\n",
+    )
+    .await;
+    let ann_a = live_people(&s.a).await[0].1.clone();
+    let ann_b = live_people(&s.b).await[0].1.clone();
+    assert_ne!(ann_a, ann_b);
+    // On laptop B, B's Ann accepts, opts in to networking and answers the poll.
+    participants::set_status(&s.b, &ann_b, None, participants::RsvpStatus::Accepted)
+        .await
+        .unwrap();
+    networking::save_profile(
+        &s.b,
+        &ann_b,
+        networking::ProfileInput {
+            opted_in: true,
+            headline: "Data".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    feedback::answer(
+        &s.b,
+        &q,
+        &feedback::Respondent::Participant(ann_b.clone()),
+        &feedback::RawValue::Number(4.0),
+    )
+    .await
+    .unwrap();
+
+    no_failures(&run(&s.a, &s.r).await);
+    let rb = run(&s.b, &s.r).await;
+    no_failures(&rb);
+    let dups: Vec<_> = rb.collections.iter().flat_map(|c| &c.duplicates).collect();
+    assert_eq!(dups.len(), 1, "{rb:?}");
+    assert_eq!(
+        (dups[0].survivor.as_str(), dups[0].merged.as_str()),
+        (ann_a.as_str(), ann_b.as_str())
+    );
+    for _ in 0..2 {
+        no_failures(&run(&s.a, &s.r).await);
+        no_failures(&run(&s.b, &s.r).await);
+    }
+    for core in [&s.a, &s.b, &s.r] {
+        let people = live_people(core).await;
+        assert_eq!(
+            people,
+            vec![
+                ("ann@x.org".to_owned(), ann_a.clone()),
+                ("bob@x.org".to_owned(), people[1].1.clone())
+            ],
+            "{}",
+            core.db().name()
+        );
+        let ann = participants::get(core, &ann_a).await.unwrap();
+        assert_eq!(
+            ann.status,
+            participants::RsvpStatus::Accepted,
+            "B's RSVP kept"
+        );
+        assert_eq!(ann.input.company, "Acme", "what only B's copy had is kept");
+        assert_eq!(ann.input.name, "Ann", "the survivor's own value stays");
+        let profile = networking::profile(core, &ann_a)
+            .await
+            .unwrap()
+            .expect("profile moved");
+        assert_eq!(profile.input.headline, "Data");
+        let answers = feedback::answers_of(
+            core,
+            &ev.id,
+            &feedback::Respondent::Participant(ann_a.clone()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(answers.len(), 1, "the answer moved to the survivor");
+        assert_eq!(
+            core.db()
+                .collection::<Document>(participants::schema::AUDIT)
+                .count_documents(doc! { "participant_id": &ann_b })
+                .await
+                .unwrap(),
+            0,
+            "the audit trail moved"
+        );
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(contents(&s.b).await, contents(&s.r).await);
+    // Both names were chosen: the difference waits for the user, who may take B's.
+    let conflicts = sync::conflicts(&s.b).await.unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    let c = &conflicts[0];
+    assert_eq!(c.merged_from.as_deref(), Some(ann_b.as_str()));
+    assert!(c.fields.iter().any(|f| f.field == "name"), "{c:?}");
+    let choices = c
+        .fields
+        .iter()
+        .map(|f| (f.field.clone(), Choice::Remote))
+        .collect();
+    sync::resolve(&s.b, &s.r, &c.id, &choices).await.unwrap();
+    no_failures(&run(&s.a, &s.r).await);
+    assert_eq!(
+        participants::get(&s.a, &ann_a).await.unwrap().input.name,
+        "Ann Smith"
+    );
+    s.done().await;
+}
+
+/// A document the other side refuses is reported (collection, id, a code and words — no
+/// server text) and the sync carries on with the other documents and collections; once
+/// it is fixed, the next pass takes it.
+#[tokio::test]
+async fn a_refused_document_is_reported_and_the_rest_still_syncs() {
+    let s = stores("sync_refused").await;
+    let good = event(&s.a, "Bon").await;
+    // A broken event (no title) slipped into the local store past its validator.
+    let mut bad = eventhub_core::time::to_doc(&good).unwrap();
+    bad.insert("_id", "broken-event");
+    bad.remove("title");
+    s.a.db()
+        .collection::<Document>("events")
+        .insert_one(bad)
+        .bypass_document_validation(true)
+        .await
+        .unwrap();
+    participants::create(
+        &s.a,
+        &good.id,
+        participants::ParticipantInput {
+            name: "Ann".into(),
+            email: "ann@x.org".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = run(&s.a, &s.r).await;
+    let failures = r.all_failures();
+    assert_eq!(failures.len(), 1, "{r:?}");
+    let f = failures[0];
+    assert_eq!(
+        (f.collection.as_str(), f.id.as_str()),
+        ("events", "broken-event")
+    );
+    assert_eq!(f.code, eventhub_core::Code::Validation);
+    assert!(
+        !f.reason.contains("E11000") && !f.reason.contains("121") && !f.reason.contains("Kind"),
+        "{f:?}"
+    );
+    assert!(
+        events::get(&s.r, &good.id).await.is_ok(),
+        "the good event went"
+    );
+    assert_eq!(live_people(&s.r).await.len(), 1, "later collections went");
+    // Still refused next pass (tried again, reported again), and nothing else moves.
+    let again = run(&s.a, &s.r).await;
+    assert_eq!(again.all_failures().len(), 1);
+    s.a.db()
+        .collection::<Document>("events")
+        .update_one(
+            doc! { "_id": "broken-event" },
+            doc! { "$set": { "title": "Réparé" }, "$inc": { "version": 1 } },
+        )
+        .await
+        .unwrap();
+    no_failures(&run(&s.a, &s.r).await);
+    assert!(events::get(&s.r, "broken-event").await.is_ok());
+    s.done().await;
+}
+
+/// Writes made through the app between the sync's reading and its writing (a check-in, an
+/// RSVP, a poll answer — as the portal and the door do on the same local store) are never
+/// overwritten: the document is left for the next pass, which merges it.
+#[tokio::test]
+async fn writes_made_during_a_sync_are_never_overwritten() {
+    use eventhub_core::feedback;
+    use std::sync::{atomic::Ordering, Arc};
+    let s = stores("sync_meanwhile").await;
+    let ev = events::create(
+        &s.a,
+        events::input_from_json(json!({
+            "title": "Forum",
+            "starts_at": "2027-06-01T07:00:00Z",
+            "ends_at": "2027-06-01T16:00:00Z",
+            "sessions": [{ "title": "Atelier", "starts_at": "2027-06-01T09:00:00Z",
+                            "ends_at": "2027-06-01T10:00:00Z" }],
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let sid = ev.input.sessions[0].id.clone();
+    let mut ids = vec![];
+    for (n, m) in [("Ann", "ann@x.org"), ("Bob", "bob@x.org")] {
+        let p = participants::create(
+            &s.a,
+            &ev.id,
+            participants::ParticipantInput {
+                name: n.into(),
+                email: m.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        participants::set_status(&s.a, &p.id, None, participants::RsvpStatus::Accepted)
+            .await
+            .unwrap();
+        ids.push(p.id);
+    }
+    let q = feedback::create_question(
+        &s.a,
+        &ev.id,
+        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
+        .await
+        .unwrap();
+    let ann = feedback::Respondent::Participant(ids[0].clone());
+    feedback::answer(&s.a, &q, &ann, &feedback::RawValue::Number(2.0))
+        .await
+        .unwrap();
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+    // Laptop B: Ann joins the session, Bob declines, Ann's answer becomes 5; B syncs.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    participants::join_session(&s.b, &ids[0], &sid)
+        .await
+        .unwrap();
+    participants::set_status(&s.b, &ids[1], None, participants::RsvpStatus::Declined)
+        .await
+        .unwrap();
+    feedback::answer(&s.b, &q, &ann, &feedback::RawValue::Number(5.0))
+        .await
+        .unwrap();
+    run(&s.b, &s.r).await;
+
+    // Laptop A syncs; while it has planned to take B's changes, the door checks Ann in,
+    // Bob RSVPs again and Ann answers 3 — all on A's local store.
+    let fired = Arc::new(AtomicBool::new(false));
+    let (a, qq, ann_id, bob_id, f2) = (
+        s.a.clone(),
+        q.clone(),
+        ids[0].clone(),
+        ids[1].clone(),
+        fired.clone(),
+    );
+    let hook = move |coll: &str| -> futures_util::future::BoxFuture<'static, ()> {
+        let (a, qq, ann_id, bob_id, f2) = (
+            a.clone(),
+            qq.clone(),
+            ann_id.clone(),
+            bob_id.clone(),
+            f2.clone(),
+        );
+        let coll = coll.to_owned();
+        Box::pin(async move {
+            if coll == participants::schema::PARTICIPANTS && !f2.swap(true, Ordering::SeqCst) {
+                participants::check_in(&a, &ann_id).await.unwrap();
+                participants::set_status(&a, &bob_id, None, participants::RsvpStatus::Tentative)
+                    .await
+                    .unwrap();
+            }
+            if coll == feedback::ANSWERS {
+                feedback::answer(
+                    &a,
+                    &qq,
+                    &feedback::Respondent::Participant(ann_id.clone()),
+                    &feedback::RawValue::Number(3.0),
+                )
+                .await
+                .unwrap();
+            }
+        })
+    };
+    let during = sync::sync_with(
+        &s.a,
+        &s.r,
+        &sync::SyncOptions {
+            dry_run: false,
+            progress: &|_| {},
+            cancel: &AtomicBool::new(false),
+            before_apply: Some(&hook),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(fired.load(Ordering::SeqCst));
+    assert!(during.total(|c| c.deferred) >= 2, "{during:?}");
+    // Nothing written meanwhile was lost on A.
+    let ann_now = participants::get(&s.a, &ids[0]).await.unwrap();
+    assert_eq!(ann_now.status, participants::RsvpStatus::CheckedIn);
+    assert_eq!(
+        participants::get(&s.a, &ids[1]).await.unwrap().status,
+        participants::RsvpStatus::Tentative
+    );
+    // The next passes merge: Ann checked in and in the session; Bob's two answers differ
+    // (declined on B, tentative on A): a conflict, not an overwrite; Ann's answer is 3.
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+    run(&s.a, &s.r).await;
+    for core in [&s.a, &s.b, &s.r] {
+        let ann_p = participants::get(core, &ids[0]).await.unwrap();
+        assert_eq!(
+            ann_p.status,
+            participants::RsvpStatus::CheckedIn,
+            "{}",
+            core.db().name()
+        );
+        assert_eq!(ann_p.sessions, vec![sid.clone()]);
+        let answers = feedback::answers_of(core, &ev.id, &ann).await.unwrap();
+        assert_eq!(answers[0].num, Some(3), "{}", core.db().name());
+    }
+    let open = sync::conflicts(&s.a).await.unwrap();
+    assert!(
+        open.iter()
+            .any(|c| c.doc_id == ids[1] && c.fields.iter().any(|f| f.field == "status")),
+        "{open:?}"
+    );
+    s.done().await;
+}
+
+/// An erasure removes what existed up to it, on every store — and spares what the person
+/// creates afterwards (opting in again), however many syncs follow.
+#[tokio::test]
+async fn data_created_after_an_erasure_survives_every_sync() {
+    use eventhub_core::{feedback, networking};
+    let s = stores("sync_erase_again").await;
+    let ev = event(&s.a, "Forum").await;
+    let mut people = vec![];
+    for (name, email) in [("Ann", "ann@x.org"), ("Bob", "bob@x.org")] {
+        let p = participants::create(
+            &s.a,
+            &ev.id,
+            participants::ParticipantInput {
+                name: name.into(),
+                email: email.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        participants::set_status(&s.a, &p.id, None, participants::RsvpStatus::Accepted)
+            .await
+            .unwrap();
+        people.push(p.id);
+    }
+    let q = feedback::create_question(
+        &s.a,
+        &ev.id,
+        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
+        .await
+        .unwrap();
+    let opt_in = |company: &str| networking::ProfileInput {
+        opted_in: true,
+        company: company.into(),
+        ..Default::default()
+    };
+    let ann = feedback::Respondent::Participant(people[0].clone());
+    for pid in &people {
+        networking::save_profile(&s.a, pid, opt_in("Old"))
+            .await
+            .unwrap();
+    }
+    networking::request(&s.a, &people[0], &people[1])
+        .await
+        .unwrap();
+    feedback::answer(&s.a, &q, &ann, &feedback::RawValue::Number(1.0))
+        .await
+        .unwrap();
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+
+    networking::erase(&s.a, &people[0]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    // Ann opts in again on A: a new profile, a new connection with Bob, a new answer.
+    networking::save_profile(&s.a, &people[0], opt_in("New"))
+        .await
+        .unwrap();
+    let c = networking::request(&s.a, &people[0], &people[1])
+        .await
+        .unwrap();
+    networking::respond(&s.a, &people[1], &c.id, true)
+        .await
+        .unwrap();
+    feedback::answer(&s.a, &q, &ann, &feedback::RawValue::Number(5.0))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        run(&s.a, &s.r).await;
+        run(&s.b, &s.r).await;
+    }
+    for core in [&s.a, &s.b, &s.r] {
+        let name = core.db().name().to_owned();
+        let p = networking::profile(core, &people[0]).await.unwrap();
+        assert_eq!(p.map(|p| p.input.company), Some("New".into()), "{name}");
+        let conn = networking::connection_between(core, &ev.id, &people[0], &people[1])
+            .await
+            .unwrap()
+            .expect("the new connection survives");
+        assert_eq!(conn.id, c.id, "{name}");
+        let answers = feedback::answers_of(core, &ev.id, &ann).await.unwrap();
+        assert_eq!(
+            answers.iter().map(|a| a.num).collect::<Vec<_>>(),
+            vec![Some(5)],
+            "{name}"
+        );
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(contents(&s.b).await, contents(&s.r).await);
+    s.done().await;
+}
+
+/// Random operations through the app on three laptops and random syncs, then everyone
+/// syncs until quiet: no sync fails, every store equals the remote, no acknowledged write
+/// is lost, no natural key is held twice. The seed is printed; replay a failure with
+/// `EVENTHUB_SOAK_SEED=<seed>` (and `EVENTHUB_SOAK_OPS` for a longer run).
+#[tokio::test]
+async fn random_operations_and_syncs_converge() {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    let seed = env("EVENTHUB_SOAK_SEED").unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(7)
+    });
+    let ops = env("EVENTHUB_SOAK_OPS").unwrap_or(200) as usize;
+    eprintln!("sync soak: seed {seed}, {ops} operations (replay: EVENTHUB_SOAK_SEED={seed})");
+    let mut locals = vec![];
+    for (i, who) in ["alice@laptop", "bob@laptop", "cleo@laptop"]
+        .iter()
+        .enumerate()
+    {
+        locals.push(fresh_core(&format!("sync_soak_{i}")).await.with_actor(who));
+    }
+    let remote = fresh_core("sync_soak_r").await;
+    let r = sync::soak::soak(&locals, &remote, ops, seed).await.unwrap();
+    eprintln!("{r:?}");
+    assert!(r.problems.is_empty(), "seed {seed}: {:#?}", r.problems);
+    assert!(r.syncs >= 3 && r.ops == ops, "{r:?}");
+    for c in locals.iter().chain([&remote]) {
+        cleanup(c).await.unwrap();
+    }
+}

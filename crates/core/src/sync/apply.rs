@@ -1,0 +1,272 @@
+//! Applying a plan to one side, every write conditioned on what was read.
+//!
+//! A replace or a delete matches the document only if it still carries the `version` and
+//! `updated_at` the plan read (or, for a document with neither, every field it read); an
+//! insert succeeds only if nothing holds its `_id`. A write that matches nothing means
+//! someone wrote meanwhile: the document is left as it is and read again by the next
+//! pass. A write the server refuses is reported with a code and words, and the rest goes
+//! on; the server's own text goes to the log only.
+
+use std::collections::{HashMap, HashSet};
+
+use bson::{doc, Bson, Document};
+use mongodb::error::{ErrorKind, WriteFailure};
+
+use crate::{error::Code, Core, Error, Result};
+
+use super::{id_string, DocFailure};
+
+/// One write of a plan on one side.
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    Insert(Document),
+    Replace { old: Document, new: Document },
+    Delete(Document),
+}
+
+/// The filter that matches `old` only if nobody changed it since it was read.
+pub(crate) fn guard(old: &Document) -> Document {
+    let mut f = doc! { "_id": old.get("_id").cloned().unwrap_or(Bson::Null) };
+    let mut stamped = false;
+    for k in ["version", "updated_at"] {
+        if let Some(v) = old.get(k) {
+            f.insert(k, v.clone());
+            stamped = true;
+        }
+    }
+    if !stamped {
+        for (k, v) in old {
+            if k != "_id" {
+                f.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    f
+}
+
+/// Replace `old` by `new` if nobody changed it since it was read; how many matched.
+///
+/// A live document becoming a tombstone leaves the partial unique indexes (one person
+/// once per event, among live participants). SecantusDB keeps the old entry of a document
+/// updated out of a partial index, which would refuse the next live copy; deleting and
+/// inserting gives the same result on MongoDB and on it.
+pub(crate) async fn replace(
+    c: &mongodb::Collection<Document>,
+    old: &Document,
+    new: &Document,
+) -> mongodb::error::Result<u64> {
+    let tombstone = |d: &Document| matches!(d.get("deleted_at"), Some(Bson::DateTime(_)));
+    if tombstone(new) && !tombstone(old) {
+        if c.delete_one(guard(old)).await?.deleted_count == 0 {
+            return Ok(0);
+        }
+        c.insert_one(new.clone()).await?;
+        return Ok(1);
+    }
+    Ok(c.replace_one(guard(old), new.clone()).await?.matched_count)
+}
+
+/// What became of a plan's writes on one side.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Plans (by index) whose document changed meanwhile: left for the next pass.
+    pub deferred: HashSet<usize>,
+    /// Plans whose write the server refused.
+    pub failed: HashMap<usize, DocFailure>,
+}
+
+impl Outcome {
+    pub fn ok(&self, i: usize) -> bool {
+        !self.deferred.contains(&i) && !self.failed.contains_key(&i)
+    }
+}
+
+/// A write error's server code, if the server answered with one.
+fn write_code(e: &mongodb::error::Error) -> Option<i32> {
+    match e.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(we)) => Some(we.code),
+        ErrorKind::Command(ce) => Some(ce.code),
+        _ => None,
+    }
+}
+
+/// Whether an error means the server is gone (the sync stops) rather than refusing one
+/// document (the sync goes on).
+fn unreachable(e: &Error) -> bool {
+    e.code == Code::DbUnavailable
+}
+
+/// A refused write in words, by its code; the server's text goes to the log.
+pub(crate) fn failure(coll: &str, id: &str, code: Option<i32>, e: &Error) -> DocFailure {
+    tracing::warn!(collection = coll, id, code = ?code, error = %e, "sync: a document was not applied");
+    let (code, reason) = match code {
+        Some(11000) => (
+            Code::Duplicate,
+            "another document already holds the same unique value",
+        ),
+        Some(121) => (
+            Code::Validation,
+            "the document does not match the collection's rules",
+        ),
+        _ if e.code == Code::Validation => (
+            Code::Validation,
+            "the document does not match the collection's rules",
+        ),
+        _ => (Code::Internal, "the database refused the write"),
+    };
+    DocFailure {
+        collection: coll.to_owned(),
+        id: id.to_owned(),
+        code,
+        reason: reason.to_owned(),
+    }
+}
+
+fn op_id(op: &Op) -> String {
+    let d = match op {
+        Op::Insert(d) | Op::Delete(d) => d,
+        Op::Replace { new, .. } => new,
+    };
+    d.get("_id").map(id_string).unwrap_or_default()
+}
+
+/// Apply `ops` (each tagged with its plan's index) to `coll` on `core`: deletes first (a
+/// keyed document replaced under another `_id` frees its key), then inserts, then
+/// replaces. Plans in `skip` (already deferred or failed on the other side) are left out,
+/// as are the later writes of a plan whose earlier write did not apply.
+pub(crate) async fn apply(
+    core: &Core,
+    coll: &str,
+    ops: Vec<(usize, Op)>,
+    skip: &Outcome,
+) -> Result<Outcome> {
+    let c = core.db().collection::<Document>(coll);
+    let mut out = Outcome::default();
+    let ops: Vec<(usize, Op)> = ops.into_iter().filter(|(i, _)| skip.ok(*i)).collect();
+    let (mut deletes, mut inserts, mut replaces) = (vec![], vec![], vec![]);
+    for (i, op) in ops {
+        match op {
+            Op::Delete(_) => deletes.push((i, op)),
+            Op::Insert(_) => inserts.push((i, op)),
+            Op::Replace { .. } => replaces.push((i, op)),
+        }
+    }
+
+    // Deletes and replaces one by one (each with its own condition), 64 at a time.
+    let conditional = |batch: Vec<(usize, Op)>| {
+        let c = c.clone();
+        async move {
+            let mut results = vec![];
+            let futs = batch.into_iter().map(|(i, op)| {
+                let c = c.clone();
+                async move {
+                    let r = match &op {
+                        Op::Delete(old) => c.delete_one(guard(old)).await.map(|r| r.deleted_count),
+                        Op::Replace { old, new } => replace(&c, old, new).await,
+                        Op::Insert(_) => Ok(1),
+                    };
+                    (i, op_id(&op), r)
+                }
+            });
+            for r in futures_util::future::join_all(futs).await {
+                results.push(r);
+            }
+            results
+        }
+    };
+    let settle = |out: &mut Outcome,
+                  results: Vec<(usize, String, mongodb::error::Result<u64>)>|
+     -> Result<()> {
+        for (i, id, r) in results {
+            match r {
+                Ok(0) => {
+                    out.deferred.insert(i);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let code = write_code(&e);
+                    let err = Error::from(e);
+                    if unreachable(&err) {
+                        return Err(err);
+                    }
+                    out.failed.insert(i, failure(coll, &id, code, &err));
+                }
+            }
+        }
+        Ok(())
+    };
+    for chunk in deletes.chunks(64) {
+        let results = conditional(chunk.to_vec()).await;
+        settle(&mut out, results)?;
+    }
+
+    for chunk in inserts.chunks(1000) {
+        let chunk: Vec<(usize, Op)> = chunk.iter().filter(|(i, _)| out.ok(*i)).cloned().collect();
+        let docs: Vec<Document> = chunk
+            .iter()
+            .filter_map(|(_, op)| match op {
+                Op::Insert(d) => Some(d.clone()),
+                _ => None,
+            })
+            .collect();
+        if docs.is_empty() {
+            continue;
+        }
+        let Err(e) = c.insert_many(docs).ordered(false).await else {
+            continue;
+        };
+        // Which documents failed, with their server codes: from the bulk answer, else
+        // (a server that reports the batch as one command error) one by one.
+        let mut refused: Vec<(usize, String, i32, Error)> = vec![];
+        match e.kind.as_ref() {
+            ErrorKind::InsertMany(ime) if ime.write_errors.is_some() => {
+                for we in ime.write_errors.iter().flatten() {
+                    if let Some((i, op)) = chunk.get(we.index) {
+                        let err = Error::new(Code::Internal, we.message.clone());
+                        refused.push((*i, op_id(op), we.code, err));
+                    }
+                }
+            }
+            _ => {
+                let err = Error::from(e);
+                if unreachable(&err) {
+                    return Err(err);
+                }
+                for (i, op) in &chunk {
+                    let Op::Insert(d) = op else { continue };
+                    if c.find_one(doc! { "_id": d.get("_id").cloned().unwrap_or(Bson::Null) })
+                        .await?
+                        .is_some_and(|found| &found == d)
+                    {
+                        continue;
+                    }
+                    if let Err(e) = c.insert_one(d.clone()).await {
+                        let code = write_code(&e).unwrap_or(0);
+                        let err = Error::from(e);
+                        if unreachable(&err) {
+                            return Err(err);
+                        }
+                        refused.push((*i, op_id(op), code, err));
+                    }
+                }
+            }
+        }
+        for (i, id, code, err) in refused {
+            let existing = c.find_one(doc! { "_id": &id }).await?;
+            if code == 11000 && existing.is_some() {
+                // Written meanwhile under this id (or by an earlier, interrupted run):
+                // compared again next pass.
+                out.deferred.insert(i);
+            } else {
+                out.failed.insert(i, failure(coll, &id, Some(code), &err));
+            }
+        }
+    }
+
+    let replaces: Vec<(usize, Op)> = replaces.into_iter().filter(|(i, _)| out.ok(*i)).collect();
+    for chunk in replaces.chunks(64) {
+        let results = conditional(chunk.to_vec()).await;
+        settle(&mut out, results)?;
+    }
+    Ok(out)
+}

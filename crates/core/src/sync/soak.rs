@@ -1,0 +1,533 @@
+//! A randomised convergence run: several local stores and one remote, random operations
+//! through the app's own functions (events, participants with the same e-mail on several
+//! stores, RSVPs, check-ins, poll answers, profiles, connections, erasures, writes made
+//! while a sync runs), syncs in random order, then everyone syncs until quiet. Checked:
+//! no sync fails, every store holds the remote's documents, the last acknowledged write
+//! of each tracked field is there (unless the user chose otherwise in a conflict, or the
+//! document was merged or erased), and no natural key is held twice.
+//!
+//! Reproducible: the same seed gives the same operations (the timing of the engine aside).
+//! Used by the test suite (a few hundred operations) and `eventhub-cli sync soak`.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::{atomic::AtomicBool, Arc, Mutex},
+    time::Instant,
+};
+
+use bson::{doc, Document};
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::{
+    db::Policy, events, feedback, lab::generate::Rng, networking, participants, schema, Core,
+    Result,
+};
+
+use super::{dedupe, hash, Choice, SyncOptions};
+
+/// What a soak run did and found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SoakReport {
+    pub seed: u64,
+    pub ops: usize,
+    /// Operations the app refused (an RSVP on an erased event…): expected, not counted.
+    pub refused: usize,
+    pub syncs: usize,
+    /// Rounds of "everyone syncs" needed at the end before nothing moved.
+    pub rounds_to_quiet: usize,
+    pub conflicts_resolved: usize,
+    pub duplicates_merged: usize,
+    pub seconds: f64,
+    /// What went wrong; empty when every check held.
+    pub problems: Vec<String>,
+}
+
+/// A tracked field: (collection, key, field).
+type Field = (String, String, String);
+/// Its acknowledged values in order: (sequence, who wrote, value).
+type History = Vec<(u64, String, String)>;
+
+/// The acknowledged values of tracked fields, in order.
+#[derive(Default)]
+struct Ledger {
+    seq: u64,
+    /// The store acting now (and "sync" events), for the history shown on a problem.
+    store: String,
+    /// (collection, key, field) → [(sequence, store, value)]
+    last: BTreeMap<Field, History>,
+}
+
+impl Ledger {
+    fn write(&mut self, coll: &str, key: &str, field: &str, value: &str) {
+        self.seq += 1;
+        self.last
+            .entry((coll.to_owned(), key.to_owned(), field.to_owned()))
+            .or_default()
+            .push((self.seq, self.store.clone(), value.to_owned()));
+    }
+
+    fn sync(&mut self, i: usize) {
+        self.seq += 1;
+        self.store = format!("sync {i}@{}", self.seq);
+    }
+}
+
+const EMAILS: [&str; 12] = [
+    "ian@x.org",
+    "jo@x.org",
+    "kim@x.org",
+    "ANN@x.org",
+    "ann@x.org",
+    "bob@x.org",
+    "cleo@x.org",
+    "dan@x.org",
+    "eve@x.org",
+    "fay@x.org",
+    "gus@x.org",
+    "hal@x.org",
+];
+
+async fn ids(core: &Core, coll: &str, filter: Document) -> Result<Vec<String>> {
+    let docs: Vec<Document> = core
+        .db()
+        .collection::<Document>(coll)
+        .find(filter)
+        .projection(doc! { "_id": 1 })
+        .await?
+        .try_collect()
+        .await?;
+    let mut v: Vec<String> = docs
+        .iter()
+        .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// One random operation on `core`; `Ok(false)` when the app refused it.
+async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bool> {
+    let evs = ids(core, crate::db::EVENTS, doc! { "deleted_at": null }).await?;
+    let roll = rng.below(100);
+    if evs.is_empty() || roll < 2 {
+        let e = events::create(
+            core,
+            events::input_from_json(json!({
+                "title": format!("Événement {}", rng.below(1000)),
+                "starts_at": "2027-06-01T07:00:00Z",
+                "ends_at": "2027-06-01T16:00:00Z",
+            }))?,
+        )
+        .await?;
+        let q = feedback::create_question(
+            core,
+            &e.id,
+            feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}}))?,
+        )
+        .await?;
+        feedback::set_status(core, &q.id, feedback::QuestionStatus::Open).await?;
+        ledger.write("events", &e.id, "title", &e.input.title);
+        return Ok(true);
+    }
+    let ev = rng.pick(&evs).clone();
+    let people = ids(
+        core,
+        participants::schema::PARTICIPANTS,
+        doc! { "event_id": &ev, "deleted_at": null },
+    )
+    .await?;
+    let refused = |r: Result<()>| match r {
+        Ok(()) => Ok(true),
+        Err(e) if e.code == crate::Code::DbUnavailable => Err(e),
+        Err(_) => Ok(false),
+    };
+    match roll {
+        2..=13 => {
+            let e = events::get(core, &ev).await?;
+            let mut input = e.input.clone();
+            input.title = format!("Événement {}", rng.below(1000));
+            refused(
+                events::update(core, &ev, e.version, input.clone())
+                    .await
+                    .map(|_| ledger.write("events", &ev, "title", &input.title)),
+            )
+        }
+        14 => refused(events::delete(core, &ev, None).await),
+        15..=39 => {
+            let email = *rng.pick(&EMAILS);
+            let r = participants::create(
+                core,
+                &ev,
+                participants::ParticipantInput {
+                    name: email.split('@').next().unwrap_or_default().to_owned(),
+                    email: email.to_owned(),
+                    ..Default::default()
+                },
+            )
+            .await;
+            refused(r.map(|_| ()))
+        }
+        _ if people.is_empty() => Ok(false),
+        40..=59 => {
+            let p = rng.pick(&people).clone();
+            let to = *rng.pick(&[
+                participants::RsvpStatus::Accepted,
+                participants::RsvpStatus::Declined,
+                participants::RsvpStatus::Tentative,
+            ]);
+            // A write that leaves the value as it was on this store changes nothing
+            // (the sync cannot tell it from no write): not tracked.
+            let before = participants::get(core, &p).await?.status;
+            refused(participants::set_status(core, &p, None, to).await.map(|n| {
+                if n.status != before {
+                    ledger.write("participants", &p, "status", n.status.as_str())
+                }
+            }))
+        }
+        60..=67 => {
+            let p = rng.pick(&people).clone();
+            let before = participants::get(core, &p).await?.status;
+            refused(participants::check_in(core, &p).await.map(|n| {
+                if n.status != before {
+                    ledger.write("participants", &p, "status", n.status.as_str())
+                }
+            }))
+        }
+        68..=79 => {
+            let p = rng.pick(&people).clone();
+            let qs = ids(core, feedback::QUESTIONS, doc! { "event_id": &ev }).await?;
+            let Some(qid) = qs.first() else {
+                return Ok(false);
+            };
+            let q = feedback::get_question(core, qid).await?;
+            let v = 1 + rng.below(5);
+            let who = feedback::Respondent::Participant(p.clone());
+            refused(
+                feedback::answer(core, &q, &who, &feedback::RawValue::Number(v as f64))
+                    .await
+                    .map(|_| {
+                        ledger.write(
+                            "feedback_answers",
+                            &format!("{qid}/{p}"),
+                            "num",
+                            &v.to_string(),
+                        )
+                    }),
+            )
+        }
+        80..=87 => {
+            let p = rng.pick(&people).clone();
+            let r = networking::save_profile(
+                core,
+                &p,
+                networking::ProfileInput {
+                    opted_in: true,
+                    company: format!("Société {}", rng.below(20)),
+                    ..Default::default()
+                },
+            )
+            .await;
+            refused(r.map(|_| ()))
+        }
+        88..=96 => {
+            let (a, b) = (rng.pick(&people).clone(), rng.pick(&people).clone());
+            let r = async {
+                let c = networking::request(core, &a, &b).await?;
+                if rng.below(2) == 0 {
+                    networking::respond(core, &b, &c.id, true).await?;
+                }
+                Ok(())
+            }
+            .await;
+            refused(r)
+        }
+        _ => {
+            let p = rng.pick(&people).clone();
+            refused(networking::erase(core, &p).await.map(|_| ()))
+        }
+    }
+}
+
+/// Every synced document of a store, by collection and id, as hashes.
+async fn contents(core: &Core) -> Result<BTreeMap<(String, String), String>> {
+    let mut out = BTreeMap::new();
+    for spec in schema::synced() {
+        let mut cur = core
+            .db()
+            .collection::<Document>(spec.name)
+            .find(doc! {})
+            .await?;
+        while let Some(d) = cur.try_next().await? {
+            let id = d.get("_id").map(super::id_string).unwrap_or_default();
+            out.insert((spec.name.to_owned(), id), hash(&d));
+        }
+    }
+    Ok(out)
+}
+
+/// Run `ops` random operations over `locals` and `remote` from `seed`, then sync until
+/// quiet and check. `locals` and `remote` must be empty stores.
+pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Result<SoakReport> {
+    let started = Instant::now();
+    let mut rng = Rng::new(seed);
+    let mut ledger = Ledger::default();
+    let mut report = SoakReport {
+        seed,
+        ops,
+        refused: 0,
+        syncs: 0,
+        rounds_to_quiet: 0,
+        conflicts_resolved: 0,
+        duplicates_merged: 0,
+        seconds: 0.0,
+        problems: vec![],
+    };
+    // Fields the user decided in a conflict, and documents merged or erased: exempt from
+    // the last-write check.
+    let mut decided: HashSet<(String, String, String)> = HashSet::new();
+    // Writes made by the hook during a sync: (participant, status), for the ledger.
+    let meanwhile: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let sync_once = |i: usize, inject: bool, rng_seed: u64| {
+        let local = locals[i].clone();
+        let remote = remote.clone();
+        let meanwhile = meanwhile.clone();
+        async move {
+            // A write through the app on the local store while the sync runs: an RSVP
+            // of someone, right before the participants are applied.
+            let hook_core = local.clone();
+            let hook = move |coll: &str| -> futures_util::future::BoxFuture<'static, ()> {
+                let core = hook_core.clone();
+                let meanwhile = meanwhile.clone();
+                let go = inject && coll == participants::schema::PARTICIPANTS;
+                Box::pin(async move {
+                    if !go {
+                        return;
+                    }
+                    if let Ok(people) = ids(
+                        &core,
+                        participants::schema::PARTICIPANTS,
+                        doc! { "deleted_at": null },
+                    )
+                    .await
+                    {
+                        if let Some(p) = people.get(rng_seed as usize % people.len().max(1)) {
+                            let before = participants::get(&core, p).await.map(|p| p.status);
+                            if let Ok(n) = participants::set_status(
+                                &core,
+                                p,
+                                None,
+                                participants::RsvpStatus::Tentative,
+                            )
+                            .await
+                            {
+                                let changed = before.is_ok_and(|b| b != n.status);
+                                if let (Ok(mut m), true) = (meanwhile.lock(), changed) {
+                                    m.push((p.clone(), n.status.as_str().to_owned()));
+                                }
+                            }
+                        }
+                    }
+                })
+            };
+            let r = super::sync_with(
+                &local,
+                &remote,
+                &SyncOptions {
+                    dry_run: false,
+                    progress: &|_| {},
+                    cancel: &AtomicBool::new(false),
+                    before_apply: Some(&hook),
+                },
+            )
+            .await;
+            r
+        }
+    };
+    for _ in 0..ops {
+        let i = rng.below(locals.len() as u64) as usize;
+        if rng.below(5) == 0 {
+            let inject = rng.below(3) == 0;
+            let s = rng.next_u64();
+            report.syncs += 1;
+            ledger.sync(i);
+            let outcome = sync_once(i, inject, s).await;
+            let written: Vec<(String, String)> = meanwhile
+                .lock()
+                .map(|mut m| std::mem::take(&mut *m))
+                .unwrap_or_default();
+            for (p, status) in written {
+                ledger.write("participants", &p, "status", &status);
+            }
+            match outcome {
+                Ok(r) => {
+                    report.duplicates_merged += r
+                        .collections
+                        .iter()
+                        .map(|c| c.duplicates.len())
+                        .sum::<usize>();
+                    for f in r.all_failures() {
+                        report.problems.push(format!("sync {i}: {f:?}"));
+                    }
+                }
+                Err(e) => report.problems.push(format!("sync {i} failed: {e}")),
+            }
+        } else {
+            ledger.store = format!("store {i}");
+            if !operation(&locals[i], &mut rng, &mut ledger).await? {
+                report.refused += 1;
+            }
+        }
+    }
+    // Everyone syncs until a whole round moves nothing; open conflicts are resolved
+    // (the survivor's value for merged copies, else the remote's).
+    let mut quiet = false;
+    for round in 1..=12 {
+        report.rounds_to_quiet = round;
+        let mut moved = false;
+        for (i, local) in locals.iter().enumerate() {
+            report.syncs += 1;
+            match super::sync(local, remote, false, &|_| {}, &AtomicBool::new(false)).await {
+                Ok(r) => {
+                    moved |= r.unsettled();
+                    report.duplicates_merged += r
+                        .collections
+                        .iter()
+                        .map(|c| c.duplicates.len())
+                        .sum::<usize>();
+                    for f in r.all_failures() {
+                        report.problems.push(format!("final sync {i}: {f:?}"));
+                    }
+                }
+                Err(e) => report.problems.push(format!("final sync {i} failed: {e}")),
+            }
+            for c in super::conflicts(local).await? {
+                let pick = if c.merged_from.is_some() {
+                    Choice::Local
+                } else {
+                    Choice::Remote
+                };
+                let choices: HashMap<String, Choice> =
+                    c.fields.iter().map(|f| (f.field.clone(), pick)).collect();
+                for f in &c.fields {
+                    decided.insert((c.collection.clone(), c.doc_id.clone(), f.field.clone()));
+                }
+                match super::resolve(local, remote, &c.id, &choices).await {
+                    Ok(_) => report.conflicts_resolved += 1,
+                    Err(e) => report.problems.push(format!("resolve on {i}: {e}")),
+                }
+                moved = true;
+            }
+        }
+        if !moved {
+            quiet = true;
+            break;
+        }
+    }
+    if !quiet {
+        report
+            .problems
+            .push("the stores did not become quiet".into());
+    }
+
+    // Every store holds the remote's documents.
+    let want = contents(remote).await?;
+    for (i, local) in locals.iter().enumerate() {
+        let have = contents(local).await?;
+        if have != want {
+            let diff: Vec<_> = want
+                .iter()
+                .filter(|(k, v)| have.get(*k) != Some(*v))
+                .map(|(k, _)| k.clone())
+                .chain(have.keys().filter(|k| !want.contains_key(*k)).cloned())
+                .take(5)
+                .collect();
+            report
+                .problems
+                .push(format!("store {i} differs from the remote: {diff:?}"));
+        }
+    }
+    // No natural key held twice among live documents.
+    for spec in schema::synced() {
+        if spec.natural_key.is_empty() || spec.policy == Policy::AppendOnly {
+            continue;
+        }
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut cur = remote
+            .db()
+            .collection::<Document>(spec.name)
+            .find(doc! {})
+            .await?;
+        while let Some(d) = cur.try_next().await? {
+            let key = if spec.policy == Policy::Keyed {
+                Some(super::match_key(&spec, &d))
+            } else {
+                dedupe::natural_key(&spec, &d)
+            };
+            if let Some(k) = key {
+                if let Some(other) = seen.insert(k.clone(), super::id_string(&d["_id"])) {
+                    report
+                        .problems
+                        .push(format!("{}: {k} held twice ({other})", spec.name));
+                }
+            }
+        }
+    }
+    // The last acknowledged write of each tracked field is there.
+    let erased: HashSet<String> = ids(remote, networking::ERASURES, doc! {})
+        .await?
+        .into_iter()
+        .collect();
+    for ((coll, key, field), history) in &ledger.last {
+        let Some((_, _, value)) = history.last() else {
+            continue;
+        };
+        if decided.contains(&(coll.clone(), key.clone(), field.clone())) {
+            continue;
+        }
+        let found = match coll.as_str() {
+            "feedback_answers" => {
+                let (q, p) = key.split_once('/').unwrap_or_default();
+                if erased.contains(p) {
+                    continue;
+                }
+                remote
+                    .db()
+                    .collection::<Document>(feedback::ANSWERS)
+                    .find_one(doc! { "question_id": q, "respondent": p })
+                    .await?
+            }
+            _ => {
+                remote
+                    .db()
+                    .collection::<Document>(coll)
+                    .find_one(doc! { "_id": key })
+                    .await?
+            }
+        };
+        let Some(d) = found else {
+            // Answers of someone merged into another person moved with them.
+            if coll == "feedback_answers" {
+                continue;
+            }
+            report.problems.push(format!("{coll} {key}: gone"));
+            continue;
+        };
+        if d.contains_key("merged_into") || decided.iter().any(|(c, id, _)| c == coll && id == key)
+        {
+            continue;
+        }
+        let now = match d.get(field) {
+            Some(bson::Bson::String(s)) => s.clone(),
+            Some(v) => crate::feedback::num(Some(v)).to_string(),
+            None => String::new(),
+        };
+        if &now != value {
+            report.problems.push(format!(
+                "{coll} {key}: {field} is {now:?}, last written {value:?} ({history:?})"
+            ));
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
