@@ -111,6 +111,7 @@ async fn a_killed_engine_is_restarted_and_nothing_acknowledged_is_lost() {
             "title": "Salon",
             "starts_at": "2031-03-01T08:00:00Z",
             "ends_at": "2031-03-01T18:00:00Z",
+            "status": "published",
         }))
         .unwrap(),
     )
@@ -285,6 +286,7 @@ async fn the_portal_answers_during_and_after_a_restart() {
             "title": "Portes ouvertes",
             "starts_at": "2031-04-01T08:00:00Z",
             "ends_at": "2031-04-01T18:00:00Z",
+            "status": "published",
         }))
         .unwrap(),
     )
@@ -328,7 +330,14 @@ async fn the_portal_answers_during_and_after_a_restart() {
     })
     .await
     .expect("restarted");
-    assert_eq!(get(&app, &format!("/r/{token}")).await, 200);
+    // The portal recovers by itself (it may keep answering 503 for a short while).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut status = get(&app, &format!("/r/{token}")).await;
+    while status != 200 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        status = get(&app, &format!("/r/{token}")).await;
+    }
+    assert_eq!(status, 200, "the portal answers again after the restart");
     sup.stop();
     stop_engine(&slot).await;
 }
