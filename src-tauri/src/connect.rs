@@ -1,7 +1,11 @@
 //! Choosing and opening the database at start-up (and when the user changes it):
 //! a saved connection string (keychain) → `MONGODB_URI` → the embedded local engine.
 
-use eventhub_core::{config, engine, secrets, Core, Error, Result};
+use eventhub_core::{
+    config, engine, secrets,
+    supervise::{self, Supervisor},
+    Core, Error, Result,
+};
 use tauri::{Emitter, Manager, Runtime};
 
 use crate::state::{AppState, DbStatus, EngineInfo, Source};
@@ -42,7 +46,9 @@ pub async fn connect_uri<R: Runtime>(
         Some(source),
         None,
     );
-    publish(app, result.ok(), status.clone()).await;
+    let core = result.ok();
+    publish(app, core.clone(), status.clone()).await;
+    watch_health(app, core, false);
     status
 }
 
@@ -81,8 +87,42 @@ pub async fn connect_local<R: Runtime>(app: &tauri::AppHandle<R>) -> DbStatus {
         Some(Source::Local),
         Some(info),
     );
-    publish(app, result.ok(), status.clone()).await;
+    let core = result.ok();
+    publish(app, core.clone(), status.clone()).await;
+    watch_health(app, core, true);
     status
+}
+
+/// Start watching a new connection (the previous watcher stops). Each change of health is
+/// kept in the status and sent to the UI as `db://health`; when a restarted local engine
+/// had to move to another port, the app connects to it again.
+fn watch_health<R: Runtime>(app: &tauri::AppHandle<R>, core: Option<Core>, local: bool) {
+    let state = app.state::<AppState>();
+    let Some(core) = core else {
+        state.set_supervisor(None);
+        return;
+    };
+    let engine = local.then(|| state.engine.clone());
+    let handle = app.clone();
+    let shown_uri = core.info().uri.clone();
+    let supervisor = Supervisor::spawn(core, engine, supervise::Options::default(), move |h| {
+        let health = h.clone();
+        let handle = handle.clone();
+        let moved = local
+            && health.state == supervise::State::Ok
+            && health
+                .uri
+                .as_deref()
+                .is_some_and(|u| config::redact_uri(u) != shown_uri);
+        tauri::async_runtime::spawn(async move {
+            handle.state::<AppState>().set_health(health.clone()).await;
+            let _ = handle.emit("db://health", health);
+            if moved {
+                connect_local(&handle).await;
+            }
+        });
+    });
+    state.set_supervisor(Some(supervisor));
 }
 
 fn unreachable_engine() -> (String, EngineInfo) {
@@ -110,6 +150,7 @@ fn finish(
             server: Some(info),
             engine,
             error: None,
+            health: None,
         },
         Err(e) => DbStatus {
             state: crate::state::ConnState::Failed,
@@ -117,6 +158,7 @@ fn finish(
             server: None,
             engine,
             error: Some(e.clone()),
+            health: None,
         },
     }
 }
@@ -132,6 +174,7 @@ async fn publish<R: Runtime>(app: &tauri::AppHandle<R>, core: Option<Core>, stat
 /// Stop the local engine on exit — also one adopted from an earlier run that crashed,
 /// since this app then owns it.
 pub async fn shutdown(state: &AppState) {
+    state.set_supervisor(None);
     if let Some(mut e) = state.engine.lock().await.take() {
         e.stop().await;
     }

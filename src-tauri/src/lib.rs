@@ -129,6 +129,10 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::social::social_analysis,
             commands::social::social_wall,
             commands::social::social_export_csv,
+            commands::recover::jobs_list,
+            commands::recover::jobs_resume,
+            commands::recover::jobs_rollback,
+            commands::recover::backup_create,
         ])
 }
 

@@ -2,7 +2,10 @@
 //! the local engine process when the app started one. The lock guards the *state of the
 //! connection*, not the client: commands clone the `Core` out and release it at once.
 
-use eventhub_core::{engine::LocalEngine, Code, Core, Error, Result, ServerInfo};
+use eventhub_core::{
+    supervise::{EngineSlot, Health, Supervisor},
+    Code, Core, Error, Result, ServerInfo,
+};
 use serde::Serialize;
 use tokio::sync::{Mutex, RwLock};
 
@@ -41,6 +44,9 @@ pub struct DbStatus {
     pub server: Option<ServerInfo>,
     pub engine: Option<EngineInfo>,
     pub error: Option<Error>,
+    /// The latest health check of the connected server (also sent alone as the
+    /// `db://health` event), once connected.
+    pub health: Option<Health>,
 }
 
 impl DbStatus {
@@ -51,6 +57,7 @@ impl DbStatus {
             server: None,
             engine: None,
             error: None,
+            health: None,
         }
     }
 }
@@ -58,7 +65,10 @@ impl DbStatus {
 pub struct AppState {
     core: RwLock<Option<Core>>,
     status: RwLock<DbStatus>,
-    pub engine: Mutex<Option<LocalEngine>>,
+    /// The embedded engine, shared with its supervisor.
+    pub engine: EngineSlot,
+    /// Watches the connected server (and restarts the embedded engine).
+    pub supervisor: std::sync::Mutex<Option<Supervisor>>,
     /// Serialises (re)connection attempts.
     pub connecting: Mutex<()>,
 }
@@ -68,7 +78,8 @@ impl Default for AppState {
         AppState {
             core: RwLock::new(None),
             status: RwLock::new(DbStatus::connecting(None)),
-            engine: Mutex::new(None),
+            engine: EngineSlot::default(),
+            supervisor: std::sync::Mutex::new(None),
             connecting: Mutex::new(()),
         }
     }
@@ -97,5 +108,21 @@ impl AppState {
     pub async fn set(&self, core: Option<Core>, status: DbStatus) {
         *self.core.write().await = core;
         *self.status.write().await = status;
+    }
+
+    /// Record the latest health check in the status.
+    pub async fn set_health(&self, health: Health) {
+        self.status.write().await.health = Some(health);
+    }
+
+    /// Replace the supervisor (the previous one stops).
+    pub fn set_supervisor(&self, s: Option<Supervisor>) {
+        let old = match self.supervisor.lock() {
+            Ok(mut g) => std::mem::replace(&mut *g, s),
+            Err(p) => std::mem::replace(&mut *p.into_inner(), s),
+        };
+        if let Some(old) = old {
+            old.stop();
+        }
     }
 }

@@ -35,6 +35,7 @@ pub fn harness(test: &str) -> Harness {
             server: Some(core.info().clone()),
             engine: None,
             error: None,
+            health: None,
         },
     ));
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())

@@ -167,6 +167,8 @@ export interface ImportReport {
   rows: number;
   imported: number;
   rejected: number;
+  /** Rows whose e-mail was already in the event (not counted as rejected). */
+  already_present: number;
   errors: RowError[];
   cancelled: boolean;
   duration_ms: number;

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "db_unavailable"
   | "engine_missing"
   | "unsupported"
+  | "disk_full"
   | "internal";
 
 /** One fault of one field (see crates/core/src/error.rs): worded by the UI from `reason`. */
@@ -62,6 +63,24 @@ export interface DbStatus {
   server: ServerInfo | null;
   engine: EngineInfo | null;
   error: { code: ErrorCode; message: string } | null;
+  /** The latest health check, once connected (updates come as `db://health`). */
+  health?: Health | null;
+}
+
+export type HealthReason = "engine_exited" | "not_answering" | "disk_full" | "data_locked" | "data_corrupt" | "start_failed";
+
+/** What the database supervisor measured (`eventhub_core::supervise::Health`). */
+export interface Health {
+  state: "ok" | "reconnecting" | "down";
+  reason: HealthReason | null;
+  detail: string | null;
+  local: boolean;
+  restarts: number;
+  log_path: string | null;
+  data_dir: string | null;
+  uri: string | null;
+  latency_ms: number | null;
+  since_ms: number;
 }
 
 export type Language = "fr" | "en";
@@ -207,6 +226,7 @@ const ERROR_CODES: ErrorCode[] = [
   "db_unavailable",
   "engine_missing",
   "unsupported",
+  "disk_full",
   "internal",
 ];
 

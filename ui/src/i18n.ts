@@ -9,6 +9,7 @@ import * as invitationsMsgs from "./i18n/invitations.js";
 import * as syncMsgs from "./i18n/sync.js";
 import * as socialMsgs from "./i18n/social.js";
 import * as dashboardMsgs from "./i18n/dashboard.js";
+import * as healthMsgs from "./i18n/health.js";
 import * as errorMsgs from "./i18n/errors.js";
 import * as participantEditMsgs from "./i18n/participant-edit.js";
 
@@ -337,7 +338,7 @@ const baseFr = {
 };
 
 // Each feature's strings live in i18n/<feature>.ts and are merged here.
-const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr, ...socialMsgs.fr, ...errorMsgs.fr, ...participantEditMsgs.fr };
+const fr = { ...baseFr, ...participantsMsgs.fr, ...labMsgs.fr, ...settingsMsgs.fr, ...invitationsMsgs.fr, ...dashboardMsgs.fr, ...syncMsgs.fr, ...socialMsgs.fr, ...errorMsgs.fr, ...participantEditMsgs.fr, ...healthMsgs.fr };
 
 export type MsgKey = keyof typeof fr;
 
@@ -665,7 +666,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "duration.minutes": "{n} min",
 };
 
-const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en, ...socialMsgs.en, ...errorMsgs.en, ...participantEditMsgs.en };
+const en: Record<MsgKey, string> = { ...baseEn, ...participantsMsgs.en, ...labMsgs.en, ...settingsMsgs.en, ...invitationsMsgs.en, ...dashboardMsgs.en, ...syncMsgs.en, ...socialMsgs.en, ...errorMsgs.en, ...participantEditMsgs.en, ...healthMsgs.en };
 
 const dicts: Record<Language, Record<MsgKey, string>> = { fr, en };
 

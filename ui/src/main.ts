@@ -1,14 +1,15 @@
 // EventHub front end: start-up, app shell (sidebar, top bar, server badge), navigation.
 
-import { api, hasTauri, listen, toApiError, type DbStatus, type Language, type Settings } from "./api.js";
+import { api, hasTauri, listen, toApiError, type DbStatus, type Health, type Language, type Settings } from "./api.js";
 import { h, icon, replaceChildren, type IconName } from "./dom.js";
 import { getLang, onLangChange, setLang, t, type MsgKey } from "./i18n.js";
-import { toastError } from "./ui.js";
+import { toast, toastError } from "./ui.js";
 import { EditorView } from "./views/editor.js";
 import { ListView, listState } from "./views/list.js";
 import { openServerPanel, serverBadgeText } from "./views/server.js";
 import { renderNoTauri, renderSetup, renderSplash } from "./views/setup.js";
 import { SettingsView } from "./views/settings.js";
+import { offerInterruptedJobs } from "./views/recover.js";
 import { SyncView } from "./views/sync.js";
 import { SocialView } from "./views/social.js";
 import { ParticipantsView } from "./views/participants.js";
@@ -42,6 +43,11 @@ class App implements Nav {
   private main: HTMLElement | null = null;
   private searchInput: HTMLInputElement | null = null;
   private badge: HTMLButtonElement | null = null;
+  /** The latest health check of the connected server (null: none yet, shown as fine). */
+  private health: Health | null = null;
+  private bannerHost: HTMLElement | null = null;
+  /** Jobs left half-done are offered once per start. */
+  private jobsOffered = false;
   private currentSel: HTMLSelectElement | null = null;
   private currentSeq = 0;
 
@@ -65,6 +71,7 @@ class App implements Nav {
     }
     document.documentElement.lang = getLang();
     await listen<DbStatus>("db://status", (s) => this.applyStatus(s));
+    await listen<Health>("db://health", (hl) => this.applyHealth(hl));
     try {
       this.applyStatus(await api.dbStatus());
     } catch (e) {
@@ -105,11 +112,17 @@ class App implements Nav {
   applyStatus(s: DbStatus): void {
     const prev = this.dbStatus;
     this.dbStatus = s;
+    if (s.state !== "ready") this.health = null;
+    else if (s.health) this.health = s.health;
     if (s.state === "ready") {
       if (this.mode !== "shell") {
         this.mode = "shell";
         this.buildShell();
         void this.toList(true);
+        if (!this.jobsOffered) {
+          this.jobsOffered = true;
+          void offerInterruptedJobs();
+        }
       } else {
         this.updateBadge();
         const serverChanged = prev?.server?.uri !== s.server?.uri || prev?.server?.database !== s.server?.database;
@@ -131,6 +144,46 @@ class App implements Nav {
     this.view?.destroy?.();
     this.view = null;
     replaceChildren(this.root, renderSetup(s, this.settings, this.langSwitch(), (st) => this.applyStatus(st)));
+  }
+
+  /** A new health check result: badge, banner, and a word when the database is back. */
+  applyHealth(hl: Health): void {
+    const prev = this.health;
+    this.health = hl;
+    if (this.dbStatus) this.dbStatus.health = hl;
+    this.updateBadge();
+    this.updateBanner();
+    if (hl.state === "ok" && prev && prev.state !== "ok") {
+      if (hl.restarts > prev.restarts) toast(t("health.restarted"), "success");
+      if (this.view instanceof ListView) this.view.reload();
+    }
+  }
+
+  /** The sentence explaining a health problem, with what to do. */
+  private healthText(hl: Health): string {
+    if (hl.reason === "not_answering" && !hl.local) return t("health.reason.not_answering_remote");
+    return t(`health.reason.${hl.reason ?? "not_answering"}` as MsgKey);
+  }
+
+  private updateBanner(): void {
+    if (!this.bannerHost) return;
+    const hl = this.health;
+    if (!hl || hl.state === "ok") {
+      replaceChildren(this.bannerHost);
+      return;
+    }
+    const where: Node[] = [];
+    if (hl.state === "down" && hl.log_path) where.push(h("div", { class: "alert-detail mono small wrap", testid: "health-log" }, t("health.logs", { path: hl.log_path })));
+    if (hl.state === "down" && hl.reason === "disk_full" && hl.data_dir) where.push(h("div", { class: "alert-detail mono small wrap" }, t("health.dataDir", { path: hl.data_dir })));
+    replaceChildren(
+      this.bannerHost,
+      h(
+        "div",
+        { class: `alert ${hl.state === "down" ? "alert-danger" : "alert-warn"} health-banner`, role: "alert", testid: "health-banner", "data-state": hl.state },
+        icon("alert", 18),
+        h("div", null, h("strong", null, this.healthText(hl)), ...where),
+      ),
+    );
   }
 
   // ---- shell ------------------------------------------------------------------------------
@@ -232,7 +285,9 @@ class App implements Nav {
     );
 
     this.main = h("main", { class: "main", id: "main", tabindex: "-1" });
-    replaceChildren(this.root, h("div", { class: "shell" }, sidebar, h("div", { class: "content" }, topbar, this.main)));
+    this.bannerHost = h("div", { class: "health-host", "aria-live": "polite" });
+    this.updateBanner();
+    replaceChildren(this.root, h("div", { class: "shell" }, sidebar, h("div", { class: "content" }, topbar, this.bannerHost, this.main)));
   }
 
   /** The header's event list: upcoming first (soonest first), then past ones (latest first). */
@@ -272,14 +327,21 @@ class App implements Nav {
   private updateBadge(): void {
     if (!this.badge) return;
     const s = this.dbStatus;
-    const state = s?.state ?? "connecting";
+    const hl = this.health;
+    let state: string = s?.state ?? "connecting";
+    let text = s ? serverBadgeText(s) : t("server.connecting");
+    if (s?.state === "ready" && hl && hl.state !== "ok") {
+      state = hl.state === "down" ? "failed" : "connecting";
+      text = hl.state === "reconnecting" ? t("health.reconnecting") : hl.local ? t("health.down") : t("health.remoteDown");
+    }
+    this.badge.dataset.health = s?.state === "ready" ? (hl?.state ?? "ok") : s?.state ?? "connecting";
     replaceChildren(
       this.badge,
       h("span", { class: `dot dot-${state}`, "aria-hidden": "true" }),
       icon("database", 16),
-      h("span", { class: "badge-text" }, s ? serverBadgeText(s) : t("server.connecting")),
+      h("span", { class: "badge-text" }, text),
     );
-    this.badge.setAttribute("aria-label", `${t("server.badge")} : ${s ? serverBadgeText(s) : ""}`);
+    this.badge.setAttribute("aria-label", `${t("server.badge")} : ${text}`);
   }
 
   /** Marks the sidebar entry of the current view (its `nav` test id; events by default). */

@@ -90,6 +90,8 @@ export function errorText(e: ApiError): string {
       return t("error.db_unavailable");
     case "engine_missing":
       return t("error.engine_missing");
+    case "disk_full":
+      return t("error.disk_full");
     case "not_found":
       return t("error.not_found");
     case "duplicate":

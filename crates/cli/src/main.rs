@@ -20,6 +20,7 @@ mod lab;
 mod networking;
 mod participants;
 mod report;
+mod recover;
 mod social;
 mod sync;
 
@@ -101,6 +102,16 @@ enum Cmd {
     /// The presentation and the report for the IT department (FR/EN), from the saved
     /// lab runs and benchmarks.
     Report(report::ReportArgs),
+    /// Imports and campaigns left half-done by a crash: list, finish, roll back.
+    Jobs {
+        #[command(subcommand)]
+        cmd: recover::JobsCmd,
+    },
+    /// Back up the whole store into one file, or restore one.
+    Backup {
+        #[command(subcommand)]
+        cmd: recover::BackupCmd,
+    },
     /// Load data sets.
     Seed {
         /// The bilingual demo events.
@@ -212,6 +223,8 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
         Cmd::Social { cmd } => social::run(cmd, core, cli.json).await?,
         Cmd::Networking { cmd } => networking::run(cmd, core, cli.json).await?,
         Cmd::Report(a) => report::run(a, core, cli.json).await?,
+        Cmd::Jobs { cmd } => recover::jobs(cmd, core, cli.json).await?,
+        Cmd::Backup { cmd } => recover::backup(cmd, core, cli.json).await?,
         Cmd::Seed { demo } => {
             if !demo {
                 return Err(Error::invalid("seed", "choose a data set: --demo"));

@@ -27,7 +27,7 @@ use crate::print_json;
 #[derive(Subcommand)]
 pub enum Cmd {
     /// Import a CSV file into an event; prints the per-row report. Exits non-zero when
-    /// nothing could be imported.
+    /// nothing could be imported (rows already there are not a failure).
     Import {
         /// Event id.
         event: String,
@@ -219,7 +219,7 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                     r.duration_ms
                 );
             }
-            if r.imported == 0 {
+            if r.imported == 0 && r.already_present == 0 {
                 return Err(Error::invalid(
                     "file",
                     format!("{}: nothing could be imported", r.file),

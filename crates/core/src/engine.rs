@@ -173,6 +173,16 @@ impl LocalEngine {
 
     /// Start (or adopt) the engine for `data_dir`. Waits up to `timeout` for it to answer.
     pub async fn start(binary: Binary, data_dir: &Path, timeout: Duration) -> Result<LocalEngine> {
+        LocalEngine::start_on(binary, data_dir, None, timeout).await
+    }
+
+    /// [`LocalEngine::start`] on a given port (a free one when `None`).
+    async fn start_on(
+        binary: Binary,
+        data_dir: &Path,
+        port: Option<u16>,
+        timeout: Duration,
+    ) -> Result<LocalEngine> {
         let db_dir = data_dir.join("db");
         std::fs::create_dir_all(&db_dir).map_err(|e| {
             Error::new(
@@ -206,7 +216,10 @@ impl LocalEngine {
         if lock.exists() && binary.kind == Kind::Mongod {
             let _ = std::fs::remove_file(&lock);
         }
-        let port = free_port()?;
+        let port = match port {
+            Some(p) => p,
+            None => free_port()?,
+        };
         let log_path = data_dir.join("logs").join("engine.log");
         let _ = std::fs::create_dir_all(data_dir.join("logs"));
         let log = std::fs::File::create(&log_path).map_err(|e| {
@@ -552,6 +565,67 @@ fn total_memory_mb() -> Option<u64> {
     );
     let bytes = sys.total_memory();
     (bytes > 0).then_some(bytes / 1024 / 1024)
+}
+
+/// What the supervisor (`crate::supervise`) needs to notice an engine that died and start
+/// it again in place.
+impl LocalEngine {
+    /// The engine's log (the previous run's is kept as `engine.log.1` by a restart).
+    pub fn log_path(&self) -> PathBuf {
+        self.data_dir.join("logs").join("engine.log")
+    }
+
+    /// Whether the process has ended, with its exit status in words. A child of this app
+    /// is reaped (no zombie is left); an adopted engine is checked by its process id.
+    pub fn exited(&mut self) -> Option<String> {
+        match self.child.as_mut() {
+            Some(child) => match child.try_wait() {
+                Ok(Some(status)) => {
+                    self.child = None;
+                    Some(status.to_string())
+                }
+                Ok(None) => None,
+                Err(e) => Some(e.to_string()),
+            },
+            None if self.pid == 0 => Some("no process".into()),
+            None => (!process_alive(self.pid)).then(|| "the process is gone".into()),
+        }
+    }
+
+    /// Kill a process that no longer answers (SIGKILL) and reap it.
+    pub async fn kill_now(&mut self) {
+        kill(self.pid, true);
+        match self.child.as_mut() {
+            Some(child) => {
+                let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+            }
+            None => {
+                wait_gone(self.pid, Duration::from_secs(10)).await;
+            }
+        }
+        self.child = None;
+    }
+
+    /// Start the engine again on the same data folder, and on the same port when it is
+    /// still free (so that clients reconnect to the same address by themselves); `self`
+    /// then describes the new process. The log of the run that ended is kept as
+    /// `engine.log.1`.
+    pub async fn restart(&mut self, timeout: Duration) -> Result<()> {
+        if self.exited().is_none() {
+            self.kill_now().await;
+        }
+        let log = self.log_path();
+        if log.exists() {
+            let _ = std::fs::rename(&log, log.with_extension("log.1"));
+        }
+        let port = TcpListener::bind(("127.0.0.1", self.port))
+            .is_ok()
+            .then_some(self.port);
+        let fresh =
+            LocalEngine::start_on(self.binary.clone(), &self.data_dir, port, timeout).await?;
+        *self = fresh;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub enum Code {
     EngineMissing,
     /// The connected server lacks a feature this operation needs.
     Unsupported,
+    /// The database's disk is full: nothing was written; free space and try again.
+    DiskFull,
     /// Anything else: a bug or an unexpected server answer.
     Internal,
 }
@@ -43,6 +45,7 @@ impl Code {
             Code::DbUnavailable => "db_unavailable",
             Code::EngineMissing => "engine_missing",
             Code::Unsupported => "unsupported",
+            Code::DiskFull => "disk_full",
             Code::Internal => "internal",
         }
     }
@@ -184,6 +187,14 @@ impl Error {
     pub fn internal(message: impl Into<String>) -> Self {
         Error::new(Code::Internal, message)
     }
+
+    /// The database's disk is full.
+    pub fn disk_full() -> Self {
+        Error::new(
+            Code::DiskFull,
+            "the database's disk is full: nothing was written; free some space and try again",
+        )
+    }
 }
 
 /// At most this many faults are reported for one input.
@@ -253,6 +264,17 @@ impl From<mongodb::error::Error> for Error {
             ErrorKind::BulkWrite(bw) => bw.write_errors.values().next().map(|w| w.code),
             _ => None,
         };
+        // MongoDB's OutOfDiskSpace, or the OS's words relayed by an engine.
+        if code == Some(14031) || crate::supervise::disk_full_text(&e.to_string()) {
+            return Error::disk_full();
+        }
+        // The storage engine failed (a panic after a write error): the supervisor restarts it.
+        if e.to_string().contains("WT_PANIC") {
+            return Error::new(
+                Code::DbUnavailable,
+                "the database engine failed and is being restarted; try again in a moment",
+            );
+        }
         match code {
             Some(11000) => Error::new(Code::Duplicate, format!("already exists: {}", short(&e))),
             // Document failed validation ($jsonSchema): the application validates first, so

@@ -4,6 +4,7 @@
 //! portal) — calls these functions with a [`Core`]: one cloned `mongodb::Client`-backed
 //! handle, never wrapped in a lock. See `docs/ARCHITECTURE.md`.
 
+pub mod backup;
 pub mod config;
 pub mod dashboard;
 pub mod db;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod feedback;
 pub mod invitations;
+pub mod jobs;
 pub mod lab;
 pub mod mail;
 pub mod networking;
@@ -22,6 +24,7 @@ pub mod schema;
 pub mod secrets;
 pub mod seed;
 pub mod social;
+pub mod supervise;
 pub mod sync;
 pub mod text;
 pub mod time;

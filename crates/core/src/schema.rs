@@ -21,6 +21,7 @@ pub fn collections(caps: &Capabilities) -> Vec<CollectionSpec> {
     v.extend(crate::feedback::collections());
     v.extend(crate::social::collections());
     v.extend(crate::networking::collections());
+    v.extend(crate::jobs::collections());
     v
 }
 
@@ -61,8 +62,13 @@ pub fn sync_specs() -> Vec<SyncSpec> {
     v.extend(crate::social::sync_specs());
     v.extend(crate::sync::sync_specs());
     v.extend(
-        [crate::lab::LAB_RUNS, crate::lab::LAB_BENCHES]
-            .map(|name| SyncSpec::new(name, Policy::LocalOnly)),
+        [
+            crate::lab::LAB_RUNS,
+            crate::lab::LAB_BENCHES,
+            crate::jobs::JOBS,
+            crate::supervise::PROBE,
+        ]
+        .map(|name| SyncSpec::new(name, Policy::LocalOnly)),
     );
     v
 }

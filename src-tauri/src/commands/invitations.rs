@@ -205,7 +205,28 @@ pub async fn invitations_send(
 ) -> CmdResult<SendProgress> {
     let core = state.core().await?;
     let base = base_url(&inv).await?;
-    let settings = mail::load_settings(&core).await?.ok_or_else(|| {
+    let mailer = campaign_mailer(&core, &mail_state).await?;
+    let opts = SendOptions {
+        base_url: base,
+        lang: lang.unwrap_or_default(),
+        per_minute: per_minute.unwrap_or(120),
+        ..Default::default()
+    };
+    inv.cancel.store(false, Ordering::Relaxed);
+    let cancel = inv.cancel.clone();
+    let report = move |p: &SendProgress| {
+        let _ = on_progress.send(p.clone());
+    };
+    Ok(invitations::send_queued(&core, &event_id, &mailer, &opts, &report, &cancel).await?)
+}
+
+/// The mailer of a campaign: the saved SMTP settings with their password (keychain, else
+/// the one typed in this session).
+pub(crate) async fn campaign_mailer(
+    core: &eventhub_core::Core,
+    mail_state: &MailState,
+) -> CmdResult<Mailer> {
+    let settings = mail::load_settings(core).await?.ok_or_else(|| {
         Error::new(
             Code::Validation,
             "configure the SMTP server in Settings before sending invitations",
@@ -222,19 +243,7 @@ pub async fn invitations_send(
         Some(p) => Some(p),
         None => mail_state.session_password(&settings).await,
     };
-    let mailer = Mailer::new(&settings, password.as_deref())?;
-    let opts = SendOptions {
-        base_url: base,
-        lang: lang.unwrap_or_default(),
-        per_minute: per_minute.unwrap_or(120),
-        ..Default::default()
-    };
-    inv.cancel.store(false, Ordering::Relaxed);
-    let cancel = inv.cancel.clone();
-    let report = move |p: &SendProgress| {
-        let _ = on_progress.send(p.clone());
-    };
-    Ok(invitations::send_queued(&core, &event_id, &mailer, &opts, &report, &cancel).await?)
+    Ok(Mailer::new(&settings, password.as_deref())?)
 }
 
 #[tauri::command]

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod networking;
 pub mod participants;
 pub mod report;
+pub mod recover;
 pub mod settings;
 pub mod social;
 pub mod sync;

@@ -6,6 +6,7 @@ import type { Language } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
 import { getLang, t, type MsgKey } from "../i18n.js";
 import { button, errorText, field, sectionCard, toast, toastError } from "../ui.js";
+import { backupCard } from "./recover.js";
 import type { View } from "../main.js";
 import { PortalSettings } from "./settings-portal.js";
 
@@ -214,6 +215,7 @@ export class SettingsView implements View {
       this.templateCard(),
       this.portal.el,
       this.logsCard(),
+      backupCard(),
     );
   }
 

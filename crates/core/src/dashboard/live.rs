@@ -13,6 +13,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use bson::{doc, Bson, Document};
 use futures_util::StreamExt;
+use mongodb::change_stream::event::ChangeStreamEvent;
 use serde::{Deserialize, Serialize};
 use tokio::{sync::mpsc, task::JoinHandle};
 
@@ -284,20 +285,39 @@ pub async fn watch_using(
                 },
                 { "operationType": "delete" },
             ] } }];
+            let c = core.db().collection::<Document>(coll);
             // Opened here (not in the task) so that changes after `watch` returns are seen.
-            let mut stream = core
-                .db()
-                .collection::<Document>(coll)
-                .watch()
-                .pipeline(pipeline)
-                .full_document(mongodb::options::FullDocumentType::UpdateLookup)
-                .await?;
+            let mut stream = open_stream(&c, &pipeline, None).await?;
             let tx = tx.clone();
             feeders.push(tokio::spawn(async move {
-                while let Some(ev) = stream.next().await {
-                    let Ok(ev) = ev else { break };
-                    if tx.send(kind.source(Some(&ev))).is_err() {
-                        break;
+                loop {
+                    while let Some(ev) = stream.next().await {
+                        let Ok(ev) = ev else { break };
+                        if tx.send(kind.source(Some(&ev))).is_err() {
+                            return;
+                        }
+                    }
+                    // The server went away (restart, network): open the stream again,
+                    // after where it stopped when the server still knows that point, and
+                    // have the dashboard recomputed in full since changes may be missed.
+                    let token = stream.resume_token();
+                    let mut wait = Duration::from_millis(250);
+                    stream = loop {
+                        tokio::time::sleep(wait).await;
+                        if tx.is_closed() {
+                            return;
+                        }
+                        let reopened = match open_stream(&c, &pipeline, token.clone()).await {
+                            Ok(s) => Ok(s),
+                            Err(_) => open_stream(&c, &pipeline, None).await,
+                        };
+                        if let Ok(s) = reopened {
+                            break s;
+                        }
+                        wait = (wait * 2).min(Duration::from_secs(5));
+                    };
+                    if tx.send(Source::Unknown).is_err() {
+                        return;
                     }
                 }
             }));
@@ -361,6 +381,19 @@ pub async fn watch_using(
         }
     });
     Ok(Watch { task, mode })
+}
+
+/// A change stream of one collection, resumed after `resume` when given.
+async fn open_stream(
+    c: &mongodb::Collection<Document>,
+    pipeline: &[Document],
+    resume: Option<mongodb::change_stream::event::ResumeToken>,
+) -> mongodb::error::Result<mongodb::change_stream::ChangeStream<ChangeStreamEvent<Document>>> {
+    c.watch()
+        .pipeline(pipeline.to_vec())
+        .full_document(mongodb::options::FullDocumentType::UpdateLookup)
+        .resume_after(resume)
+        .await
 }
 
 /// Aborts the feeder tasks when the watch ends.

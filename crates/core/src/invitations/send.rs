@@ -8,6 +8,8 @@
 //! - a participant left in `sending` by a crash or a closed app is never sent again
 //!   automatically: the next run marks it `failed` with "interrupted — check whether it
 //!   arrived before re-sending". Nothing is lost (it is visible), nothing is sent twice.
+//! - each run is recorded as a job ([`crate::jobs`]): a run stopped by a crash is offered
+//!   at the next start, to send the rest of the queue or take it back ([`unqueue`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -141,9 +143,64 @@ fn due_filter(event_id: &str) -> Document {
     }
 }
 
+/// Take the rest of an event's queue back (`queued` → `none`): a campaign rolled back.
+/// Returns how many.
+pub async fn unqueue(core: &Core, event_id: &str) -> Result<u64> {
+    let res = coll(core)
+        .update_many(
+            doc! { "event_id": event_id, "invitation.status": "queued" },
+            doc! {
+                "$set": { "invitation.status": "none", "updated_at": now(), "updated_by": core.actor() },
+                "$unset": { "invitation.next_attempt_at": "" },
+                "$inc": { "version": 1_i64 },
+            },
+        )
+        .await?;
+    Ok(res.modified_count)
+}
+
 /// Send the queued invitations of an event until the queue is empty (or only holds
 /// retries not yet due), or `cancel` is set. `progress` is called after every message.
 pub async fn send_queued(
+    core: &Core,
+    event_id: &str,
+    mailer: &Mailer,
+    opts: &SendOptions,
+    progress: &(dyn Fn(&SendProgress) + Send + Sync),
+    cancel: &AtomicBool,
+) -> Result<SendProgress> {
+    send_campaign(core, event_id, mailer, opts, progress, cancel, None).await
+}
+
+/// [`send_queued`] recorded as a job; with `resume`, as the rest of that interrupted job.
+pub async fn send_campaign(
+    core: &Core,
+    event_id: &str,
+    mailer: &Mailer,
+    opts: &SendOptions,
+    progress: &(dyn Fn(&SendProgress) + Send + Sync),
+    cancel: &AtomicBool,
+    resume: Option<&str>,
+) -> Result<SendProgress> {
+    let event = crate::events::get(core, event_id).await?;
+    let work = crate::jobs::Work::Campaign {
+        lang: opts.lang,
+        per_minute: opts.per_minute,
+        base_url: opts.base_url.clone(),
+    };
+    let job = crate::jobs::begin(core, resume, event_id, &event.input.title, work).await?;
+    let r = run(core, event_id, mailer, opts, progress, cancel).await;
+    let _ = match &r {
+        Ok(p) => job.finish(crate::jobs::State::Done, None, p.sent).await,
+        Err(e) => {
+            job.finish(crate::jobs::State::Interrupted, Some(e.code), 0)
+                .await
+        }
+    };
+    r
+}
+
+async fn run(
     core: &Core,
     event_id: &str,
     mailer: &Mailer,

@@ -5,9 +5,11 @@
 //! the encoding and separator, reads the header and suggests a column mapping; [`import`]
 //! checks every row (reporting each bad one with its line number and reason), then writes
 //! the good ones with unordered `insert_many` batches. The unique index on
-//! `{event_id, email_norm}` makes re-importing the same file add nothing twice. Nothing
-//! already stored is ever modified: an import only inserts, and a cancelled import removes
-//! what it had inserted.
+//! `{event_id, email_norm}` makes re-importing the same file add nothing twice (rows
+//! already there are counted as already present, not as rejected). Nothing already
+//! stored is ever modified: an import only inserts, and a cancelled import removes what it
+//! had inserted. An import of a file is recorded as a job ([`crate::jobs`]): one stopped
+//! half-way by a crash or a full disk is found at the next start, to finish or roll back.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -25,7 +27,7 @@ use super::{
     model::{AuditEntry, Participant, ParticipantInput, Source},
     raw, validate,
 };
-use crate::{text, time, Core, Error, Result};
+use crate::{jobs, text, time, Core, Error, Result};
 
 /// Rows per `insert_many` batch.
 pub const BATCH: usize = 1000;
@@ -105,7 +107,12 @@ pub struct ImportReport {
     /// Data rows read (blank lines excluded).
     pub rows: u64,
     pub imported: u64,
+    /// Rows not written because they were refused (errors other than "already in event").
     pub rejected: u64,
+    /// Rows whose e-mail is already in the event (written by an earlier run of the same
+    /// import, or by someone else): not written again, not counted as rejected.
+    #[serde(default)]
+    pub already_present: u64,
     pub errors: Vec<RowError>,
     /// Cancelled by the user: what had been written was removed again.
     pub cancelled: bool,
@@ -551,16 +558,60 @@ pub async fn import(
     cancel: &AtomicBool,
 ) -> Result<ImportReport> {
     let bytes = read_file(path)?;
-    import_bytes(
+    run_import(core, event_id, path, &bytes, opts, progress, cancel, None).await
+}
+
+/// Import a file's bytes as a recorded job ([`crate::jobs`]); with `resume`, finish the
+/// interrupted import of that id (what it wrote is kept and counted as already present).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_import(
+    core: &Core,
+    event_id: &str,
+    path: &std::path::Path,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    cancel: &AtomicBool,
+    resume: Option<&str>,
+) -> Result<ImportReport> {
+    let file = file_name(path);
+    let import_id = resume
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let work = jobs::Work::Import {
+        import_id: import_id.clone(),
+        path: path.display().to_string(),
+        sha256: jobs::file_hash(bytes),
+        options: opts.clone(),
+    };
+    let job = jobs::begin(core, Some(&import_id), event_id, &file, work).await?;
+    let r = import_as(
         core,
         event_id,
-        &file_name(path),
-        &bytes,
+        &file,
+        bytes,
         opts,
         progress,
         cancel,
+        &import_id,
+        resume.is_some(),
     )
-    .await
+    .await;
+    // If the job cannot be closed (the disk is full), its heartbeat has stopped: it is
+    // offered as interrupted at the next look.
+    let _ = match &r {
+        Ok(rep) if rep.cancelled => job.finish(jobs::State::RolledBack, None, 0).await,
+        Ok(rep) => job.finish(jobs::State::Done, None, rep.imported).await,
+        Err(e) => {
+            let written = raw(core)
+                .count_documents(doc! { "event_id": event_id, "source.import_id": &import_id })
+                .await
+                .unwrap_or(1);
+            job.finish(jobs::state_after_error(written), Some(e.code), written)
+                .await
+        }
+    };
+    r
 }
 
 pub async fn import_bytes(
@@ -572,6 +623,26 @@ pub async fn import_bytes(
     progress: &(dyn Fn(Progress) + Send + Sync),
     cancel: &AtomicBool,
 ) -> Result<ImportReport> {
+    let import_id = uuid::Uuid::now_v7().to_string();
+    import_as(
+        core, event_id, file, bytes, opts, progress, cancel, &import_id, false,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_as(
+    core: &Core,
+    event_id: &str,
+    file: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    cancel: &AtomicBool,
+    import_id: &str,
+    resuming: bool,
+) -> Result<ImportReport> {
+    let import_id = import_id.to_owned();
     let started = Instant::now();
     super::require_event(core, event_id).await?;
     let table = parse(file, bytes, opts)?;
@@ -587,17 +658,29 @@ pub async fn import_bytes(
         total,
     });
 
-    // Who is already in the event (one indexed projection query).
+    // Who is already in the event (one indexed projection query), and who of them an
+    // earlier run of this same import wrote.
     let mut existing: HashSet<String> = HashSet::new();
-    let (f, projection) = existing_emails_query(event_id);
+    let mut mine: HashSet<String> = HashSet::new();
+    let (f, mut projection) = existing_emails_query(event_id);
+    // Which rows this very import wrote (to finish an interrupted one).
+    projection.insert("source.import_id", 1);
     let mut cur = raw(core).find(f).projection(projection).await?;
     while let Some(d) = cur.try_next().await? {
         if let Ok(e) = d.get_str("email_norm") {
             existing.insert(e.to_owned());
+            let ours = d
+                .get_document("source")
+                .ok()
+                .and_then(|s| s.get_str("import_id").ok())
+                == Some(import_id.as_str());
+            if resuming && ours {
+                mine.insert(e.to_owned());
+            }
         }
     }
 
-    let import_id = uuid::Uuid::now_v7().to_string();
+    let mut already_present = 0_u64;
     let now = time::now();
     let actor = core.actor().to_owned();
     let mut errors: Vec<RowError> = vec![];
@@ -653,7 +736,12 @@ pub async fn import_bytes(
             continue;
         }
         seen.insert(norm.clone(), line);
+        if mine.contains(&norm) {
+            already_present += 1;
+            continue;
+        }
         if existing.contains(&norm) {
+            already_present += 1;
             errors.push(RowError {
                 line,
                 kind: RowErrorKind::AlreadyInEvent,
@@ -689,20 +777,26 @@ pub async fn import_bytes(
             Ok(r) => imported += r.inserted_ids.len() as u64,
             Err(e) => {
                 let mongodb::error::ErrorKind::InsertMany(ime) = e.kind.as_ref() else {
-                    rollback(core, event_id, &import_id, progress).await;
-                    return Err(e.into());
+                    return Err(stop(core, event_id, &import_id, progress, e.into()).await);
                 };
                 if ime.write_concern_error.is_some() {
-                    rollback(core, event_id, &import_id, progress).await;
-                    return Err(e.into());
+                    return Err(stop(core, event_id, &import_id, progress, e.into()).await);
                 }
                 let failed = ime.write_errors.clone().unwrap_or_default();
+                if failed
+                    .iter()
+                    .any(|w| w.code == 14031 || crate::supervise::disk_full_text(&w.message))
+                {
+                    let err = Error::disk_full();
+                    return Err(stop(core, event_id, &import_id, progress, err).await);
+                }
                 imported += (chunk.len() - failed.len()) as u64;
                 for we in failed {
                     let Some((line, p)) = chunk.get(we.index) else {
                         continue;
                     };
                     let (kind, reason) = if we.code == 11000 {
+                        already_present += 1;
                         (RowErrorKind::AlreadyInEvent, "already in event".to_owned())
                     } else {
                         (
@@ -732,24 +826,32 @@ pub async fn import_bytes(
         separator: sep_name(table.separator),
         rows: total,
         imported,
-        rejected: errors.len() as u64,
+        rejected: errors
+            .iter()
+            .filter(|e| e.kind != RowErrorKind::AlreadyInEvent)
+            .count() as u64,
+        already_present,
         errors,
         cancelled,
         duration_ms: started.elapsed().as_millis() as u64,
     };
     if imported > 0 {
         audit_coll(core)
-            .insert_one(AuditEntry {
-                id: import_id,
-                event_id: event_id.to_owned(),
-                participant_id: None,
-                at: now,
-                actor,
-                action: "import".into(),
-                from: None,
-                to: None,
-                note: format!("{file}: {imported} imported, {} rejected", report.rejected),
-            })
+            .replace_one(
+                doc! { "_id": &import_id },
+                AuditEntry {
+                    id: import_id,
+                    event_id: event_id.to_owned(),
+                    participant_id: None,
+                    at: now,
+                    actor,
+                    action: "import".into(),
+                    from: None,
+                    to: None,
+                    note: format!("{file}: {imported} imported, {} rejected", report.rejected),
+                },
+            )
+            .upsert(true)
             .await?;
     }
     progress(Progress {
@@ -758,6 +860,21 @@ pub async fn import_bytes(
         total: to_write,
     });
     Ok(report)
+}
+
+/// An import stopped by a database error: what it wrote is kept when the job can be
+/// finished later (a full disk, the database gone), else removed.
+async fn stop(
+    core: &Core,
+    event_id: &str,
+    import_id: &str,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    err: Error,
+) -> Error {
+    if !jobs::keeps_work(&err) {
+        rollback(core, event_id, import_id, progress).await;
+    }
+    err
 }
 
 /// Remove what an import wrote (cancel, or a database failure half-way).

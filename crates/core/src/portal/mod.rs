@@ -381,7 +381,9 @@ pub(crate) fn status_of(e: &Error) -> StatusCode {
         Code::Validation | Code::Duplicate => StatusCode::BAD_REQUEST,
         Code::Conflict => StatusCode::CONFLICT,
         Code::Unsupported => StatusCode::FORBIDDEN,
-        Code::DbUnavailable | Code::EngineMissing => StatusCode::SERVICE_UNAVAILABLE,
+        Code::DbUnavailable | Code::EngineMissing | Code::DiskFull => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -161,7 +161,7 @@ pub fn public_message(l: Lang, e: &Error) -> String {
             "Cette action n'est pas possible.",
             "This action is not possible.",
         ),
-        Code::DbUnavailable | Code::EngineMissing | Code::Internal => tr(
+        Code::DbUnavailable | Code::EngineMissing | Code::DiskFull | Code::Internal => tr(
             l,
             "Le service est momentanément indisponible. Réessayez dans quelques instants.",
             "The service is temporarily unavailable. Please try again in a moment.",

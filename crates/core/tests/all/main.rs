@@ -2,7 +2,9 @@
 //! covers one feature against a real database engine (`MONGODB_URI`, a fresh database per
 //! test).
 
+mod backup;
 mod dashboard;
+mod disk_full;
 mod engine;
 mod events;
 mod feedback;
@@ -18,4 +20,5 @@ mod portal_social;
 mod report;
 mod seating;
 mod social;
+mod supervise;
 mod sync;
