@@ -19,8 +19,8 @@ mod invitations;
 mod lab;
 mod networking;
 mod participants;
-mod report;
 mod recover;
+mod report;
 mod social;
 mod sync;
 
