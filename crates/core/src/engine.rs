@@ -594,7 +594,7 @@ impl LocalEngine {
 
     /// Kill a process that no longer answers (SIGKILL) and reap it.
     pub async fn kill_now(&mut self) {
-        kill(self.pid, true);
+        signal(self.pid, sysinfo::Signal::Kill);
         match self.child.as_mut() {
             Some(child) => {
                 let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
