@@ -22,7 +22,7 @@ fn generate_run_list_and_export_through_ipc() {
     assert!(cat.len() >= 10);
     let email = cat
         .iter()
-        .find(|q| q["id"] == "participant_by_email")
+        .find(|q| q["id"] == "participant_by_token")
         .unwrap();
     assert_eq!(email["variants"][0]["kind"], "none");
     assert!(email["shape"].as_str().unwrap().starts_with("find("));
@@ -43,7 +43,7 @@ fn generate_run_list_and_export_through_ipc() {
     let run = h
         .call(
             "lab_run",
-            json!({ "options": { "queries": ["participant_by_email"], "runs": 2, "warmup": 1, "write_batch": 20 },
+            json!({ "options": { "queries": ["participant_by_token"], "runs": 2, "warmup": 1, "write_batch": 20 },
                     "onProgress": CHANNEL }),
         )
         .unwrap();
@@ -55,7 +55,7 @@ fn generate_run_list_and_export_through_ipc() {
     let runs = h.call("lab_runs", json!({})).unwrap();
     assert_eq!(runs[0]["_id"], run["_id"]);
     let again = h.call("lab_get_run", json!({ "id": run["_id"] })).unwrap();
-    assert_eq!(again["results"][0]["id"], "participant_by_email");
+    assert_eq!(again["results"][0]["id"], "participant_by_token");
 
     let dir = std::env::temp_dir().join(format!("eventhub-ipc-lab-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -64,7 +64,7 @@ fn generate_run_list_and_export_through_ipc() {
     let path = path.as_str().expect("a path").to_owned();
     assert!(path.starts_with(dir.to_str().unwrap()), "{path}");
     let html = std::fs::read_to_string(&path).unwrap();
-    assert!(html.contains("<svg") && html.contains("Participant by e-mail"));
+    assert!(html.contains("<svg") && html.contains("participant_by_token"));
     std::fs::remove_dir_all(&dir).unwrap();
 
     assert_eq!(h.call("lab_cancel", json!({})).unwrap(), Value::Null);
