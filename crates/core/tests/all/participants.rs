@@ -653,10 +653,10 @@ async fn export_opens_in_excel_fr_and_en_and_follows_the_filter() {
         .unwrap();
     let text = String::from_utf8(en[3..].to_vec()).unwrap();
     assert!(
-        text.starts_with("Name,E-mail,Company,Role,Phone,Status,"),
+        text.starts_with("Name,E-mail,Company,Role,Phone,Response,"),
         "{text}"
     );
-    assert!(text.contains(",Invited,"));
+    assert!(text.contains(",No reply,"), "{text}");
 
     let anais = by_email(&core, &ev, "anais.lefevre@exemple.fr").await;
     participants::set_status(&core, &anais.id, None, RsvpStatus::Accepted)
