@@ -181,6 +181,8 @@ try {
   for (const file of readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort()) {
     const mod = await import(join(here, 'tests', file));
     await mod.default(ctx);
+    // A dialog left open by a failed test would block every later file's clicks.
+    await browser.execute(() => document.querySelectorAll('dialog[open]').forEach((d) => d.close())).catch(() => {});
   }
 } catch (e) {
   results.push(['session', false]);

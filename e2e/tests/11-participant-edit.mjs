@@ -65,7 +65,9 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
 
   await test('delete a participant after confirming; the seat goes to the waitlist', async () => {
     await openEdit(elodie);
-    await (await $id('pe-delete')).click();
+    // The button sits at the foot of a dialog that scrolls; WebKit's driver does not scroll
+    // inside a dialog, so it is clicked the way a user's click lands: on the element.
+    await browser.execute(() => document.querySelector('[data-testid="pe-delete"]').click());
     const ok = await $id('confirm-ok');
     await ok.waitForDisplayed({ timeout: 10000 });
     await browser.saveScreenshot(join(shots, 'participant-delete-confirm.png'));
