@@ -2,7 +2,7 @@
 //! state; restored into another database, which then syncs normally with a remote that
 //! moved on meanwhile. Damaged files change nothing.
 
-use std::{io::Write, sync::atomic::AtomicBool};
+use std::io::Write;
 
 use bson::{doc, Document};
 use eventhub_core::{
@@ -10,43 +10,13 @@ use eventhub_core::{
     error::Code,
     events,
     participants::{self, ParticipantInput},
-    sync,
     testing::{cleanup, fresh_core},
     Core,
 };
 use futures_util::TryStreamExt;
 use serde_json::json;
 
-async fn run(local: &Core, remote: &Core) -> sync::SyncReport {
-    sync::sync(local, remote, false, &|_| {}, &AtomicBool::new(false))
-        .await
-        .unwrap()
-}
-
-/// Every synced collection's documents, by id, as canonical hashes.
-async fn contents(core: &Core) -> Vec<(String, String, String)> {
-    let mut out = vec![];
-    for (coll, _) in sync::synced_collections() {
-        let docs: Vec<Document> = core
-            .db()
-            .collection::<Document>(coll)
-            .find(doc! {})
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
-        for d in docs {
-            out.push((
-                coll.to_owned(),
-                d.get("_id").unwrap().to_string(),
-                sync::hash(&d),
-            ));
-        }
-    }
-    out.sort();
-    out
-}
+use crate::sync::{contents, run};
 
 async fn all_docs(core: &Core, coll: &str) -> Vec<Document> {
     core.db()

@@ -13,14 +13,14 @@ use eventhub_core::{
 use futures_util::TryStreamExt;
 use serde_json::json;
 
-async fn run(local: &Core, remote: &Core) -> sync::SyncReport {
+pub(crate) async fn run(local: &Core, remote: &Core) -> sync::SyncReport {
     sync::sync(local, remote, false, &|_| {}, &AtomicBool::new(false))
         .await
         .unwrap()
 }
 
 /// Every synced collection's documents, by id, as canonical hashes.
-async fn contents(core: &Core) -> Vec<(String, String, String)> {
+pub(crate) async fn contents(core: &Core) -> Vec<(String, String, String)> {
     let mut out = vec![];
     for (coll, _) in sync::synced_collections() {
         let docs: Vec<Document> = core
