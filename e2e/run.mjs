@@ -193,6 +193,13 @@ try {
 }
 // Engines started by the tests are stopped by then; give them a moment to let go of files.
 await new Promise((r) => setTimeout(r, 500));
+// The driver ends the app without letting it stop an embedded engine it started (the engine
+// test switches to one): stop any engine whose data lives in this run's folder.
+try {
+  execFileSync('pkill', ['-f', `storage-path ${scratch}`]);
+} catch {
+  /* none left */
+}
 if (!process.env.E2E_KEEP_TMP) rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
 
 const passed = results.filter((r) => r[1]).length;
