@@ -191,6 +191,8 @@ export interface EventSummary {
 export interface Page {
   items: EventSummary[];
   total: number;
+  /** More matches than `total` (the count stops there): shown as "1 000+". */
+  total_capped?: boolean;
   page: number;
   per_page: number;
   search_mode: "text" | "terms" | null;

@@ -122,6 +122,7 @@ const baseFr = {
 
   "list.title": "Événements",
   "list.subtitle": "{n} événement|{n} événements",
+  "list.subtitleCapped": "Plus de {n} événements",
   "list.new": "Nouvel événement",
   "list.filters": "Filtres",
   "list.status": "Statut",
@@ -451,6 +452,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
 
   "list.title": "Events",
   "list.subtitle": "{n} event|{n} events",
+  "list.subtitleCapped": "More than {n} events",
   "list.new": "New event",
   "list.filters": "Filters",
   "list.status": "Status",

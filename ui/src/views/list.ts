@@ -271,7 +271,11 @@ export class ListView implements View {
     const sub = this.el.querySelector("#list-sub");
     const page = this.page;
     if (sub) {
-      sub.textContent = page ? t("list.subtitle", { n: page.total }) : t("common.loading");
+      sub.textContent = !page
+        ? t("common.loading")
+        : page.total_capped
+          ? t("list.subtitleCapped", { n: formatNumber(page.total) })
+          : t("list.subtitle", { n: page.total });
     }
     if (!page) {
       replaceChildren(this.results, h("div", { class: "card loading-card" }, h("div", { class: "spinner" }), t("common.loading")));
@@ -339,7 +343,7 @@ export class ListView implements View {
       "div",
       { class: "table-foot" },
       mode,
-      h("div", { class: "pager" }, h("span", { class: "pager-range", testid: "page-range" }, t("list.range", { from, to, total: page.total })), prev, next),
+      h("div", { class: "pager" }, h("span", { class: "pager-range", testid: "page-range" }, t("list.range", { from, to, total: page.total_capped ? `${formatNumber(page.total)}+` : page.total })), prev, next),
     );
     replaceChildren(this.results, h("div", { class: "card table-card" }, table, footer));
   }
