@@ -724,17 +724,29 @@ async fn confirm_page(
     headers: HeaderMap,
 ) -> Response {
     let l = lang(&headers);
-    let event = match rules::open_event_link(&st.core, &token).await {
+    match pending_registration(&st, l, &token, &confirm).await {
+        Ok((event, p)) => respond(StatusCode::OK, pages::confirm(l, &event, &p.name)),
+        Err(page) => page,
+    }
+}
+
+/// The event of an open registration link and the registration waiting for confirmation
+/// under `confirm`, or the page that says why not.
+async fn pending_registration(
+    st: &PortalState,
+    l: Lang,
+    token: &str,
+    confirm: &str,
+) -> std::result::Result<(crate::events::Event, registration::Pending), Response> {
+    let event = match rules::open_event_link(&st.core, token).await {
         Ok(Ok((e, _))) => e,
-        Ok(Err(r)) => return refusal(l, r),
-        Err(e) => return failure(l, &e),
+        Ok(Err(r)) => return Err(refusal(l, r)),
+        Err(e) => return Err(failure(l, &e)),
     };
-    match registration::pending(&st.core, &confirm).await {
-        Ok(Some(p)) if p.event_id == event.id => {
-            respond(StatusCode::OK, pages::confirm(l, &event, &p.name))
-        }
-        Ok(_) => refusal(l, Refusal::LinkExpired),
-        Err(e) => failure(l, &e),
+    match registration::pending(&st.core, confirm).await {
+        Ok(Some(p)) if p.event_id == event.id => Ok((event, p)),
+        Ok(_) => Err(refusal(l, Refusal::LinkExpired)),
+        Err(e) => Err(failure(l, &e)),
     }
 }
 
@@ -744,16 +756,10 @@ async fn confirm_registration(
     headers: HeaderMap,
 ) -> Response {
     let l = lang(&headers);
-    let event = match rules::open_event_link(&st.core, &token).await {
-        Ok(Ok((e, _))) => e,
-        Ok(Err(r)) => return refusal(l, r),
-        Err(e) => return failure(l, &e),
+    let event = match pending_registration(&st, l, &token, &confirm).await {
+        Ok((event, _)) => event,
+        Err(page) => return page,
     };
-    match registration::pending(&st.core, &confirm).await {
-        Ok(Some(p)) if p.event_id == event.id => {}
-        Ok(_) => return refusal(l, Refusal::LinkExpired),
-        Err(e) => return failure(l, &e),
-    }
     match registration::confirm(&st.core, &confirm).await {
         Ok(Some((p, true))) => {
             // A personal link for the newcomer: their RSVP page from now on.

@@ -90,45 +90,43 @@ pub fn summary_table(inputs: &Inputs, run: &LabRun, l: Lang, compact: bool) -> M
 
 /// Documents examined, no index against the app's index, per query.
 pub fn docs_chart(inputs: &Inputs, rv: &RunView, l: Lang, width: f64) -> Markup {
-    let rows = rows(inputs, &rv.run, l, |v| v.explain.docs_examined as f64);
-    let t = format!(
-        "{} — {} {}",
-        l.t(
-            "Documents examinés par requête",
-            "Documents examined per query"
-        ),
-        l.int(rv.scale() as i64),
-        l.t("documents", "documents")
+    let title = l.t(
+        "Documents examinés par requête",
+        "Documents examined per query",
     );
-    Chart {
-        title: &t,
-        unit: "",
-        series: &[
-            l.t("sans index", "no index"),
-            l.t("index de l'application", "the app's index"),
-        ],
-        rows,
-        log: true,
-        width,
-    }
-    .render(l)
+    no_index_vs_app(inputs, rv, l, width, title, "", |v| {
+        v.explain.docs_examined as f64
+    })
 }
 
 /// Client p50, no index against the app's index, per query.
 pub fn p50_chart(inputs: &Inputs, rv: &RunView, l: Lang, width: f64) -> Markup {
-    let rows = rows(inputs, &rv.run, l, |v| v.latency.p50_ms);
+    let title = l.t(
+        "Temps de réponse p50 mesuré par le client",
+        "Client-measured p50 response time",
+    );
+    no_index_vs_app(inputs, rv, l, width, title, "ms", |v| v.latency.p50_ms)
+}
+
+/// One figure per query, with no index beside the app's index, on a log scale.
+fn no_index_vs_app(
+    inputs: &Inputs,
+    rv: &RunView,
+    l: Lang,
+    width: f64,
+    title: &str,
+    unit: &str,
+    f: impl Fn(&VariantResult) -> f64,
+) -> Markup {
+    let rows = rows(inputs, &rv.run, l, f);
     let t = format!(
-        "{} — {} {}",
-        l.t(
-            "Temps de réponse p50 mesuré par le client",
-            "Client-measured p50 response time"
-        ),
+        "{title} — {} {}",
         l.int(rv.scale() as i64),
         l.t("documents", "documents")
     );
     Chart {
         title: &t,
-        unit: "ms",
+        unit,
         series: &[
             l.t("sans index", "no index"),
             l.t("index de l'application", "the app's index"),
