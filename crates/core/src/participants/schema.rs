@@ -169,6 +169,13 @@ pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
             // Where each copy came from, and its own invitation link, stay its own.
             merge_skip: &["source", "invitation"],
             defaults: &[("status", "invited")],
+            // Seats are counted per store: recounted where participants came or went.
+            derived: Some(crate::db::Derived {
+                name: COUNTERS,
+                rebuild: |core, event_id| {
+                    Box::pin(async move { super::rsvp::recount(core, event_id).await.map(|_| ()) })
+                },
+            }),
             ..SyncSpec::new(PARTICIPANTS, Policy::Versioned)
         },
         SyncSpec {

@@ -141,9 +141,7 @@ fn fill(spec: &SyncSpec, survivor: &Document, other: &Document) -> (Document, Ve
 /// Mark `d` as written now by this pass: version + 1, `updated_at`, `updated_by`.
 pub(crate) fn stamp(d: &mut Document, now: bson::DateTime, actor: &str) {
     let v = crate::feedback::num(d.get("version"));
-    d.insert("version", v + 1);
-    d.insert("updated_at", now);
-    d.insert("updated_by", actor);
+    crate::db::stamp_document(d, v + 1, Some(now.into()), Some(actor.into()));
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -58,13 +58,12 @@ fn later<'a>(a: &'a Document, b: &'a Document) -> &'a Document {
 
 fn stamp(mut m: Document, l: &Document, r: &Document) -> Document {
     let newest = later(l, r);
-    m.insert("version", version(l).max(version(r)) + 1);
-    if let Some(v) = newest.get("updated_at") {
-        m.insert("updated_at", v.clone());
-    }
-    if let Some(v) = newest.get("updated_by") {
-        m.insert("updated_by", v.clone());
-    }
+    crate::db::stamp_document(
+        &mut m,
+        version(l).max(version(r)) + 1,
+        newest.get("updated_at").cloned(),
+        newest.get("updated_by").cloned(),
+    );
     m
 }
 
@@ -161,11 +160,13 @@ pub fn resolve(
         }
     }
     let mut out = stamp(out, local, remote);
-    out.insert(
-        "updated_at",
-        bson::DateTime::from_chrono(crate::time::now()),
+    let v = version(&out);
+    crate::db::stamp_document(
+        &mut out,
+        v,
+        Some(bson::DateTime::from_chrono(crate::time::now()).into()),
+        Some(actor.into()),
     );
-    out.insert("updated_by", actor);
     out
 }
 

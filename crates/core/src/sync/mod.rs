@@ -505,7 +505,7 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
         dry_run: o.dry_run,
         ..Default::default()
     };
-    let mut touched_events: BTreeSet<String> = BTreeSet::new();
+    let mut touched = Touched::default();
     let now = bson::DateTime::from_chrono(time::now());
     if !o.dry_run {
         if let Err(e) = carry_out_erasures(local, remote).await {
@@ -517,7 +517,7 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
             report.cancelled = true;
             break;
         }
-        match collection(local, remote, &spec, &rkey, o, now, &mut touched_events).await {
+        match collection(local, remote, &spec, &rkey, o, now, &mut touched).await {
             Ok(rep) => report.collections.push(rep),
             Err(e) => {
                 let mut rep = CollectionReport::new(spec.name);
@@ -527,13 +527,19 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
         }
     }
     if !o.dry_run && !report.cancelled {
-        // Seat counters are per store: recount the events whose participants this sync
-        // changed, on both sides, so capacity and the waitlist hold everywhere.
-        for core in [local, remote] {
-            for id in &touched_events {
-                if crate::events::get(core, id).await.is_ok() {
-                    if let Err(e) = crate::participants::rsvp::recount(core, id).await {
-                        keep_going(&mut report.failures, "seat_counters", id, e)?;
+        // Derived data is per store (seat counters, answer tallies): rebuilt, on both
+        // sides, for the events whose documents this sync changed, so capacity, the
+        // waitlist and the dashboard hold everywhere.
+        for (coll, events) in &touched.0 {
+            let Some(derived) = schema::spec(coll).and_then(|s| s.derived) else {
+                continue;
+            };
+            for core in [local, remote] {
+                for id in events {
+                    if crate::events::get(core, id).await.is_ok() {
+                        if let Err(e) = (derived.rebuild)(core, id).await {
+                            keep_going(&mut report.failures, derived.name, id, e)?;
+                        }
                     }
                 }
             }
@@ -553,6 +559,25 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
             .await?;
     }
     Ok(report)
+}
+
+/// The events whose documents a sync changed, per collection: their derived data is
+/// rebuilt at the end.
+#[derive(Default)]
+struct Touched(std::collections::BTreeMap<&'static str, BTreeSet<String>>);
+
+impl Touched {
+    fn add(&mut self, coll: &'static str, event_id: &str) {
+        self.0.entry(coll).or_default().insert(event_id.to_owned());
+    }
+
+    /// Documents of `coll` merged into one: what references them moved too.
+    fn add_with_referrers(&mut self, coll: &'static str, event_id: &str) {
+        self.add(coll, event_id);
+        for (s, _) in schema::references_to(coll) {
+            self.add(s.name, event_id);
+        }
+    }
 }
 
 /// Every erasure recorded on either side is carried out on both, on what was created up
@@ -596,7 +621,7 @@ async fn collection(
     rkey: &str,
     o: &SyncOptions<'_>,
     now: bson::DateTime,
-    touched_events: &mut BTreeSet<String>,
+    touched: &mut Touched,
 ) -> Result<CollectionReport> {
     let coll = spec.name;
     // Fingerprints first: a change made while the documents are read shows next time.
@@ -640,7 +665,7 @@ async fn collection(
                     .or_else(|| r.get(id))
                     .and_then(|d| d.get_str("event_id").ok())
                 {
-                    touched_events.insert(e.to_owned());
+                    touched.add_with_referrers(coll, e);
                 }
             }
         }
@@ -843,15 +868,20 @@ async fn collection(
     });
     for p in &plans {
         for op in p.local.iter().chain(&p.remote) {
-            let d = match op {
-                Op::Insert(d) | Op::Delete(d) => d,
-                Op::Replace { new, .. } => new,
+            let docs = match op {
+                Op::Insert(d) | Op::Delete(d) => [Some(d), None],
+                Op::Replace { old, new } => [Some(old), Some(new)],
             };
-            if let (Ok(e), true) = (
-                d.get_str("event_id"),
-                coll == crate::participants::schema::PARTICIPANTS,
-            ) {
-                touched_events.insert(e.to_owned());
+            for e in docs
+                .iter()
+                .flatten()
+                .filter_map(|d| d.get_str("event_id").ok())
+            {
+                if p.remap.is_some() {
+                    touched.add_with_referrers(coll, e);
+                } else {
+                    touched.add(coll, e);
+                }
             }
         }
     }
@@ -1078,9 +1108,12 @@ pub async fn resolve(
             .map(|d| crate::feedback::num(d.get("version")))
             .max()
             .unwrap_or(0);
-        m.insert("version", v + 1);
-        m.insert("updated_at", bson::DateTime::from_chrono(time::now()));
-        m.insert("updated_by", local.actor());
+        crate::db::stamp_document(
+            &mut m,
+            v + 1,
+            Some(bson::DateTime::from_chrono(time::now()).into()),
+            Some(local.actor().into()),
+        );
         m
     } else {
         let base = base_doc(local, &rkey, coll, &c.doc_id).await?;
