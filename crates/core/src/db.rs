@@ -207,6 +207,16 @@ pub struct Derived {
     pub rebuild: for<'a> fn(&'a Core, &'a str) -> futures_util::future::BoxFuture<'a, Result<()>>,
 }
 
+/// A value at most one live document may hold at a time (a seat on a plan), backed by a
+/// unique index on `key`. Two stores giving it to two documents apart is settled by the
+/// sync: the document last changed earlier (`updated_at`, then the smaller `_id`) keeps
+/// it, the other gives up `release` (a new version) and a conflict tells the user.
+#[derive(Debug, Clone, Copy)]
+pub struct Exclusive {
+    pub key: &'static [&'static str],
+    pub release: &'static str,
+}
+
 /// A collection's sync declaration, made by the feature that owns it and collected by
 /// `crate::schema`.
 #[derive(Debug, Clone)]
@@ -231,6 +241,8 @@ pub struct SyncSpec {
     /// What is derived from this collection per event and rebuilt after a sync changed it
     /// (or merged documents it references).
     pub derived: Option<Derived>,
+    /// A value only one live document may hold, settled when stores disagree.
+    pub exclusive: Option<Exclusive>,
 }
 
 impl SyncSpec {
@@ -246,6 +258,7 @@ impl SyncSpec {
             merge_skip: &[],
             defaults: &[],
             derived: None,
+            exclusive: None,
         }
     }
 }

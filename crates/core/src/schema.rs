@@ -3,7 +3,7 @@
 //! the features, collects them. `db` keeps the connection and the helpers and imports no
 //! feature; the sync reads its policies from here.
 
-pub use crate::db::{CollectionSpec, Derived, Policy, Reference, SyncSpec};
+pub use crate::db::{CollectionSpec, Derived, Exclusive, Policy, Reference, SyncSpec};
 
 use crate::{Capabilities, Core, Result};
 

@@ -176,6 +176,12 @@ pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
                     Box::pin(async move { super::rsvp::recount(core, event_id).await.map(|_| ()) })
                 },
             }),
+            // One person per seat (`event_seat_unique`): two laptops seating two people on
+            // one seat offline settle on the earlier one, the other is unseated.
+            exclusive: Some(crate::db::Exclusive {
+                key: &["event_id", "seat.plan_id", "seat.label"],
+                release: "seat",
+            }),
             ..SyncSpec::new(PARTICIPANTS, Policy::Versioned)
         },
         SyncSpec {

@@ -131,8 +131,9 @@ fn op_id(op: &Op) -> String {
 }
 
 /// Apply `ops` (each tagged with its plan's index) to `coll` on `core`: deletes first (a
-/// keyed document replaced under another `_id` frees its key), then inserts, then
-/// replaces. Plans in `skip` (already deferred or failed on the other side) are left out,
+/// keyed document replaced under another `_id` frees its key), then the replaces that
+/// drop a field (a participant unseated frees the seat another one is given), then
+/// inserts, then the other replaces. Plans in `skip` (already deferred or failed on the other side) are left out,
 /// as are the later writes of a plan whose earlier write did not apply.
 pub(crate) async fn apply(
     core: &Core,
@@ -144,10 +145,14 @@ pub(crate) async fn apply(
     let mut out = Outcome::default();
     let ops: Vec<(usize, Op)> = ops.into_iter().filter(|(i, _)| skip.ok(*i)).collect();
     let (mut deletes, mut inserts, mut replaces) = (vec![], vec![], vec![]);
+    let mut releases = vec![];
     for (i, op) in ops {
-        match op {
+        match &op {
             Op::Delete(_) => deletes.push((i, op)),
             Op::Insert(_) => inserts.push((i, op)),
+            Op::Replace { old, new } if old.keys().any(|k| !new.contains_key(k)) => {
+                releases.push((i, op))
+            }
             Op::Replace { .. } => replaces.push((i, op)),
         }
     }
@@ -195,7 +200,7 @@ pub(crate) async fn apply(
         }
         Ok(())
     };
-    for chunk in deletes.chunks(64) {
+    for chunk in deletes.chunks(64).chain(releases.chunks(64)) {
         let results = conditional(chunk.to_vec()).await;
         settle(&mut out, results)?;
     }

@@ -866,6 +866,20 @@ async fn collection(
         done: total,
         total,
     });
+    if let Some(ex) = spec.exclusive {
+        settle_claims(
+            spec,
+            ex,
+            &l,
+            &r,
+            &hold,
+            &mut plans,
+            rkey,
+            now,
+            local.actor(),
+            &mut rep,
+        );
+    }
     for p in &plans {
         for op in p.local.iter().chain(&p.remote) {
             let docs = match op {
@@ -987,6 +1001,149 @@ async fn collection(
         }
     }
     Ok(rep)
+}
+
+/// A field's value at a dotted path (`seat.label`).
+fn path<'a>(d: &'a Document, p: &str) -> Option<&'a Bson> {
+    let mut parts = p.split('.');
+    let mut cur = d.get(parts.next()?)?;
+    for part in parts {
+        cur = match cur {
+            Bson::Document(sub) => sub.get(part)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Two documents that will hold the same exclusive value once this pass is applied (two
+/// stores seated two people on one seat): the one last changed earlier (`updated_at`,
+/// then the smaller `_id`) keeps it; every other gives it up — a new version written to
+/// both sides, before anything is given the value (see [`apply::apply`]) — and a conflict
+/// names who lost what. Every store reaches the same result whichever syncs first: the
+/// pass that first sees both copies settles it, by their own fields.
+#[allow(clippy::too_many_arguments)]
+fn settle_claims(
+    spec: &SyncSpec,
+    ex: crate::db::Exclusive,
+    l: &HashMap<String, Document>,
+    r: &HashMap<String, Document>,
+    hold: &HashSet<String>,
+    plans: &mut Vec<Plan>,
+    rkey: &str,
+    now: bson::DateTime,
+    actor: &str,
+    rep: &mut CollectionReport,
+) {
+    let planned: HashMap<String, usize> = plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
+    let ids: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
+    // What each document will be after this pass (left out: in conflict, or held).
+    let mut claims: HashMap<Vec<String>, Vec<Document>> = HashMap::new();
+    for id in ids {
+        if hold.contains(id) {
+            continue;
+        }
+        let after = match planned.get(id).map(|&i| &plans[i]) {
+            Some(p) if p.conflict.is_some() => continue,
+            Some(p) if !p.local.is_empty() || !p.remote.is_empty() => {
+                match p.local.iter().chain(&p.remote).find_map(|op| match op {
+                    Op::Insert(d) | Op::Replace { new: d, .. } => Some(d),
+                    Op::Delete(_) => None,
+                }) {
+                    Some(d) => d,
+                    None => continue,
+                }
+            }
+            _ => match l.get(id).or_else(|| r.get(id)) {
+                Some(d) => d,
+                None => continue,
+            },
+        };
+        if matches!(after.get("deleted_at"), Some(Bson::DateTime(_))) {
+            continue;
+        }
+        let key: Option<Vec<String>> = ex
+            .key
+            .iter()
+            .map(|k| match path(after, k) {
+                None | Some(Bson::Null) => None,
+                Some(v) => Some(id_string(v)),
+            })
+            .collect();
+        if let Some(key) = key {
+            claims.entry(key).or_default().push(after.clone());
+        }
+    }
+    let order = |d: &Document| {
+        (
+            d.get_datetime("updated_at")
+                .map(|t| t.timestamp_millis())
+                .unwrap_or(i64::MAX),
+            d.get("_id").map(id_string).unwrap_or_default(),
+        )
+    };
+    let mut groups: Vec<Vec<Document>> = claims.into_values().filter(|g| g.len() > 1).collect();
+    groups.sort_by_key(|g| g.iter().map(order).min());
+    for mut group in groups {
+        group.sort_by_key(order);
+        let winner = group.remove(0);
+        for loser in group {
+            let id = loser.get("_id").map(id_string).unwrap_or_default();
+            let mut new = loser.clone();
+            let lost = new.remove(ex.release);
+            let v = crate::feedback::num(loser.get("version"));
+            crate::db::stamp_document(&mut new, v + 1, Some(now.into()), Some(actor.into()));
+            if let Some(derive) = spec.derive {
+                derive(&mut new);
+            }
+            let write = |old: Option<&Document>| match old {
+                Some(old) if hash(old) == hash(&new) => vec![],
+                Some(old) => vec![Op::Replace {
+                    old: old.clone(),
+                    new: new.clone(),
+                }],
+                None => vec![Op::Insert(new.clone())],
+            };
+            let i = match planned.get(&id) {
+                Some(&i) => i,
+                None => {
+                    plans.push(Plan {
+                        id: id.clone(),
+                        ..Default::default()
+                    });
+                    plans.len() - 1
+                }
+            };
+            let p = &mut plans[i];
+            p.local = write(l.get(&id));
+            p.remote = write(r.get(&id));
+            p.base = Some(new.clone());
+            p.forget = false;
+            rep.conflicts += 1;
+            p.conflict = Some(Conflict {
+                id: format!("{}:{}", base_id(rkey, spec.name, &id), ex.release),
+                remote: rkey.to_owned(),
+                collection: spec.name.to_owned(),
+                doc_id: id.clone(),
+                label: label(&loser),
+                fields: vec![FieldConflict {
+                    field: ex.release.to_owned(),
+                    base: None,
+                    // What this one was given, and that it now has none.
+                    local: lost,
+                    remote: None,
+                }],
+                local_by: loser.get_str("updated_by").unwrap_or_default().to_owned(),
+                remote_by: winner.get_str("updated_by").unwrap_or_default().to_owned(),
+                detected_at: time::now(),
+                merged_from: None,
+            });
+        }
+    }
 }
 
 /// When this store last completed a sync (with any remote).

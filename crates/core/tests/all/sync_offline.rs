@@ -157,3 +157,114 @@ async fn answers_pulled_by_a_sync_show_in_the_dashboard_counters() {
     assert_eq!(contents(&s.a).await, contents(&s.b).await);
     s.done().await;
 }
+
+async fn seat_of(core: &Core, id: &str) -> Option<String> {
+    participants::get(core, id)
+        .await
+        .unwrap()
+        .seat
+        .map(|s| s.label)
+}
+
+/// Two laptops give seat A1 to two people offline (Ann first, then Bob), and Cleo two
+/// different seats: whichever laptop syncs first, Ann keeps A1 everywhere, Bob is
+/// unseated with a conflict saying so, Cleo's two seats wait for the user; no pass fails.
+#[tokio::test]
+async fn two_people_seated_on_one_seat_offline_settle_on_the_earlier_one() {
+    for a_first in [true, false] {
+        let s = stores(if a_first {
+            "sync_seat_ab"
+        } else {
+            "sync_seat_ba"
+        })
+        .await;
+        let ev = shared_event(&s, "Seats").await;
+        let plan = ev.input.seating[0].id.clone();
+        let ann = person(&s.a, &ev.id, "Ann", RsvpStatus::Accepted).await;
+        let bob = person(&s.a, &ev.id, "Bob", RsvpStatus::Accepted).await;
+        let cleo = person(&s.a, &ev.id, "Cleo", RsvpStatus::Accepted).await;
+        s.settle().await;
+
+        participants::seating::assign(&s.a, &ann, &plan, "A1")
+            .await
+            .unwrap();
+        participants::seating::assign(&s.a, &cleo, &plan, "A2")
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        participants::seating::assign(&s.b, &bob, &plan, "A1")
+            .await
+            .unwrap();
+        participants::seating::assign(&s.b, &cleo, &plan, "A3")
+            .await
+            .unwrap();
+
+        let (first, second) = if a_first { (&s.a, &s.b) } else { (&s.b, &s.a) };
+        no_failures(&run(first, &s.r).await);
+        no_failures(&run(second, &s.r).await);
+        s.settle().await;
+
+        for (name, core) in [("A", &s.a), ("B", &s.b), ("remote", &s.r)] {
+            assert_eq!(seat_of(core, &ann).await.as_deref(), Some("A1"), "{name}");
+            assert_eq!(seat_of(core, &bob).await, None, "{name}");
+        }
+        // Identical stores but for Cleo, whose two seats wait for the user.
+        let but_cleo = |v: Vec<(String, String, String)>| {
+            v.into_iter()
+                .filter(|(_, id, _)| !id.contains(&cleo))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            but_cleo(contents(&s.a).await),
+            but_cleo(contents(&s.r).await)
+        );
+        assert_eq!(
+            but_cleo(contents(&s.b).await),
+            but_cleo(contents(&s.r).await)
+        );
+        let mut all = sync::conflicts(&s.a).await.unwrap();
+        all.extend(sync::conflicts(&s.b).await.unwrap());
+        let lost: Vec<&sync::Conflict> = all
+            .iter()
+            .filter(|c| c.doc_id == bob && c.fields.iter().any(|f| f.field == "seat"))
+            .collect();
+        assert_eq!(lost.len(), 1, "a_first {a_first}: {all:#?}");
+        assert_eq!(lost[0].label, "Bob");
+        assert!(
+            lost[0].fields[0]
+                .local
+                .as_ref()
+                .is_some_and(|v| v.to_string().contains("A1")),
+            "{lost:#?}"
+        );
+        // Cleo given two seats: an ordinary conflict on her seat, nothing overwritten.
+        assert!(
+            all.iter().any(|c| c.doc_id == cleo),
+            "a_first {a_first}: {all:#?}"
+        );
+        assert_eq!(seat_of(&s.a, &cleo).await.as_deref(), Some("A2"));
+        assert_eq!(seat_of(&s.b, &cleo).await.as_deref(), Some("A3"));
+
+        // Acknowledging Bob's lost seat changes nothing more and leaves nothing to fail.
+        let (holder, c) = if sync::conflicts(&s.a)
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.id == lost[0].id)
+        {
+            (&s.a, lost[0].clone())
+        } else {
+            (&s.b, lost[0].clone())
+        };
+        let choices = [("seat".to_owned(), sync::Choice::Local)]
+            .into_iter()
+            .collect();
+        sync::resolve(holder, &s.r, &c.id, &choices).await.unwrap();
+        s.settle().await;
+        for core in [&s.a, &s.b, &s.r] {
+            assert_eq!(seat_of(core, &bob).await, None);
+            assert_eq!(seat_of(core, &ann).await.as_deref(), Some("A1"));
+        }
+        s.done().await;
+    }
+}
