@@ -296,8 +296,9 @@ fn first_non_empty(a: &str, b: &str) -> String {
 /// - feedback answers, connections, meetings and the networking profile of `other` are
 ///   re-pointed to `keep`; where `keep` has its own (same question, same person) `keep`'s
 ///   stands and `other`'s is dropped;
-/// - the audit trail: `keep` lists `other` in `merged_ids` and its trail shows both; each
-///   side gets a `merged` entry naming the other's id.
+/// - the audit trail: `other`'s entries are filed under `keep` (as every other store does
+///   when the sync brings the merge), `keep` lists `other` in `merged_ids`; each side gets
+///   a `merged` entry naming the other's id.
 pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeReport> {
     if keep_id == other_id {
         return Err(Error::invalid(
@@ -468,6 +469,15 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
     };
     repoint_answers(core, keep_id, other_id, &mut report).await?;
     repoint_networking(core, &ev, keep_id, other_id, &input.name, &mut report).await?;
+    // The other record's history is the survivor's now: the same rewrite every other store
+    // makes when the sync brings it the merge (`crate::sync`, the registry's references),
+    // so the trail reads the same everywhere.
+    super::audit_coll(core)
+        .update_many(
+            doc! { "participant_id": other_id },
+            doc! { "$set": { "participant_id": keep_id } },
+        )
+        .await?;
 
     let note_to = if take_others_status {
         Some(report.participant.status)

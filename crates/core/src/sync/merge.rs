@@ -71,6 +71,47 @@ fn deleted(d: Option<&Document>) -> bool {
     d.is_some_and(|d| matches!(d.get("deleted_at"), Some(Bson::DateTime(_))))
 }
 
+/// What `edited` changed since `base` (all of it, without a base) that `survivor` holds
+/// differently: fields to choose on the survivor (`local` its value, `remote` the edit's),
+/// bookkeeping, derived fields and the merge's own marks left out.
+pub fn carried_edits(
+    base: Option<&Document>,
+    edited: &Document,
+    survivor: &Document,
+) -> Vec<FieldConflict> {
+    let skip = |k: &str| {
+        META.contains(&k)
+            || DERIVED.contains(&k)
+            || [
+                "_id",
+                "deleted_at",
+                "merged_into",
+                "merged_ids",
+                "created_at",
+            ]
+            .contains(&k)
+    };
+    let mut out = vec![];
+    for (k, v) in edited {
+        if skip(k) {
+            continue;
+        }
+        let b = base.and_then(|b| b.get(k));
+        if b == Some(v) {
+            continue;
+        }
+        if survivor.get(k) != Some(v) {
+            out.push(FieldConflict {
+                field: k.clone(),
+                base: b.cloned(),
+                local: survivor.get(k).cloned(),
+                remote: Some(v.clone()),
+            });
+        }
+    }
+    out
+}
+
 /// Merge `local` and `remote` against their common ancestor `base` (none: both created
 /// the document independently, so every differing field conflicts).
 pub fn merge3(base: Option<&Document>, local: &Document, remote: &Document) -> Merge {

@@ -792,6 +792,55 @@ async fn collection(
                         });
                         p.base = Some(ld.clone());
                     }
+                    // One side merged this copy into another (the organiser's merge, or
+                    // duplicates merged by a sync), the other edited it meanwhile: the
+                    // merge stands, and what the edit changed that the survivor holds
+                    // differently is a conflict on the survivor, to choose from.
+                    (Some(ld), Some(rd)) if merged_away(ld) != merged_away(rd) => {
+                        let (tomb, edited, to_local) = if merged_away(ld) {
+                            rep.pushed += 1;
+                            (ld, rd, false)
+                        } else {
+                            rep.pulled += 1;
+                            (rd, ld, true)
+                        };
+                        let op = Op::Replace {
+                            old: edited.clone(),
+                            new: tomb.clone(),
+                        };
+                        if to_local {
+                            p.local.push(op);
+                        } else {
+                            p.remote.push(op);
+                        }
+                        p.base = Some(tomb.clone());
+                        let into = tomb.get_str("merged_into").unwrap_or_default();
+                        let base = base_doc(local, rkey, coll, key).await?;
+                        if let Some(survivor) = l.get(into).or_else(|| r.get(into)) {
+                            let fields = merge::carried_edits(base.as_ref(), edited, survivor);
+                            if !fields.is_empty() {
+                                rep.conflicts += 1;
+                                p.conflict = Some(Conflict {
+                                    id: format!("{}:{key}", base_id(rkey, coll, into)),
+                                    remote: rkey.to_owned(),
+                                    collection: coll.to_owned(),
+                                    doc_id: into.to_owned(),
+                                    label: label(survivor),
+                                    fields,
+                                    local_by: survivor
+                                        .get_str("updated_by")
+                                        .unwrap_or_default()
+                                        .to_owned(),
+                                    remote_by: edited
+                                        .get_str("updated_by")
+                                        .unwrap_or_default()
+                                        .to_owned(),
+                                    detected_at: time::now(),
+                                    merged_from: Some((*key).clone()),
+                                });
+                            }
+                        }
+                    }
                     (Some(ld), Some(rd)) => {
                         match merge3(base_doc(local, rkey, coll, key).await?.as_ref(), ld, rd) {
                             Merge::Clean(mut m) => {
@@ -1001,6 +1050,11 @@ async fn collection(
         }
     }
     Ok(rep)
+}
+
+/// A tombstone left by merging this copy into another (`merged_into`).
+fn merged_away(d: &Document) -> bool {
+    d.contains_key("merged_into") && matches!(d.get("deleted_at"), Some(Bson::DateTime(_)))
 }
 
 /// A field's value at a dotted path (`seat.label`).
