@@ -684,6 +684,14 @@ async fn collection(
         HashMap::new()
     };
     let keys: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
+    // For keyed collections: each side's keys by `_id`.
+    let by_id = |m: &HashMap<String, Document>| -> HashMap<String, String> {
+        if spec.policy != Policy::Keyed {
+            return HashMap::new();
+        }
+        m.iter().map(|(k, d)| (doc_id(d), k.clone())).collect()
+    };
+    let (l_ids, r_ids) = (by_id(&l), by_id(&r));
     let total = keys.len() as u64;
     // Deletes propagate only for collections that delete outright, and never from a side
     // that is empty (a new or wiped remote is not "everything was deleted").
@@ -712,6 +720,29 @@ async fn collection(
                 _ => rep.unchanged += 1,
             },
             Policy::Keyed => match (ld, rd) {
+                // One document whose key was rewritten on one side only (an answer moved
+                // to a merged participant): the newer version wins, by its `_id`, on the
+                // pass over its own key; the older key's pass does nothing.
+                (Some(d), None) if r_ids.contains_key(&doc_id(d)) => {
+                    let other = &r[&r_ids[&doc_id(d)]];
+                    if std::ptr::eq(newer(d, other), d) {
+                        rep.pushed += 1;
+                        p.remote.push(Op::Replace {
+                            old: other.clone(),
+                            new: d.clone(),
+                        });
+                    }
+                }
+                (None, Some(d)) if l_ids.contains_key(&doc_id(d)) => {
+                    let other = &l[&l_ids[&doc_id(d)]];
+                    if std::ptr::eq(newer(d, other), d) {
+                        rep.pulled += 1;
+                        p.local.push(Op::Replace {
+                            old: other.clone(),
+                            new: d.clone(),
+                        });
+                    }
+                }
                 (Some(d), None) => {
                     rep.pushed += 1;
                     p.remote.push(Op::Insert(d.clone()));
@@ -1050,6 +1081,10 @@ async fn collection(
         }
     }
     Ok(rep)
+}
+
+fn doc_id(d: &Document) -> String {
+    d.get("_id").map(id_string).unwrap_or_default()
 }
 
 /// A tombstone left by merging this copy into another (`merged_into`).

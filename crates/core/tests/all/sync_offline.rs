@@ -393,3 +393,48 @@ async fn an_organisers_merge_replays_on_every_store() {
         s.done().await;
     }
 }
+
+/// An answer whose key was rewritten on one store only (moved to another respondent, as a
+/// merge does) is the same document on both: the newer version wins by its `_id` instead
+/// of two inserts refused forever.
+#[tokio::test]
+async fn a_keyed_document_rewritten_on_one_side_converges_by_its_id() {
+    let s = stores("sync_rekey").await;
+    let ev = shared_event(&s, "Rekey").await;
+    let ann = person(&s.a, &ev.id, "Ann", RsvpStatus::Accepted).await;
+    let bob = person(&s.a, &ev.id, "Bob", RsvpStatus::Accepted).await;
+    let q = feedback::create_question(
+        &s.a,
+        &ev.id,
+        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
+        .await
+        .unwrap();
+    let who = feedback::Respondent::Participant(ann.clone());
+    let a = feedback::answer(&s.a, &q, &who, &feedback::RawValue::Number(3.0))
+        .await
+        .unwrap();
+    s.settle().await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    feedback::answers(&s.a)
+        .update_one(
+            doc! { "_id": &a.id },
+            eventhub_core::db::stamp(
+                &s.a,
+                doc! { "$set": { "respondent": &bob, "participant_id": &bob } },
+                chrono::Utc::now(),
+            ),
+        )
+        .await
+        .unwrap();
+    s.settle().await;
+    for (name, core) in [("A", &s.a), ("B", &s.b), ("remote", &s.r)] {
+        assert_eq!(answers(core).await, vec![(bob.clone(), 3)], "{name}");
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(contents(&s.b).await, contents(&s.r).await);
+    s.done().await;
+}
