@@ -25,6 +25,14 @@
 //! - versioned collections with a natural key (a participant's e-mail in an event, a
 //!   profile per participant, a connection per pair) first merge the documents created
 //!   apart under different ids ([`dedupe`]): one survivor everywhere, references moved.
+//! - a merged copy's tombstone (`merged_into`) wins over an edit of that copy made on the
+//!   other side (an organiser's merge replays everywhere); the edit's fields the survivor
+//!   holds differently become a conflict on the survivor.
+//! - a value only one live document may hold (`SyncSpec::exclusive`: a seat) given to two
+//!   documents apart stays with the one last changed earlier; the other gives it up and a
+//!   conflict says so ([`settle_claims`]).
+//! - derived data (`SyncSpec::derived`: seat counters, answer tallies) is rebuilt on both
+//!   sides for the events whose documents the sync changed.
 //!
 //! **Writes are conditional.** Every replace or delete is matched on the `version` and
 //! `updated_at` the plan read ([`apply::guard`]); an insert needs the `_id` free. A write
