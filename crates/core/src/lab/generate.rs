@@ -412,7 +412,7 @@ pub fn event(seed: u64, i: u64) -> Result<Document> {
     crate::db::stamp_document(
         &mut d,
         1 + rng.below(5) as i64,
-        Some(bdate(updated).into()),
+        Some(bdate(updated)),
         Some("lab@eventhub".into()),
     );
     d.insert("search_terms", search_terms);

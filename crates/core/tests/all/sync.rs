@@ -971,14 +971,12 @@ async fn writes_made_during_a_sync_are_never_overwritten() {
             "ends_at": "2027-06-01T16:00:00Z",
             "sessions": [{ "title": "Atelier", "starts_at": "2027-06-01T09:00:00Z",
                             "ends_at": "2027-06-01T10:00:00Z" }],
-            "seating": [{ "room": "Amphi", "layout": { "kind": "grid", "rows": 2, "seats_per_row": 3 } }],
         }))
         .unwrap(),
     )
     .await
     .unwrap();
     let sid = ev.input.sessions[0].id.clone();
-    let plan = ev.input.seating[0].id.clone();
     let mut ids = vec![];
     for (n, m) in [("Ann", "ann@x.org"), ("Bob", "bob@x.org")] {
         let p = participants::create(
