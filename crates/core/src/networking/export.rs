@@ -202,7 +202,11 @@ pub async fn erase(core: &Core, me: &str) -> Result<Erasure> {
         .update_one(
             doc! { "_id": me },
             // The latest erasure's time: what was created up to it goes on every store.
-            doc! { "$setOnInsert": { "event_id": &p.event_id }, "$max": { "erased_at": now, "updated_at": now } },
+            crate::db::stamp(
+                core,
+                doc! { "$setOnInsert": { "event_id": &p.event_id }, "$max": { "erased_at": now } },
+                now,
+            ),
         )
         .upsert(true)
         .await?;
