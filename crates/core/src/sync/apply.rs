@@ -66,6 +66,14 @@ pub(crate) async fn replace(
     Ok(c.replace_one(guard(old), new.clone()).await?.matched_count)
 }
 
+/// Whether replacing `old` by `new` may free a unique value for another document: a field
+/// dropped (a seat given up), or a live document becoming a tombstone (out of the partial
+/// unique indexes).
+fn releases_a_key(old: &Document, new: &Document) -> bool {
+    let tombstone = |d: &Document| matches!(d.get("deleted_at"), Some(Bson::DateTime(_)));
+    old.keys().any(|k| !new.contains_key(k)) || (tombstone(new) && !tombstone(old))
+}
+
 /// What became of a plan's writes on one side.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
@@ -132,9 +140,9 @@ fn op_id(op: &Op) -> String {
 
 /// Apply `ops` (each tagged with its plan's index) to `coll` on `core`: deletes first (a
 /// keyed document replaced under another `_id` frees its key), then the replaces that
-/// drop a field (a participant unseated frees the seat another one is given), then
-/// inserts, then the other replaces. Plans in `skip` (already deferred or failed on the other side) are left out,
-/// as are the later writes of a plan whose earlier write did not apply.
+/// free a unique value (a participant unseated, or becoming a tombstone), then inserts,
+/// then the other replaces. Plans in `skip` (already deferred or failed on the other side)
+/// are left out, as are the later writes of a plan whose earlier write did not apply.
 pub(crate) async fn apply(
     core: &Core,
     coll: &str,
@@ -150,9 +158,7 @@ pub(crate) async fn apply(
         match &op {
             Op::Delete(_) => deletes.push((i, op)),
             Op::Insert(_) => inserts.push((i, op)),
-            Op::Replace { old, new } if old.keys().any(|k| !new.contains_key(k)) => {
-                releases.push((i, op))
-            }
+            Op::Replace { old, new } if releases_a_key(old, new) => releases.push((i, op)),
             Op::Replace { .. } => replaces.push((i, op)),
         }
     }

@@ -164,10 +164,21 @@ pub(crate) async fn merge_groups(
     now: bson::DateTime,
 ) -> Result<Outcome> {
     let mut out = Outcome::default();
+    // A copy already merged into another on either side (an organiser's merge) is going
+    // away this pass: it is no duplicate of anything.
+    let merged_away: BTreeSet<String> = l
+        .values()
+        .chain(r.values())
+        .filter(|d| is_tombstone(d) && d.contains_key("merged_into"))
+        .filter_map(|d| d.get("_id").map(id_string))
+        .collect();
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for d in l.values().chain(r.values()) {
         if let (Some(k), Some(id)) = (natural_key(spec, d), d.get("_id")) {
-            groups.entry(k).or_default().insert(id_string(id));
+            let id = id_string(id);
+            if !merged_away.contains(&id) {
+                groups.entry(k).or_default().insert(id);
+            }
         }
     }
     let actor = local.actor().to_owned();

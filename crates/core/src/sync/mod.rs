@@ -1138,14 +1138,38 @@ fn settle_claims(
         .map(|(i, p)| (p.id.clone(), i))
         .collect();
     let ids: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
-    // What each document will be after this pass (left out: in conflict, or held).
-    let mut claims: HashMap<Vec<String>, Vec<Document>> = HashMap::new();
+    // What each document will be after this pass. A document this pass leaves as it is on
+    // each side (in conflict, or held) keeps what it holds there: it cannot give it up now,
+    // so it comes first.
+    let mut claims: HashMap<Vec<String>, Vec<(bool, Document)>> = HashMap::new();
+    let key_of = |d: &Document| -> Option<Vec<String>> {
+        if matches!(d.get("deleted_at"), Some(Bson::DateTime(_))) {
+            return None;
+        }
+        ex.key
+            .iter()
+            .map(|k| match path(d, k) {
+                None | Some(Bson::Null) => None,
+                Some(v) => Some(id_string(v)),
+            })
+            .collect()
+    };
     for id in ids {
-        if hold.contains(id) {
+        let fixed = hold.contains(id)
+            || planned
+                .get(id)
+                .is_some_and(|&i| plans[i].conflict.is_some());
+        if fixed {
+            let mut seen: Vec<Vec<String>> = vec![];
+            for d in [l.get(id), r.get(id)].into_iter().flatten() {
+                if let Some(key) = key_of(d).filter(|k| !seen.contains(k)) {
+                    seen.push(key.clone());
+                    claims.entry(key).or_default().push((true, d.clone()));
+                }
+            }
             continue;
         }
         let after = match planned.get(id).map(|&i| &plans[i]) {
-            Some(p) if p.conflict.is_some() => continue,
             Some(p) if !p.local.is_empty() || !p.remote.is_empty() => {
                 match p.local.iter().chain(&p.remote).find_map(|op| match op {
                     Op::Insert(d) | Op::Replace { new: d, .. } => Some(d),
@@ -1160,35 +1184,31 @@ fn settle_claims(
                 None => continue,
             },
         };
-        if matches!(after.get("deleted_at"), Some(Bson::DateTime(_))) {
-            continue;
-        }
-        let key: Option<Vec<String>> = ex
-            .key
-            .iter()
-            .map(|k| match path(after, k) {
-                None | Some(Bson::Null) => None,
-                Some(v) => Some(id_string(v)),
-            })
-            .collect();
-        if let Some(key) = key {
-            claims.entry(key).or_default().push(after.clone());
+        if let Some(key) = key_of(after) {
+            claims.entry(key).or_default().push((false, after.clone()));
         }
     }
-    let order = |d: &Document| {
+    let order = |(fixed, d): &(bool, Document)| {
         (
+            !fixed,
             d.get_datetime("updated_at")
                 .map(|t| t.timestamp_millis())
                 .unwrap_or(i64::MAX),
             d.get("_id").map(id_string).unwrap_or_default(),
         )
     };
-    let mut groups: Vec<Vec<Document>> = claims.into_values().filter(|g| g.len() > 1).collect();
+    let mut groups: Vec<Vec<(bool, Document)>> =
+        claims.into_values().filter(|g| g.len() > 1).collect();
     groups.sort_by_key(|g| g.iter().map(order).min());
     for mut group in groups {
         group.sort_by_key(order);
-        let winner = group.remove(0);
-        for loser in group {
+        let (_, winner) = group.remove(0);
+        for (fixed, loser) in group {
+            if fixed {
+                // Two documents that both stay as they are: the server refuses the second
+                // until the user settles the conflict.
+                continue;
+            }
             let id = loser.get("_id").map(id_string).unwrap_or_default();
             let mut new = loser.clone();
             let lost = new.remove(ex.release);
