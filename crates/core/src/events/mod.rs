@@ -394,7 +394,7 @@ pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
 
 /// `explain` (executionStats) of a list query's find, as the server reports it.
 pub async fn explain_list(core: &Core, q: &EventQuery, mode: SearchMode) -> Result<Document> {
-    let mut find = doc! {
+    let find = doc! {
         "find": EVENTS,
         "filter": filter(q, mode),
         "sort": sort_doc(q.sort),
