@@ -126,12 +126,11 @@ pub async fn update(
     set.insert("search_terms", to_bson(&search_terms)?);
     set.insert("venue_key", venue_key);
     set.insert("title_key", title_key);
-    set.insert("updated_at", bson::DateTime::from_chrono(time::now()));
-    set.insert("updated_by", core.actor());
-    let mut update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
+    let mut update = doc! { "$set": set };
     if input.capacity.is_none() {
         update.insert("$unset", doc! { "capacity": "" });
     }
+    let update = crate::db::stamp(core, update, time::now());
     let mut filter = live();
     filter.insert("_id", id);
     filter.insert("version", expected_version);
@@ -175,11 +174,7 @@ pub async fn delete(core: &Core, id: &str, expected_version: Option<i64>) -> Res
     let res = raw(core)
         .update_one(
             filter,
-            doc! {
-                "$set": { "deleted_at": now, "updated_at": now, "updated_by": core.actor(),
-                          "search_keys": [] },
-                "$inc": { "version": 1_i64 },
-            },
+            crate::db::stamp_delete(core, doc! { "$set": { "search_keys": [] } }, now),
         )
         .await?;
     if res.matched_count == 1 {
@@ -439,7 +434,7 @@ pub async fn backfill_search_keys(core: &Core) -> Result<u64> {
         pending.push(async move {
             coll.update_one(
                 doc! { "_id": id, "search_keys": { "$exists": false } },
-                doc! { "$set": { "search_keys": keys }, "$inc": { "version": 1_i64 } },
+                crate::db::bump(doc! { "$set": { "search_keys": keys } }),
             )
             .await
         });

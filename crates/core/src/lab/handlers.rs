@@ -307,11 +307,10 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
                 }
             } else {
                 // The same fields written by `_id`, version bumped, without the check.
-                let mut set = time::to_doc(&input)?;
-                set.insert("updated_at", bson::DateTime::now());
+                let set = time::to_doc(&input)?;
                 evs.update_one(
                     doc! { "_id": id },
-                    doc! { "$set": set, "$inc": { "version": 1_i64 } },
+                    crate::db::stamp(core, doc! { "$set": set }, time::now()),
                 )
                 .await?;
                 if let Ok(mut m) = fx.opened.lock() {

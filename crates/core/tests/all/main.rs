@@ -22,3 +22,4 @@ mod seating;
 mod social;
 mod supervise;
 mod sync;
+mod sync_offline;
