@@ -153,7 +153,9 @@ export class DashboardView implements View {
     this.renderHead();
     this.renderQuestions();
     this.renderData();
-    await this.stopWatch();
+    // The badge keeps its mode while the watch is re-opened (the mode is the server's, not
+    // the event's): it reads "off" only when watching fails.
+    await this.stopWatch(true);
     this.links.clear();
     try {
       const event = await api.eventsGet(id);
@@ -179,15 +181,19 @@ export class DashboardView implements View {
       this.renderHead();
       await this.refresh(true);
     } catch (e) {
+      if (g === this.gen && this.watchId === null && this.liveMode !== null) {
+        this.liveMode = null;
+        this.renderHead();
+      }
       toastError(toApiError(e));
     }
   }
 
-  private async stopWatch(): Promise<void> {
+  private async stopWatch(keepMode = false): Promise<void> {
     if (this.watchId !== null) {
       const id = this.watchId;
       this.watchId = null;
-      this.liveMode = null;
+      if (!keepMode) this.liveMode = null;
       try {
         await dashboardApi.unwatch(id);
       } catch {
