@@ -1,87 +1,22 @@
 // Typed wrapper over the Tauri 2 global API (`withGlobalTauri: true`): no npm import.
 
-export type ErrorCode =
-  | "validation"
-  | "not_found"
-  | "conflict"
-  | "duplicate"
-  | "db_unavailable"
-  | "engine_missing"
-  | "unsupported"
-  | "disk_full"
-  | "internal";
-
-/** One fault of one field (see crates/core/src/error.rs): worded by the UI from `reason`. */
-export interface Problem {
-  field: string;
-  reason: string;
-  params?: Record<string, string>;
-  message: string;
-}
-
-export interface ApiError {
-  code: ErrorCode;
-  /** English, for logs: the UI words errors from `code`, `reason` and `params`. */
-  message: string;
-  field?: string;
-  reason?: string;
-  params?: Record<string, string>;
-  /** Every fault of the input when there are several (the first is also `field`). */
-  problems?: Problem[];
-}
+// Types generated from the Rust types (ts-rs, `cargo test` refreshes ui/src/gen/).
+import type { ApiError } from "./gen/ApiError.js";
+import type { ErrorCode } from "./gen/ErrorCode.js";
+export type { ApiError } from "./gen/ApiError.js";
+export type { ErrorCode } from "./gen/ErrorCode.js";
+export type { Problem } from "./gen/Problem.js";
 
 export type Status = "draft" | "published" | "cancelled" | "archived";
 export const STATUSES: Status[] = ["draft", "published", "cancelled", "archived"];
 
-export interface Capabilities {
-  text_search: boolean;
-  hashed_index: boolean;
-  change_streams: boolean;
-  transactions: boolean;
-}
-
-export interface ServerInfo {
-  uri: string;
-  database: string;
-  engine: string;
-  version: string;
-  replica_set: string | null;
-  capabilities: Capabilities;
-  missing: string[];
-}
-
-export interface EngineInfo {
-  kind: "mongod" | "secantus";
-  path: string;
-  data_dir: string;
-  started_here: boolean;
-}
-
-export interface DbStatus {
-  state: "connecting" | "ready" | "failed";
-  source: "settings" | "env" | "local" | null;
-  server: ServerInfo | null;
-  engine: EngineInfo | null;
-  error: { code: ErrorCode; message: string } | null;
-  /** The latest health check, once connected (updates come as `db://health`). */
-  health?: Health | null;
-}
-
-export type HealthReason = "engine_exited" | "not_answering" | "disk_full" | "data_locked" | "data_corrupt" | "start_failed";
-
-/** What the database supervisor measured (`eventhub_core::supervise::Health`). */
-export interface Health {
-  state: "ok" | "reconnecting" | "down";
-  reason: HealthReason | null;
-  detail: string | null;
-  local: boolean;
-  restarts: number;
-  log_path: string | null;
-  data_dir: string | null;
-  uri: string | null;
-  latency_ms: number | null;
-  since_ms: number;
-}
+export type { Capabilities } from "./gen/Capabilities.js";
+export type { ServerInfo } from "./gen/ServerInfo.js";
+export type { EngineInfo } from "./gen/EngineInfo.js";
+export type { DbStatus } from "./gen/DbStatus.js";
+export type { HealthReason } from "./gen/HealthReason.js";
+export type { Health } from "./gen/Health.js";
+import type { DbStatus } from "./gen/DbStatus.js";
 
 export type Language = "fr" | "en";
 

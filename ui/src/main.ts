@@ -76,7 +76,7 @@ class App implements Nav {
       this.applyStatus(await api.dbStatus());
     } catch (e) {
       const err = toApiError(e);
-      this.applyStatus({ state: "failed", source: null, server: null, engine: null, error: { code: err.code, message: err.message } });
+      this.applyStatus({ state: "failed", source: null, server: null, engine: null, error: { code: err.code, message: err.message }, health: null });
     }
   }
 

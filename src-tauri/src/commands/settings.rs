@@ -84,6 +84,7 @@ pub async fn settings_open_logs<R: Runtime>(app: AppHandle<R>) -> CmdResult<Stri
                 eventhub_core::Code::Unsupported,
                 format!("cannot open the folder: {e}"),
             )
+            .with_reason("cannot_open_folder", [])
         })?;
     Ok(shown)
 }

@@ -3,10 +3,10 @@
 // them).
 
 import { toApiError } from "../api.js";
-import { syncApi, type Conflict, type SyncProgress, type SyncReport, type SyncStatus } from "../api-sync.js";
+import { syncApi, type AutoResult, type Conflict, type SyncProgress, type SyncReport, type SyncStatus } from "../api-sync.js";
 import { h, replaceChildren } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { button, field, sectionCard, toast, toastError } from "../ui.js";
+import { button, errorText, field, sectionCard, toast, toastError } from "../ui.js";
 import type { View } from "../main.js";
 
 function show(v: unknown): string {
@@ -17,6 +17,25 @@ function show(v: unknown): string {
     return typeof d === "string" ? d : JSON.stringify(d);
   }
   return JSON.stringify(v);
+}
+
+type Totals = Pick<AutoResult, "pushed" | "pulled" | "merged" | "conflicts">;
+
+/** What a sync did, in words ("3 modifications envoyées, 1 conflit à résoudre"). */
+export function syncSummary(r: Totals): string {
+  const parts = (["pushed", "pulled", "merged", "conflicts"] as const).filter((k) => r[k] > 0).map((k) => t(`sync.sum.${k}`, { n: r[k] }));
+  return parts.length ? parts.join(", ") : t("sync.sum.nothing");
+}
+
+function reportTotals(r: SyncReport): Totals {
+  const sum = (k: keyof Totals) => r.collections.reduce((n, c) => n + c[k], 0);
+  return { pushed: sum("pushed"), pulled: sum("pulled"), merged: sum("merged"), conflicts: sum("conflicts") };
+}
+
+/** The automatic sync's last outcome in words. */
+function autoResultText(r: AutoResult | null): string {
+  if (!r) return "";
+  return r.error ? t("sync.autoFailed", { error: errorText(r.error) }) : syncSummary(r);
 }
 
 export class SyncView implements View {
@@ -60,11 +79,12 @@ export class SyncView implements View {
     this.progress = null;
     this.rerender();
     try {
-      this.report = await syncApi.run(dry, (p) => {
+      const report = await syncApi.run(dry, (p) => {
         this.progress = p;
         this.rerender();
       });
-      if (!dry) toast(t("sync.done"), "success");
+      this.report = report;
+      if (!dry) toast(report.cancelled ? t("sync.done") : t("sync.doneWith", { summary: syncSummary(reportTotals(report)) }), "success");
     } catch (e) {
       toastError(toApiError(e));
     } finally {
@@ -127,7 +147,7 @@ export class SyncView implements View {
         t("sync.auto"),
       ),
       st?.auto.last_run
-        ? h("p", { class: "muted small", testid: "sync-auto-last" }, t("sync.autoLast", { when: formatDateTime(st.auto.last_run, Intl.DateTimeFormat().resolvedOptions().timeZone), result: st.auto.last_result ?? "" }))
+        ? h("p", { class: "muted small", testid: "sync-auto-last" }, t("sync.autoLast", { when: formatDateTime(st.auto.last_run, Intl.DateTimeFormat().resolvedOptions().timeZone), result: autoResultText(st.auto.last_result) }))
         : null,
       h("p", { class: "muted small", testid: "sync-last" }, st?.last_sync ? t("sync.lastSync", { when: formatDateTime(st.last_sync, Intl.DateTimeFormat().resolvedOptions().timeZone) }) : t("sync.never")),
       p ? h("div", { class: "inv-progress", role: "status", "aria-live": "polite" }, h("div", { class: "bar" }, h("div", { class: "bar-fill", style: { width: `${p.total ? Math.round((p.done / p.total) * 100) : 100}%` } })), h("div", { class: "small" }, t("sync.progress", { collection: p.collection, done: p.done, total: p.total }))) : null,
