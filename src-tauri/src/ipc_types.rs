@@ -29,6 +29,23 @@ fn export_all(dir: &Path) {
         eventhub_core::sync::SyncProgress,
         eventhub_core::sync::Conflict,
         eventhub_core::sync::Choice,
+        crate::commands::settings::Settings,
+        eventhub_core::events::Event,
+        eventhub_core::events::EventInput,
+        eventhub_core::events::EventQuery,
+        eventhub_core::events::Page<eventhub_core::events::EventSummary>,
+        eventhub_core::participants::Participant,
+        eventhub_core::participants::ParticipantInput,
+        eventhub_core::participants::ParticipantQuery,
+        eventhub_core::participants::ParticipantPage,
+        eventhub_core::participants::AuditEntry,
+        eventhub_core::feedback::Question,
+        eventhub_core::feedback::QuestionWithCount,
+        eventhub_core::feedback::QuestionInput,
+        eventhub_core::dashboard::Dashboard,
+        eventhub_core::dashboard::OverviewRow,
+        eventhub_core::dashboard::live::Change,
+        crate::commands::dashboard::WatchInfo,
     );
 }
 

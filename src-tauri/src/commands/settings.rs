@@ -15,8 +15,9 @@ pub fn store_path() -> std::path::PathBuf {
     config::data_dir().join("settings.json")
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Settings {
+    #[ts(type = "\"fr\" | \"en\"")]
     language: String,
     /// The remembered connection string with its password hidden, if any.
     saved_uri: Option<String>,

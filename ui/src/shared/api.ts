@@ -7,7 +7,8 @@ export type { ApiError } from "../gen/ApiError.js";
 export type { ErrorCode } from "../gen/ErrorCode.js";
 export type { Problem } from "../gen/Problem.js";
 
-export type Status = "draft" | "published" | "cancelled" | "archived";
+import type { Status } from "../gen/Status.js";
+export type { Status } from "../gen/Status.js";
 export const STATUSES: Status[] = ["draft", "published", "cancelled", "archived"];
 
 export type { Capabilities } from "../gen/Capabilities.js";
@@ -18,120 +19,31 @@ export type { HealthReason } from "../gen/HealthReason.js";
 export type { Health } from "../gen/Health.js";
 import type { DbStatus } from "../gen/DbStatus.js";
 
-export type Language = "fr" | "en";
-
-export interface Settings {
-  language: Language;
-  saved_uri: string | null;
-}
-
-export interface GeoPoint {
-  type: "Point";
-  coordinates: [number, number];
-}
-
-export interface Venue {
-  name: string;
-  address: string;
-  location?: GeoPoint;
-}
-
-export interface Speaker {
-  id: string;
-  name: string;
-  title: string;
-  bio: string;
-  links: string[];
-  photo_url?: string;
-}
-
-export interface Session {
-  id: string;
-  title: string;
-  abstract: string;
-  starts_at: string;
-  ends_at: string;
-  room: string;
-  speaker_ids: string[];
-  capacity?: number;
-}
-
-export type Layout =
-  | { kind: "grid"; rows: number; seats_per_row: number }
-  | { kind: "tables"; tables: number; seats_per_table: number };
-
-export interface SeatingPlan {
-  id: string;
-  room: string;
-  layout: Layout;
-  blocked: string[];
-}
+export type { Settings } from "../gen/Settings.js";
+import type { Settings } from "../gen/Settings.js";
+export type Language = Settings["language"];
+export type { GeoPoint } from "../gen/GeoPoint.js";
+export type { Venue } from "../gen/Venue.js";
+export type { Speaker } from "../gen/Speaker.js";
+export type { Session } from "../gen/Session.js";
+export type { Layout } from "../gen/Layout.js";
+export type { SeatingPlan } from "../gen/SeatingPlan.js";
 
 export type CustomScalar = string | number | boolean;
 export type CustomValue = CustomScalar | null | CustomScalar[];
 
-export interface EventInput {
-  title: string;
-  description: string;
-  starts_at: string;
-  ends_at: string;
-  timezone: string;
-  venue: Venue;
-  status: Status;
-  tags: string[];
-  capacity?: number;
-  speakers: Speaker[];
-  sessions: Session[];
-  seating: SeatingPlan[];
-  custom: { [key: string]: CustomValue };
-}
-
-export interface EventDoc extends EventInput {
-  _id: string;
-  version: number;
-  created_at: string;
-  updated_at: string;
-  updated_by: string;
-}
-
-export type Sort = "starts_at" | "starts_at_desc" | "title" | "updated_at";
-
-export interface EventQuery {
-  q?: string;
-  status?: Status;
-  tag?: string;
-  venue?: string;
-  from?: string;
-  to?: string;
-  sort?: Sort;
-  page?: number;
-  per_page?: number;
-}
-
-export interface EventSummary {
-  _id: string;
-  title: string;
-  starts_at: string;
-  ends_at: string;
-  timezone: string;
-  venue_name: string;
-  status: Status;
-  tags: string[];
-  speakers: number;
-  sessions: number;
-  version: number;
-  updated_at: string;
-}
-
-export interface Page {
-  items: EventSummary[];
-  total: number;
-  /** More matches than `total` (the count stops there): shown as "1 000+". */
-  total_capped?: boolean;
-  page: number;
-  per_page: number;
-  search_mode: "text" | "terms" | null;
-}
+export type { EventInput } from "../gen/EventInput.js";
+export type { EventDoc } from "../gen/EventDoc.js";
+export type { Sort } from "../gen/Sort.js";
+export type { EventQuery } from "../gen/EventQuery.js";
+export type { EventSummary } from "../gen/EventSummary.js";
+import type { EventDoc } from "../gen/EventDoc.js";
+import type { EventInput } from "../gen/EventInput.js";
+import type { EventQuery } from "../gen/EventQuery.js";
+import type { EventSummary } from "../gen/EventSummary.js";
+import type { Page as GenPage } from "../gen/Page.js";
+/** A page of the events list. */
+export type Page = GenPage<EventSummary>;
 
 export interface StatusCount {
   status: Status;

@@ -2,44 +2,33 @@
 // (commands in src-tauri/src/commands/feedback.rs and dashboard.rs).
 import { channel, invokeCommand as invoke, type Language } from "../../shared/api.js";
 
-export type QuestionKind = "rating" | "nps" | "single" | "multiple" | "text";
-export type QuestionStatus = "draft" | "open" | "closed";
-export interface Wording { fr: string; en: string }
-export interface Choice { id: string; label: Wording }
-export interface QuestionInput {
-  kind: QuestionKind;
-  mode: "poll" | "survey";
-  session_id?: string | null;
-  label: Wording;
-  choices: Choice[];
-  required: boolean;
-  anonymous: boolean;
-}
-export interface Question extends QuestionInput {
-  _id: string;
-  event_id: string;
-  status: QuestionStatus;
-  version: number;
-  answers?: number;
-}
-
-export interface Funnel { invited: number; accepted: number; checked_in: number; declined: number; waitlisted: number; acceptance_rate: number; show_rate: number }
-export interface SessionRow { session_id: string; title: string; capacity: number | null; attendees: number; fill_rate: number | null; avg_rating: number | null; ratings: number }
-export interface Nps { promoters: number; passives: number; detractors: number; total: number; score: number }
-export interface Bucket { value: string; label: string; count: number }
-export interface Distribution { question_id: string; label: string; kind: QuestionKind; status: QuestionStatus; answers: number; average: number | null; buckets: Bucket[] }
-export interface TextAnswer { question_id: string; question: string; text: string; at: string }
-export interface TimePoint { at: string; answers: number; check_ins: number; connections: number; mentions: number }
-export interface Dashboard {
-  event_id: string; title: string; funnel: Funnel; sessions: SessionRow[]; nps: Nps; distributions: Distribution[]; texts: TextAnswer[];
-  bucket: "minute" | "hour" | "day"; bucket_size: number; timeline: TimePoint[]; total_answers: number; respondents: number; counted_until: number | null; generated_at: string; took_ms: number;
-}
-export interface OverviewRow { event_id: string; title: string; starts_at: string; funnel: Funnel; answers: number; avg_rating: number | null; nps: number | null }
+// Types generated from the Rust types (ts-rs, `cargo test` refreshes ui/src/gen/).
+import type { Dashboard } from "../../gen/Dashboard.js";
+import type { LiveChange as Change } from "../../gen/LiveChange.js";
+import type { OverviewRow } from "../../gen/OverviewRow.js";
+import type { Question as GenQuestion } from "../../gen/Question.js";
+import type { QuestionInput } from "../../gen/QuestionInput.js";
+import type { QuestionStatus } from "../../gen/QuestionStatus.js";
+import type { WatchInfo } from "../../gen/WatchInfo.js";
+export type { QuestionKind } from "../../gen/QuestionKind.js";
+export type { QuestionStatus } from "../../gen/QuestionStatus.js";
+export type { Wording } from "../../gen/Wording.js";
+export type { QuestionChoice as Choice } from "../../gen/QuestionChoice.js";
+export type { QuestionInput } from "../../gen/QuestionInput.js";
+export type { Funnel } from "../../gen/Funnel.js";
+export type { SessionRow } from "../../gen/SessionRow.js";
+export type { Nps } from "../../gen/Nps.js";
+export type { Bucket } from "../../gen/Bucket.js";
+export type { Distribution } from "../../gen/Distribution.js";
+export type { TextAnswer } from "../../gen/TextAnswer.js";
+export type { TimePoint } from "../../gen/TimePoint.js";
+export type { Dashboard } from "../../gen/Dashboard.js";
+export type { OverviewRow } from "../../gen/OverviewRow.js";
 /** A live notification; with change streams it says what changed (see `dashboard::live`). */
-export interface Change {
-  mode: "change_stream" | "polling"; answers: number; participants: number; connections: number; mentions: number; full: boolean;
-  questions: string[]; sessions: string[]; inserted: number; inserted_at: number[]; first_answers: Record<string, number>; since: string | null;
-}
+export type { LiveChange as Change } from "../../gen/LiveChange.js";
+/** A question, with its answer count when listed. */
+export type Question = GenQuestion & { answers?: number };
+
 export interface Exported { path: string; bytes: number }
 /** Networking figures of an event (`networking::stats`). */
 export interface NetworkingStats {
@@ -60,7 +49,7 @@ export const dashboardApi = {
   /** Update `prev` after notifications, recomputing only what they touched. */
   refresh: (prev: Dashboard, changes: Change[], lang: Language) => invoke<Dashboard>("dashboard_refresh", { prev, changes, lang }),
   overview: () => invoke<OverviewRow[]>("dashboard_overview"),
-  watch: (eventId: string, onChange: (c: Change) => void) => invoke<{ id: number; mode: Change["mode"] }>("dashboard_watch", { eventId, onChange: channel(onChange) }),
+  watch: (eventId: string, onChange: (c: Change) => void) => invoke<WatchInfo>("dashboard_watch", { eventId, onChange: channel(onChange) }),
   unwatch: (id: number) => invoke<boolean>("dashboard_unwatch", { id }),
   networking: (eventId: string) => invoke<NetworkingStats>("networking_stats", { eventId }),
   exportNetworking: (eventId: string) => invoke<Exported | null>("networking_export_csv", { eventId }),

@@ -352,7 +352,7 @@ export class DashboardView implements View {
         const input: QuestionInput = {
           kind: kind.value as QuestionKind,
           mode: mode.value as "poll" | "survey",
-          session_id: session.value || null,
+          session_id: session.value || undefined,
           label: { fr: fr.value, en: en.value },
           choices: lines.map((l) => ({ id: "", label: { fr: l, en: l } })),
           required: required.checked,
@@ -473,7 +473,7 @@ export class DashboardView implements View {
           const input: QuestionInput = {
             kind: q.kind,
             mode: q.mode,
-            session_id: q.session_id ?? null,
+            session_id: q.session_id,
             label: { fr: fr.value, en: en.value },
             required: req.checked,
             anonymous: q.anonymous,

@@ -2,52 +2,26 @@
 
 import { channel, invokeCommand as invoke } from "../../shared/api.js";
 
-export type RsvpStatus = "invited" | "accepted" | "declined" | "tentative" | "waitlisted" | "checked_in" | "cancelled";
+// Types generated from the Rust types (ts-rs, `cargo test` refreshes ui/src/gen/).
+import type { RsvpStatus } from "../../gen/RsvpStatus.js";
+import type { Participant } from "../../gen/Participant.js";
+import type { ParticipantInput } from "../../gen/ParticipantInput.js";
+import type { ParticipantPage } from "../../gen/ParticipantPage.js";
+import type { ParticipantQuery } from "../../gen/ParticipantQuery.js";
+export type { RsvpStatus } from "../../gen/RsvpStatus.js";
+export type { Participant } from "../../gen/Participant.js";
+export type { SeatRef } from "../../gen/SeatRef.js";
+export type { ParticipantInput } from "../../gen/ParticipantInput.js";
+export type { ParticipantStatusCount as StatusCount } from "../../gen/ParticipantStatusCount.js";
+export type { Capacity } from "../../gen/Capacity.js";
+export type { ParticipantPage } from "../../gen/ParticipantPage.js";
+export type { ParticipantQuery } from "../../gen/ParticipantQuery.js";
+export type { AuditEntry } from "../../gen/AuditEntry.js";
+import type { AuditEntry } from "../../gen/AuditEntry.js";
 export const RSVP_STATUSES: RsvpStatus[] = ["invited", "accepted", "tentative", "waitlisted", "checked_in", "declined", "cancelled"];
 
 export type Target = "name" | "first_name" | "last_name" | "email" | "company" | "role" | "phone" | "custom" | "ignore";
 export const TARGETS: Target[] = ["name", "first_name", "last_name", "email", "company", "role", "phone", "custom", "ignore"];
-
-export interface Participant {
-  _id: string;
-  event_id: string;
-  name: string;
-  email: string;
-  company: string;
-  role: string;
-  phone: string;
-  custom: Record<string, unknown>;
-  status: RsvpStatus;
-  rsvp_at?: string;
-  waitlisted_at?: string;
-  checked_in_at?: string;
-  invitation: { status: "none" | "queued" | "sending" | "sent" | "failed" | "opened"; last_error?: string };
-  source: { kind: string; file?: string; line?: number };
-  /** Sessions the participant holds a seat in, and full ones they wait for. */
-  sessions?: string[];
-  session_waitlist?: { session_id: string; at: string }[];
-  /** The seat on one of the event's seating plans. */
-  seat?: SeatRef;
-  /** Records merged into this one. */
-  merged_ids?: string[];
-  version: number;
-  updated_at: string;
-  updated_by: string;
-}
-
-export interface SeatRef {
-  plan_id: string;
-  label: string;
-}
-
-export interface ParticipantInput {
-  name: string;
-  email: string;
-  company: string;
-  role: string;
-  phone: string;
-  custom: Record<string, unknown>;
-}
 
 export interface Erasure {
   profiles: number;
@@ -106,34 +80,6 @@ export interface SeatingOverview {
   warnings: SeatWarning[];
 }
 
-export interface StatusCount {
-  status: RsvpStatus;
-  count: number;
-}
-
-export interface Capacity {
-  capacity: number | null;
-  taken: number;
-  waitlisted: number;
-}
-
-export interface ParticipantPage {
-  items: Participant[];
-  total: number;
-  page: number;
-  per_page: number;
-  counts: StatusCount[];
-  capacity: Capacity;
-}
-
-export interface ParticipantQuery {
-  q?: string;
-  status?: RsvpStatus;
-  sort?: "name" | "updated_at" | "created_at";
-  page?: number;
-  per_page?: number;
-}
-
 export interface Preview {
   file: string;
   encoding: string;
@@ -178,17 +124,6 @@ export interface Progress {
   phase: "checking" | "writing" | "rolling_back" | "done";
   done: number;
   total: number;
-}
-
-export interface AuditEntry {
-  _id: string;
-  participant_id: string | null;
-  at: string;
-  actor: string;
-  action: "created" | "import" | "status" | "check_in" | "promoted" | string;
-  from: RsvpStatus | null;
-  to: RsvpStatus | null;
-  note: string;
 }
 
 function clean(q: ParticipantQuery): ParticipantQuery {
