@@ -329,7 +329,10 @@ class App implements Nav {
     const s = this.dbStatus;
     const hl = this.health;
     let state: string = s?.state ?? "connecting";
-    let text = s ? serverBadgeText(s) : t("server.connecting");
+    // Plain words for the event manager; the engine and its version are in the tooltip,
+    // the server panel and the Advanced area.
+    let text = !s ? t("server.connecting") : s.state === "ready" && s.server ? t(s.source === "local" ? "server.words.local" : "server.words.remote") : serverBadgeText(s);
+    this.badge.title = s ? serverBadgeText(s) : "";
     if (s?.state === "ready" && hl && hl.state !== "ok") {
       state = hl.state === "down" ? "failed" : "connecting";
       text = hl.state === "reconnecting" ? t("health.reconnecting") : hl.local ? t("health.down") : t("health.remoteDown");

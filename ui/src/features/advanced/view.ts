@@ -30,7 +30,7 @@ export class AdvancedView implements View {
           s ? h("p", { class: "mono small", testid: "adv-engine" }, serverBadgeText(s)) : null,
           ...(s ? engineDetails(s) : [h("p", { class: "muted" }, t("common.loading"))]),
         ),
-        sectionCard(t("adv.json"), "info", h("p", { class: "muted" }, t("adv.jsonText")), h("p", { class: "muted small" }, icon("info", 14), " ", t("adv.jsonWhere"))),
+        sectionCard(t("adv.json"), "info", h("p", { class: "muted" }, t("adv.jsonText")), h("p", { class: "muted small adv-note" }, icon("info", 14), h("span", null, t("adv.jsonWhere")))),
       ),
     );
   }

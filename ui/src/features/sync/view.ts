@@ -99,7 +99,7 @@ export class SyncView implements View {
     const remoteCard = sectionCard(
       t("sync.remote"),
       "globe",
-      h("p", { class: "mono small", testid: "sync-remote" }, st?.remote ?? t("sync.remoteNone")),
+      h("p", { class: st?.remote ? "mono small" : "muted", testid: "sync-remote" }, st?.remote ?? t("sync.remoteNone")),
       st?.stored === "keychain" ? h("p", { class: "muted small" }, t("sync.storedKeychain")) : null,
       st?.stored === "session" ? h("p", { class: "muted small" }, t("sync.storedSession")) : null,
       h(
@@ -143,8 +143,7 @@ export class SyncView implements View {
           });
           return box;
         })(),
-        " ",
-        t("sync.auto"),
+        h("span", null, t("sync.auto")),
       ),
       st?.auto.last_run
         ? h("p", { class: "muted small", testid: "sync-auto-last" }, t("sync.autoLast", { when: formatDateTime(st.auto.last_run, Intl.DateTimeFormat().resolvedOptions().timeZone), result: autoResultText(st.auto.last_result) }))
