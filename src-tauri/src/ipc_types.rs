@@ -46,6 +46,20 @@ fn export_all(dir: &Path) {
         eventhub_core::dashboard::OverviewRow,
         eventhub_core::dashboard::live::Change,
         crate::commands::dashboard::WatchInfo,
+        eventhub_core::participants::seating::Overview,
+        eventhub_core::participants::seating::AutoReport,
+        eventhub_core::participants::csv_import::Preview,
+        eventhub_core::participants::csv_import::ImportOptions,
+        eventhub_core::participants::csv_import::ImportReport,
+        eventhub_core::participants::csv_import::Progress,
+        eventhub_core::participants::MergeReport,
+        eventhub_core::networking::Erasure,
+        crate::commands::invitations::PortalInfo,
+        crate::commands::invitations::Link,
+        crate::commands::invitations::InvitationCount,
+        crate::commands::files::Exported,
+        crate::commands::participants::Exported,
+        crate::commands::feedback::PollLink,
     );
 }
 

@@ -84,7 +84,7 @@ pub(crate) fn slug(title: &str) -> String {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Exported {
     path: String,
     bytes: usize,

@@ -10,6 +10,10 @@ import type { Question as GenQuestion } from "../../gen/Question.js";
 import type { QuestionInput } from "../../gen/QuestionInput.js";
 import type { QuestionStatus } from "../../gen/QuestionStatus.js";
 import type { WatchInfo } from "../../gen/WatchInfo.js";
+import type { Exported } from "../../gen/Exported.js";
+import type { PollLink as Link } from "../../gen/PollLink.js";
+export type { Exported } from "../../gen/Exported.js";
+export type { PollLink as Link } from "../../gen/PollLink.js";
 export type { QuestionKind } from "../../gen/QuestionKind.js";
 export type { QuestionStatus } from "../../gen/QuestionStatus.js";
 export type { Wording } from "../../gen/Wording.js";
@@ -29,14 +33,12 @@ export type { LiveChange as Change } from "../../gen/LiveChange.js";
 /** A question, with its answer count when listed. */
 export type Question = GenQuestion & { answers?: number };
 
-export interface Exported { path: string; bytes: number }
 /** Networking figures of an event (`networking::stats`). */
 export interface NetworkingStats {
   event_id: string; profiles_opted_in: number; requests_pending: number; connections_made: number; participants_connected: number;
   meetings_proposed: number; meetings_accepted: number; per_hour: { bucket: string; connections: number }[]; per_day: { bucket: string; connections: number }[];
   top_companies: { company: string; connections: number }[];
 }
-export interface Link { url: string; qr_svg: string }
 
 export const dashboardApi = {
   questions: (eventId: string) => invoke<Question[]>("feedback_list", { eventId }),

@@ -18,113 +18,36 @@ export type { ParticipantPage } from "../../gen/ParticipantPage.js";
 export type { ParticipantQuery } from "../../gen/ParticipantQuery.js";
 export type { AuditEntry } from "../../gen/AuditEntry.js";
 import type { AuditEntry } from "../../gen/AuditEntry.js";
+import type { Erasure } from "../../gen/Erasure.js";
+import type { ImportOptions } from "../../gen/ImportOptions.js";
+import type { ImportPreview as Preview } from "../../gen/ImportPreview.js";
+import type { ImportProgress as Progress } from "../../gen/ImportProgress.js";
+import type { ImportReport } from "../../gen/ImportReport.js";
+import type { MergeReport } from "../../gen/MergeReport.js";
+import type { SeatingOverview } from "../../gen/SeatingOverview.js";
+import type { SeatingAutoReport } from "../../gen/SeatingAutoReport.js";
+import type { Target } from "../../gen/Target.js";
+import type { ParticipantsExported } from "../../gen/ParticipantsExported.js";
+export type { Erasure } from "../../gen/Erasure.js";
+export type { MergeReport } from "../../gen/MergeReport.js";
+export type { Seated } from "../../gen/Seated.js";
+export type { SeatView } from "../../gen/SeatView.js";
+export type { PlanView } from "../../gen/PlanView.js";
+export type { SeatWarning } from "../../gen/SeatWarning.js";
+export type { SeatingOverview } from "../../gen/SeatingOverview.js";
+export type { SeatingAutoReport } from "../../gen/SeatingAutoReport.js";
+export type { Target } from "../../gen/Target.js";
+export type { ImportPreview as Preview } from "../../gen/ImportPreview.js";
+export type { ImportOptions } from "../../gen/ImportOptions.js";
+export type { RowErrorKind } from "../../gen/RowErrorKind.js";
+export type { RowError } from "../../gen/RowError.js";
+export type { ImportReport } from "../../gen/ImportReport.js";
+export type { ImportProgress as Progress } from "../../gen/ImportProgress.js";
 export const RSVP_STATUSES: RsvpStatus[] = ["invited", "accepted", "tentative", "waitlisted", "checked_in", "declined", "cancelled"];
 
-export type Target = "name" | "first_name" | "last_name" | "email" | "company" | "role" | "phone" | "custom" | "ignore";
 export const TARGETS: Target[] = ["name", "first_name", "last_name", "email", "company", "role", "phone", "custom", "ignore"];
 
-export interface Erasure {
-  profiles: number;
-  connections: number;
-  meetings: number;
-  feedback_answers: number;
-  transactional: boolean;
-}
 
-export interface MergeReport {
-  participant: Participant;
-  answers_moved: number;
-  answers_dropped: number;
-  connections_moved: number;
-  connections_dropped: number;
-  meetings_moved: number;
-  meetings_dropped: number;
-  profile_moved: boolean;
-}
-
-export interface Seated {
-  id: string;
-  name: string;
-  email: string;
-  company: string;
-  status: RsvpStatus;
-}
-
-export interface SeatView {
-  label: string;
-  blocked: boolean;
-  participant: Seated | null;
-}
-
-export interface PlanView {
-  plan: { id: string; room: string; layout: { kind: "grid"; rows: number; seats_per_row: number } | { kind: "tables"; tables: number; seats_per_table: number }; blocked: string[] };
-  seats: SeatView[];
-  capacity: number;
-  assigned: number;
-  free: number;
-}
-
-export type SeatWarningCode = "plan_under_capacity" | "attendees_over_seats" | "seat_blocked" | "seat_missing";
-
-export interface SeatWarning {
-  code: SeatWarningCode;
-  params: Record<string, string | number>;
-}
-
-export interface SeatingOverview {
-  plans: PlanView[];
-  unseated: Seated[];
-  seatable: number;
-  attendees: number;
-  capacity: number | null;
-  warnings: SeatWarning[];
-}
-
-export interface Preview {
-  file: string;
-  encoding: string;
-  separator: string;
-  headers: string[];
-  rows: string[][];
-  total_rows: number;
-  mapping: Target[];
-}
-
-export interface ImportOptions {
-  encoding?: string | null;
-  separator?: string | null;
-  mapping?: Target[] | null;
-}
-
-export type RowErrorKind = "invalid_email" | "missing_column" | "duplicate_in_file" | "already_in_event" | "invalid_value";
-
-export interface RowError {
-  line: number;
-  kind: RowErrorKind;
-  reason: string;
-  email: string;
-}
-
-export interface ImportReport {
-  import_id: string;
-  file: string;
-  encoding: string;
-  separator: string;
-  rows: number;
-  imported: number;
-  rejected: number;
-  /** Rows whose e-mail was already in the event (not counted as rejected). */
-  already_present: number;
-  errors: RowError[];
-  cancelled: boolean;
-  duration_ms: number;
-}
-
-export interface Progress {
-  phase: "checking" | "writing" | "rolling_back" | "done";
-  done: number;
-  total: number;
-}
 
 function clean(q: ParticipantQuery): ParticipantQuery {
   const out: Record<string, unknown> = {};
@@ -155,10 +78,10 @@ export const papi = {
   seating: (eventId: string) => invoke<SeatingOverview>("participants_seating", { eventId }),
   assignSeat: (id: string, planId: string, label: string) => invoke<Participant>("participants_assign_seat", { id, planId, label }),
   unassignSeat: (id: string) => invoke<Participant>("participants_unassign_seat", { id }),
-  autoSeat: (eventId: string, planId: string, by: "company" | "name") => invoke<{ assigned: number; left: number }>("participants_auto_seat", { eventId, planId, by }),
+  autoSeat: (eventId: string, planId: string, by: "company" | "name") => invoke<SeatingAutoReport>("participants_auto_seat", { eventId, planId, by }),
   audit: (id: string) => invoke<AuditEntry[]>("participants_audit", { id }),
   create: (eventId: string, input: { name: string; email: string; company?: string; role?: string; phone?: string }) =>
     invoke<Participant>("participants_create", { eventId, input }),
   export: (eventId: string, query: ParticipantQuery, lang: string) =>
-    invoke<{ path: string; count: number } | null>("participants_export", { eventId, query: clean(query), lang }),
+    invoke<ParticipantsExported | null>("participants_export", { eventId, query: clean(query), lang }),
 };
