@@ -273,6 +273,12 @@ class App implements Nav {
     const cur = h("select", { class: "input input-sm current-select", id: "current-event", testid: "current-event", "aria-label": t("current.label") });
     cur.addEventListener("change", () => setCurrentEvent(cur.value));
     cur.addEventListener("mousedown", () => void this.loadCurrentOptions());
+    // Redrawn (a change of language): keep showing the current event while the list reloads.
+    const prev = this.currentSel;
+    if (prev) {
+      for (const o of [...prev.children]) cur.appendChild(o.cloneNode(true));
+      cur.value = prev.value;
+    }
     this.currentSel = cur;
     void this.loadCurrentOptions();
 
