@@ -42,7 +42,9 @@ const env = {
   EVENTHUB_E2E_OPEN_LOG: join(mkdtempSync(join(tmpdir(), 'eventhub-e2e-open-')), 'opened.txt'),
 };
 
-const driver = spawn('tauri-driver', ['--port', '4444', '--native-port', '4445'], {
+// E2E_DRIVER_PORT lets several runs share a machine (the native driver takes the next port).
+const driverPort = Number(process.env.E2E_DRIVER_PORT || 4444);
+const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(driverPort + 1)], {
   env,
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -170,7 +172,7 @@ let browser;
 try {
   browser = await remote({
     hostname: '127.0.0.1',
-    port: 4444,
+    port: driverPort,
     logLevel: 'error',
     capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
   });

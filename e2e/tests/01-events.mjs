@@ -5,10 +5,13 @@ export default async function ({ browser, test, assert, $id, texts, setValue, en
   await test('the app connects to the database and shows the events list', async () => {
     const btn = await $id('new-event');
     await btn.waitForClickable({ timeout: 30000 });
-    await browser.waitUntil(async () => /\d+\.\d+/.test((await texts('server-badge')).join('')), {
+    // The badge says it in words; the engine and its version are in its tooltip.
+    await browser.waitUntil(async () => /\d+\.\d+/.test(await (await $id('server-badge')).getAttribute('title')), {
       timeout: 15000,
-      timeoutMsg: 'the server badge shows the server version',
+      timeoutMsg: 'the server badge carries the server version in its tooltip',
     });
+    const words = (await texts('server-badge')).join('');
+    assert(/Données sur cet ordinateur|Connecté au serveur partagé/.test(words) && !/\d+\.\d+/.test(words), `the badge speaks plainly: ${words}`);
   });
 
   const stamp = Date.now().toString(36).slice(-5);

@@ -16,7 +16,10 @@ export default async function ({ browser, test, assert, $id, texts, setValue, sh
       await setValue(await $id('smtp-security'), 'none');
       await setValue(await $id('smtp-from-email'), 'events@eventhub.test');
       await setValue(await $id('smtp-from-name'), 'Équipe EventHub');
+      await browser.execute(() => document.querySelectorAll('.toast').forEach((el) => el.remove()));
       await (await $id('smtp-save')).click();
+      // The form is drawn again once saved: type the test address only after that.
+      await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('.toast-success')), { timeout: 10000, timeoutMsg: 'the SMTP settings are saved' });
       await browser.waitUntil(async () => (await $id('smtp-port')).isExisting(), { timeout: 5000 });
       await setValue(await $id('smtp-test-to'), 'zoe@example.org');
       await (await $id('smtp-test')).click();

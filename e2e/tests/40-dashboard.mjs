@@ -20,6 +20,7 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
     }));
     const ev = cliJson('events', 'create', '--from-json', file);
     assert(ev._id, 'event created');
+    const other = cliJson('events', 'create', '--title', 'Conférence Voisine', '--starts', '2027-10-06T07:00:00Z', '--ends', '2027-10-06T16:00:00Z');
 
     const nav = await $id('nav-dashboard');
     await nav.waitForClickable({ timeout: 30000 });
@@ -34,6 +35,21 @@ export default async function ({ browser, test, assert, $id, texts, chartSum, se
       return (await texts('dash-live')).join('').length > 0 && mode === 'change_stream';
     }, { timeout: 15000 }).catch(() => {});
     assert(mode === 'change_stream', `live through a change stream on this server (${mode})`);
+
+    // Switching events re-opens the watch: the badge keeps reading live meanwhile (no
+    // flicker to "off"), even when the event is chosen twice in a row.
+    await browser.execute(() => {
+      const el = document.querySelector('[data-testid="dash-live"]');
+      window.__liveModes = [];
+      new MutationObserver(() => window.__liveModes.push(el.getAttribute('data-mode'))).observe(el, { attributes: true, childList: true, subtree: true });
+    });
+    await setValue(sel, other._id);
+    await setValue(sel, other._id);
+    await setValue(sel, ev._id);
+    await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('.dash-kpis')), { timeout: 15000, timeoutMsg: 'the figures are back' });
+    await browser.pause(500);
+    const modes = await browser.execute(() => window.__liveModes);
+    assert(modes.length > 0 && modes.every((m) => m === 'change_stream'), `the live badge never reads off while switching: ${modes}`);
 
     // Figures first: the headline numbers are at the top of the screen, above any question.
     await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('.dash-kpis')), { timeout: 15000, timeoutMsg: 'the figures are computed' });

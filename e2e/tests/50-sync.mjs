@@ -26,6 +26,9 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       await (await $id('sync-run')).click();
       await browser.waitUntil(async () => (await texts('sync-report')).length === 1, { timeout: 30000, timeoutMsg: 'a sync report' });
       assert(r('events', 'show', ev._id).title === `Salon Sync ${stamp}`, 'the remote has the event');
+      // What the sync did, in French with its plurals, worded by the UI from the figures.
+      const done = await browser.execute(() => [...document.querySelectorAll('.toast-success')].map((e) => e.textContent || ''));
+      assert(done.some((d) => /^Synchronisation terminée : [1-9][\d\u202f ]* modifications? envoyées?/.test(d)), `the result sentence is French: ${done}`);
       await browser.waitUntil(async () => (await texts('sync-pending')).join('').startsWith('0 '), { timeout: 15000, timeoutMsg: 'nothing waits after a sync' });
       assert((await texts('sync-online')).join('').includes('joignable'), 'the remote is shown reachable');
 
@@ -61,9 +64,11 @@ export default async function ({ browser, test, assert, $id, texts, setValue, cl
       await browser.waitUntil(async () => r('events', 'show', ev._id).title === `Salon Sync ${stamp} (auto)`, {
         timeout: 30000, interval: 1000, timeoutMsg: 'the automatic sync pushed the change',
       });
-      await browser.waitUntil(async () => /pushed [1-9]/.test((await texts('sync-auto-last')).join('')), {
-        timeout: 25000, timeoutMsg: 'the last automatic sync and what it pushed are shown',
+      await browser.waitUntil(async () => /[1-9] modifications? envoyées?/.test((await texts('sync-auto-last')).join('')), {
+        timeout: 25000, timeoutMsg: 'the last automatic sync and what it pushed are shown, in French',
       });
+      const autoLast = (await texts('sync-auto-last')).join('');
+      assert(!/pushed|pulled|merged|error/i.test(autoLast), `no English in the automatic sync's result: ${autoLast}`);
       await (await $id('sync-auto')).click();
     } finally {
       remote.stop();

@@ -4,6 +4,8 @@
 pub mod commands;
 pub mod connect;
 pub mod error;
+#[cfg(test)]
+mod ipc_types;
 pub mod state;
 
 use tauri::{Manager, Runtime};

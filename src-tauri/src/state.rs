@@ -9,7 +9,7 @@ use eventhub_core::{
 use serde::Serialize;
 use tokio::sync::{Mutex, RwLock};
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnState {
     Connecting,
@@ -17,8 +17,9 @@ pub enum ConnState {
     Failed,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "DbSource")]
 pub enum Source {
     /// A connection string saved by the user (kept in the OS keychain).
     Settings,
@@ -28,7 +29,7 @@ pub enum Source {
     Local,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct EngineInfo {
     pub kind: eventhub_core::engine::Kind,
     pub path: String,
@@ -37,7 +38,7 @@ pub struct EngineInfo {
 }
 
 /// What the UI shows about the database (also the payload of the `db://status` event).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DbStatus {
     pub state: ConnState,
     pub source: Option<Source>,
@@ -97,7 +98,8 @@ impl AppState {
             None => Error::new(
                 Code::DbUnavailable,
                 "the database is still starting; try again in a moment",
-            ),
+            )
+            .with_reason("db_starting", []),
         })
     }
 

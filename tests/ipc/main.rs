@@ -12,3 +12,4 @@ mod mail;
 mod participants;
 mod settings;
 mod social;
+mod sync;

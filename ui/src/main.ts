@@ -1,22 +1,22 @@
 // EventHub front end: start-up, app shell (sidebar, top bar, server badge), navigation.
 
-import { api, hasTauri, listen, toApiError, type DbStatus, type Health, type Language, type Settings } from "./api.js";
-import { h, icon, replaceChildren, type IconName } from "./dom.js";
-import { getLang, onLangChange, setLang, t, type MsgKey } from "./i18n.js";
-import { toast, toastError } from "./ui.js";
-import { EditorView } from "./views/editor.js";
-import { ListView, listState } from "./views/list.js";
-import { openServerPanel, serverBadgeText } from "./views/server.js";
-import { renderNoTauri, renderSetup, renderSplash } from "./views/setup.js";
-import { SettingsView } from "./views/settings.js";
-import { offerInterruptedJobs } from "./views/recover.js";
-import { SyncView } from "./views/sync.js";
-import { SocialView } from "./views/social.js";
-import { ParticipantsView } from "./views/participants.js";
-import { LabView } from "./views/lab.js";
-import { AdvancedView } from "./views/advanced.js";
-import { DashboardView } from "./views/dashboard.js";
-import { currentEventId, onCurrentEvent, setCurrentEvent } from "./current.js";
+import { api, hasTauri, listen, toApiError, type DbStatus, type Health, type Language, type Settings } from "./shared/api.js";
+import { h, icon, replaceChildren, type IconName } from "./shared/dom.js";
+import { getLang, onLangChange, setLang, t, type MsgKey } from "./shared/i18n.js";
+import { toast, toastError } from "./shared/ui.js";
+import { EditorView } from "./features/events/editor.js";
+import { ListView, listState } from "./features/events/list.js";
+import { openServerPanel, serverBadgeText } from "./features/server/panel.js";
+import { renderNoTauri, renderSetup, renderSplash } from "./features/server/setup.js";
+import { SettingsView } from "./features/settings/view.js";
+import { offerInterruptedJobs } from "./features/recover/view.js";
+import { SyncView } from "./features/sync/view.js";
+import { SocialView } from "./features/social/view.js";
+import { ParticipantsView } from "./features/participants/view.js";
+import { LabView } from "./features/lab/view.js";
+import { AdvancedView } from "./features/advanced/view.js";
+import { DashboardView } from "./features/dashboard/view.js";
+import { currentEventId, onCurrentEvent, setCurrentEvent } from "./shared/current.js";
 
 export interface View {
   el: HTMLElement;
@@ -76,7 +76,7 @@ class App implements Nav {
       this.applyStatus(await api.dbStatus());
     } catch (e) {
       const err = toApiError(e);
-      this.applyStatus({ state: "failed", source: null, server: null, engine: null, error: { code: err.code, message: err.message } });
+      this.applyStatus({ state: "failed", source: null, server: null, engine: null, error: { code: err.code, message: err.message }, health: null });
     }
   }
 
@@ -273,6 +273,12 @@ class App implements Nav {
     const cur = h("select", { class: "input input-sm current-select", id: "current-event", testid: "current-event", "aria-label": t("current.label") });
     cur.addEventListener("change", () => setCurrentEvent(cur.value));
     cur.addEventListener("mousedown", () => void this.loadCurrentOptions());
+    // Redrawn (a change of language): keep showing the current event while the list reloads.
+    const prev = this.currentSel;
+    if (prev) {
+      for (const o of [...prev.children]) cur.appendChild(o.cloneNode(true));
+      cur.value = prev.value;
+    }
     this.currentSel = cur;
     void this.loadCurrentOptions();
 
@@ -329,7 +335,10 @@ class App implements Nav {
     const s = this.dbStatus;
     const hl = this.health;
     let state: string = s?.state ?? "connecting";
-    let text = s ? serverBadgeText(s) : t("server.connecting");
+    // Plain words for the event manager; the engine and its version are in the tooltip,
+    // the server panel and the Advanced area.
+    let text = !s ? t("server.connecting") : s.state === "ready" && s.server ? t(s.source === "local" ? "server.words.local" : "server.words.remote") : serverBadgeText(s);
+    this.badge.title = s ? serverBadgeText(s) : "";
     if (s?.state === "ready" && hl && hl.state !== "ok") {
       state = hl.state === "down" ? "failed" : "connecting";
       text = hl.state === "reconnecting" ? t("health.reconnecting") : hl.local ? t("health.down") : t("health.remoteDown");

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::{config, error::Code, Error, Result};
 
 /// What the connected server supports. Each flag is measured by a probe at connect time.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct Capabilities {
     /// `$text` queries and text indexes.
     pub text_search: bool,
@@ -47,7 +47,7 @@ impl Capabilities {
 }
 
 /// Which server EventHub talks to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ServerInfo {
     /// The connection string with any password replaced by `***`.
     pub uri: String,

@@ -20,8 +20,9 @@ use tokio::process::{Child, Command};
 
 use crate::{error::Code, Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "EngineKind")]
 pub enum Kind {
     Mongod,
     Secantus,

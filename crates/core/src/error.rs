@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// Stable, machine-readable error codes. Only add a variant when a consumer branches on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "ErrorCode")]
 pub enum Code {
     /// Input is invalid; `field` names what is wrong.
     Validation,
@@ -55,11 +56,12 @@ impl Code {
 pub type Params = BTreeMap<&'static str, String>;
 
 /// One fault of one field: its path, the stable name of the problem and its values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Problem {
     pub field: String,
     pub reason: &'static str,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<BTreeMap<String, String>>", optional)]
     pub params: Params,
     /// The same in English (logs, CLI).
     pub message: String,
@@ -85,20 +87,25 @@ impl Problem {
 /// A domain error: a code, a human message (English), and for validation errors the field at
 /// fault (a JSON-style path such as `sessions[1].ends_at`); `reason` and `params` name the
 /// problem for the UI to word it; `problems` lists every fault when an input has several.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
+#[ts(rename = "ApiError")]
 pub struct Error {
     pub code: Code,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub field: Option<String>,
     /// Stable snake_case name of the problem (`required`, `too_long`, `invalid_email`,
     /// `portal_not_running`…); the UI's dictionaries have a sentence for each.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub reason: Option<&'static str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<BTreeMap<String, String>>", optional)]
     pub params: Params,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Problem>>", optional)]
     pub problems: Vec<Problem>,
 }
 

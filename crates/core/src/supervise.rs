@@ -31,8 +31,9 @@ use tokio::{
 use crate::{engine::LocalEngine, Core, Error};
 
 /// How the database is doing, in three words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "HealthState")]
 pub enum State {
     /// The last check answered in time.
     Ok,
@@ -43,8 +44,9 @@ pub enum State {
 }
 
 /// Why the database is not `ok`. The UI translates each into words and advice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "HealthReason")]
 pub enum Reason {
     /// The embedded engine's process ended (crash, out-of-memory killer, `kill -9`).
     EngineExited,
@@ -62,7 +64,7 @@ pub enum Reason {
 }
 
 /// What the supervisor publishes after every change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Health {
     pub state: State,
     pub reason: Option<Reason>,

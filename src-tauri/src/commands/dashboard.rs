@@ -60,9 +60,10 @@ pub async fn dashboard_overview(state: State<'_, AppState>) -> CmdResult<Vec<Ove
     Ok(dashboard::overview(&state.core().await?, 12).await?)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct WatchInfo {
     id: u64,
+    #[ts(type = "\"change_stream\" | \"polling\"")]
     mode: &'static str,
 }
 

@@ -59,7 +59,7 @@ pub async fn feedback_delete(state: State<'_, AppState>, id: String) -> CmdResul
     Ok(feedback::delete_question(&state.core().await?, &id).await?)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct PollLink {
     url: String,
     qr_svg: String,

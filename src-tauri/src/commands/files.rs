@@ -84,7 +84,7 @@ pub(crate) fn slug(title: &str) -> String {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Exported {
     path: String,
     bytes: usize,
@@ -101,9 +101,10 @@ pub(crate) async fn save<R: Runtime>(
         return Ok(None);
     };
     let bytes = content.len();
-    tokio::fs::write(&path, content)
-        .await
-        .map_err(|e| Error::invalid("path", format!("cannot write {}: {e}", path.display())))?;
+    tokio::fs::write(&path, content).await.map_err(|e| {
+        Error::invalid("path", format!("cannot write {}: {e}", path.display()))
+            .with_reason("cannot_write", [("value", path.display().to_string())])
+    })?;
     Ok(Some(Exported {
         path: path.display().to_string(),
         bytes,

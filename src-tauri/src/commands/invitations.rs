@@ -24,7 +24,7 @@ pub struct InvitationState {
     cancel: Arc<AtomicBool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PortalInfo {
     pub port: u16,
     /// The address on this machine.
@@ -44,7 +44,8 @@ impl PortalInfo {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "InvitationLink")]
 pub struct Link {
     url: String,
     qr_svg: String,
@@ -174,8 +175,9 @@ pub async fn invitations_queue(
     Ok(invitations::queue(&state.core().await?, &event_id, ids.as_deref(), resend).await?)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct InvitationCount {
+    #[ts(as = "eventhub_core::participants::InvitationStatus")]
     status: String,
     count: u64,
 }

@@ -70,6 +70,7 @@ fn busy_error() -> Error {
         Code::Conflict,
         "a lab job is already running: wait for it or cancel it",
     )
+    .with_reason("job_running", [])
 }
 
 fn progress_to(ch: Channel<Progress>) -> impl Fn(Progress) + Send + Sync {
@@ -220,7 +221,9 @@ pub async fn lab_export_report<R: Runtime>(
     let Some(path) = path else {
         return Ok(None);
     };
-    std::fs::write(&path, html)
-        .map_err(|e| Error::invalid("path", format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, html).map_err(|e| {
+        Error::invalid("path", format!("cannot write {}: {e}", path.display()))
+            .with_reason("cannot_write", [("value", path.display().to_string())])
+    })?;
     Ok(Some(path.display().to_string()))
 }

@@ -106,6 +106,7 @@ pub async fn mail_test_send(
             Code::Validation,
             "save the SMTP settings before sending a test",
         )
+        .with_reason("smtp_not_configured", [])
     })?;
     let (password, _) = password_for(&mail, &settings).await;
     let mailer = Mailer::new(&settings, password.as_deref())?;

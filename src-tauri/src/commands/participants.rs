@@ -222,7 +222,8 @@ pub async fn participants_audit(
     Ok(participants::audit_trail(&state.core().await?, &id).await?)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "ParticipantsExported")]
 pub struct Exported {
     path: String,
     count: u64,

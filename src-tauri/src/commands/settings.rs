@@ -15,8 +15,9 @@ pub fn store_path() -> std::path::PathBuf {
     config::data_dir().join("settings.json")
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Settings {
+    #[ts(type = "\"fr\" | \"en\"")]
     language: String,
     /// The remembered connection string with its password hidden, if any.
     saved_uri: Option<String>,
@@ -84,6 +85,7 @@ pub async fn settings_open_logs<R: Runtime>(app: AppHandle<R>) -> CmdResult<Stri
                 eventhub_core::Code::Unsupported,
                 format!("cannot open the folder: {e}"),
             )
+            .with_reason("cannot_open_folder", [])
         })?;
     Ok(shown)
 }

@@ -71,7 +71,11 @@ fn opt_json<T: serde::de::DeserializeOwned + Default>(
 /// Open a web address in the system browser (tauri-plugin-opener). Only `https://`.
 fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> CmdResult<()> {
     if !url.starts_with("https://") || url.chars().any(char::is_whitespace) {
-        return Err(Error::invalid("url", format!("'{url}' is not an https:// address")).into());
+        return Err(
+            Error::invalid("url", format!("'{url}' is not an https:// address"))
+                .with_reason("not_https", [("value", url.to_owned())])
+                .into(),
+        );
     }
     if let Some(log) = env_path("EVENTHUB_E2E_OPEN_LOG") {
         let mut f = std::fs::OpenOptions::new()
@@ -82,9 +86,11 @@ fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> CmdResult<()> {
         writeln!(f, "{url}").map_err(|e| Error::internal(format!("{log}: {e}")))?;
         return Ok(());
     }
-    app.opener()
-        .open_url(url, None::<&str>)
-        .map_err(|e| Error::new(Code::Unsupported, format!("cannot open the browser: {e}")).into())
+    app.opener().open_url(url, None::<&str>).map_err(|e| {
+        Error::new(Code::Unsupported, format!("cannot open the browser: {e}"))
+            .with_reason("cannot_open_browser", [])
+            .into()
+    })
 }
 
 /// The text a "copy" share puts on the clipboard.

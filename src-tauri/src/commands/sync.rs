@@ -37,14 +37,47 @@ pub struct SyncState {
 /// remote every [`auto_every`]; when it answers and there is something to do (local
 /// changes waiting, or it just became reachable again) a sync runs, exactly like the
 /// button, and the UI hears about it (event `sync-auto`).
-#[derive(Default, Clone, Serialize)]
+#[derive(Default, Clone, Serialize, ts_rs::TS)]
 pub struct AutoSync {
     enabled: bool,
     /// When the last automatic sync ended, and what came of it.
     last_run: Option<String>,
-    last_result: Option<String>,
+    last_result: Option<AutoResult>,
     #[serde(skip)]
     last_online: Option<bool>,
+}
+
+/// What an automatic sync did, as figures (or the error it stopped on, as a code): the UI
+/// words it in the user's language.
+#[derive(Clone, Serialize, ts_rs::TS)]
+pub struct AutoResult {
+    pushed: u64,
+    pulled: u64,
+    merged: u64,
+    conflicts: u64,
+    /// Why it stopped, when it did (`{code, reason?, params?}`; the message is not shown).
+    error: Option<Error>,
+}
+
+impl AutoResult {
+    fn of(outcome: &Result<SyncReport, Error>) -> Self {
+        match outcome {
+            Ok(r) => AutoResult {
+                pushed: r.total(|c| c.pushed),
+                pulled: r.total(|c| c.pulled),
+                merged: r.total(|c| c.merged),
+                conflicts: r.total(|c| c.conflicts),
+                error: None,
+            },
+            Err(e) => AutoResult {
+                pushed: 0,
+                pulled: 0,
+                merged: 0,
+                conflicts: 0,
+                error: Some(e.clone()),
+            },
+        }
+    }
 }
 
 const AUTO_KEY: &str = "sync_auto";
@@ -59,11 +92,12 @@ fn auto_every() -> std::time::Duration {
     std::time::Duration::from_secs(secs)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct SyncStatus {
     /// The remote, password hidden; None when not configured.
     remote: Option<String>,
     /// `keychain`, `session` or `none`.
+    #[ts(type = "\"keychain\" | \"session\" | \"none\"")]
     stored: &'static str,
     conflicts: usize,
     /// Local changes since the last sync.
@@ -96,6 +130,7 @@ async fn remote_core(st: &SyncState) -> CmdResult<Core> {
             Code::Validation,
             "set the remote (Atlas) connection string before syncing",
         )
+        .with_reason("no_remote", [])
     })?;
     connect_remote(&uri).await
 }
@@ -192,32 +227,28 @@ pub async fn auto_loop<R: Runtime>(app: AppHandle<R>) {
         }
         st.cancel.store(false, Ordering::Relaxed);
         let outcome = match open_remote(&uri).await {
-            Ok(remote) => sync::sync(&local, &remote, false, &|_| {}, &st.cancel)
-                .await
-                .map_err(|e| e.message),
-            Err(e) => Err(e.message),
+            Ok(remote) => sync::sync(&local, &remote, false, &|_| {}, &st.cancel).await,
+            Err(e) => Err(e),
         };
         st.running.store(false, Ordering::SeqCst);
-        let result = match &outcome {
-            Ok(r) => format!(
-                "pushed {} · pulled {} · merged {} · conflicts {}",
-                r.total(|c| c.pushed),
-                r.total(|c| c.pulled),
-                r.total(|c| c.merged),
-                r.total(|c| c.conflicts)
+        let result = AutoResult::of(&outcome);
+        match &outcome {
+            Ok(_) => tracing::info!(
+                target: "eventhub::sync",
+                "automatic sync: pushed {} · pulled {} · merged {} · conflicts {}",
+                result.pushed,
+                result.pulled,
+                result.merged,
+                result.conflicts
             ),
-            Err(e) => format!("error: {e}"),
-        };
-        tracing::info!(target: "eventhub::sync", "automatic sync: {result}");
+            Err(e) => tracing::warn!(target: "eventhub::sync", "automatic sync failed: {e}"),
+        }
         {
             let mut a = st.auto.lock().await;
             a.last_run = Some(eventhub_core::time::now().to_rfc3339());
             a.last_result = Some(result.clone());
         }
-        let _ = app.emit(
-            "sync-auto",
-            json!({ "ok": outcome.is_ok(), "result": result }),
-        );
+        let _ = app.emit("sync-auto", result);
     }
 }
 
@@ -248,7 +279,9 @@ pub async fn sync_run(
     on_progress: Channel<SyncProgress>,
 ) -> CmdResult<SyncReport> {
     if st.running.swap(true, Ordering::SeqCst) {
-        return Err(Error::new(Code::Conflict, "a sync is already running").into());
+        return Err(Error::new(Code::Conflict, "a sync is already running")
+            .with_reason("sync_running", [])
+            .into());
     }
     let result = async {
         let local = state.core().await?;

@@ -26,9 +26,11 @@ use crate::{
 pub const COALESCE: Duration = Duration::from_millis(250);
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, ts_rs::TS)]
+#[ts(rename = "LiveChange")]
 pub struct Change {
     /// `change_stream` or `polling`.
+    #[ts(type = "\"change_stream\" | \"polling\"")]
     pub mode: String,
     /// Answers written since the last notification.
     pub answers: u64,
@@ -71,8 +73,10 @@ pub struct Change {
     /// The earliest and latest times of the new answers (resubmissions keep their first
     /// time): the timeline buckets between them are recomputed.
     #[serde(default, with = "crate::time::ts_opt")]
+    #[ts(type = "string | null")]
     pub since: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(default, with = "crate::time::ts_opt")]
+    #[ts(type = "string | null")]
     pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -22,7 +22,7 @@ use crate::{
     Core, Error, Result,
 };
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, ts_rs::TS)]
 pub struct Funnel {
     pub invited: i64,
     pub accepted: i64,
@@ -35,7 +35,7 @@ pub struct Funnel {
     pub show_rate: f64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct SessionRow {
     pub session_id: String,
     pub title: String,
@@ -49,7 +49,7 @@ pub struct SessionRow {
     pub ratings: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, ts_rs::TS)]
 pub struct Nps {
     pub promoters: i64,
     pub passives: i64,
@@ -59,7 +59,7 @@ pub struct Nps {
     pub score: f64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct Bucket {
     /// The choice id or the number.
     pub value: String,
@@ -67,7 +67,7 @@ pub struct Bucket {
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct Distribution {
     pub question_id: String,
     pub label: String,
@@ -78,18 +78,20 @@ pub struct Distribution {
     pub buckets: Vec<Bucket>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct TextAnswer {
     pub question_id: String,
     pub question: String,
     pub text: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct TimePoint {
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub at: chrono::DateTime<chrono::Utc>,
     pub answers: i64,
     pub check_ins: i64,
@@ -101,7 +103,7 @@ pub struct TimePoint {
     pub mentions: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct Dashboard {
     pub event_id: String,
     pub title: String,
@@ -111,6 +113,7 @@ pub struct Dashboard {
     pub distributions: Vec<Distribution>,
     pub texts: Vec<TextAnswer>,
     /// The timeline's bucket: `bucket_size` × `bucket` (`minute`, `hour` or `day`).
+    #[ts(type = "\"minute\" | \"hour\" | \"day\"")]
     pub bucket: String,
     #[serde(default = "one")]
     pub bucket_size: i64,
@@ -122,15 +125,17 @@ pub struct Dashboard {
     #[serde(default)]
     pub counted_until: Option<i64>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub generated_at: chrono::DateTime<chrono::Utc>,
     pub took_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct OverviewRow {
     pub event_id: String,
     pub title: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub starts_at: chrono::DateTime<chrono::Utc>,
     pub funnel: Funnel,
     pub answers: i64,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     #[default]
@@ -39,9 +39,10 @@ impl Status {
 }
 
 /// A GeoJSON point, as MongoDB's 2dsphere index wants it: `coordinates` is `[lng, lat]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct GeoPoint {
     #[serde(rename = "type")]
+    #[ts(type = "\"Point\"")]
     pub kind: String,
     pub coordinates: [f64; 2],
 }
@@ -55,16 +56,17 @@ impl GeoPoint {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(default)]
 pub struct Venue {
     pub name: String,
     pub address: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub location: Option<GeoPoint>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(default)]
 pub struct Speaker {
     /// Stable id within the event (sessions refer to it). Generated when empty.
@@ -75,10 +77,11 @@ pub struct Speaker {
     pub bio: String,
     pub links: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub photo_url: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Session {
     #[serde(default)]
     pub id: String,
@@ -86,19 +89,22 @@ pub struct Session {
     #[serde(default, rename = "abstract")]
     pub summary: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub starts_at: DateTime<Utc>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub ends_at: DateTime<Utc>,
     #[serde(default)]
     pub room: String,
     #[serde(default)]
     pub speaker_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub capacity: Option<u32>,
 }
 
 /// How a room's seats are laid out.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Layout {
     /// Theatre style: `rows` rows (A, B, …) of `seats_per_row` seats: labels `A1`, `B12`.
@@ -107,7 +113,7 @@ pub enum Layout {
     Tables { tables: u32, seats_per_table: u32 },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SeatingPlan {
     #[serde(default)]
     pub id: String,
@@ -172,14 +178,16 @@ pub fn row_label(mut r: u32) -> String {
 }
 
 /// What the user edits. Everything else on an [`Event`] is managed by the core.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EventInput {
     pub title: String,
     #[serde(default)]
     pub description: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub starts_at: DateTime<Utc>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub ends_at: DateTime<Utc>,
     /// IANA time zone the event is shown in, e.g. `Europe/Paris`.
     #[serde(default = "default_tz")]
@@ -192,6 +200,7 @@ pub struct EventInput {
     pub tags: Vec<String>,
     /// Overall capacity (seats or tickets), used by RSVP and the waitlist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub capacity: Option<u32>,
     #[serde(default)]
     pub speakers: Vec<Speaker>,
@@ -202,6 +211,9 @@ pub struct EventInput {
     /// Free custom fields: any key the organiser adds, with a string, number, boolean or
     /// list value. Stored as a sub-document so they can be queried (`custom.budget`).
     #[serde(default)]
+    #[ts(
+        type = "{ [key in string]: string | number | boolean | null | Array<string | number | boolean> }"
+    )]
     pub custom: Map<String, Value>,
 }
 
@@ -211,7 +223,8 @@ pub fn default_tz() -> String {
 
 /// The stored event: the user's fields plus identity, derived search keys and the
 /// bookkeeping that sync relies on (app-generated id, version, updated-at, tombstone).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "EventDoc")]
 pub struct Event {
     /// App-generated (UUID v7: time-ordered), so events made offline never collide.
     #[serde(rename = "_id")]
@@ -221,8 +234,10 @@ pub struct Event {
     /// Incremented by every write; an update must name the version it was based on.
     pub version: i64,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub updated_at: DateTime<Utc>,
     #[serde(default)]
     pub updated_by: String,
@@ -232,6 +247,7 @@ pub struct Event {
         with = "crate::time::ts_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[ts(type = "string", optional)]
     pub deleted_at: Option<DateTime<Utc>>,
     /// Folded words for accent- and case-insensitive search (derived).
     #[serde(default)]
@@ -249,14 +265,16 @@ pub struct Event {
 }
 
 /// One row of the events list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EventSummary {
     #[serde(rename = "_id")]
     pub id: String,
     pub title: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub starts_at: DateTime<Utc>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub ends_at: DateTime<Utc>,
     pub timezone: String,
     pub venue_name: String,
@@ -266,6 +284,7 @@ pub struct EventSummary {
     pub sessions: u32,
     pub version: i64,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -288,7 +307,7 @@ impl From<&Event> for EventSummary {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
     /// Soonest first.
@@ -302,8 +321,9 @@ pub enum Sort {
 }
 
 /// List/search parameters. Every filter is optional.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(default)]
+#[ts(optional_fields)]
 pub struct EventQuery {
     /// Words searched across title, description, speakers, tags and venue.
     pub q: Option<String>,
@@ -313,17 +333,22 @@ pub struct EventQuery {
     pub venue: Option<String>,
     /// Events that end after this instant.
     #[serde(with = "crate::time::ts_opt")]
+    #[ts(type = "string", optional)]
     pub from: Option<DateTime<Utc>>,
     /// Events that start before this instant.
     #[serde(with = "crate::time::ts_opt")]
+    #[ts(type = "string", optional)]
     pub to: Option<DateTime<Utc>>,
+    #[ts(as = "Option<Sort>", optional)]
     pub sort: Sort,
     /// 1-based.
+    #[ts(as = "Option<u32>", optional)]
     pub page: u32,
+    #[ts(as = "Option<u32>", optional)]
     pub per_page: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Matches, counted up to `events::TOTAL_CAP` (1,000).

@@ -15,7 +15,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
     /// 1–5 stars.
@@ -52,8 +52,9 @@ impl QuestionKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "QuestionMode")]
 pub enum Mode {
     /// Shown alone at `/p/{id}`, opened and closed live.
     #[default]
@@ -62,7 +63,7 @@ pub enum Mode {
     Survey,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionStatus {
     #[default]
@@ -72,7 +73,7 @@ pub enum QuestionStatus {
 }
 
 /// A wording in both languages (one may be empty: the other is shown).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(default)]
 pub struct Wording {
     pub fr: String,
@@ -88,8 +89,9 @@ impl Wording {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(default)]
+#[ts(rename = "QuestionChoice")]
 pub struct Choice {
     /// Stable within the question (answers refer to it). Generated when empty.
     pub id: String,
@@ -97,12 +99,13 @@ pub struct Choice {
 }
 
 /// What the organiser edits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct QuestionInput {
     pub kind: QuestionKind,
     #[serde(default)]
     pub mode: Mode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub session_id: Option<String>,
     pub label: Wording,
     #[serde(default)]
@@ -114,7 +117,7 @@ pub struct QuestionInput {
     pub anonymous: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Question {
     #[serde(rename = "_id")]
     pub id: String,
@@ -125,17 +128,22 @@ pub struct Question {
     /// Order within the event (creation order).
     pub position: i64,
     #[serde(default, with = "crate::time::ts_opt")]
+    #[ts(type = "string | null")]
     pub opened_at: Option<DateTime<Utc>>,
     #[serde(default, with = "crate::time::ts_opt")]
+    #[ts(type = "string | null")]
     pub closed_at: Option<DateTime<Utc>>,
     pub version: i64,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub updated_at: DateTime<Utc>,
     #[serde(default)]
     pub updated_by: String,
     #[serde(default, with = "crate::time::ts_opt")]
+    #[ts(type = "string | null")]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
@@ -194,7 +202,7 @@ impl Respondent {
 }
 
 /// Answer counts of a question (shown beside it in the organiser's list).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct QuestionWithCount {
     #[serde(flatten)]
     pub question: Question,

@@ -283,7 +283,7 @@ pub struct CompanyCount {
 }
 
 /// What an erasure removed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 pub struct Erasure {
     pub profiles: u64,
     pub connections: u64,

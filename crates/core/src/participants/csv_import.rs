@@ -36,7 +36,7 @@ pub const PREVIEW_ROWS: usize = 8;
 const SEPARATORS: [u8; 4] = [b';', b',', b'\t', b'|'];
 
 /// What a column of the file becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     Name,
@@ -52,7 +52,8 @@ pub enum Target {
 }
 
 /// What the wizard shows before importing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "ImportPreview")]
 pub struct Preview {
     pub file: String,
     /// `UTF-8`, `UTF-8 (BOM)`, `windows-1252`, `UTF-16LE`, `UTF-16BE`.
@@ -69,8 +70,9 @@ pub struct Preview {
 }
 
 /// Choices of the user; anything left `None` is detected.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(default)]
+#[ts(optional_fields = nullable)]
 pub struct ImportOptions {
     pub encoding: Option<String>,
     pub separator: Option<String>,
@@ -78,7 +80,7 @@ pub struct ImportOptions {
     pub mapping: Option<Vec<Target>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RowErrorKind {
     InvalidEmail,
@@ -89,7 +91,7 @@ pub enum RowErrorKind {
 }
 
 /// One rejected row: its line in the file and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RowError {
     pub line: u64,
     pub kind: RowErrorKind,
@@ -98,7 +100,7 @@ pub struct RowError {
     pub email: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImportReport {
     pub import_id: String,
     pub file: String,
@@ -119,8 +121,9 @@ pub struct ImportReport {
     pub duration_ms: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "ImportPhase")]
 pub enum Phase {
     Checking,
     Writing,
@@ -128,7 +131,8 @@ pub enum Phase {
     Done,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "ImportProgress")]
 pub struct Progress {
     pub phase: Phase,
     pub done: u64,

@@ -262,7 +262,7 @@ pub async fn erase(core: &Core, id: &str) -> Result<Erasure> {
 }
 
 /// What a merge moved from the removed participant to the survivor.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct MergeReport {
     pub participant: Participant,
     /// Feedback answers now the survivor's / dropped (the survivor had answered the same

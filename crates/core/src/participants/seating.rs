@@ -28,7 +28,7 @@ use crate::{
 };
 
 /// Who sits on a seat, as the plan shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Seated {
     pub id: String,
     pub name: String,
@@ -49,7 +49,7 @@ impl From<&Participant> for Seated {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SeatView {
     pub label: String,
     pub blocked: bool,
@@ -57,7 +57,7 @@ pub struct SeatView {
 }
 
 /// One plan with every seat and its occupant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PlanView {
     pub plan: SeatingPlan,
     pub seats: Vec<SeatView>,
@@ -68,11 +68,16 @@ pub struct PlanView {
 }
 
 /// Something the organiser should look at. `code` is translated by the UI with `params`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "SeatWarning")]
 pub struct Warning {
     /// `plan_under_capacity` (room, seats, capacity), `attendees_over_seats` (room, seats,
     /// attendees), `seat_blocked` (room, label, name), `seat_missing` (label, name).
+    #[ts(
+        type = "\"plan_under_capacity\" | \"attendees_over_seats\" | \"seat_blocked\" | \"seat_missing\""
+    )]
     pub code: String,
+    #[ts(type = "Record<string, string | number>")]
     pub params: Map<String, Value>,
 }
 
@@ -87,7 +92,8 @@ fn warning(code: &str, params: Value) -> Warning {
 }
 
 /// The event's plans with their occupants, the people still to seat, and the warnings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "SeatingOverview")]
 pub struct Overview {
     pub plans: Vec<PlanView>,
     /// Participants with an event seat (accepted, checked in) and no place on a plan.
@@ -111,7 +117,8 @@ pub enum GroupBy {
     Name,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "SeatingAutoReport")]
 pub struct AutoReport {
     pub assigned: u64,
     /// Attendees left without a seat because the plan is full.

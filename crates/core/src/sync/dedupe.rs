@@ -29,7 +29,7 @@ use crate::{db::SyncSpec, schema, Core, Error, Result};
 use super::{apply::guard, id_string, Conflict, DocFailure, FieldConflict};
 
 /// Two documents found to be one and merged.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct MergedDuplicate {
     pub collection: String,
     /// The id kept everywhere.

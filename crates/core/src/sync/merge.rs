@@ -21,11 +21,14 @@ const DERIVED: [&str; 5] = [
 ];
 
 /// One field changed differently on both sides.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FieldConflict {
     pub field: String,
+    #[ts(type = "unknown")]
     pub base: Option<Bson>,
+    #[ts(type = "unknown")]
     pub local: Option<Bson>,
+    #[ts(type = "unknown")]
     pub remote: Option<Bson>,
 }
 

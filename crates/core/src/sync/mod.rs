@@ -107,7 +107,7 @@ pub fn synced_collections() -> Vec<(&'static str, Policy)> {
 }
 
 /// A document the sync could not apply this pass (it is tried again next pass).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct DocFailure {
     pub collection: String,
     /// The document's id (empty when a whole collection could not be read).
@@ -117,7 +117,7 @@ pub struct DocFailure {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct CollectionReport {
     pub collection: String,
     pub pushed: u64,
@@ -144,7 +144,7 @@ impl CollectionReport {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct SyncReport {
     pub dry_run: bool,
     pub collections: Vec<CollectionReport>,
@@ -176,7 +176,7 @@ impl SyncReport {
 }
 
 /// Progress: collection being synced and documents examined so far.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SyncProgress {
     pub collection: String,
     pub done: u64,
@@ -197,7 +197,7 @@ pub struct SyncOptions<'a> {
 }
 
 /// A recorded conflict, waiting for the user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Conflict {
     #[serde(rename = "_id")]
     pub id: String,
@@ -210,6 +210,7 @@ pub struct Conflict {
     pub local_by: String,
     pub remote_by: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub detected_at: chrono::DateTime<chrono::Utc>,
     /// For two copies merged into one (`doc_id` kept): the id of the other copy, whose
     /// values are the `remote` ones of `fields` (the kept values are the `local` ones).
@@ -1309,7 +1310,7 @@ pub async fn conflicts(local: &Core) -> Result<Vec<Conflict>> {
 }
 
 /// Which value wins for each conflicting field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Choice {
     Local,
