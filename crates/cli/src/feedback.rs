@@ -11,8 +11,9 @@ use clap::{Args, Subcommand};
 use eventhub_core::{
     dashboard, events,
     feedback::{self, QuestionStatus},
-    invitations, participants, portal, Core, Error,
+    invitations, participants, Core, Error,
 };
+use eventhub_portal as portal;
 use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},

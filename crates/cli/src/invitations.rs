@@ -9,8 +9,9 @@ use clap::Subcommand;
 use eventhub_core::{
     invitations::{self, SendOptions, SendProgress},
     mail::{self, template::Lang, Mailer},
-    portal, secrets, Code, Core, Error,
+    secrets, Code, Core, Error,
 };
+use eventhub_portal as portal;
 
 use crate::print_json;
 

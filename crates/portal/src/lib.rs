@@ -32,7 +32,7 @@ use tokio::{
 };
 use tower::ServiceExt;
 
-use crate::{
+use eventhub_core::{
     error::Code,
     invitations::{
         self,
@@ -481,7 +481,8 @@ async fn rsvp_calendar(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let body = invitations::calendar::ics(&v.event, Some(&v.participant), crate::time::now());
+    let body =
+        invitations::calendar::ics(&v.event, Some(&v.participant), eventhub_core::time::now());
     let mut r = (StatusCode::OK, body).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -737,7 +738,7 @@ async fn pending_registration(
     l: Lang,
     token: &str,
     confirm: &str,
-) -> std::result::Result<(crate::events::Event, registration::Pending), Response> {
+) -> std::result::Result<(eventhub_core::events::Event, registration::Pending), Response> {
     let event = match rules::open_event_link(&st.core, token).await {
         Ok(Ok((e, _))) => e,
         Ok(Err(r)) => return Err(refusal(l, r)),

@@ -22,7 +22,7 @@ use std::net::IpAddr;
 use axum::Extension;
 
 use super::{device, guard::ClientAddr, lang, pages, respond, PortalState};
-use crate::{
+use eventhub_core::{
     error::Code,
     feedback::{self, Question, QuestionKind, RawValue, Respondent},
     invitations::{
@@ -110,13 +110,13 @@ async fn who(
             Err(r) => Err(r.error()),
         };
     }
-    let event = crate::events::get(&st.core, event_id).await?;
+    let event = eventhub_core::events::get(&st.core, event_id).await?;
     let settings = invitations::settings::get(&st.core, event_id).await?;
     rules::event_allows(
         &event,
         &settings,
         Action::AnonymousFeedback,
-        crate::time::now(),
+        eventhub_core::time::now(),
     )
     .map_err(Refusal::error)?;
     let secret = invitations::settings::device_secret(&st.core, event_id).await?;
@@ -544,7 +544,7 @@ async fn poll_answer(
 
 fn survey_html(
     l: Lang,
-    event: &crate::events::Event,
+    event: &eventhub_core::events::Event,
     qs: &[Question],
     token: Option<&str>,
     current: &[feedback::Answer],
@@ -621,14 +621,14 @@ async fn survey_common(
     ip: Option<IpAddr>,
 ) -> Result<
     (
-        crate::events::Event,
+        eventhub_core::events::Event,
         Respondent,
         Option<String>,
         Vec<Question>,
     ),
     Error,
 > {
-    let event = crate::events::get(&st.core, event_id).await?;
+    let event = eventhub_core::events::get(&st.core, event_id).await?;
     let (resp, cookie) = viewer(who(st, event_id, token, headers, ip).await?);
     let qs = feedback::open_questions(
         &st.core,

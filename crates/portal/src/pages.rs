@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::{
+use eventhub_core::{
     events::Event,
     mail::template::{html_escape as esc, Lang},
     participants::{Participant, RsvpStatus},
@@ -111,8 +111,8 @@ pub fn home(l: Lang) -> Page {
 /// gets a fixed text by kind, so that driver text, hosts, index names, other people's
 /// e-mails or the organiser's user name never reach a page.
 pub fn public_message(l: Lang, e: &Error) -> String {
-    use crate::error::Code;
-    if let Some(r) = crate::invitations::rules::Refusal::from_error(e) {
+    use eventhub_core::error::Code;
+    if let Some(r) = eventhub_core::invitations::rules::Refusal::from_error(e) {
         return r.message(l == Lang::En).to_owned();
     }
     let text = match e.code {
@@ -293,7 +293,7 @@ pub fn confirm(l: Lang, e: &Event, name: &str) -> Page {
 }
 
 /// Why the rules refuse, in the visitor's language.
-pub fn refusal(l: Lang, status: StatusCode, r: crate::invitations::rules::Refusal) -> Page {
+pub fn refusal(l: Lang, status: StatusCode, r: eventhub_core::invitations::rules::Refusal) -> Page {
     let title = match status {
         StatusCode::NOT_FOUND => tr(l, "Lien introuvable", "Link not found"),
         StatusCode::GONE => tr(l, "Lien expiré", "Link expired"),
@@ -431,7 +431,7 @@ pub fn rsvp(
             event_header(l, e),
             tr(l, "Votre réponse :", "Your answer:"),
             esc(status_label(l, p.status)),
-            p.seat.as_ref().and_then(|s| crate::participants::seating::seat_text(e, s)).map(|s| format!("<p>{} <strong id=\"seat\">{}</strong></p>", tr(l, "Votre place :", "Your seat:"), esc(&s))).unwrap_or_default(),
+            p.seat.as_ref().and_then(|s| eventhub_core::participants::seating::seat_text(e, s)).map(|s| format!("<p>{} <strong id=\"seat\">{}</strong></p>", tr(l, "Votre place :", "Your seat:"), esc(&s))).unwrap_or_default(),
             sessions_block(l, token, e, p),
             calendar_link(l, token, p),
             networking_link(l, token, p),

@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use super::{lang, pages, respond, PortalState};
-use crate::{
+use eventhub_core::{
     error::Code,
     events::Event,
     mail::{
@@ -96,15 +96,20 @@ pub(super) fn fail(l: Lang, token: &str, e: &Error) -> Response {
 }
 
 /// The participant of the token, or the page saying why the link does not open (the
-/// rules of [`crate::invitations::rules`] for viewing a personal link).
+/// rules of [`eventhub_core::invitations::rules`] for viewing a personal link).
 pub(super) async fn visitor(
     st: &PortalState,
     l: Lang,
     token: &str,
 ) -> Result<Participant, Response> {
-    super::open_link(st, l, token, crate::invitations::rules::Action::View)
-        .await
-        .map(|v| v.participant)
+    super::open_link(
+        st,
+        l,
+        token,
+        eventhub_core::invitations::rules::Action::View,
+    )
+    .await
+    .map(|v| v.participant)
 }
 
 pub(super) fn see_other(to: &str) -> Response {
@@ -223,7 +228,7 @@ fn connect_button(l: Lang, token: &str, id: &str) -> String {
 }
 
 fn badge_qr(p: &Participant) -> String {
-    match crate::invitations::qr_svg(&badge_code(p)) {
+    match eventhub_core::invitations::qr_svg(&badge_code(p)) {
         Ok(svg) => format!(
             "<img alt=\"QR\" width=\"160\" height=\"160\" src=\"data:image/svg+xml;base64,{}\">",
             base64::engine::general_purpose::STANDARD.encode(svg)
@@ -299,7 +304,7 @@ async fn hub_page(
     msg: Option<&str>,
 ) -> Result<pages::Page, Error> {
     let core = &st.core;
-    let event = crate::events::get(core, &p.event_id).await?;
+    let event = eventhub_core::events::get(core, &p.event_id).await?;
     let tz = tz_of(&event);
     let prof = networking::profile(core, &p.id).await?;
     let opted = prof.as_ref().is_some_and(|x| x.input.opted_in);
@@ -783,7 +788,7 @@ async fn connection_page(
         }
         Err(e) => return fail(l, &token, &e),
     };
-    let event = match crate::events::get(&st.core, &p.event_id).await {
+    let event = match eventhub_core::events::get(&st.core, &p.event_id).await {
         Ok(e) => e,
         Err(e) => return fail(l, &token, &e),
     };
@@ -948,7 +953,7 @@ async fn propose(
             &Error::invalid("slots", "missing or malformed times"),
         );
     };
-    let event = match crate::events::get(&st.core, &p.event_id).await {
+    let event = match eventhub_core::events::get(&st.core, &p.event_id).await {
         Ok(e) => e,
         Err(e) => return fail(l, &token, &e),
     };

@@ -12,10 +12,10 @@ use eventhub_core::{
     invitations::{self, settings::SettingsPatch},
     mail::{self, Security, SmtpSettings},
     participants::{self, ParticipantInput, RsvpStatus},
-    portal::{self, Limits, PortalConfig},
     testing::{cleanup, fresh_core, SmtpSink},
     Core,
 };
+use eventhub_portal::{self as portal, Limits, PortalConfig};
 use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;

@@ -18,7 +18,7 @@ use super::{
     networking::{fail, see_other, tr, visitor},
     pages, respond, PortalState,
 };
-use crate::{
+use eventhub_core::{
     mail::template::{html_escape as esc, Lang},
     social::{self, MomentInput, Platform, Sharer},
     Error,
@@ -87,7 +87,7 @@ async fn page(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let hashtags = match crate::events::get(&st.core, &p.event_id).await {
+    let hashtags = match eventhub_core::events::get(&st.core, &p.event_id).await {
         Ok(e) => e
             .input
             .tags
@@ -178,7 +178,7 @@ async fn share(
             }
         },
         Err(e) => {
-            if e.code == crate::Code::Validation {
+            if e.code == eventhub_core::Code::Validation {
                 let note = format!(
                     "<p class=\"error\" role=\"alert\">{}</p>",
                     esc(&pages::public_message(l, &e))
