@@ -16,17 +16,14 @@ use axum::{
 };
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{lang, pages, respond, PortalState};
 use eventhub_core::{
     error::Code,
     events::Event,
-    mail::{
-        self,
-        template::{html_escape as esc, Lang},
-        Mailer,
-    },
+    mail::{self, template::Lang, Mailer},
     networking::{
         self, Card, ConnectionStatus, ConnectionView, ContactLink, Direction, MeetingStatus,
         MeetingView, ProfileInput,
@@ -84,13 +81,13 @@ pub(super) fn fail(l: Lang, token: &str, e: &Error) -> Response {
     let page = pages::shell(
         l,
         tr(l, "Réseautage", "Networking"),
-        &format!(
-            "<div class=\"card\"><h1>{}</h1><p class=\"error\" role=\"alert\">{}</p><p><a href=\"/n/{}\">{}</a></p></div>",
-            tr(l, "Impossible", "Not possible"),
-            esc(&pages::public_message(l, e)),
-            esc(token),
-            tr(l, "← Retour au réseautage", "← Back to networking"),
-        ),
+        html! {
+            div class="card" {
+                h1 { (tr(l, "Impossible", "Not possible")) }
+                p class="error" role="alert" { (pages::public_message(l, e)) }
+                p { a href={ "/n/" (token) } { (tr(l, "← Retour au réseautage", "← Back to networking")) } }
+            }
+        },
     );
     respond(status, page)
 }
@@ -181,70 +178,57 @@ struct MsgQuery {
     q: Option<String>,
 }
 
-fn card_html(l: Lang, c: &Card) -> String {
-    let mut s = format!("<strong>{}</strong>", esc(&c.name));
+fn card_html(l: Lang, c: &Card) -> Markup {
     let sub: Vec<&str> = [c.headline.as_str(), c.company.as_str()]
         .into_iter()
         .filter(|x| !x.is_empty())
         .collect();
-    if !sub.is_empty() {
-        s.push_str(&format!(
-            "<br><span class=\"muted\">{}</span>",
-            esc(&sub.join(" · "))
-        ));
+    html! {
+        strong { (c.name) }
+        @if !sub.is_empty() {
+            br;
+            span class="muted" { (sub.join(" · ")) }
+        }
+        @if !c.interests.is_empty() {
+            br;
+            span class="muted" { (tr(l, "Centres d'intérêt :", "Interests:")) " " (c.interests.join(", ")) }
+        }
+        @if let Some(e) = &c.email {
+            br;
+            a href={ "mailto:" (e) } { (e) }
+        }
+        @for link in &c.links {
+            br;
+            a href=(link.url) rel="noopener noreferrer nofollow" {
+                @if link.label.is_empty() { (link.url) } @else { (link.label) }
+            }
+        }
     }
-    if !c.interests.is_empty() {
-        s.push_str(&format!(
-            "<br><span class=\"muted\">{} {}</span>",
-            tr(l, "Centres d'intérêt :", "Interests:"),
-            esc(&c.interests.join(", "))
-        ));
-    }
-    if let Some(e) = &c.email {
-        s.push_str(&format!("<br><a href=\"mailto:{}\">{}</a>", esc(e), esc(e)));
-    }
-    for link in &c.links {
-        let label = if link.label.is_empty() {
-            &link.url
-        } else {
-            &link.label
-        };
-        s.push_str(&format!(
-            "<br><a href=\"{}\" rel=\"noopener noreferrer nofollow\">{}</a>",
-            esc(&link.url),
-            esc(label)
-        ));
-    }
-    s
 }
 
-fn connect_button(l: Lang, token: &str, id: &str) -> String {
-    format!(
-        "<form method=\"post\" action=\"/n/{}/connect\"><input type=\"hidden\" name=\"to\" value=\"{}\"><button class=\"maybe\">{}</button></form>",
-        esc(token),
-        esc(id),
-        tr(l, "Se connecter", "Connect")
-    )
+fn connect_button(l: Lang, token: &str, id: &str) -> Markup {
+    html! {
+        form method="post" action={ "/n/" (token) "/connect" } {
+            input type="hidden" name="to" value=(id);
+            button class="maybe" { (tr(l, "Se connecter", "Connect")) }
+        }
+    }
 }
 
-fn badge_qr(p: &Participant) -> String {
+fn badge_qr(p: &Participant) -> Markup {
     match eventhub_core::invitations::qr_svg(&badge_code(p)) {
-        Ok(svg) => format!(
-            "<img alt=\"QR\" width=\"160\" height=\"160\" src=\"data:image/svg+xml;base64,{}\">",
-            base64::engine::general_purpose::STANDARD.encode(svg)
-        ),
-        Err(_) => String::new(),
+        Ok(svg) => html! {
+            img alt="QR" width="160" height="160" src={ "data:image/svg+xml;base64," (base64::engine::general_purpose::STANDARD.encode(svg)) };
+        },
+        Err(_) => html! {},
     }
 }
 
-fn h2(t: &str) -> String {
-    format!(
-        "<h2 style=\"font-size:1.1rem;margin-top:24px\">{}</h2>",
-        esc(t)
-    )
+fn h2(t: &str) -> Markup {
+    html! { h2 style="font-size:1.1rem;margin-top:24px" { (t) } }
 }
 
-fn meeting_html(l: Lang, token: &str, tz: chrono_tz::Tz, v: &MeetingView) -> String {
+fn meeting_html(l: Lang, token: &str, tz: chrono_tz::Tz, v: &MeetingView) -> Markup {
     let m = &v.meeting;
     let status = match (l, m.status) {
         (Lang::Fr, MeetingStatus::Proposed) => "proposé",
@@ -253,47 +237,48 @@ fn meeting_html(l: Lang, token: &str, tz: chrono_tz::Tz, v: &MeetingView) -> Str
         (Lang::Fr, MeetingStatus::Cancelled) => "annulé",
         (Lang::En, s) => s.as_str(),
     };
-    let action = format!("/n/{}/meetings/{}", esc(token), esc(&m.id));
-    let mut s = format!(
-        "<div class=\"session\"><div>{} — <span class=\"status\">{}</span><br><span class=\"muted\">{}{}</span>",
-        esc(&v.other.name),
-        esc(status),
-        esc(&match m.chosen {
-            Some(c) => when(l, tz, c),
-            None => m
-                .slots
-                .iter()
-                .map(|d| when(l, tz, *d))
-                .collect::<Vec<_>>()
-                .join(" / "),
-        }),
-        if m.place.is_empty() {
-            String::new()
-        } else {
-            format!(" · {}", esc(&m.place))
+    let times = match m.chosen {
+        Some(c) => when(l, tz, c),
+        None => m
+            .slots
+            .iter()
+            .map(|d| when(l, tz, *d))
+            .collect::<Vec<_>>()
+            .join(" / "),
+    };
+    let action = html! { "/n/" (token) "/meetings/" (m.id) };
+    html! {
+        div class="session" {
+            div {
+                (v.other.name) " — " span class="status" { (status) }
+                br;
+                span class="muted" {
+                    (times)
+                    @if !m.place.is_empty() { " · " (m.place) }
+                }
+            }
+            div {
+                @if v.to_answer {
+                    @for (i, d) in m.slots.iter().enumerate() {
+                        form method="post" action=(action) {
+                            input type="hidden" name="action" value="accept";
+                            input type="hidden" name="slot" value=(i);
+                            button class="yes" { (tr(l, "OK", "OK")) " " (when(l, tz, *d)) }
+                        }
+                    }
+                    form method="post" action=(action) {
+                        input type="hidden" name="action" value="decline";
+                        button class="no" { (tr(l, "Refuser", "Decline")) }
+                    }
+                } @else if matches!(m.status, MeetingStatus::Proposed | MeetingStatus::Accepted) {
+                    form method="post" action=(action) {
+                        input type="hidden" name="action" value="cancel";
+                        button class="no" { (tr(l, "Annuler", "Cancel")) }
+                    }
+                }
+            }
         }
-    );
-    s.push_str("</div><div>");
-    if v.to_answer {
-        for (i, d) in m.slots.iter().enumerate() {
-            s.push_str(&format!(
-                "<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"accept\"><input type=\"hidden\" name=\"slot\" value=\"{i}\"><button class=\"yes\">{} {}</button></form>",
-                tr(l, "OK", "OK"),
-                esc(&when(l, tz, *d)),
-            ));
-        }
-        s.push_str(&format!(
-            "<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"decline\"><button class=\"no\">{}</button></form>",
-            tr(l, "Refuser", "Decline")
-        ));
-    } else if matches!(m.status, MeetingStatus::Proposed | MeetingStatus::Accepted) {
-        s.push_str(&format!(
-            "<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"cancel\"><button class=\"no\">{}</button></form>",
-            tr(l, "Annuler", "Cancel")
-        ));
     }
-    s.push_str("</div></div>");
-    s
 }
 
 async fn hub_page(
@@ -308,43 +293,7 @@ async fn hub_page(
     let tz = tz_of(&event);
     let prof = networking::profile(core, &p.id).await?;
     let opted = prof.as_ref().is_some_and(|x| x.input.opted_in);
-    let t = esc(token);
-    let mut body = format!(
-        "<div class=\"card\"><h1>{}</h1><p class=\"muted\">{}</p>",
-        tr(l, "Réseautage", "Networking"),
-        esc(&event.input.title)
-    );
-    if let Some(m) = msg.and_then(|m| message(l, m)) {
-        body.push_str(&format!("<p class=\"ok\" role=\"status\">{}</p>", esc(m)));
-    }
-    if !opted {
-        body.push_str(&format!(
-            "<p>{}</p><p><a href=\"/n/{t}/profile\">{}</a></p>",
-            tr(
-                l,
-                "Créez votre profil pour apparaître dans l'annuaire et échanger vos coordonnées. Rien n'est montré de vous tant que vous ne l'avez pas activé.",
-                "Create your profile to appear in the directory and exchange contact details. Nothing about you is shown until you turn it on."
-            ),
-            tr(l, "Activer mon profil →", "Turn on my profile →"),
-        ));
-    } else {
-        body.push_str(&format!(
-            "<p><a href=\"/n/{t}/profile\">{}</a> · <a href=\"/n/{t}/directory\">{}</a> · <a href=\"/s/{t}\">{}</a></p>",
-            tr(l, "Mon profil", "My profile"),
-            tr(l, "Annuaire", "Directory"),
-            tr(l, "Partager un moment", "Share a moment"),
-        ));
-        body.push_str(&h2(tr(l, "Se connecter", "Connect")));
-        body.push_str(&format!(
-            "<form method=\"post\" action=\"/n/{t}/connect\"><label for=\"code\">{}</label><input id=\"code\" name=\"code\" required maxlength=\"200\" placeholder=\"EVENTHUB:…\" autocomplete=\"off\"><div class=\"answers\"><button class=\"yes\">{}</button></div></form><p class=\"muted\">{}</p><p>{}<br><code id=\"badge\">{}</code></p>",
-            tr(l, "Code du badge (scanné ou saisi)", "Badge code (scanned or typed)"),
-            tr(l, "Envoyer une demande", "Send a request"),
-            tr(l, "Scannez le QR code du badge avec l'appareil photo de votre téléphone et collez le texte ici.", "Scan the badge's QR code with your phone's camera and paste the text here."),
-            badge_qr(p),
-            esc(&badge_code(p)),
-        ));
-    }
-    body.push_str("</div>");
+    let t = token;
 
     let list = networking::list(core, &p.id).await?;
     let incoming: Vec<&ConnectionView> = list
@@ -359,122 +308,157 @@ async fn hub_page(
         .iter()
         .filter(|c| c.status == ConnectionStatus::Pending && c.direction == Direction::Outgoing)
         .collect();
-
-    if !incoming.is_empty() {
-        body.push_str("<div class=\"card\" style=\"margin-top:16px\">");
-        body.push_str(&h2(tr(l, "Demandes reçues", "Requests to answer")));
-        body.push_str("<div class=\"sessions\" id=\"incoming\">");
-        for c in incoming {
-            let action = format!("/n/{t}/requests/{}", esc(&c.connection_id));
-            body.push_str(&format!(
-                "<div class=\"session\"><div>{}</div><div><form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"accept\"><button class=\"yes\">{}</button></form><form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"ignore\"><button class=\"no\">{}</button></form></div></div>",
-                card_html(l, &c.other),
-                tr(l, "Accepter", "Accept"),
-                tr(l, "Ignorer", "Ignore"),
-            ));
-        }
-        body.push_str("</div></div>");
-    }
-
-    body.push_str("<div class=\"card\" style=\"margin-top:16px\">");
-    body.push_str(&h2(&format!(
-        "{} ({})",
-        tr(l, "Mes contacts", "My connections"),
-        accepted.len()
-    )));
-    body.push_str("<div class=\"sessions\" id=\"connections\">");
-    for c in &accepted {
-        body.push_str(&format!(
-            "<div class=\"session\"><div>{}</div><a href=\"/n/{t}/c/{}\">{}</a></div>",
-            card_html(l, &c.other),
-            esc(&c.connection_id),
-            tr(l, "Ouvrir", "Open"),
-        ));
-    }
-    body.push_str("</div>");
-    if !accepted.is_empty() {
-        body.push_str(&format!(
-            "<p><a href=\"/n/{t}/connections.vcf\">{}</a> · <a href=\"/n/{t}/connections.csv\">{}</a></p><form method=\"post\" action=\"/n/{t}/summary\"><button class=\"maybe\">{}</button></form>",
-            tr(l, "Exporter (vCard)", "Export (vCard)"),
-            tr(l, "Exporter (CSV)", "Export (CSV)"),
-            tr(l, "Recevoir le récapitulatif par e-mail", "E-mail me the summary"),
-        ));
-    }
-    if !outgoing.is_empty() {
-        body.push_str(&format!(
-            "<p class=\"muted\">{} {}</p>",
-            tr(l, "En attente de réponse :", "Waiting for an answer:"),
-            esc(&outgoing
-                .iter()
-                .map(|c| c.other.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "))
-        ));
-    }
-    body.push_str("</div>");
-
     let meetings = networking::meetings_of(core, &p.id).await?;
-    if !meetings.is_empty() {
-        body.push_str("<div class=\"card\" style=\"margin-top:16px\">");
-        body.push_str(&h2(tr(l, "Rendez-vous", "Meetings")));
-        body.push_str("<div class=\"sessions\">");
-        for m in &meetings {
-            body.push_str(&meeting_html(l, token, tz, m));
-        }
-        body.push_str("</div></div>");
-    }
-
-    if opted {
-        let suggestions = networking::suggestions(core, &p.id, 5).await?;
-        if !suggestions.is_empty() {
-            body.push_str("<div class=\"card\" style=\"margin-top:16px\">");
-            body.push_str(&h2(tr(
-                l,
-                "Personnes à rencontrer",
-                "People you should meet",
-            )));
-            body.push_str("<div class=\"sessions\" id=\"suggestions\">");
-            for s in &suggestions {
-                let mut why = s.shared_interests.join(", ");
-                if !s.shared_sessions.is_empty() {
-                    let titles: Vec<&str> = event
-                        .input
-                        .sessions
-                        .iter()
-                        .filter(|x| s.shared_sessions.contains(&x.id))
-                        .map(|x| x.title.as_str())
-                        .collect();
-                    if !why.is_empty() {
-                        why.push_str(" · ");
-                    }
-                    why.push_str(&titles.join(", "));
-                }
-                body.push_str(&format!(
-                    "<div class=\"session\"><div>{}<br><span class=\"muted\">{} {}</span></div>{}</div>",
-                    card_html(l, &s.card),
-                    tr(l, "En commun :", "In common:"),
-                    esc(&why),
-                    connect_button(l, token, &s.card.participant_id),
-                ));
+    let suggestions = if opted {
+        networking::suggestions(core, &p.id, 5).await?
+    } else {
+        vec![]
+    };
+    // What a suggested person shares with the visitor: interests, then sessions.
+    let in_common = |s: &networking::Suggestion| {
+        let mut why = s.shared_interests.join(", ");
+        if !s.shared_sessions.is_empty() {
+            let titles: Vec<&str> = event
+                .input
+                .sessions
+                .iter()
+                .filter(|x| s.shared_sessions.contains(&x.id))
+                .map(|x| x.title.as_str())
+                .collect();
+            if !why.is_empty() {
+                why.push_str(" · ");
             }
-            body.push_str("</div></div>");
+            why.push_str(&titles.join(", "));
         }
-    }
+        why
+    };
 
-    body.push_str("<div class=\"card\" style=\"margin-top:16px\">");
-    body.push_str(&h2(tr(l, "Mes données", "My data")));
-    body.push_str(&format!(
-        "<p><a href=\"/n/{t}/my-data.json\">{}</a></p><form method=\"post\" action=\"/n/{t}/erase\"><label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required style=\"width:auto\"> {}</label><div class=\"answers\"><button class=\"no\">{}</button></div></form><p class=\"muted\">{}</p></div>",
-        tr(l, "Télécharger toutes mes données (JSON)", "Download all my data (JSON)"),
-        tr(l, "Je confirme : effacer mon profil, mes contacts, demandes, rendez-vous, notes et réponses aux questionnaires.", "I confirm: erase my profile, connections, requests, meetings, notes and survey answers."),
-        tr(l, "Effacer mes données", "Erase my data"),
-        tr(l, "Votre inscription à l'événement reste auprès de l'organisateur.", "Your registration to the event stays with the organiser."),
-    ));
-    body.push_str(&format!(
-        "<p class=\"muted\"><a href=\"/r/{t}\">{}</a></p>",
-        tr(l, "← Mon invitation", "← My invitation")
-    ));
-    Ok(pages::shell(l, tr(l, "Réseautage", "Networking"), &body))
+    let body = html! {
+        div class="card" {
+            h1 { (tr(l, "Réseautage", "Networking")) }
+            p class="muted" { (event.input.title) }
+            @if let Some(m) = msg.and_then(|m| message(l, m)) {
+                p class="ok" role="status" { (m) }
+            }
+            @if !opted {
+                p {
+                    (tr(
+                        l,
+                        "Créez votre profil pour apparaître dans l'annuaire et échanger vos coordonnées. Rien n'est montré de vous tant que vous ne l'avez pas activé.",
+                        "Create your profile to appear in the directory and exchange contact details. Nothing about you is shown until you turn it on."
+                    ))
+                }
+                p { a href={ "/n/" (t) "/profile" } { (tr(l, "Activer mon profil →", "Turn on my profile →")) } }
+            } @else {
+                p {
+                    a href={ "/n/" (t) "/profile" } { (tr(l, "Mon profil", "My profile")) }
+                    " · "
+                    a href={ "/n/" (t) "/directory" } { (tr(l, "Annuaire", "Directory")) }
+                    " · "
+                    a href={ "/s/" (t) } { (tr(l, "Partager un moment", "Share a moment")) }
+                }
+                (h2(tr(l, "Se connecter", "Connect")))
+                form method="post" action={ "/n/" (t) "/connect" } {
+                    label for="code" { (tr(l, "Code du badge (scanné ou saisi)", "Badge code (scanned or typed)")) }
+                    input id="code" name="code" required maxlength="200" placeholder="EVENTHUB:…" autocomplete="off";
+                    div class="answers" { button class="yes" { (tr(l, "Envoyer une demande", "Send a request")) } }
+                }
+                p class="muted" {
+                    (tr(l, "Scannez le QR code du badge avec l'appareil photo de votre téléphone et collez le texte ici.", "Scan the badge's QR code with your phone's camera and paste the text here."))
+                }
+                p { (badge_qr(p)) br; code id="badge" { (badge_code(p)) } }
+            }
+        }
+        @if !incoming.is_empty() {
+            div class="card" style="margin-top:16px" {
+                (h2(tr(l, "Demandes reçues", "Requests to answer")))
+                div class="sessions" id="incoming" {
+                    @for c in &incoming {
+                        @let action = html! { "/n/" (t) "/requests/" (c.connection_id) };
+                        div class="session" {
+                            div { (card_html(l, &c.other)) }
+                            div {
+                                form method="post" action=(action) {
+                                    input type="hidden" name="action" value="accept";
+                                    button class="yes" { (tr(l, "Accepter", "Accept")) }
+                                }
+                                form method="post" action=(action) {
+                                    input type="hidden" name="action" value="ignore";
+                                    button class="no" { (tr(l, "Ignorer", "Ignore")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        div class="card" style="margin-top:16px" {
+            (h2(&format!("{} ({})", tr(l, "Mes contacts", "My connections"), accepted.len())))
+            div class="sessions" id="connections" {
+                @for c in &accepted {
+                    div class="session" {
+                        div { (card_html(l, &c.other)) }
+                        a href={ "/n/" (t) "/c/" (c.connection_id) } { (tr(l, "Ouvrir", "Open")) }
+                    }
+                }
+            }
+            @if !accepted.is_empty() {
+                p {
+                    a href={ "/n/" (t) "/connections.vcf" } { (tr(l, "Exporter (vCard)", "Export (vCard)")) }
+                    " · "
+                    a href={ "/n/" (t) "/connections.csv" } { (tr(l, "Exporter (CSV)", "Export (CSV)")) }
+                }
+                form method="post" action={ "/n/" (t) "/summary" } {
+                    button class="maybe" { (tr(l, "Recevoir le récapitulatif par e-mail", "E-mail me the summary")) }
+                }
+            }
+            @if !outgoing.is_empty() {
+                p class="muted" {
+                    (tr(l, "En attente de réponse :", "Waiting for an answer:")) " "
+                    (outgoing.iter().map(|c| c.other.name.as_str()).collect::<Vec<_>>().join(", "))
+                }
+            }
+        }
+        @if !meetings.is_empty() {
+            div class="card" style="margin-top:16px" {
+                (h2(tr(l, "Rendez-vous", "Meetings")))
+                div class="sessions" {
+                    @for m in &meetings { (meeting_html(l, token, tz, m)) }
+                }
+            }
+        }
+        @if !suggestions.is_empty() {
+            div class="card" style="margin-top:16px" {
+                (h2(tr(l, "Personnes à rencontrer", "People you should meet")))
+                div class="sessions" id="suggestions" {
+                    @for s in &suggestions {
+                        div class="session" {
+                            div {
+                                (card_html(l, &s.card))
+                                br;
+                                span class="muted" { (tr(l, "En commun :", "In common:")) " " (in_common(s)) }
+                            }
+                            (connect_button(l, token, &s.card.participant_id))
+                        }
+                    }
+                }
+            }
+        }
+        div class="card" style="margin-top:16px" {
+            (h2(tr(l, "Mes données", "My data")))
+            p { a href={ "/n/" (t) "/my-data.json" } { (tr(l, "Télécharger toutes mes données (JSON)", "Download all my data (JSON)")) } }
+            form method="post" action={ "/n/" (t) "/erase" } {
+                label {
+                    input type="checkbox" name="confirm" value="yes" required style="width:auto";
+                    " " (tr(l, "Je confirme : effacer mon profil, mes contacts, demandes, rendez-vous, notes et réponses aux questionnaires.", "I confirm: erase my profile, connections, requests, meetings, notes and survey answers."))
+                }
+                div class="answers" { button class="no" { (tr(l, "Effacer mes données", "Erase my data")) } }
+            }
+            p class="muted" { (tr(l, "Votre inscription à l'événement reste auprès de l'organisateur.", "Your registration to the event stays with the organiser.")) }
+        }
+        p class="muted" { a href={ "/r/" (t) } { (tr(l, "← Mon invitation", "← My invitation")) } }
+    };
+    Ok(pages::shell(l, tr(l, "Réseautage", "Networking"), body))
 }
 
 async fn hub(
@@ -495,45 +479,46 @@ async fn hub(
 }
 
 fn profile_form(l: Lang, token: &str, input: &ProfileInput, err: Option<&Error>) -> pages::Page {
-    let checked = |b: bool| if b { " checked" } else { "" };
     let links: String = input
         .links
         .iter()
         .map(|x| x.url.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    let err = err
-        .map(|e| {
-            format!(
-                "<p class=\"error\" role=\"alert\">{}</p>",
-                esc(&pages::public_message(l, e))
-            )
-        })
-        .unwrap_or_default();
+    let t = token;
     pages::shell(
         l,
         tr(l, "Mon profil", "My profile"),
-        &format!(
-            "<div class=\"card\"><h1>{}</h1>{err}<form method=\"post\" action=\"/n/{t}/profile\"><label><input type=\"checkbox\" name=\"opted_in\" value=\"on\" style=\"width:auto\"{}> {}</label><label for=\"headline\">{}</label><input id=\"headline\" name=\"headline\" maxlength=\"120\" value=\"{}\"><label for=\"company\">{}</label><input id=\"company\" name=\"company\" maxlength=\"120\" value=\"{}\"><label for=\"interests\">{}</label><input id=\"interests\" name=\"interests\" maxlength=\"1000\" value=\"{}\"><label for=\"links\">{}</label><textarea id=\"links\" name=\"links\" rows=\"3\" maxlength=\"1600\" style=\"width:100%\">{}</textarea><label for=\"photo_url\">{}</label><input id=\"photo_url\" name=\"photo_url\" type=\"url\" maxlength=\"300\" value=\"{}\"><label><input type=\"checkbox\" name=\"share_email\" value=\"on\" style=\"width:auto\"{}> {}</label><div class=\"answers\"><button class=\"yes\">{}</button></div></form><p><a href=\"/n/{t}\">{}</a></p></div>",
-            tr(l, "Mon profil de réseautage", "My networking profile"),
-            checked(input.opted_in),
-            tr(l, "Apparaître dans l'annuaire et pouvoir échanger mes coordonnées", "Appear in the directory and exchange contact details"),
-            tr(l, "Titre (ex. : Développeuse Rust)", "Headline (e.g. Rust developer)"),
-            esc(&input.headline),
-            tr(l, "Entreprise", "Company"),
-            esc(&input.company),
-            tr(l, "Centres d'intérêt (séparés par des virgules)", "Interests (comma-separated)"),
-            esc(&input.interests.join(", ")),
-            tr(l, "Liens (un par ligne, https://…)", "Links (one per line, https://…)"),
-            esc(&links),
-            tr(l, "Photo (adresse https://…)", "Photo (https://… address)"),
-            esc(&input.photo_url),
-            checked(input.share_email),
-            tr(l, "Donner mon e-mail à mes contacts acceptés", "Give my e-mail to accepted connections"),
-            tr(l, "Enregistrer", "Save"),
-            tr(l, "← Retour", "← Back"),
-            t = esc(token),
-        ),
+        html! {
+            div class="card" {
+                h1 { (tr(l, "Mon profil de réseautage", "My networking profile")) }
+                @if let Some(e) = err {
+                    p class="error" role="alert" { (pages::public_message(l, e)) }
+                }
+                form method="post" action={ "/n/" (t) "/profile" } {
+                    label {
+                        input type="checkbox" name="opted_in" value="on" style="width:auto" checked[input.opted_in];
+                        " " (tr(l, "Apparaître dans l'annuaire et pouvoir échanger mes coordonnées", "Appear in the directory and exchange contact details"))
+                    }
+                    label for="headline" { (tr(l, "Titre (ex. : Développeuse Rust)", "Headline (e.g. Rust developer)")) }
+                    input id="headline" name="headline" maxlength="120" value=(input.headline);
+                    label for="company" { (tr(l, "Entreprise", "Company")) }
+                    input id="company" name="company" maxlength="120" value=(input.company);
+                    label for="interests" { (tr(l, "Centres d'intérêt (séparés par des virgules)", "Interests (comma-separated)")) }
+                    input id="interests" name="interests" maxlength="1000" value=(input.interests.join(", "));
+                    label for="links" { (tr(l, "Liens (un par ligne, https://…)", "Links (one per line, https://…)")) }
+                    textarea id="links" name="links" rows="3" maxlength="1600" style="width:100%" { (links) }
+                    label for="photo_url" { (tr(l, "Photo (adresse https://…)", "Photo (https://… address)")) }
+                    input id="photo_url" name="photo_url" type="url" maxlength="300" value=(input.photo_url);
+                    label {
+                        input type="checkbox" name="share_email" value="on" style="width:auto" checked[input.share_email];
+                        " " (tr(l, "Donner mon e-mail à mes contacts acceptés", "Give my e-mail to accepted connections"))
+                    }
+                    div class="answers" { button class="yes" { (tr(l, "Enregistrer", "Save")) } }
+                }
+                p { a href={ "/n/" (t) } { (tr(l, "← Retour", "← Back")) } }
+            }
+        },
     )
 }
 
@@ -660,33 +645,32 @@ async fn directory(
         Ok(x) => x,
         Err(e) => return fail(l, &token, &e),
     };
-    let t = esc(&token);
-    let mut rows = String::new();
-    for c in &people {
-        rows.push_str(&format!(
-            "<div class=\"session\"><div>{}</div>{}</div>",
-            card_html(l, c),
-            connect_button(l, &token, &c.participant_id)
-        ));
-    }
-    if people.is_empty() {
-        rows.push_str(&format!(
-            "<p class=\"muted\">{}</p>",
-            tr(l, "Personne pour l'instant.", "Nobody yet.")
-        ));
-    }
+    let t = &token;
     respond(
         StatusCode::OK,
         pages::shell(
             l,
             tr(l, "Annuaire", "Directory"),
-            &format!(
-                "<div class=\"card\"><h1>{}</h1><form method=\"get\" action=\"/n/{t}/directory\"><input name=\"q\" maxlength=\"100\" value=\"{}\" placeholder=\"{}\"></form><div class=\"sessions\" id=\"directory\" style=\"margin-top:12px\">{rows}</div><p><a href=\"/n/{t}\">{}</a></p></div>",
-                tr(l, "Annuaire des participants", "Participant directory"),
-                esc(q.q.as_deref().unwrap_or_default()),
-                tr(l, "Nom, entreprise, intérêt…", "Name, company, interest…"),
-                tr(l, "← Retour", "← Back"),
-            ),
+            html! {
+                div class="card" {
+                    h1 { (tr(l, "Annuaire des participants", "Participant directory")) }
+                    form method="get" action={ "/n/" (t) "/directory" } {
+                        input name="q" maxlength="100" value=(q.q.as_deref().unwrap_or_default()) placeholder=(tr(l, "Nom, entreprise, intérêt…", "Name, company, interest…"));
+                    }
+                    div class="sessions" id="directory" style="margin-top:12px" {
+                        @for c in &people {
+                            div class="session" {
+                                div { (card_html(l, c)) }
+                                (connect_button(l, &token, &c.participant_id))
+                            }
+                        }
+                        @if people.is_empty() {
+                            p class="muted" { (tr(l, "Personne pour l'instant.", "Nobody yet.")) }
+                        }
+                    }
+                    p { a href={ "/n/" (t) } { (tr(l, "← Retour", "← Back")) } }
+                }
+            },
         ),
     )
 }
@@ -793,56 +777,46 @@ async fn connection_page(
         Err(e) => return fail(l, &token, &e),
     };
     let tz = tz_of(&event);
-    let t = esc(&token);
-    let cid = esc(&c.connection_id);
-    let msg =
-        q.m.as_deref()
-            .and_then(|m| message(l, m))
-            .map(|m| format!("<p class=\"ok\" role=\"status\">{}</p>", esc(m)))
-            .unwrap_or_default();
+    let t = &token;
+    let cid = &c.connection_id;
+    let msg = q.m.as_deref().and_then(|m| message(l, m));
     let default_slot = event
         .input
         .starts_at
         .with_timezone(&tz)
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    let slot_input = |n: usize| {
-        format!(
-            "<input type=\"datetime-local\" name=\"slot{n}\" {}>",
-            if n == 1 {
-                format!("required value=\"{}\"", esc(&default_slot))
-            } else {
-                String::new()
-            }
-        )
-    };
     respond(
         StatusCode::OK,
         pages::shell(
             l,
             &c.other.name,
-            &format!(
-                "<div class=\"card\"><h1>{}</h1>{msg}<p>{}</p><p><a href=\"/n/{t}/c/{cid}/card.vcf\">{}</a></p><form method=\"post\" action=\"/n/{t}/c/{cid}/note\"><label for=\"note\">{}</label><textarea id=\"note\" name=\"note\" rows=\"4\" maxlength=\"2000\" style=\"width:100%\">{}</textarea><div class=\"answers\"><button class=\"maybe\">{}</button></div></form>{}<form method=\"post\" action=\"/n/{t}/c/{cid}/meetings\"><label>{}</label>{}{}{}<label for=\"place\">{}</label><input id=\"place\" name=\"place\" maxlength=\"120\"><label for=\"duration\">{}</label><input id=\"duration\" name=\"duration\" type=\"number\" min=\"5\" max=\"240\" value=\"30\"><div class=\"answers\"><button class=\"yes\">{}</button></div></form><p><a href=\"/n/{t}\">{}</a></p></div>",
-                esc(&c.other.name),
-                card_html(l, &c.other),
-                tr(l, "Télécharger la fiche contact (vCard)", "Download the contact card (vCard)"),
-                tr(l, "Ma note privée", "My private note"),
-                esc(&c.note),
-                tr(l, "Enregistrer la note", "Save the note"),
-                h2(tr(l, "Proposer un rendez-vous", "Propose a meeting")),
-                esc(&format!(
-                    "{} ({})",
-                    tr(l, "Créneaux proposés", "Proposed times"),
-                    tz.name()
-                )),
-                slot_input(1),
-                slot_input(2),
-                slot_input(3),
-                tr(l, "Lieu", "Place"),
-                tr(l, "Durée (minutes)", "Duration (minutes)"),
-                tr(l, "Proposer", "Propose"),
-                tr(l, "← Retour", "← Back"),
-            ),
+            html! {
+                div class="card" {
+                    h1 { (c.other.name) }
+                    @if let Some(m) = msg { p class="ok" role="status" { (m) } }
+                    p { (card_html(l, &c.other)) }
+                    p { a href={ "/n/" (t) "/c/" (cid) "/card.vcf" } { (tr(l, "Télécharger la fiche contact (vCard)", "Download the contact card (vCard)")) } }
+                    form method="post" action={ "/n/" (t) "/c/" (cid) "/note" } {
+                        label for="note" { (tr(l, "Ma note privée", "My private note")) }
+                        textarea id="note" name="note" rows="4" maxlength="2000" style="width:100%" { (c.note) }
+                        div class="answers" { button class="maybe" { (tr(l, "Enregistrer la note", "Save the note")) } }
+                    }
+                    (h2(tr(l, "Proposer un rendez-vous", "Propose a meeting")))
+                    form method="post" action={ "/n/" (t) "/c/" (cid) "/meetings" } {
+                        label { (tr(l, "Créneaux proposés", "Proposed times")) " (" (tz.name()) ")" }
+                        input type="datetime-local" name="slot1" required value=(default_slot);
+                        input type="datetime-local" name="slot2";
+                        input type="datetime-local" name="slot3";
+                        label for="place" { (tr(l, "Lieu", "Place")) }
+                        input id="place" name="place" maxlength="120";
+                        label for="duration" { (tr(l, "Durée (minutes)", "Duration (minutes)")) }
+                        input id="duration" name="duration" type="number" min="5" max="240" value="30";
+                        div class="answers" { button class="yes" { (tr(l, "Proposer", "Propose")) } }
+                    }
+                    p { a href={ "/n/" (t) } { (tr(l, "← Retour", "← Back")) } }
+                }
+            },
         ),
     )
 }
@@ -1148,17 +1122,19 @@ async fn erase(
             pages::shell(
                 l,
                 tr(l, "Données effacées", "Data erased"),
-                &format!(
-                    "<div class=\"card\"><h1>{}</h1><p class=\"ok\">{}</p><p><a href=\"/r/{}\">{}</a></p></div>",
-                    tr(l, "Données effacées", "Data erased"),
-                    tr(
-                        l,
-                        "Votre profil, vos contacts, demandes, rendez-vous, notes et réponses aux questionnaires ont été effacés, y compris des listes des autres participants.",
-                        "Your profile, connections, requests, meetings, notes and survey answers were erased, from other participants' lists too."
-                    ),
-                    esc(&token),
-                    tr(l, "← Mon invitation", "← My invitation"),
-                ),
+                html! {
+                    div class="card" {
+                        h1 { (tr(l, "Données effacées", "Data erased")) }
+                        p class="ok" {
+                            (tr(
+                                l,
+                                "Votre profil, vos contacts, demandes, rendez-vous, notes et réponses aux questionnaires ont été effacés, y compris des listes des autres participants.",
+                                "Your profile, connections, requests, meetings, notes and survey answers were erased, from other participants' lists too."
+                            ))
+                        }
+                        p { a href={ "/r/" (token) } { (tr(l, "← Mon invitation", "← My invitation")) } }
+                    }
+                },
             ),
         ),
         Err(e) => fail(l, &token, &e),

@@ -1,10 +1,12 @@
-//! Server-rendered, mobile-first pages. Every value goes through [`esc`].
+//! Server-rendered, mobile-first pages, as `maud` templates: checked at compile time, and
+//! every value inserted with `(…)` is HTML-escaped.
 
 use axum::http::StatusCode;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use eventhub_core::{
     events::Event,
-    mail::template::{html_escape as esc, Lang},
+    mail::template::Lang,
     participants::{Participant, RsvpStatus},
     Error,
 };
@@ -15,16 +17,32 @@ pub struct Page {
 
 const CSS: &str = "*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f5fb;color:#111827;line-height:1.5}main{max-width:520px;margin:0 auto;padding:24px 16px}.brand{display:flex;align-items:center;gap:8px;font-weight:700;color:#4f46e5;margin-bottom:16px}.card{background:#fff;border-radius:16px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}h1{font-size:1.4rem;margin:.2em 0}.muted{color:#6b7280}.status{display:inline-block;padding:4px 12px;border-radius:999px;background:#eef2ff;color:#4338ca;font-weight:600}.answers{display:grid;gap:10px;margin-top:16px}.sessions{display:grid;gap:8px}.session{display:flex;justify-content:space-between;align-items:center;gap:8px;border:1px solid #e5e7eb;border-radius:12px;padding:10px}.session button{padding:10px 12px}button{font:inherit;font-weight:600;border:0;border-radius:12px;padding:14px;cursor:pointer}.yes{background:#4f46e5;color:#fff}.maybe{background:#eef2ff;color:#3730a3}.no{background:#fff;color:#b91c1c;border:1px solid #fecaca}label{display:block;font-weight:600;margin-top:12px}input{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:4px}.error{background:#fef2f2;color:#991b1b;border-radius:10px;padding:10px 12px;margin-top:12px}.ok{background:#ecfdf5;color:#065f46;border-radius:10px;padding:10px 12px;margin-top:12px}";
 
-pub(super) fn shell(l: Lang, title: &str, body: &str) -> Page {
+/// The page around `body`: the language, the phone viewport, the style and the brand.
+pub(super) fn shell(l: Lang, title: &str, body: Markup) -> Page {
+    shell_styled(l, title, None, body)
+}
+
+/// [`shell`] with a feature's own style sheet after the common one.
+pub(super) fn shell_styled(l: Lang, title: &str, extra_css: Option<&str>, body: Markup) -> Page {
     let lang = match l {
         Lang::Fr => "fr",
         Lang::En => "en",
     };
+    let html = html! {
+        (DOCTYPE)
+        html lang=(lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (title) " · EventHub" }
+                style { (PreEscaped(CSS)) }
+                @if let Some(css) = extra_css { style { (PreEscaped(css)) } }
+            }
+            body { main { div class="brand" { "▦ EventHub" } (body) } }
+        }
+    };
     Page {
-        html: format!(
-            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{} · EventHub</title><style>{CSS}</style></head><body><main><div class=\"brand\">▦ EventHub</div>{body}</main></body></html>",
-            esc(title)
-        ),
+        html: html.into_string(),
     }
 }
 
@@ -53,22 +71,19 @@ fn when(l: Lang, e: &Event) -> String {
     }
 }
 
-fn event_header(l: Lang, e: &Event) -> String {
+fn event_header(l: Lang, e: &Event) -> Markup {
     let venue = [e.input.venue.name.as_str(), e.input.venue.address.as_str()]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(", ");
-    format!(
-        "<h1>{}</h1><p class=\"muted\">{}{}</p>",
-        esc(&e.input.title),
-        esc(&when(l, e)),
-        if venue.is_empty() {
-            String::new()
-        } else {
-            format!("<br>{}", esc(&venue))
+    html! {
+        h1 { (e.input.title) }
+        p class="muted" {
+            (when(l, e))
+            @if !venue.is_empty() { br; (venue) }
         }
-    )
+    }
 }
 
 pub fn status_label(l: Lang, s: RsvpStatus) -> &'static str {
@@ -94,15 +109,18 @@ pub fn home(l: Lang) -> Page {
     shell(
         l,
         "EventHub",
-        &format!(
-            "<div class=\"card\"><h1>{}</h1><p class=\"muted\">{}</p></div>",
-            tr(l, "Portail des participants", "Participant portal"),
-            tr(
-                l,
-                "Ouvrez le lien reçu dans votre invitation pour répondre.",
-                "Open the link from your invitation to reply."
-            )
-        ),
+        html! {
+            div class="card" {
+                h1 { (tr(l, "Portail des participants", "Participant portal")) }
+                p class="muted" {
+                    (tr(
+                        l,
+                        "Ouvrez le lien reçu dans votre invitation pour répondre.",
+                        "Open the link from your invitation to reply."
+                    ))
+                }
+            }
+        },
     )
 }
 
@@ -193,12 +211,13 @@ pub fn problem(l: Lang, status: StatusCode, e: &Error) -> Page {
     shell(
         l,
         title,
-        &format!(
-            "<div class=\"card\"><h1>{}</h1><p>{}</p><p class=\"muted\">{}</p></div>",
-            esc(title),
-            esc(&public_message(l, e)),
-            esc(hint)
-        ),
+        html! {
+            div class="card" {
+                h1 { (title) }
+                p { (public_message(l, e)) }
+                p class="muted" { (hint) }
+            }
+        },
     )
 }
 
@@ -216,15 +235,18 @@ pub fn unavailable(l: Lang, status: StatusCode) -> Page {
     shell(
         l,
         title,
-        &format!(
-            "<div class=\"card\"><h1>{}</h1><p>{}</p></div>",
-            esc(title),
-            tr(
-                l,
-                "Le service ne peut pas répondre pour le moment. Réessayez dans quelques instants.",
-                "The service cannot answer right now. Please try again in a moment."
-            )
-        ),
+        html! {
+            div class="card" {
+                h1 { (title) }
+                p {
+                    (tr(
+                        l,
+                        "Le service ne peut pas répondre pour le moment. Réessayez dans quelques instants.",
+                        "The service cannot answer right now. Please try again in a moment."
+                    ))
+                }
+            }
+        },
     )
 }
 
@@ -234,15 +256,18 @@ pub fn too_many(l: Lang) -> Page {
     shell(
         l,
         title,
-        &format!(
-            "<div class=\"card\"><h1>{}</h1><p>{}</p></div>",
-            esc(title),
-            tr(
-                l,
-                "Merci de patienter quelques secondes avant de réessayer.",
-                "Please wait a few seconds before trying again."
-            )
-        ),
+        html! {
+            div class="card" {
+                h1 { (title) }
+                p {
+                    (tr(
+                        l,
+                        "Merci de patienter quelques secondes avant de réessayer.",
+                        "Please wait a few seconds before trying again."
+                    ))
+                }
+            }
+        },
     )
 }
 
@@ -251,12 +276,17 @@ pub fn check_inbox(l: Lang, e: &Event) -> Page {
     shell(
         l,
         &e.input.title,
-        &format!(
-            "<div class=\"card\">{}<p class=\"ok\" id=\"check-inbox\">{}</p><p class=\"muted\">{}</p></div>",
-            event_header(l, e),
-            tr(l, "Merci ! Pour terminer, ouvrez le lien que nous venons d'envoyer à votre adresse e-mail.", "Thank you! To finish, open the link we just sent to your e-mail address."),
-            tr(l, "Le lien est valable 24 heures. Rien reçu ? Vérifiez vos indésirables.", "The link works for 24 hours. Nothing received? Check your spam folder."),
-        ),
+        html! {
+            div class="card" {
+                (event_header(l, e))
+                p class="ok" id="check-inbox" {
+                    (tr(l, "Merci ! Pour terminer, ouvrez le lien que nous venons d'envoyer à votre adresse e-mail.", "Thank you! To finish, open the link we just sent to your e-mail address."))
+                }
+                p class="muted" {
+                    (tr(l, "Le lien est valable 24 heures. Rien reçu ? Vérifiez vos indésirables.", "The link works for 24 hours. Nothing received? Check your spam folder."))
+                }
+            }
+        },
     )
 }
 
@@ -265,15 +295,18 @@ pub fn registration_unavailable(l: Lang, e: &Event) -> Page {
     shell(
         l,
         &e.input.title,
-        &format!(
-            "<div class=\"card\">{}<p class=\"error\">{}</p></div>",
-            event_header(l, e),
-            tr(
-                l,
-                "L'inscription en ligne est momentanément indisponible : contactez l'organisateur.",
-                "Online registration is temporarily unavailable: contact the organiser."
-            ),
-        ),
+        html! {
+            div class="card" {
+                (event_header(l, e))
+                p class="error" {
+                    (tr(
+                        l,
+                        "L'inscription en ligne est momentanément indisponible : contactez l'organisateur.",
+                        "Online registration is temporarily unavailable: contact the organiser."
+                    ))
+                }
+            }
+        },
     )
 }
 
@@ -282,13 +315,15 @@ pub fn confirm(l: Lang, e: &Event, name: &str) -> Page {
     shell(
         l,
         &e.input.title,
-        &format!(
-            "<div class=\"card\">{}<p>{} {},</p><form method=\"post\" class=\"answers\"><button class=\"yes\" id=\"confirm\">{}</button></form></div>",
-            event_header(l, e),
-            tr(l, "Bonjour", "Hello"),
-            esc(name),
-            tr(l, "Confirmer mon inscription", "Confirm my registration"),
-        ),
+        html! {
+            div class="card" {
+                (event_header(l, e))
+                p { (tr(l, "Bonjour", "Hello")) " " (name) "," }
+                form method="post" class="answers" {
+                    button class="yes" id="confirm" { (tr(l, "Confirmer mon inscription", "Confirm my registration")) }
+                }
+            }
+        },
     )
 }
 
@@ -302,91 +337,88 @@ pub fn refusal(l: Lang, status: StatusCode, r: eventhub_core::invitations::rules
     shell(
         l,
         title,
-        &format!(
-            "<div class=\"card\"><h1>{}</h1><p id=\"reason\">{}</p><p class=\"muted\">{}</p></div>",
-            esc(title),
-            esc(r.message(l == Lang::En)),
-            tr(
-                l,
-                "Pour toute question, contactez l'organisateur.",
-                "If you have a question, contact the organiser."
-            )
-        ),
+        html! {
+            div class="card" {
+                h1 { (title) }
+                p id="reason" { (r.message(l == Lang::En)) }
+                p class="muted" {
+                    (tr(
+                        l,
+                        "Pour toute question, contactez l'organisateur.",
+                        "If you have a question, contact the organiser."
+                    ))
+                }
+            }
+        },
     )
 }
 
 /// The RSVP page with a problem shown at the top (e.g. a full session).
 pub fn rsvp_with_error(l: Lang, token: &str, e: &Event, p: &Participant, err: &Error) -> Page {
-    let mut page = rsvp(l, token, e, p, None);
-    let marker = "<div class=\"card\">";
-    page.html = page.html.replacen(
-        marker,
-        &format!(
-            "{marker}<p class=\"error\" role=\"alert\">{}</p>",
-            esc(&public_message(l, err))
-        ),
-        1,
-    );
-    page
+    rsvp_page(l, token, e, p, None, Some(err))
 }
 
 /// The sessions a participant with a seat can join or leave.
-fn sessions_block(l: Lang, token: &str, e: &Event, p: &Participant) -> String {
+fn sessions_block(l: Lang, token: &str, e: &Event, p: &Participant) -> Markup {
     if !p.status.holds_seat() || e.input.sessions.is_empty() {
-        return String::new();
+        return html! {};
     }
     let tz: chrono_tz::Tz = e.input.timezone.parse().unwrap_or(chrono_tz::Europe::Paris);
-    let mut rows = String::new();
-    for s in &e.input.sessions {
-        let joined = p.sessions.iter().any(|x| x == &s.id);
-        let waiting = p.session_waitlist.iter().any(|w| w.session_id == s.id);
-        let cap = s
-            .capacity
-            .map(|c| format!(" · {c} {}", tr(l, "places", "seats")))
-            .unwrap_or_default();
-        rows.push_str(&format!(
-            "<form method=\"post\" action=\"/r/{}/sessions\" class=\"session\"><input type=\"hidden\" name=\"session\" value=\"{}\"><input type=\"hidden\" name=\"action\" value=\"{}\"><div><strong>{}</strong><br><span class=\"muted\">{} · {}{}</span></div><button class=\"{}\">{}</button></form>",
-            esc(token), esc(&s.id), if joined || waiting { "leave" } else { "join" },
-            esc(&s.title),
-            esc(&s.starts_at.with_timezone(&tz).format("%H:%M").to_string()),
-            esc(&s.room),
-            esc(&if waiting { format!("{cap} · {}", tr(l, "complet : vous êtes sur la liste d'attente", "full: you are on the waitlist")) } else { cap }),
-            if joined || waiting { "no" } else { "maybe" },
-            if joined { tr(l, "Je ne viens plus", "Leave") } else if waiting { tr(l, "Quitter la liste d'attente", "Leave the waitlist") } else { tr(l, "Je m'inscris", "Join") },
-        ));
+    html! {
+        h2 style="font-size:1.1rem;margin-top:24px" { (tr(l, "Sessions", "Sessions")) }
+        div class="sessions" {
+            @for s in &e.input.sessions {
+                @let joined = p.sessions.iter().any(|x| x == &s.id);
+                @let waiting = p.session_waitlist.iter().any(|w| w.session_id == s.id);
+                form method="post" action={ "/r/" (token) "/sessions" } class="session" {
+                    input type="hidden" name="session" value=(s.id);
+                    input type="hidden" name="action" value=(if joined || waiting { "leave" } else { "join" });
+                    div {
+                        strong { (s.title) }
+                        br;
+                        span class="muted" {
+                            (s.starts_at.with_timezone(&tz).format("%H:%M")) " · " (s.room)
+                            @if let Some(c) = s.capacity { " · " (c) " " (tr(l, "places", "seats")) }
+                            @if waiting { " · " (tr(l, "complet : vous êtes sur la liste d'attente", "full: you are on the waitlist")) }
+                        }
+                    }
+                    button class=(if joined || waiting { "no" } else { "maybe" }) {
+                        @if joined { (tr(l, "Je ne viens plus", "Leave")) }
+                        @else if waiting { (tr(l, "Quitter la liste d'attente", "Leave the waitlist")) }
+                        @else { (tr(l, "Je m'inscris", "Join")) }
+                    }
+                }
+            }
+        }
     }
-    format!(
-        "<h2 style=\"font-size:1.1rem;margin-top:24px\">{}</h2><div class=\"sessions\">{rows}</div>",
-        tr(l, "Sessions", "Sessions")
-    )
 }
 
 /// "Add to my calendar" (`/r/{token}/event.ics`), for anyone coming or waiting.
-fn calendar_link(l: Lang, token: &str, p: &Participant) -> String {
-    if matches!(p.status, RsvpStatus::Declined | RsvpStatus::Cancelled) {
-        return String::new();
+fn calendar_link(l: Lang, token: &str, p: &Participant) -> Markup {
+    html! {
+        @if !matches!(p.status, RsvpStatus::Declined | RsvpStatus::Cancelled) {
+            p style="margin-top:16px" {
+                a id="calendar" href={ "/r/" (token) "/event.ics" } { (tr(l, "📅 Ajouter à mon agenda", "📅 Add to my calendar")) }
+            }
+        }
     }
-    format!(
-        "<p style=\"margin-top:16px\"><a id=\"calendar\" href=\"/r/{}/event.ics\">{}</a></p>",
-        esc(token),
-        tr(l, "📅 Ajouter à mon agenda", "📅 Add to my calendar")
-    )
 }
 
 /// The way to the networking pages (`/n/{token}`), for anyone not declining.
-fn networking_link(l: Lang, token: &str, p: &Participant) -> String {
-    if matches!(p.status, RsvpStatus::Declined | RsvpStatus::Cancelled) {
-        return String::new();
+fn networking_link(l: Lang, token: &str, p: &Participant) -> Markup {
+    html! {
+        @if !matches!(p.status, RsvpStatus::Declined | RsvpStatus::Cancelled) {
+            p style="margin-top:24px" {
+                a id="networking" href={ "/n/" (token) } {
+                    (tr(
+                        l,
+                        "Réseautage : rencontrer les autres participants →",
+                        "Networking: meet the other participants →"
+                    ))
+                }
+            }
+        }
     }
-    format!(
-        "<p style=\"margin-top:24px\"><a id=\"networking\" href=\"/n/{}\">{}</a></p>",
-        esc(token),
-        tr(
-            l,
-            "Réseautage : rencontrer les autres participants →",
-            "Networking: meet the other participants →"
-        )
-    )
 }
 
 pub fn rsvp(
@@ -396,70 +428,83 @@ pub fn rsvp(
     p: &Participant,
     just_answered: Option<RsvpStatus>,
 ) -> Page {
-    let greeting = format!("{} {},", tr(l, "Bonjour", "Hello"), esc(&p.input.name));
-    let done = match just_answered {
-        Some(RsvpStatus::Waitlisted) => format!(
-            "<p class=\"ok\">{}</p>",
-            tr(
-                l,
-                "L'événement est complet : vous êtes sur liste d'attente. Une place libérée vous sera attribuée automatiquement.",
-                "The event is full: you are on the waitlist. A freed seat will be given to you automatically."
-            )
-        ),
-        Some(s) => format!(
-            "<p class=\"ok\">{} <strong>{}</strong></p>",
-            tr(l, "Merci ! Votre réponse est enregistrée :", "Thank you! Your answer is recorded:"),
-            esc(status_label(l, s))
-        ),
-        None => String::new(),
-    };
-    let form = if p.status == RsvpStatus::CheckedIn {
-        String::new()
-    } else {
-        format!(
-            "<form method=\"post\" class=\"answers\"><button class=\"yes\" name=\"answer\" value=\"accepted\">{}</button><button class=\"maybe\" name=\"answer\" value=\"tentative\">{}</button><button class=\"no\" name=\"answer\" value=\"declined\">{}</button></form>",
-            tr(l, "Je participe", "I'll attend"),
-            tr(l, "Peut-être", "Maybe"),
-            tr(l, "Je ne participe pas", "I can't attend"),
-        )
-    };
+    rsvp_page(l, token, e, p, just_answered, None)
+}
+
+fn rsvp_page(
+    l: Lang,
+    token: &str,
+    e: &Event,
+    p: &Participant,
+    just_answered: Option<RsvpStatus>,
+    error: Option<&Error>,
+) -> Page {
+    let seat = p
+        .seat
+        .as_ref()
+        .and_then(|s| eventhub_core::participants::seating::seat_text(e, s));
     shell(
         l,
         &e.input.title,
-        &format!(
-            "<div class=\"card\">{}<p>{greeting}</p><p>{} <span class=\"status\" id=\"status\">{}</span></p>{}{done}{form}{}{}{}</div>",
-            event_header(l, e),
-            tr(l, "Votre réponse :", "Your answer:"),
-            esc(status_label(l, p.status)),
-            p.seat.as_ref().and_then(|s| eventhub_core::participants::seating::seat_text(e, s)).map(|s| format!("<p>{} <strong id=\"seat\">{}</strong></p>", tr(l, "Votre place :", "Your seat:"), esc(&s))).unwrap_or_default(),
-            sessions_block(l, token, e, p),
-            calendar_link(l, token, p),
-            networking_link(l, token, p),
-        ),
+        html! {
+            div class="card" {
+                @if let Some(err) = error {
+                    p class="error" role="alert" { (public_message(l, err)) }
+                }
+                (event_header(l, e))
+                p { (tr(l, "Bonjour", "Hello")) " " (p.input.name) "," }
+                p { (tr(l, "Votre réponse :", "Your answer:")) " " span class="status" id="status" { (status_label(l, p.status)) } }
+                @if let Some(s) = seat {
+                    p { (tr(l, "Votre place :", "Your seat:")) " " strong id="seat" { (s) } }
+                }
+                @match just_answered {
+                    Some(RsvpStatus::Waitlisted) => p class="ok" {
+                        (tr(
+                            l,
+                            "L'événement est complet : vous êtes sur liste d'attente. Une place libérée vous sera attribuée automatiquement.",
+                            "The event is full: you are on the waitlist. A freed seat will be given to you automatically."
+                        ))
+                    },
+                    Some(s) => p class="ok" {
+                        (tr(l, "Merci ! Votre réponse est enregistrée :", "Thank you! Your answer is recorded:")) " " strong { (status_label(l, s)) }
+                    },
+                    None => {},
+                }
+                @if p.status != RsvpStatus::CheckedIn {
+                    form method="post" class="answers" {
+                        button class="yes" name="answer" value="accepted" { (tr(l, "Je participe", "I'll attend")) }
+                        button class="maybe" name="answer" value="tentative" { (tr(l, "Peut-être", "Maybe")) }
+                        button class="no" name="answer" value="declined" { (tr(l, "Je ne participe pas", "I can't attend")) }
+                    }
+                }
+                (sessions_block(l, token, e, p))
+                (calendar_link(l, token, p))
+                (networking_link(l, token, p))
+            }
+        },
     )
 }
 
 pub fn register(l: Lang, e: &Event, name: Option<&str>, error: Option<&Error>) -> Page {
-    let err = error
-        .map(|e| {
-            format!(
-                "<p class=\"error\" role=\"alert\">{}</p>",
-                esc(&public_message(l, e))
-            )
-        })
-        .unwrap_or_default();
     shell(
         l,
         &e.input.title,
-        &format!(
-            "<div class=\"card\">{}<p>{}</p>{err}<form method=\"post\"><label for=\"name\">{}</label><input id=\"name\" name=\"name\" required maxlength=\"200\" value=\"{}\"><label for=\"email\">{}</label><input id=\"email\" name=\"email\" type=\"email\" required maxlength=\"254\"><div class=\"answers\"><button class=\"yes\">{}</button></div></form></div>",
-            event_header(l, e),
-            tr(l, "Inscrivez-vous à cet événement.", "Register for this event."),
-            tr(l, "Nom", "Name"),
-            esc(name.unwrap_or_default()),
-            tr(l, "E-mail", "E-mail"),
-            tr(l, "S'inscrire", "Register"),
-        ),
+        html! {
+            div class="card" {
+                (event_header(l, e))
+                p { (tr(l, "Inscrivez-vous à cet événement.", "Register for this event.")) }
+                @if let Some(err) = error {
+                    p class="error" role="alert" { (public_message(l, err)) }
+                }
+                form method="post" {
+                    label for="name" { (tr(l, "Nom", "Name")) }
+                    input id="name" name="name" required maxlength="200" value=(name.unwrap_or_default());
+                    label for="email" { (tr(l, "E-mail", "E-mail")) }
+                    input id="email" name="email" type="email" required maxlength="254";
+                    div class="answers" { button class="yes" { (tr(l, "S'inscrire", "Register")) } }
+                }
+            }
+        },
     )
 }
 
@@ -467,11 +512,11 @@ pub fn registered(l: Lang, e: &Event, p: &Participant) -> Page {
     shell(
         l,
         &e.input.title,
-        &format!(
-            "<div class=\"card\">{}<p class=\"ok\">{} <strong>{}</strong></p></div>",
-            event_header(l, e),
-            tr(l, "C'est noté,", "All set,"),
-            esc(status_label(l, p.status)),
-        ),
+        html! {
+            div class="card" {
+                (event_header(l, e))
+                p class="ok" { (tr(l, "C'est noté,", "All set,")) " " strong { (status_label(l, p.status)) } }
+            }
+        },
     )
 }
