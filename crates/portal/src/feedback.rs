@@ -20,9 +20,7 @@ use serde_json::{json, Value};
 
 use std::net::IpAddr;
 
-use axum::Extension;
-
-use super::{device, guard::ClientAddr, lang, pages, respond, PortalState};
+use super::{device, extract::Visitor, pages, respond, PortalState};
 use eventhub_core::{
     error::Code,
     feedback::{self, Question, QuestionKind, RawValue, Respondent},
@@ -388,10 +386,9 @@ async fn poll_page(
     State(st): State<PortalState>,
     Path(id): Path<String>,
     Query(q): Query<TokenQuery>,
-    Extension(ClientAddr(ip)): Extension<ClientAddr>,
+    Visitor { lang: l, ip }: Visitor,
     headers: HeaderMap,
 ) -> Response {
-    let l = lang(&headers);
     let question = match feedback::get_question(&st.core, &id).await {
         Ok(x) => x,
         Err(e) => return fail(l, false, &e),
@@ -432,11 +429,10 @@ async fn poll_answer(
     State(st): State<PortalState>,
     Path(id): Path<String>,
     Query(q): Query<TokenQuery>,
-    Extension(ClientAddr(ip)): Extension<ClientAddr>,
+    Visitor { lang: l, ip }: Visitor,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let json = wants_json(&headers);
     let body = match body {
         Ok(b) => b,
@@ -614,10 +610,9 @@ async fn survey_page(
     State(st): State<PortalState>,
     Path(event_id): Path<String>,
     Query(q): Query<TokenQuery>,
-    Extension(ClientAddr(ip)): Extension<ClientAddr>,
+    Visitor { lang: l, ip }: Visitor,
     headers: HeaderMap,
 ) -> Response {
-    let l = lang(&headers);
     match survey_common(&st, &event_id, q.t.as_deref(), &headers, ip).await {
         Ok((event, resp, cookie, qs)) => {
             let current = feedback::answers_of(&st.core, &event_id, &resp)
@@ -640,11 +635,10 @@ async fn survey_answer(
     State(st): State<PortalState>,
     Path(event_id): Path<String>,
     Query(q): Query<TokenQuery>,
-    Extension(ClientAddr(ip)): Extension<ClientAddr>,
+    Visitor { lang: l, ip }: Visitor,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let json = wants_json(&headers);
     let Ok(body) = body else {
         return fail(

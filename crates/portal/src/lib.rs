@@ -8,6 +8,7 @@
 
 pub mod address;
 mod device;
+pub mod extract;
 mod feedback;
 mod guard;
 mod networking;
@@ -44,6 +45,7 @@ use eventhub_core::{
     secrets, Core, Error, Result,
 };
 
+pub use extract::{Answering, Invitee, Visitor};
 pub use guard::{Limits, Rate};
 pub use pages::Page;
 
@@ -419,12 +421,11 @@ fn send_later(m: Mailer, msg: mail::OutgoingMail) {
     });
 }
 
-async fn home(headers: HeaderMap) -> Response {
-    respond(StatusCode::OK, pages::home(lang(&headers)))
+async fn home(Visitor { lang: l, .. }: Visitor) -> Response {
+    respond(StatusCode::OK, pages::home(l))
 }
 
-async fn not_found(headers: HeaderMap) -> Response {
-    let l = lang(&headers);
+async fn not_found(Visitor { lang: l, .. }: Visitor) -> Response {
     respond(
         StatusCode::NOT_FOUND,
         pages::problem(l, StatusCode::NOT_FOUND, &Error::not_found("page")),
@@ -453,14 +454,12 @@ async fn open_link(
 
 async fn rsvp_page(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit: v,
+    }: Invitee,
 ) -> Response {
-    let l = lang(&headers);
-    let v = match open_link(&st, l, &token, Action::View).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     if let Err(e) = invitations::mark_opened(&st.core, &v.participant.id).await {
         return failure(l, &e);
     }
@@ -471,16 +470,7 @@ async fn rsvp_page(
 }
 
 /// The event and the participant's sessions as an iCalendar file.
-async fn rsvp_calendar(
-    State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let l = lang(&headers);
-    let v = match open_link(&st, l, &token, Action::View).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn rsvp_calendar(Invitee { visit: v, .. }: Invitee) -> Response {
     let body =
         invitations::calendar::ics(&v.event, Some(&v.participant), eventhub_core::time::now());
     let mut r = (StatusCode::OK, body).into_response();
@@ -504,11 +494,13 @@ struct AnswerForm {
 
 async fn rsvp_answer(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Answering(Invitee {
+        lang: l,
+        token,
+        visit,
+    }): Answering,
     form: std::result::Result<Form<AnswerForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let Ok(Form(form)) = form else {
         return failure(l, &Error::invalid("answer", "missing or malformed answer"));
     };
@@ -527,10 +519,7 @@ async fn rsvp_answer(
         participant: p,
         event,
         ..
-    } = match open_link(&st, l, &token, Action::Answer).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    } = visit;
     let core = st.as_invitee(&p);
     // Accepting again when already accepted (or waitlisted) keeps the seat / the place.
     let unchanged = to == RsvpStatus::Accepted
@@ -558,11 +547,13 @@ struct SessionForm {
 /// Join or leave one session of the event (per-session capacity applies).
 async fn rsvp_sessions(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Answering(Invitee {
+        lang: l,
+        token,
+        visit,
+    }): Answering,
     form: std::result::Result<Form<SessionForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let Ok(Form(form)) = form else {
         return failure(
             l,
@@ -573,10 +564,7 @@ async fn rsvp_sessions(
         participant: p,
         event,
         ..
-    } = match open_link(&st, l, &token, Action::Answer).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    } = visit;
     let core = st.as_invitee(&p);
     let result = match form.action.as_str() {
         "join" => participants::rsvp::join_session(&core, &p.id, &form.session).await,
@@ -602,9 +590,8 @@ async fn rsvp_sessions(
 async fn event_page(
     State(st): State<PortalState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
+    Visitor { lang: l, .. }: Visitor,
 ) -> Response {
-    let l = lang(&headers);
     match rules::open_event_link(&st.core, &token).await {
         Ok(Ok((event, _))) => respond(StatusCode::OK, pages::register(l, &event, None, None)),
         Ok(Err(r)) => refusal(l, r),
@@ -621,11 +608,9 @@ struct RegisterForm {
 async fn event_register(
     State(st): State<PortalState>,
     Path(token): Path<String>,
-    axum::Extension(guard::ClientAddr(ip)): axum::Extension<guard::ClientAddr>,
-    headers: HeaderMap,
+    Visitor { lang: l, ip }: Visitor,
     form: std::result::Result<Form<RegisterForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let (event, settings) = match rules::open_event_link(&st.core, &token).await {
         Ok(Ok(x)) => x,
         Ok(Err(r)) => return refusal(l, r),
@@ -722,9 +707,8 @@ async fn event_register(
 async fn confirm_page(
     State(st): State<PortalState>,
     Path((token, confirm)): Path<(String, String)>,
-    headers: HeaderMap,
+    Visitor { lang: l, .. }: Visitor,
 ) -> Response {
-    let l = lang(&headers);
     match pending_registration(&st, l, &token, &confirm).await {
         Ok((event, p)) => respond(StatusCode::OK, pages::confirm(l, &event, &p.name)),
         Err(page) => page,
@@ -754,9 +738,8 @@ async fn pending_registration(
 async fn confirm_registration(
     State(st): State<PortalState>,
     Path((token, confirm)): Path<(String, String)>,
-    headers: HeaderMap,
+    Visitor { lang: l, .. }: Visitor,
 ) -> Response {
-    let l = lang(&headers);
     let event = match pending_registration(&st, l, &token, &confirm).await {
         Ok((event, _)) => event,
         Err(page) => return page,

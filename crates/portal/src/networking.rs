@@ -9,7 +9,7 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Form, Router,
@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{lang, pages, respond, PortalState};
+use super::{extract::Invitee, pages, respond, PortalState};
 use eventhub_core::{
     error::Code,
     events::Event,
@@ -90,23 +90,6 @@ pub(super) fn fail(l: Lang, token: &str, e: &Error) -> Response {
         },
     );
     respond(status, page)
-}
-
-/// The participant of the token, or the page saying why the link does not open (the
-/// rules of [`eventhub_core::invitations::rules`] for viewing a personal link).
-pub(super) async fn visitor(
-    st: &PortalState,
-    l: Lang,
-    token: &str,
-) -> Result<Participant, Response> {
-    super::open_link(
-        st,
-        l,
-        token,
-        eventhub_core::invitations::rules::Action::View,
-    )
-    .await
-    .map(|v| v.participant)
 }
 
 pub(super) fn see_other(to: &str) -> Response {
@@ -463,15 +446,14 @@ async fn hub_page(
 
 async fn hub(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
     Query(q): Query<MsgQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     match hub_page(&st, l, &token, &p, q.m.as_deref()).await {
         Ok(page) => respond(StatusCode::OK, page),
         Err(e) => fail(l, &token, &e),
@@ -524,14 +506,13 @@ fn profile_form(l: Lang, token: &str, input: &ProfileInput, err: Option<&Error>)
 
 async fn profile_page(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     match networking::profile(&st.core, &p.id).await {
         Ok(prof) => {
             let input = prof.map(|x| x.input).unwrap_or_else(|| ProfileInput {
@@ -567,15 +548,14 @@ struct ProfileForm {
 
 async fn profile_save(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
     form: FormResult<ProfileForm>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let Ok(Form(f)) = form else {
         return fail(
             l,
@@ -614,15 +594,14 @@ async fn profile_save(
 
 async fn directory(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
     Query(q): Query<MsgQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let opted = match networking::profile(&st.core, &p.id).await {
         Ok(x) => x.is_some_and(|x| x.input.opted_in),
         Err(e) => return fail(l, &token, &e),
@@ -685,15 +664,14 @@ struct ConnectForm {
 
 async fn connect(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
     form: FormResult<ConnectForm>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let Ok(Form(f)) = form else {
         return fail(
             l,
@@ -728,15 +706,15 @@ struct ActionForm {
 
 async fn answer_request(
     State(st): State<PortalState>,
-    Path((token, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
+    Path((_, id)): Path<(String, String)>,
     form: FormResult<ActionForm>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let accept = match form {
         Ok(Form(f)) if f.action == "accept" => true,
         Ok(Form(f)) if f.action == "ignore" => false,
@@ -752,15 +730,15 @@ async fn answer_request(
 
 async fn connection_page(
     State(st): State<PortalState>,
-    Path((token, id)): Path<(String, String)>,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
+    Path((_, id)): Path<(String, String)>,
     Query(q): Query<MsgQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let c = match networking::get_connection(&st.core, &p.id, &id).await {
         Ok(c) if c.status == ConnectionStatus::Accepted => c,
         Ok(_) => {
@@ -829,15 +807,15 @@ struct NoteForm {
 
 async fn note(
     State(st): State<PortalState>,
-    Path((token, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
+    Path((_, id)): Path<(String, String)>,
     form: FormResult<NoteForm>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let Ok(Form(f)) = form else {
         return fail(
             l,
@@ -864,14 +842,14 @@ fn filename(name: &str, ext: &str) -> String {
 
 async fn card_vcf(
     State(st): State<PortalState>,
-    Path((token, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
+    Path((_, id)): Path<(String, String)>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     match networking::get_connection(&st.core, &p.id, &id).await {
         Ok(c) if c.status == ConnectionStatus::Accepted => download(
             "text/vcard; charset=utf-8",
@@ -911,15 +889,15 @@ fn local_slot(field: &str, v: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, 
 
 async fn propose(
     State(st): State<PortalState>,
-    Path((token, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
+    Path((_, id)): Path<(String, String)>,
     form: FormResult<MeetingForm>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let Ok(Form(f)) = form else {
         return fail(
             l,
@@ -969,15 +947,15 @@ async fn propose(
 
 async fn answer_meeting(
     State(st): State<PortalState>,
-    Path((token, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
+    Path((_, id)): Path<(String, String)>,
     form: FormResult<ActionForm>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let Ok(Form(f)) = form else {
         return fail(
             l,
@@ -1003,14 +981,13 @@ async fn answer_meeting(
 
 async fn export_vcf(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     match networking::export_vcard(&st.core, &p.id).await {
         Ok(v) => download("text/vcard; charset=utf-8", "connections.vcf", v),
         Err(e) => fail(l, &token, &e),
@@ -1019,14 +996,13 @@ async fn export_vcf(
 
 async fn export_csv(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     match networking::export_csv(&st.core, &p.id).await {
         Ok(v) => download("text/csv; charset=utf-8", "connections.csv", v),
         Err(e) => fail(l, &token, &e),
@@ -1051,14 +1027,13 @@ async fn mailer(st: &PortalState) -> Result<Mailer, Error> {
 
 async fn summary(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let m = match mailer(&st).await {
         Ok(m) => m,
         Err(e) => return fail(l, &token, &e),
@@ -1071,14 +1046,13 @@ async fn summary(
 
 async fn my_data(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     match networking::my_data(&st.core, &p.id).await {
         Ok(v) => download(
             "application/json",
@@ -1097,15 +1071,14 @@ struct EraseForm {
 
 async fn erase(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
     form: FormResult<EraseForm>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     match form {
         Ok(Form(f)) if f.confirm == "yes" => {}
         _ => {

@@ -4,19 +4,13 @@
 //! share address — or copies it (the composed text is shown, ready to copy). No script:
 //! a form and a redirect.
 
-use axum::{
-    extract::{Path, State},
-    http::{HeaderMap, StatusCode},
-    response::Response,
-    routing::get,
-    Form, Router,
-};
+use axum::{extract::State, http::StatusCode, response::Response, routing::get, Form, Router};
 use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{
-    lang,
-    networking::{fail, see_other, tr, visitor},
+    extract::Invitee,
+    networking::{fail, see_other, tr},
     pages, respond, PortalState,
 };
 use eventhub_core::{
@@ -81,14 +75,13 @@ fn form_html(l: Lang, token: &str, f: &ShareForm, note: Markup) -> Markup {
 
 async fn page(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let hashtags = match eventhub_core::events::get(&st.core, &p.event_id).await {
         Ok(e) => e
             .input
@@ -115,15 +108,14 @@ async fn page(
 
 async fn share(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
     form: std::result::Result<Form<ShareForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let Ok(Form(f)) = form else {
         return fail(
             l,
