@@ -383,6 +383,7 @@ async fn bench(core: &Core, count: u32) -> Result<(), Error> {
         subject: "raw".into(),
         text: "raw".into(),
         html: "<p>raw</p>".into(),
+        calendar: None,
     };
     let t = std::time::Instant::now();
     for _ in 0..count {

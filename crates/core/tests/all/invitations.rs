@@ -129,9 +129,17 @@ async fn tokens_are_stored_hashed_replaced_and_expire() {
     cleanup(&core).await.unwrap();
 }
 
+/// The first part of type `mime` in a message, at any depth.
+fn part<'a>(m: &'a mailparse::ParsedMail<'a>, mime: &str) -> Option<&'a mailparse::ParsedMail<'a>> {
+    if m.ctype.mimetype == mime {
+        return Some(m);
+    }
+    m.subparts.iter().find_map(|p| part(p, mime))
+}
+
 fn link_in(raw: &[u8]) -> String {
     let parsed = mailparse::parse_mail(raw).unwrap();
-    let text = parsed.subparts[0].get_body().unwrap();
+    let text = part(&parsed, "text/plain").unwrap().get_body().unwrap();
     let start = text
         .find("http://portal.test:8787/r/")
         .expect("a personal link in the text part");
@@ -216,6 +224,89 @@ async fn a_campaign_sends_each_invitation_once_with_a_working_link() {
             .await
             .unwrap(),
         1
+    );
+    cleanup(&core).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_invitation_carries_the_event_and_chosen_sessions_as_a_calendar() {
+    let core = fresh_core("inv_calendar").await;
+    let ev = events::create(
+        &core,
+        events::input_from_json(json!({
+            "title": "Summit; NYC, 2027",
+            "status": "published",
+            "timezone": "America/New_York",
+            "starts_at": "2027-04-15T13:00:00Z",
+            "ends_at": "2027-04-15T21:00:00Z",
+            "sessions": [
+                {"id": "k", "title": "Keynote", "starts_at": "2027-04-15T14:00:00Z", "ends_at": "2027-04-15T15:00:00Z"},
+                {"id": "w", "title": "Workshop", "starts_at": "2027-04-15T16:00:00Z", "ends_at": "2027-04-15T17:00:00Z"}
+            ]
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let ann = person(&core, &ev.id, "Ann", "ann@example.org").await;
+    participants::rsvp::set_status(&core, &ann, None, RsvpStatus::Accepted)
+        .await
+        .unwrap();
+    participants::rsvp::join_session(&core, &ann, "w")
+        .await
+        .unwrap();
+    invitations::queue(&core, &ev.id, None, false)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(dir.path());
+    let done = invitations::send_queued(
+        &core,
+        &ev.id,
+        &smtp(sink.port),
+        &opts(),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.sent, 1);
+    let msgs = tokio::task::spawn_blocking(move || sink.wait_for(1))
+        .await
+        .unwrap();
+    let parsed = mailparse::parse_mail(&msgs[0]).unwrap();
+    assert_eq!(parsed.ctype.mimetype, "multipart/mixed");
+    // The message itself is still there, with its link.
+    assert!(link_in(&msgs[0]).starts_with("http://portal.test:8787/r/"));
+    assert!(part(&parsed, "text/html").is_some());
+    let cal = part(&parsed, "text/calendar").expect("a text/calendar part");
+    assert_eq!(
+        cal.ctype.params.get("method").map(String::as_str),
+        Some("PUBLISH")
+    );
+    let disposition = cal.get_content_disposition();
+    assert_eq!(
+        disposition.params.get("filename").map(String::as_str),
+        Some("event.ics")
+    );
+    let ics = cal.get_body().unwrap();
+    // Local times of New York (EDT, UTC-4 in April), defined by its VTIMEZONE.
+    assert!(
+        ics.contains("DTSTART;TZID=America/New_York:20270415T090000"),
+        "{ics}"
+    );
+    assert!(ics.contains("DTSTART;TZID=America/New_York:20270415T120000"));
+    assert!(ics.contains("BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\n"));
+    assert!(
+        ics.contains(
+            "BEGIN:DAYLIGHT\r\nDTSTART:20270314T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400"
+        ),
+        "{ics}"
+    );
+    assert!(ics.contains("SUMMARY:Summit\\; NYC\\, 2027"));
+    assert!(
+        ics.contains("Workshop") && !ics.contains("Keynote"),
+        "only the chosen session"
     );
     cleanup(&core).await.unwrap();
 }

@@ -1214,9 +1214,19 @@ async fn the_rsvp_page_offers_the_event_and_chosen_sessions_as_a_calendar() {
         ics.body
     );
     assert!(ics.body.contains("Atelier") && !ics.body.contains("Keynote"));
+    // Local times of the event's zone, defined by its VTIMEZONE.
+    let paris = start.with_timezone(&chrono_tz::Europe::Paris);
+    assert!(
+        ics.body.contains(&format!(
+            "DTSTART;TZID=Europe/Paris:{}",
+            paris.format("%Y%m%dT%H%M%S")
+        )),
+        "{}",
+        ics.body
+    );
     assert!(ics
         .body
-        .contains(&format!("DTSTART:{}", start.format("%Y%m%dT%H%M%SZ"))));
+        .contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n"));
     assert!(ics.body.contains("X-WR-TIMEZONE:Europe/Paris"));
     cleanup(&core).await.unwrap();
 }
