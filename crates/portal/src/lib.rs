@@ -7,6 +7,7 @@
 //! Content-Security-Policy; bad input gets a clear 4xx page, never a stack trace.
 
 pub mod address;
+pub mod bench;
 mod device;
 pub mod extract;
 mod feedback;

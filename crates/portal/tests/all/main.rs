@@ -2,6 +2,7 @@
 //! `oneshot`) or a real listener, against a real database engine (`MONGODB_URI`, a fresh
 //! database per test via `eventhub_core::testing::fresh_core`).
 
+mod burst;
 mod feedback_pages;
 mod invitation_pages;
 mod networking_portal;
