@@ -5,8 +5,10 @@
 mod burst;
 mod feedback_pages;
 mod invitation_pages;
+mod listener;
 mod networking_portal;
 mod portal_rules;
 mod portal_social;
 mod restart;
+mod screens;
 mod seat_page;
