@@ -327,7 +327,7 @@ fn inputs(
     }
 }
 
-const CSS: &str = ".scale,.choices{display:flex;flex-wrap:wrap;gap:8px;margin-top:12px}.opt{display:flex;align-items:center;gap:6px;background:#eef2ff;color:#3730a3;border:1px solid #c7d2fe;border-radius:12px;padding:12px 14px;font-weight:600;min-width:52px;justify-content:center}.opt.wide{flex:1 1 100%;justify-content:flex-start}.opt.sel{background:#4f46e5;color:#fff}.opt input{width:auto;margin:0}textarea{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:12px}fieldset{border:0;padding:0;margin:0 0 20px}legend{font-weight:700}.small{font-size:.85rem;margin:.4em 0 0}.req{color:#b91c1c}";
+const CSS: &str = ".scale{display:grid;grid-template-columns:repeat(auto-fit,minmax(52px,1fr));gap:8px;margin-top:12px}.choices{display:flex;flex-wrap:wrap;gap:8px;margin-top:12px}.opt{display:flex;align-items:center;gap:6px;background:#eef2ff;color:#3730a3;border:1px solid #c7d2fe;border-radius:12px;padding:12px 14px;font-weight:600;min-width:52px;justify-content:center}.scale .opt{padding:12px 4px;white-space:nowrap;min-width:0}.opt.wide{flex:1 1 100%;justify-content:flex-start}.opt.sel{background:#4f46e5;color:#fff}.opt input{width:auto;margin:0}textarea{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:12px}fieldset{border:0;padding:0;margin:0 0 20px}legend{font-weight:700}.small{font-size:.85rem;margin:.4em 0 0}.req{color:#b91c1c}";
 
 fn page(l: Lang, title: &str, body: Markup) -> pages::Page {
     pages::shell_styled(l, title, Some(CSS), body)

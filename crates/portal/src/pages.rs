@@ -15,7 +15,7 @@ pub struct Page {
     pub html: String,
 }
 
-const CSS: &str = "*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f5fb;color:#111827;line-height:1.5}main{max-width:520px;margin:0 auto;padding:24px 16px}.brand{display:flex;align-items:center;gap:8px;font-weight:700;color:#4f46e5;margin-bottom:16px}.card{background:#fff;border-radius:16px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}h1{font-size:1.4rem;margin:.2em 0}.muted{color:#6b7280}.status{display:inline-block;padding:4px 12px;border-radius:999px;background:#eef2ff;color:#4338ca;font-weight:600}.answers{display:grid;gap:10px;margin-top:16px}.sessions{display:grid;gap:8px}.session{display:flex;justify-content:space-between;align-items:center;gap:8px;border:1px solid #e5e7eb;border-radius:12px;padding:10px}.session button{padding:10px 12px}button{font:inherit;font-weight:600;border:0;border-radius:12px;padding:14px;cursor:pointer}.yes{background:#4f46e5;color:#fff}.maybe{background:#eef2ff;color:#3730a3}.no{background:#fff;color:#b91c1c;border:1px solid #fecaca}label{display:block;font-weight:600;margin-top:12px}input{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:4px}.error{background:#fef2f2;color:#991b1b;border-radius:10px;padding:10px 12px;margin-top:12px}.ok{background:#ecfdf5;color:#065f46;border-radius:10px;padding:10px 12px;margin-top:12px}";
+const CSS: &str = "*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f4f5fb;color:#111827;line-height:1.5}main{max-width:520px;margin:0 auto;padding:24px 16px}.brand{display:flex;align-items:center;gap:8px;font-weight:700;color:#4f46e5;margin-bottom:16px}.card{background:#fff;border-radius:16px;padding:20px;box-shadow:0 1px 3px rgba(0,0,0,.08)}h1{font-size:1.4rem;margin:.2em 0}.muted{color:#6b7280}.status{display:inline-block;padding:4px 12px;border-radius:999px;background:#eef2ff;color:#4338ca;font-weight:600}.answers{display:grid;gap:10px;margin-top:16px}.sessions{display:grid;gap:8px}.session{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:8px;border:1px solid #e5e7eb;border-radius:12px;padding:10px}.session>div{flex:1 1 200px;min-width:0}.session button{padding:10px 12px;min-height:44px;white-space:nowrap;margin-left:auto}button{font:inherit;font-weight:600;border:0;border-radius:12px;padding:14px;cursor:pointer}.yes{background:#4f46e5;color:#fff}.maybe{background:#eef2ff;color:#3730a3}.no{background:#fff;color:#b91c1c;border:1px solid #fecaca}label{display:block;font-weight:600;margin-top:12px}input{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:4px}.error{background:#fef2f2;color:#991b1b;border-radius:10px;padding:10px 12px;margin-top:12px}.ok{background:#ecfdf5;color:#065f46;border-radius:10px;padding:10px 12px;margin-top:12px}";
 
 /// The page around `body`: the language, the phone viewport, the style and the brand.
 pub(super) fn shell(l: Lang, title: &str, body: Markup) -> Page {
@@ -86,6 +86,8 @@ fn event_header(l: Lang, e: &Event) -> Markup {
     }
 }
 
+/// A participant's response, addressed to them (the words of the glossary in
+/// `ui/README.md`).
 pub fn status_label(l: Lang, s: RsvpStatus) -> &'static str {
     match (l, s) {
         (Lang::Fr, RsvpStatus::Invited) => "Invité(e) — en attente de réponse",
@@ -94,14 +96,14 @@ pub fn status_label(l: Lang, s: RsvpStatus) -> &'static str {
         (Lang::Fr, RsvpStatus::Tentative) => "Peut-être",
         (Lang::Fr, RsvpStatus::Waitlisted) => "Sur liste d'attente",
         (Lang::Fr, RsvpStatus::CheckedIn) => "Présent(e)",
-        (Lang::Fr, RsvpStatus::Cancelled) => "Annulé",
+        (Lang::Fr, RsvpStatus::Cancelled) => "Désisté",
         (Lang::En, RsvpStatus::Invited) => "Invited — no answer yet",
         (Lang::En, RsvpStatus::Accepted) => "Registered",
         (Lang::En, RsvpStatus::Declined) => "Not attending",
         (Lang::En, RsvpStatus::Tentative) => "Maybe",
         (Lang::En, RsvpStatus::Waitlisted) => "On the waitlist",
         (Lang::En, RsvpStatus::CheckedIn) => "Checked in",
-        (Lang::En, RsvpStatus::Cancelled) => "Cancelled",
+        (Lang::En, RsvpStatus::Cancelled) => "Withdrew",
     }
 }
 

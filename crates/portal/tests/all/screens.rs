@@ -19,12 +19,14 @@ use serde_json::json;
 #[ignore = "serves pages for screenshots; run by hand"]
 async fn screens() {
     let core = fresh_core("portal_screens").await;
-    let start = chrono::Utc::now() + chrono::Duration::days(20);
+    // 09:00 in Lyon on a spring day of the coming year.
+    let year = chrono::Datelike::year(&chrono::Utc::now()) + 1;
+    let start: chrono::DateTime<chrono::Utc> = format!("{year}-04-15T07:00:00Z").parse().unwrap();
     let day = |h: i64| (start + chrono::Duration::hours(h)).to_rfc3339();
     let ev = events::create(
         &core,
         events::input_from_json(json!({
-            "title": "Journée de l'innovation territoriale — Lyon 2027",
+            "title": "Journée de l'innovation territoriale — Lyon",
             "status": "published",
             "timezone": "Europe/Paris",
             "starts_at": day(0),
