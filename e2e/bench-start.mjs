@@ -5,7 +5,7 @@
 // the resident memory (RSS and PSS) of the app process, its WebKit helper processes and the
 // engine is read from /proc; then the window is closed (the engine stops with the app).
 // The first launch creates the data folder (cold); the others are warm.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,8 +76,12 @@ try {
     const mem = memory();
     rows.push({ run: i + 1, kind: i === 0 ? 'cold' : 'warm', interactive_ms: ms, ...mem });
     console.log(JSON.stringify(rows[rows.length - 1]));
-    try { await browser.closeWindow(); } catch { /* gone */ }
-    try { await browser.deleteSession(); } catch { /* gone */ }
+    // Quit as a user does, with the window's close button (the window manager's
+    // WM_DELETE_WINDOW): WebDriver's "close window" would kill the app before its exit
+    // handler stops the engine, and the next launch would find a stale engine.
+    spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'wm-close.py'), 'EventHub'], {
+      env: { ...env, PATH: '/usr/bin:/bin' },
+    });
     // Wait for the app and its engine (the one working in this run's home) to be gone.
     const ours = (p) => p.exe === app || (p.exe.endsWith('secantusd-rs')
       && readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(home));
@@ -87,6 +91,7 @@ try {
       if (!busy) break;
       await sleep(100);
     }
+    try { await browser.deleteSession(); } catch { /* gone with the app */ }
   }
 } finally {
   driver.kill();

@@ -100,11 +100,17 @@ async function ready(browser) {
     timeoutMsg: 'the server badge shows the local engine',
   });
 }
-/** Quit as a user does (close the window), then end the WebDriver session. */
+/** Quit as a user does: the window's close button, i.e. the window manager's
+ * WM_DELETE_WINDOW message (e2e/wm-close.py). WebDriver's own "close window" cannot stand in
+ * for it: on the last window WebKitWebDriver ends the session and kills the app before its
+ * exit handler runs. The session is ended once the app has exited on its own. */
 async function quit(browser) {
-  try { await browser.closeWindow(); } catch { /* the app is gone with its window */ }
-  try { await browser.deleteSession(); } catch { /* idem */ }
+  const closed = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'wm-close.py'), 'EventHub'], {
+    env: { ...env, PATH: '/usr/bin:/bin' }, encoding: 'utf8',
+  });
+  assert(closed.status === 0, `the close message reached the window: ${closed.stdout}${closed.stderr}`);
   await until(() => apps().length === 0, 30000, 'the app exits when its window is closed');
+  try { await browser.deleteSession(); } catch { /* the app is gone */ }
 }
 
 const driver = spawn(driverBin, ['--port', '4444', '--native-port', '4445'], {
@@ -122,7 +128,7 @@ try {
     assert(!found.includes('cargo'), `no Rust toolchain on PATH: ${found}`);
     assert(!found.some((p) => p.endsWith('mongod')), `no mongod: ${found}`);
     const owner = execFileSync('dpkg', ['-S', '/usr/bin/secantusd-rs'], { encoding: 'utf8' });
-    assert(owner.startsWith('eventhub:'), `the engine comes with the package: ${owner}`);
+    assert(owner.startsWith('event-hub:'), `the engine comes with the package: ${owner}`);
   });
 
   browser = await launch();

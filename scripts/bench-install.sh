@@ -21,8 +21,8 @@ done
 [ -f target/release/eventhub ] && echo "app binary target/release/eventhub: $(size target/release/eventhub)"
 [ -f "$app" ] && echo "installed  $app: $(size "$app")"
 [ -f /usr/bin/secantusd-rs ] && echo "engine     /usr/bin/secantusd-rs: $(size /usr/bin/secantusd-rs)"
-if dpkg-query -W eventhub >/dev/null 2>&1; then
-  echo "installed size (dpkg): $(dpkg-query -W -f='${Installed-Size}' eventhub | awk '{printf "%.1f MB", $1/1000}')"
+if dpkg-query -W event-hub >/dev/null 2>&1; then
+  echo "installed size (dpkg): $(dpkg-query -W -f='${Installed-Size}' event-hub | awk '{printf "%.1f MB", $1/1000}')"
 fi
 
 echo "== start to interactive, memory ($runs launches, the first one cold)"

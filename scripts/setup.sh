@@ -12,7 +12,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 apt_pkgs=(libwebkit2gtk-4.1-dev build-essential libssl-dev libayatana-appindicator3-dev
           librsvg2-dev libxdo-dev file pkg-config cmake curl)
 if [ "$want" = test ]; then
-  apt_pkgs+=(xvfb xauth webkit2gtk-driver imagemagick python3-aiosmtpd dbus-daemon)
+  apt_pkgs+=(xvfb xauth webkit2gtk-driver imagemagick python3-aiosmtpd dbus-daemon python3-xlib)
 fi
 missing=()
 for p in "${apt_pkgs[@]}"; do

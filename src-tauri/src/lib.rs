@@ -192,6 +192,9 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
         .level(log::LevelFilter::Info)
         .level_for("mongodb", log::LevelFilter::Warn)
         .level_for("tao", log::LevelFilter::Warn)
+        // The keychain's D-Bus client logs every handshake step at info level.
+        .level_for("zbus", log::LevelFilter::Warn)
+        .level_for("tracing::span", log::LevelFilter::Warn)
         .rotation_strategy(RotationStrategy::KeepSome(5))
         .max_file_size(2_000_000)
         .timezone_strategy(TimezoneStrategy::UseLocal)

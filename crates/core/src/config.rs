@@ -127,7 +127,8 @@ pub fn move_legacy_data(legacy: &[PathBuf], target: &Path) -> std::io::Result<Mo
     Ok(out)
 }
 
-fn same_dir(a: &Path, b: &Path) -> bool {
+/// Whether two paths name the same folder (after resolving links, when both exist).
+pub fn same_dir(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,

@@ -341,6 +341,11 @@ pub async fn start_default() -> Result<LocalEngine> {
 /// where it was: it is never deleted.
 pub async fn move_legacy_data(legacy: &[PathBuf], target: &Path) -> crate::config::Moved {
     for old in legacy {
+        // On Linux the folder of one earlier layout is the data folder itself: its running
+        // engine is the one this start adopts, never one to stop.
+        if crate::config::same_dir(old, target) {
+            continue;
+        }
         let record_path = old.join("engine.json");
         if let Some(rec) = read_record(&record_path) {
             if engine_alive(rec.pid) {

@@ -124,6 +124,64 @@ pub struct LabRun {
     pub options: RunOptions,
     pub results: Vec<QueryResult>,
     pub cancelled: bool,
+    /// Whether the server reported execution times in `explain`. Some engines (the test
+    /// engine secantusd-rs among them) always answer `executionTimeMillis: 0`: the run then
+    /// keeps no server time at all rather than a column of zeros that reads as "instant".
+    #[serde(default = "yes")]
+    pub server_time_reported: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether a run's explains carried real execution times: false when every variant's server
+/// time is zero although at least one query took 2 ms or more at the client (a server that
+/// reports times would have counted at least one whole millisecond there).
+pub fn server_time_reported<'a>(variants: impl Iterator<Item = &'a VariantResult> + Clone) -> bool {
+    variants.clone().any(|v| v.explain.server_ms_total > 0)
+        || !variants.into_iter().any(|v| v.explain.server_runs > 0 && v.latency.p50_ms >= 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variant(p50_ms: f64, server_ms_total: i64) -> VariantResult {
+        VariantResult {
+            kind: IndexKind::None,
+            index: String::new(),
+            definition: String::new(),
+            outcome: Outcome::Ok,
+            message: String::new(),
+            explain: ExplainStats {
+                server_ms_total,
+                server_runs: 5,
+                ..ExplainStats::default()
+            },
+            latency: Latency {
+                p50_ms,
+                ..Latency::default()
+            },
+            build_ms: 0.0,
+            index_bytes: 0,
+            inserts_per_s: 0.0,
+            docs_out: 0,
+        }
+    }
+
+    #[test]
+    fn an_engine_answering_zero_for_slow_queries_reports_no_server_time() {
+        // secantusd-rs: a 40 ms collection scan explained as 0 ms.
+        let zeros = [variant(0.3, 0), variant(40.0, 0)];
+        assert!(!server_time_reported(zeros.iter()));
+        // MongoDB: the slow scan counts milliseconds, the fast lookup rounds to 0.
+        let real = [variant(0.3, 0), variant(40.0, 180)];
+        assert!(server_time_reported(real.iter()));
+        // Only fast queries: zeros are plausible, keep them.
+        let fast = [variant(0.3, 0), variant(1.1, 0)];
+        assert!(server_time_reported(fast.iter()));
+    }
 }
 
 /// A saved run in a list.
@@ -524,6 +582,13 @@ pub async fn run(
         done,
         total,
     });
+    let server_time_reported =
+        server_time_reported(results.iter().flat_map(|q| q.variants.iter()));
+    if !server_time_reported {
+        for v in results.iter_mut().flat_map(|q| q.variants.iter_mut()) {
+            v.explain.server_runs = 0;
+        }
+    }
     let run = LabRun {
         id: uuid::Uuid::now_v7().to_string(),
         started_at,
@@ -535,6 +600,7 @@ pub async fn run(
         options: opts,
         results,
         cancelled: was_cancelled,
+        server_time_reported,
     };
     app.db()
         .collection::<Document>(LAB_RUNS)

@@ -371,6 +371,16 @@ pub fn html_in(run: &LabRun, bench: Option<&HandlerBench>, l: Lang) -> String {
             "Generated from the indexes the app creates at start-up, with this run's measurement for each."
         ),
     );
+    if !run.server_time_reported {
+        let _ = write!(
+            s,
+            "<p class=\"sub\">{}</p>",
+            l.t(
+                "Le moteur de cette mesure répond executionTimeMillis = 0 à chaque explain, même pour une requête de plusieurs millisecondes : il ne communique pas son temps d'exécution, et la colonne du temps serveur reste vide (—) au lieu d'afficher des zéros. Sur MongoDB 7/8 ou Atlas, la même mesure la remplit.",
+                "This run's engine answers executionTimeMillis = 0 to every explain, even for a query taking several milliseconds: it does not report its execution time, so the server-time column is left empty (—) instead of showing zeros. On MongoDB 7/8 or Atlas the same run fills it."
+            )
+        );
+    }
     index_section(&mut s, run, l);
     let _ = write!(
         s,

@@ -217,6 +217,12 @@ fn section_indexes(inputs: &Inputs, l: Lang) -> Markup {
             }
             p class="sub" { (l.t("« Insertion » : débit d'insertion avec l'index par rapport à _id seul (négatif = plus lent). « Serveur ms » : executionTimeMillis d'explain, moyenne sur ", "“Insert”: insert throughput with the index against _id only (negative = slower). “Server ms”: explain's executionTimeMillis, mean over "))
                 (crate::lab::bench::EXPLAIN_RUNS) (l.t(" explications (le serveur compte en millisecondes entières).", " explains (the server counts whole milliseconds).")) }
+            @if !run.server_time_reported {
+                p class="sub" { (l.t(
+                    "Le moteur de cette mesure répond executionTimeMillis = 0 à chaque explain, même pour une requête de plusieurs millisecondes : il ne communique pas son temps d'exécution. La colonne « Serveur ms » reste donc vide (« non communiqué ») au lieu d'afficher des zéros trompeurs ; sur MongoDB 7/8 ou Atlas, la même mesure la remplit. Les temps côté client (p50, p95) restent mesurés.",
+                    "This run's engine answers executionTimeMillis = 0 to every explain, even for a query taking several milliseconds: it does not report its execution time. The “Server ms” column is therefore left empty (“not reported”) instead of showing misleading zeros; on MongoDB 7/8 or Atlas the same run fills it. Client-side times (p50, p95) are still measured."
+                )) }
+            }
             h3 { (l.t("Le verdict de chaque requête", "Each query's verdict")) }
             @for q in &run.results {
                 div class="keep" {

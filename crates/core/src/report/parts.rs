@@ -35,7 +35,7 @@ pub fn title(q: &QueryResult, l: Lang) -> &str {
 pub fn server(v: &VariantResult, l: Lang) -> Markup {
     match server_ms(v) {
         Some(ms) => html! { (l.num(ms)) },
-        None => html! { span class="missing" { (l.t("non lu", "not read")) } },
+        None => html! { span class="missing" { (l.t("non communiqué", "not reported")) } },
     }
 }
 

@@ -166,6 +166,16 @@ async fn older_data_moves_into_the_data_folder_with_the_engine_stopped() {
     );
     assert!(roaming.join("settings.json").exists(), "nothing is lost");
 
+    // An older layout that is the data folder itself (Linux) is not "older": its running
+    // engine is left alone.
+    let same = engine::move_legacy_data(std::slice::from_ref(&target), &target).await;
+    assert_eq!(same, eventhub_core::config::Moved::default());
+    assert!(
+        engine::engine_alive(fresh.pid()),
+        "the engine of the data folder itself keeps running"
+    );
+    assert!(target.join("engine.json").exists());
+
     fresh.stop().await;
     assert!(
         !engine::engine_alive(fresh.pid()),
