@@ -399,6 +399,17 @@ pub(crate) fn log_failure(status: StatusCode, e: &Error) {
     }
 }
 
+/// Run a change that takes several writes (a participant, then a seat or a waitlist
+/// place) to its end even when the request is given up (its deadline passed, the client
+/// left): dropped between two writes, it would leave a person neither seated nor waiting.
+async fn to_the_end<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T>> + Send + 'static,
+) -> Result<T> {
+    tokio::spawn(work)
+        .await
+        .unwrap_or_else(|e| Err(Error::internal(format!("a portal task failed: {e}"))))
+}
+
 /// The organiser's mailer (SMTP settings of this database, password from the keychain).
 async fn mailer(core: &Core) -> std::result::Result<Option<Mailer>, Error> {
     let Some(settings) = mail::load_settings(core).await? else {
@@ -528,7 +539,8 @@ async fn rsvp_answer(
     let updated = if unchanged {
         Ok(p)
     } else {
-        participants::rsvp::set_status(&core, &p.id, None, to).await
+        let id = p.id.clone();
+        to_the_end(async move { participants::rsvp::set_status(&core, &id, None, to).await }).await
     };
     match updated {
         Ok(up) => respond(
@@ -646,7 +658,11 @@ async fn event_register(
         "registration:{}",
         participants::normalise_email(&form.email)
     ));
-    match registration::request(&core, &event, &form.name, &form.email).await {
+    let requested = {
+        let (event, name, email) = (event.clone(), form.name.clone(), form.email.clone());
+        to_the_end(async move { registration::request(&core, &event, &name, &email).await }).await
+    };
+    match requested {
         Ok(Requested::Registered(p)) => respond(StatusCode::OK, pages::registered(l, &event, &p)),
         Ok(Requested::Known {
             participant,
@@ -745,7 +761,11 @@ async fn confirm_registration(
         Ok((event, _)) => event,
         Err(page) => return page,
     };
-    match registration::confirm(&st.core, &confirm).await {
+    let confirmed = {
+        let (core, confirm) = (st.core.clone(), confirm.clone());
+        to_the_end(async move { registration::confirm(&core, &confirm).await }).await
+    };
+    match confirmed {
         Ok(Some((p, true))) => {
             // A personal link for the newcomer: their RSVP page from now on.
             match invitations::issue_token(&st.core, &p.id, None).await {

@@ -140,7 +140,9 @@ fn yes() -> bool {
 /// reports times would have counted at least one whole millisecond there).
 pub fn server_time_reported<'a>(variants: impl Iterator<Item = &'a VariantResult> + Clone) -> bool {
     variants.clone().any(|v| v.explain.server_ms_total > 0)
-        || !variants.into_iter().any(|v| v.explain.server_runs > 0 && v.latency.p50_ms >= 2.0)
+        || !variants
+            .into_iter()
+            .any(|v| v.explain.server_runs > 0 && v.latency.p50_ms >= 2.0)
 }
 
 #[cfg(test)]
@@ -582,8 +584,7 @@ pub async fn run(
         done,
         total,
     });
-    let server_time_reported =
-        server_time_reported(results.iter().flat_map(|q| q.variants.iter()));
+    let server_time_reported = server_time_reported(results.iter().flat_map(|q| q.variants.iter()));
     if !server_time_reported {
         for v in results.iter_mut().flat_map(|q| q.variants.iter_mut()) {
             v.explain.server_runs = 0;
