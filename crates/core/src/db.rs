@@ -81,28 +81,94 @@ pub struct CollectionSpec {
 }
 
 /// The one place the metadata block of a versioned write is written: `update` (a
-/// document of update operators) gains `$inc: {version: 1}` and `$set` of `updated_at`
-/// (`now`) and `updated_by` (the core's actor). The sync's fingerprints and conditional
-/// writes rely on every write of a synced collection going through here.
-pub fn stamp(core: &Core, mut update: Document, now: chrono::DateTime<chrono::Utc>) -> Document {
+/// document of update operators: `$set`, `$unset`, `$push`, `$pull`, `$addToSet`,
+/// `$setOnInsert`, `$inc` of other fields, … all kept as given) gains `$inc: {version: 1}`
+/// and `$set` of `updated_at` (`now`) and `updated_by` (the core's actor). The sync's
+/// fingerprints and conditional writes rely on every write of a synced collection going
+/// through here (or [`stamp_delete`], [`stamp_by`], [`stamp_pipeline`], [`bump`],
+/// [`stamp_document`]); `schema::tests` fails the build's tests if a `$inc` of `version`
+/// or a written `updated_by` appears anywhere else in `crates/core/src`.
+///
+/// Which collections need it is read from the registry (`crate::schema::sync_specs`):
+/// every collection whose policy is not `LocalOnly` (events, participants, audit, feedback
+/// questions and answers, networking profiles, connections and meetings, erasures, social
+/// posts and moments, event links, portal settings). Local-only collections — seat and
+/// feedback counters, presence, fetch cursors, pending registrations, jobs, the index
+/// lab's runs and scratch databases, the supervisor's probe, the sync's own state — keep
+/// their own plain updates and carry no metadata block at all.
+pub fn stamp(core: &Core, update: Document, now: impl Into<bson::DateTime>) -> Document {
+    stamp_by(core.actor(), update, now)
+}
+
+/// [`stamp`] recording `actor` as the author instead of the core's own (a respondent's
+/// channel, a visitor of the portal).
+pub fn stamp_by(actor: &str, mut update: Document, now: impl Into<bson::DateTime>) -> Document {
     let mut set = update.get_document("$set").cloned().unwrap_or_default();
-    set.insert("updated_at", bson::DateTime::from_chrono(now));
-    set.insert("updated_by", core.actor());
+    set.insert("updated_at", now.into());
+    set.insert("updated_by", actor);
     update.insert("$set", set);
+    bump(update)
+}
+
+/// A new version and nothing else: for fields derived from the document itself (search
+/// keys filled in by a later version of the app), written by nobody in particular and at
+/// no particular time, but still carried by the next sync.
+pub fn bump(mut update: Document) -> Document {
     let mut inc = update.get_document("$inc").cloned().unwrap_or_default();
     inc.insert("version", 1_i64);
     update.insert("$inc", inc);
     update
 }
 
+/// Who last changed a local-only setting, and when (`updated_at`, `updated_by` on a whole
+/// document that never travels, hence no version).
+pub fn note_author(core: &Core, d: &mut Document, now: impl Into<bson::DateTime>) {
+    d.insert("updated_at", now.into());
+    d.insert("updated_by", core.actor());
+}
+
 /// [`stamp`] for a delete: the document becomes a tombstone (`deleted_at`), which the sync
 /// carries to every store.
-pub fn stamp_delete(core: &Core, update: Document, now: chrono::DateTime<chrono::Utc>) -> Document {
+pub fn stamp_delete(core: &Core, update: Document, now: impl Into<bson::DateTime>) -> Document {
+    let now = now.into();
     let mut u = stamp(core, update, now);
     if let Ok(set) = u.get_document_mut("$set") {
-        set.insert("deleted_at", bson::DateTime::from_chrono(now));
+        set.insert("deleted_at", now);
     }
     u
+}
+
+/// [`stamp`] for an update pipeline (stages such as `$set` with expressions): one more
+/// `$set` stage at the end writes the metadata block.
+pub fn stamp_pipeline(
+    core: &Core,
+    mut stages: Vec<Document>,
+    now: impl Into<bson::DateTime>,
+) -> Vec<Document> {
+    stages.push(doc! { "$set": {
+        "updated_at": now.into(),
+        "updated_by": core.actor(),
+        "version": { "$add": [{ "$ifNull": ["$version", 0_i64] }, 1_i64] },
+    } });
+    stages
+}
+
+/// The metadata block of a whole document the sync writes (a merge, a resolved conflict,
+/// a survivor of duplicates): `version`, and `updated_at`/`updated_by` where given (a
+/// merge keeps the newer side's).
+pub fn stamp_document(
+    d: &mut Document,
+    version: i64,
+    updated_at: Option<bson::Bson>,
+    updated_by: Option<bson::Bson>,
+) {
+    d.insert("version", version);
+    if let Some(at) = updated_at {
+        d.insert("updated_at", at);
+    }
+    if let Some(by) = updated_by {
+        d.insert("updated_by", by);
+    }
 }
 
 /// How a collection travels between the local store and a remote (see `crate::sync`).
@@ -131,6 +197,26 @@ pub struct Reference {
     pub fixup: Option<fn(&mut Document)>,
 }
 
+/// Local-only data derived from a synced collection, per event (seat counters from the
+/// participants, answer tallies from the answers): the sync rebuilds it, on both sides,
+/// for the events whose documents it changed.
+#[derive(Debug, Clone, Copy)]
+pub struct Derived {
+    /// The local-only collection holding it (named when a rebuild fails).
+    pub name: &'static str,
+    pub rebuild: for<'a> fn(&'a Core, &'a str) -> futures_util::future::BoxFuture<'a, Result<()>>,
+}
+
+/// A value at most one live document may hold at a time (a seat on a plan), backed by a
+/// unique index on `key`. Two stores giving it to two documents apart is settled by the
+/// sync: the document last changed earlier (`updated_at`, then the smaller `_id`) keeps
+/// it, the other gives up `release` (a new version) and a conflict tells the user.
+#[derive(Debug, Clone, Copy)]
+pub struct Exclusive {
+    pub key: &'static [&'static str],
+    pub release: &'static str,
+}
+
 /// A collection's sync declaration, made by the feature that owns it and collected by
 /// `crate::schema`.
 #[derive(Debug, Clone)]
@@ -152,6 +238,11 @@ pub struct SyncSpec {
     /// Values a new document has before anyone chose them: when duplicates merge, such a
     /// value gives way to the other copy's.
     pub defaults: &'static [(&'static str, &'static str)],
+    /// What is derived from this collection per event and rebuilt after a sync changed it
+    /// (or merged documents it references).
+    pub derived: Option<Derived>,
+    /// A value only one live document may hold, settled when stores disagree.
+    pub exclusive: Option<Exclusive>,
 }
 
 impl SyncSpec {
@@ -166,6 +257,8 @@ impl SyncSpec {
             derive: None,
             merge_skip: &[],
             defaults: &[],
+            derived: None,
+            exclusive: None,
         }
     }
 }
@@ -428,4 +521,236 @@ pub(crate) fn index_with(
         .name(name.to_owned())
         .build();
     IndexModel::builder().keys(keys).options(f(opts)).build()
+}
+
+#[cfg(test)]
+mod metadata_tests {
+    //! The metadata block is written in this file only. The check reads the source tree
+    //! of `crates/core/src` when the tests run (so a new file is covered without being
+    //! listed), drops comments, folds whitespace (so formatting cannot split a pattern
+    //! over lines) and finds the `$inc` document by matching its braces (so
+    //! `"$inc": { "n": 1, "version": 1 }` is found wherever `version` sits in it). It
+    //! flags a `$inc` of `version`, a `version` computed in a pipeline (`$add`), and a
+    //! written `updated_by` (a key `"updated_by":` or `insert("updated_by"`); reading it
+    //! (`get_str("updated_by")`) and declaring it in a validator (`"updated_by": {
+    //! "bsonType" …`) are fine. `portal/` is left out: it is moving to its own crate.
+
+    use std::path::{Path, PathBuf};
+
+    /// The source without comments, whitespace runs folded to one space. String and char
+    /// literals are kept as they are (a `//` inside a string is no comment).
+    fn code_only(src: &str) -> String {
+        let b: Vec<char> = src.chars().collect();
+        let mut out = String::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            let next = b.get(i + 1).copied();
+            if c == '/' && next == Some('/') {
+                while i < b.len() && b[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            if c == '/' && next == Some('*') {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == '*' && b[i + 1] == '/') {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            if c == 'r' && (next == Some('"') || next == Some('#')) {
+                // A raw string: r"…", r#"…"#.
+                let mut j = i + 1;
+                let mut hashes = 0;
+                while b.get(j) == Some(&'#') {
+                    hashes += 1;
+                    j += 1;
+                }
+                if b.get(j) == Some(&'"') {
+                    let end: String = std::iter::once('"')
+                        .chain(std::iter::repeat_n('#', hashes))
+                        .collect();
+                    let rest: String = b[j + 1..].iter().collect();
+                    let len = rest.find(&end).map_or(rest.len(), |k| k + end.len());
+                    out.extend(&b[i..(j + 1 + rest[..len].chars().count()).min(b.len())]);
+                    i = j + 1 + rest[..len].chars().count();
+                    continue;
+                }
+            }
+            if c == '"' {
+                out.push(c);
+                i += 1;
+                while i < b.len() && b[i] != '"' {
+                    if b[i] == '\\' {
+                        out.push(b[i]);
+                        i += 1;
+                    }
+                    if i < b.len() {
+                        out.push(b[i]);
+                    }
+                    i += 1;
+                }
+                out.push('"');
+                i += 1;
+                continue;
+            }
+            if c == '\'' {
+                // A char literal ('"', '\'', '\n') is copied whole; a lifetime is not one.
+                if next == Some('\\') {
+                    let close = (i + 2..b.len()).find(|&k| b[k] == '\'').unwrap_or(b.len());
+                    out.extend(&b[i..(close + 1).min(b.len())]);
+                    i = close + 1;
+                    continue;
+                }
+                if b.get(i + 2) == Some(&'\'') {
+                    out.extend(&b[i..i + 3]);
+                    i += 3;
+                    continue;
+                }
+            }
+            if c.is_whitespace() {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+                i += 1;
+                continue;
+            }
+            out.push(c);
+            i += 1;
+        }
+        out
+    }
+
+    /// The text of the `{ … }` that starts at or after `from` (braces matched).
+    fn braced(s: &str, from: usize) -> Option<&str> {
+        let start = from + s[from..].find('{')?;
+        let mut depth = 0;
+        for (k, ch) in s[start..].char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(&s[start..start + k + 1]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// What in `src` writes the metadata block by hand.
+    fn violations(src: &str) -> Vec<String> {
+        let code = code_only(src);
+        let mut found = vec![];
+        for (at, _) in code.match_indices("\"$inc\"") {
+            // The operand is the next `{ … }` (inline, or a `doc! { … }` passed to insert).
+            if braced(&code, at).is_some_and(|d| d.contains("\"version\"")) {
+                found.push(format!("$inc of version: {}", excerpt(&code, at)));
+            }
+        }
+        for (at, _) in code.match_indices("\"updated_by\"") {
+            let after = code[at + "\"updated_by\"".len()..].trim_start();
+            let before = code[..at].trim_end();
+            let declared = after
+                .strip_prefix(':')
+                .is_some_and(|r| r.trim_start().starts_with("{ \"bsonType\""));
+            let written = (after.starts_with(':') && !declared) || before.ends_with("insert(");
+            if written {
+                found.push(format!("updated_by written: {}", excerpt(&code, at)));
+            }
+        }
+        for (at, _) in code.match_indices("\"version\"") {
+            let after = code[at + "\"version\"".len()..].trim_start();
+            if after
+                .strip_prefix(':')
+                .is_some_and(|r| r.trim_start().starts_with("{ \"$add\""))
+            {
+                found.push(format!("version computed: {}", excerpt(&code, at)));
+            }
+        }
+        found
+    }
+
+    fn excerpt(code: &str, at: usize) -> String {
+        let from = code[..at]
+            .char_indices()
+            .rev()
+            .nth(40)
+            .map_or(0, |(k, _)| k);
+        code[from..].chars().take(120).collect()
+    }
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir)
+            .expect("read the source tree")
+            .flatten()
+        {
+            let p = e.path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn the_checker_finds_hand_written_metadata_however_it_is_laid_out() {
+        let bad = [
+            r#"c.update_one(f, doc! { "$set": { "a": 1 }, "$inc": { "version": 1_i64 } })"#,
+            "doc! {\n  \"$inc\": {\n    \"n\": 1,\n    // bump\n    \"version\": 1_i64,\n  },\n}",
+            r#"update.insert("$inc", doc! { "version": 1_i64 });"#,
+            r#"doc! { "$set": { "updated_at": now, "updated_by": core.actor() } }"#,
+            r#"set.insert( "updated_by", core.actor());"#,
+            r#"doc! { "$set": { "version": { "$add": ["$version", 1] } } }"#,
+        ];
+        for b in bad {
+            assert!(!violations(b).is_empty(), "not flagged: {b}");
+        }
+        let fine = [
+            r#"// "$inc": { "version": 1 } in a comment"#,
+            r#"/* "updated_by": x */ let a = d.get_str("updated_by");"#,
+            r#"doc! { "updated_by": { "bsonType": "string" } }"#,
+            r#"doc! { "$inc": { "taken": 1_i64 } }; filter.insert("version", v);"#,
+            r#"let s = "mongodb://h"; let c = '"'; doc! { "$inc": { "n": 1 } }"#,
+            r#"crate::db::stamp(core, doc! { "$inc": { "invitation.attempts": 1 } }, now)"#,
+        ];
+        for f in fine {
+            assert!(
+                violations(f).is_empty(),
+                "flagged: {f}: {:?}",
+                violations(f)
+            );
+        }
+    }
+
+    #[test]
+    fn the_metadata_block_is_written_in_db_rs_only() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![];
+        rust_files(&root, &mut files);
+        assert!(files.len() > 50, "the source tree was not found: {root:?}");
+        let mut found = vec![];
+        for f in files {
+            let rel = f
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel == "db.rs" || rel.starts_with("portal/") {
+                continue;
+            }
+            let src = std::fs::read_to_string(&f).unwrap();
+            found.extend(violations(&src).into_iter().map(|v| format!("{rel}: {v}")));
+        }
+        assert!(
+            found.is_empty(),
+            "write the metadata block with crate::db::stamp and friends:\n{}",
+            found.join("\n")
+        );
+    }
 }

@@ -3,7 +3,7 @@
 //! the features, collects them. `db` keeps the connection and the helpers and imports no
 //! feature; the sync reads its policies from here.
 
-pub use crate::db::{CollectionSpec, Policy, Reference, SyncSpec};
+pub use crate::db::{CollectionSpec, Derived, Exclusive, Policy, Reference, SyncSpec};
 
 use crate::{Capabilities, Core, Result};
 
@@ -67,6 +67,8 @@ pub fn sync_specs() -> Vec<SyncSpec> {
             crate::lab::LAB_BENCHES,
             crate::jobs::JOBS,
             crate::supervise::PROBE,
+            // SMTP settings and templates, the portal's address: this machine's own.
+            crate::mail::SETTINGS,
         ]
         .map(|name| SyncSpec::new(name, Policy::LocalOnly)),
     );

@@ -335,13 +335,12 @@ pub async fn update_question(
             "the question already has answers: its kind cannot change",
         ));
     }
-    let mut set = time::to_doc(&input)?;
-    set.insert("updated_at", bson::DateTime::from_chrono(time::now()));
-    set.insert("updated_by", core.actor());
-    let mut update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
+    let set = time::to_doc(&input)?;
+    let mut update = doc! { "$set": set };
     if input.session_id.is_none() {
         update.insert("$unset", doc! { "session_id": "" });
     }
+    let update = crate::db::stamp(core, update, time::now());
     let mut f = live();
     f.insert("_id", id);
     f.insert("version", expected_version);
@@ -360,8 +359,7 @@ pub async fn update_question(
 /// Open or close a question (a live poll during a session, or the survey).
 pub async fn set_status(core: &Core, id: &str, status: QuestionStatus) -> Result<Question> {
     let now = bson::DateTime::from_chrono(time::now());
-    let mut set =
-        doc! { "status": status_str(status), "updated_at": now, "updated_by": core.actor() };
+    let mut set = doc! { "status": status_str(status) };
     match status {
         QuestionStatus::Open => {
             set.insert("opened_at", now);
@@ -375,7 +373,7 @@ pub async fn set_status(core: &Core, id: &str, status: QuestionStatus) -> Result
     let mut f = live();
     f.insert("_id", id);
     questions(core)
-        .find_one_and_update(f, doc! { "$set": set, "$inc": { "version": 1_i64 } })
+        .find_one_and_update(f, crate::db::stamp(core, doc! { "$set": set }, now))
         .return_document(mongodb::options::ReturnDocument::After)
         .await?
         .ok_or_else(|| Error::not_found(format!("question {id}")))
@@ -395,7 +393,10 @@ pub async fn delete_question(core: &Core, id: &str) -> Result<()> {
     let mut f = live();
     f.insert("_id", id);
     let r = questions(core)
-        .update_one(f, doc! { "$set": { "deleted_at": now, "updated_at": now, "status": "closed" }, "$inc": { "version": 1_i64 } })
+        .update_one(
+            f,
+            crate::db::stamp_delete(core, doc! { "$set": { "status": "closed" } }, now),
+        )
         .await?;
     if r.matched_count == 0 {
         return Err(Error::not_found(format!("question {id}")));
@@ -533,10 +534,7 @@ pub async fn answer(
             "num": num.map_or(Bson::Null, Bson::Int32),
             "choices": choices.clone(),
             "text": text.clone().map_or(Bson::Null, Bson::String),
-            "updated_at": now,
-            "updated_by": updated_by(who),
         },
-        "$inc": { "version": 1_i64 },
         "$setOnInsert": {
             "_id": &new_id,
             "event_id": &q.event_id,
@@ -548,6 +546,7 @@ pub async fn answer(
             "created_at": now,
         },
     };
+    let update = crate::db::stamp_by(updated_by(who), update, now);
     let mut tries = 0;
     // The answer as it was (none for a first answer): the tallies move from it to the new
     // one. One round trip for the answer, then the tallies (see `counters`).
@@ -627,6 +626,12 @@ pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
                 fields: &["respondent", "participant_id"],
                 fixup: None,
             }],
+            // The dashboard's tallies are rebuilt from the answers a sync brought in,
+            // replaced or moved to a merged participant.
+            derived: Some(crate::db::Derived {
+                name: counters::TALLIES,
+                rebuild: |core, event_id| Box::pin(counters::rebuild(core, event_id)),
+            }),
             ..SyncSpec::new(ANSWERS, Policy::Keyed)
         },
         // Derived from the answers of this store: rebuilt, never synced.

@@ -44,12 +44,8 @@ pub async fn issue_token(
 ) -> Result<String> {
     let token = new_token();
     let expires: Option<DateTime<Utc>> = ttl.map(|d| time::now() + d);
-    let mut set = doc! {
-        "invitation.token_hash": hash_token(&token),
-        "updated_at": bson::DateTime::from_chrono(time::now()),
-        "updated_by": core.actor(),
-    };
-    let mut update = doc! { "$inc": { "version": 1_i64 } };
+    let mut set = doc! { "invitation.token_hash": hash_token(&token) };
+    let mut update = doc! {};
     // A new link is the organiser's decision to let the person in again.
     let mut unset = doc! { "invitation.revoked_at": "" };
     match expires {
@@ -62,6 +58,7 @@ pub async fn issue_token(
     }
     update.insert("$unset", unset);
     update.insert("$set", set);
+    let update = crate::db::stamp(core, update, time::now());
     let res = participants_coll(core)
         .update_one(
             doc! { "_id": participant_id, "deleted_at": Bson::Null },
@@ -142,12 +139,12 @@ pub async fn mark_opened(core: &Core, participant_id: &str) -> Result<()> {
     participants_coll(core)
         .update_one(
             doc! { "_id": participant_id, "invitation.status": { "$in": ["none", "sent", "failed"] } },
-            doc! {
-                "$set": { "invitation.status": "opened",
-                          "invitation.opened_at": bson::DateTime::from_chrono(time::now()),
-                          "updated_at": bson::DateTime::from_chrono(time::now()) },
-                "$inc": { "version": 1_i64 },
-            },
+            crate::db::stamp(
+                core,
+                doc! { "$set": { "invitation.status": "opened",
+                                 "invitation.opened_at": bson::DateTime::from_chrono(time::now()) } },
+                time::now(),
+            ),
         )
         .await?;
     Ok(())

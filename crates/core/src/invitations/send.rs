@@ -104,12 +104,14 @@ pub async fn queue(
     let res = coll(core)
         .update_many(
             filter,
-            doc! {
-                "$set": { "invitation.status": "queued", "invitation.attempts": 0,
-                          "updated_at": now(), "updated_by": core.actor() },
-                "$unset": { "invitation.next_attempt_at": "", "invitation.last_error": "" },
-                "$inc": { "version": 1_i64 },
-            },
+            crate::db::stamp(
+                core,
+                doc! {
+                    "$set": { "invitation.status": "queued", "invitation.attempts": 0 },
+                    "$unset": { "invitation.next_attempt_at": "", "invitation.last_error": "" },
+                },
+                now(),
+            ),
         )
         .await?;
     Ok(res.modified_count)
@@ -121,11 +123,13 @@ pub async fn recover_interrupted(core: &Core, event_id: &str) -> Result<u64> {
     let res = coll(core)
         .update_many(
             doc! { "event_id": event_id, "invitation.status": "sending" },
-            doc! {
-                "$set": { "invitation.status": "failed", "invitation.last_error": INTERRUPTED,
-                          "updated_at": now() },
-                "$inc": { "version": 1_i64 },
-            },
+            crate::db::stamp(
+                core,
+                doc! {
+                    "$set": { "invitation.status": "failed", "invitation.last_error": INTERRUPTED },
+                },
+                now(),
+            ),
         )
         .await?;
     Ok(res.modified_count)
@@ -149,11 +153,14 @@ pub async fn unqueue(core: &Core, event_id: &str) -> Result<u64> {
     let res = coll(core)
         .update_many(
             doc! { "event_id": event_id, "invitation.status": "queued" },
-            doc! {
-                "$set": { "invitation.status": "none", "updated_at": now(), "updated_by": core.actor() },
-                "$unset": { "invitation.next_attempt_at": "" },
-                "$inc": { "version": 1_i64 },
-            },
+            crate::db::stamp(
+                core,
+                doc! {
+                    "$set": { "invitation.status": "none" },
+                    "$unset": { "invitation.next_attempt_at": "" },
+                },
+                now(),
+            ),
         )
         .await?;
     Ok(res.modified_count)
@@ -243,10 +250,14 @@ async fn run(
         let claimed = coll(core)
             .find_one_and_update(
                 due_filter(event_id),
-                doc! {
-                    "$set": { "invitation.status": "sending", "invitation.claimed_at": now() },
-                    "$inc": { "invitation.attempts": 1, "version": 1_i64 },
-                },
+                crate::db::stamp(
+                    core,
+                    doc! {
+                        "$set": { "invitation.status": "sending", "invitation.claimed_at": now() },
+                        "$inc": { "invitation.attempts": 1 },
+                    },
+                    now(),
+                ),
             )
             .sort(doc! { "created_at": 1 })
             .return_document(mongodb::options::ReturnDocument::After)
@@ -281,24 +292,21 @@ async fn run(
         let update = match outcome {
             Ok(()) => {
                 p.sent += 1;
-                doc! { "$set": { "invitation.status": "sent", "invitation.sent_at": now(), "updated_at": now() },
+                doc! { "$set": { "invitation.status": "sent", "invitation.sent_at": now() },
                 "$unset": { "invitation.last_error": "", "invitation.next_attempt_at": "" } }
             }
             Err(e) if !e.permanent && attempts < opts.max_attempts => {
                 p.retrying += 1;
                 let wait = opts.retry_base * 2_i32.pow(attempts.saturating_sub(1).min(10));
                 doc! { "$set": { "invitation.status": "queued", "invitation.last_error": &e.message,
-                "invitation.next_attempt_at": bson::DateTime::from_chrono(time::now() + wait),
-                "updated_at": now() } }
+                "invitation.next_attempt_at": bson::DateTime::from_chrono(time::now() + wait) } }
             }
             Err(e) => {
                 p.failed += 1;
-                doc! { "$set": { "invitation.status": "failed", "invitation.last_error": &e.message,
-                "updated_at": now() } }
+                doc! { "$set": { "invitation.status": "failed", "invitation.last_error": &e.message } }
             }
         };
-        let mut update = update;
-        update.insert("$inc", doc! { "version": 1_i64 });
+        let update = crate::db::stamp(core, update, now());
         coll(core)
             .update_one(
                 doc! { "_id": &participant.id, "invitation.status": "sending" },

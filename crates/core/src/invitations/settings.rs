@@ -80,11 +80,7 @@ pub async fn get(core: &Core, event_id: &str) -> Result<PortalSettings> {
 /// Change some settings of an event; returns them all.
 pub async fn update(core: &Core, event_id: &str, patch: &SettingsPatch) -> Result<PortalSettings> {
     crate::events::get(core, event_id).await?;
-    let mut set = doc! {
-        "event_id": event_id,
-        "updated_at": bson::DateTime::from_chrono(time::now()),
-        "updated_by": core.actor(),
-    };
+    let mut set = doc! { "event_id": event_id };
     if let Some(v) = patch.registration_open {
         set.insert("registration_open", v);
     }
@@ -102,7 +98,10 @@ pub async fn update(core: &Core, event_id: &str, patch: &SettingsPatch) -> Resul
     }
     core.db()
         .collection::<bson::Document>(PORTAL_SETTINGS)
-        .update_one(doc! { "_id": event_id }, doc! { "$set": set })
+        .update_one(
+            doc! { "_id": event_id },
+            crate::db::stamp(core, doc! { "$set": set }, time::now()),
+        )
         .upsert(true)
         .await?;
     get(core, event_id).await

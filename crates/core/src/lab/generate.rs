@@ -407,10 +407,14 @@ pub fn event(seed: u64, i: u64) -> Result<Document> {
     let updated = created + Duration::days(rng.below(30) as i64);
     let mut d = time::to_doc(&input)?;
     d.insert("_id", id);
-    d.insert("version", 1 + rng.below(5) as i64);
     d.insert("created_at", bdate(created));
-    d.insert("updated_at", bdate(updated));
-    d.insert("updated_by", "lab@eventhub");
+    // An invented history: a few versions, last written some days after creation.
+    crate::db::stamp_document(
+        &mut d,
+        1 + rng.below(5) as i64,
+        Some(bdate(updated)),
+        Some("lab@eventhub".into()),
+    );
     d.insert("search_terms", search_terms);
     d.insert("venue_key", venue_key);
     d.insert("title_key", title_key);

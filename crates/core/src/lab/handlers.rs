@@ -307,11 +307,10 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
                 }
             } else {
                 // The same fields written by `_id`, version bumped, without the check.
-                let mut set = time::to_doc(&input)?;
-                set.insert("updated_at", bson::DateTime::now());
+                let set = time::to_doc(&input)?;
                 evs.update_one(
                     doc! { "_id": id },
-                    doc! { "$set": set, "$inc": { "version": 1_i64 } },
+                    crate::db::stamp(core, doc! { "$set": set }, time::now()),
                 )
                 .await?;
                 if let Ok(mut m) = fx.opened.lock() {
@@ -333,9 +332,6 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
                 let _: Vec<Document> = evs
                     .find(f)
                     .sort(doc! { "starts_at": 1, "_id": 1 })
-                    .hint(mongodb::options::Hint::Name(
-                        events::search_index(q.sort).into(),
-                    ))
                     .limit(25)
                     .await?
                     .try_collect()
@@ -402,7 +398,7 @@ fn describe(handler: &str) -> (&'static str, &'static str) {
         ),
         "search_event" => (
             "app: events::list (page + count capped at 1,000, concurrently)",
-            "find(filter).sort.hint.limit(25)",
+            "find(filter).sort.limit(25)",
         ),
         "participant_lookup" => (
             "planned: find_one {event_id, email}",

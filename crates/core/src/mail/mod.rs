@@ -105,8 +105,7 @@ pub async fn load_settings(core: &Core) -> Result<Option<SmtpSettings>> {
 pub async fn save_settings(core: &Core, settings: SmtpSettings) -> Result<SmtpSettings> {
     let settings = settings.validate()?;
     let mut d = crate::time::to_doc(&settings)?;
-    d.insert("updated_at", bson::DateTime::now());
-    d.insert("updated_by", core.actor());
+    crate::db::note_author(core, &mut d, bson::DateTime::now());
     core.db()
         .collection::<bson::Document>(SETTINGS)
         .replace_one(doc! { "_id": SMTP_DOC }, d)
@@ -147,11 +146,12 @@ pub async fn save_template(
     template::check(t)?;
     core.db()
         .collection::<bson::Document>(SETTINGS)
-        .replace_one(
-            doc! { "_id": template_doc_id(lang) },
-            doc! { "_id": template_doc_id(lang), "subject": &t.subject, "body": &t.body,
-            "updated_at": bson::DateTime::now(), "updated_by": core.actor() },
-        )
+        .replace_one(doc! { "_id": template_doc_id(lang) }, {
+            let mut d =
+                doc! { "_id": template_doc_id(lang), "subject": &t.subject, "body": &t.body };
+            crate::db::note_author(core, &mut d, bson::DateTime::now());
+            d
+        })
         .upsert(true)
         .await?;
     Ok(())

@@ -114,11 +114,11 @@ pub async fn send_summary(core: &Core, mailer: &Mailer, me: &str, lang: Lang) ->
     let claimed = profiles(core)
         .find_one_and_update(
             doc! { "participant_id": me, "summary_sent_at": Bson::Null },
-            doc! {
-                "$set": { "summary_sent_at": bson::DateTime::from_chrono(time::now()),
-                          "updated_at": bson::DateTime::from_chrono(time::now()) },
-                "$inc": { "version": 1_i64 },
-            },
+            crate::db::stamp(
+                core,
+                doc! { "$set": { "summary_sent_at": bson::DateTime::from_chrono(time::now()) } },
+                time::now(),
+            ),
         )
         .await?;
     if claimed.is_none() {
@@ -142,7 +142,11 @@ pub async fn send_summary(core: &Core, mailer: &Mailer, me: &str, lang: Lang) ->
         profiles(core)
             .update_one(
                 doc! { "participant_id": me },
-                doc! { "$set": { "summary_sent_at": Bson::Null }, "$inc": { "version": 1_i64 } },
+                crate::db::stamp(
+                    core,
+                    doc! { "$set": { "summary_sent_at": Bson::Null } },
+                    time::now(),
+                ),
             )
             .await?;
         return Err(e.into());
@@ -199,7 +203,11 @@ pub async fn erase(core: &Core, me: &str) -> Result<Erasure> {
         .update_one(
             doc! { "_id": me },
             // The latest erasure's time: what was created up to it goes on every store.
-            doc! { "$setOnInsert": { "event_id": &p.event_id }, "$max": { "erased_at": now, "updated_at": now } },
+            crate::db::stamp(
+                core,
+                doc! { "$setOnInsert": { "event_id": &p.event_id }, "$max": { "erased_at": now } },
+                now,
+            ),
         )
         .upsert(true)
         .await?;

@@ -315,17 +315,18 @@ pub async fn save_profile(
     set.insert("name", &name);
     set.insert("name_key", crate::text::fold(&name));
     set.insert("event_id", &p.event_id);
-    set.insert("updated_at", bson::DateTime::from_chrono(now));
-    set.insert("updated_by", core.actor());
-    let update = doc! {
-        "$set": set,
-        "$inc": { "version": 1_i64 },
-        "$setOnInsert": {
-            "_id": uuid::Uuid::now_v7().to_string(),
-            "participant_id": participant_id,
-            "created_at": bson::DateTime::from_chrono(now),
+    let update = crate::db::stamp(
+        core,
+        doc! {
+            "$set": set,
+            "$setOnInsert": {
+                "_id": uuid::Uuid::now_v7().to_string(),
+                "participant_id": participant_id,
+                "created_at": bson::DateTime::from_chrono(now),
+            },
         },
-    };
+        now,
+    );
     let mut tries = 0;
     loop {
         let r = profiles(core)
@@ -588,7 +589,7 @@ pub async fn respond(
         ));
     }
     let now = bson::DateTime::from_chrono(time::now());
-    let mut set = doc! { "updated_at": now, "updated_by": core.actor() };
+    let mut set = doc! {};
     if accept {
         set.insert("status", "accepted");
         set.insert("accepted_at", now);
@@ -598,7 +599,7 @@ pub async fn respond(
     connections(core)
         .find_one_and_update(
             doc! { "_id": connection_id, "version": c.version },
-            doc! { "$set": set, "$inc": { "version": 1_i64 } },
+            crate::db::stamp(core, doc! { "$set": set }, now),
         )
         .return_document(mongodb::options::ReturnDocument::After)
         .await?
@@ -627,10 +628,7 @@ pub async fn set_note(
     connections(core)
         .find_one_and_update(
             doc! { "_id": connection_id },
-            doc! {
-                "$set": { field: note, "updated_at": bson::DateTime::from_chrono(time::now()), "updated_by": core.actor() },
-                "$inc": { "version": 1_i64 },
-            },
+            crate::db::stamp(core, doc! { "$set": { field: note } }, time::now()),
         )
         .return_document(mongodb::options::ReturnDocument::After)
         .await?
@@ -789,13 +787,11 @@ async fn meeting_for(core: &Core, me: &str, meeting_id: &str) -> Result<Meeting>
         .ok_or_else(|| Error::not_found("meeting"))
 }
 
-async fn set_meeting(core: &Core, m: &Meeting, mut set: Document) -> Result<Meeting> {
-    set.insert("updated_at", bson::DateTime::from_chrono(time::now()));
-    set.insert("updated_by", core.actor());
+async fn set_meeting(core: &Core, m: &Meeting, set: Document) -> Result<Meeting> {
     meetings(core)
         .find_one_and_update(
             doc! { "_id": &m.id, "version": m.version },
-            doc! { "$set": set, "$inc": { "version": 1_i64 } },
+            crate::db::stamp(core, doc! { "$set": set }, time::now()),
         )
         .return_document(mongodb::options::ReturnDocument::After)
         .await?

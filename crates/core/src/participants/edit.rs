@@ -27,11 +27,9 @@ use crate::{
 /// one; tombstones are outside the unique index, so every erased record can share it).
 pub const ERASED: &str = "erased";
 
-/// `updated_at` and `updated_by`, added to a `$set` (the caller adds `$inc: {version: 1}`).
-fn stamp(core: &Core, mut set: Document) -> Document {
-    set.insert("updated_at", bson::DateTime::from_chrono(time::now()));
-    set.insert("updated_by", core.actor());
-    set
+/// `update` with the metadata block of a versioned write (see [`crate::db::stamp`]).
+fn stamp(core: &Core, update: Document) -> Document {
+    crate::db::stamp(core, update, time::now())
 }
 
 fn who(p: &Participant) -> &str {
@@ -115,9 +113,7 @@ pub async fn update(
         return Ok(cur);
     }
     let (terms, key) = derive(&input, &norm);
-    let set = stamp(
-        core,
-        doc! {
+    let set = doc! {
             "name": &input.name,
             "email": &input.email,
             "email_norm": &norm,
@@ -127,13 +123,12 @@ pub async fn update(
             "custom": to_bson(&input.custom)?,
             "search_terms": terms,
             "name_key": key,
-        },
-    );
+    };
     let mut f = live();
     f.insert("_id", id);
     f.insert("version", expected_version);
     let res = coll(core)
-        .find_one_and_update(f, doc! { "$set": set, "$inc": { "version": 1_i64 } })
+        .find_one_and_update(f, stamp(core, doc! { "$set": set }))
         .return_document(ReturnDocument::After)
         .await;
     let updated = match res {
@@ -175,10 +170,7 @@ async fn tombstone(
     release: bool,
 ) -> Result<()> {
     let now = bson::DateTime::from_chrono(time::now());
-    let mut s = stamp(
-        core,
-        doc! { "deleted_at": now, "sessions": [], "session_waitlist": [] },
-    );
+    let mut s = doc! { "sessions": [], "session_waitlist": [] };
     s.extend(set);
     unset.insert("seat", "");
     unset.insert("waitlisted_at", "");
@@ -188,7 +180,7 @@ async fn tombstone(
     let r = raw(core)
         .update_one(
             f,
-            doc! { "$set": s, "$unset": unset, "$inc": { "version": 1_i64 } },
+            crate::db::stamp_delete(core, doc! { "$set": s, "$unset": unset }, now),
         )
         .await?;
     if r.matched_count == 0 {
@@ -304,8 +296,9 @@ fn first_non_empty(a: &str, b: &str) -> String {
 /// - feedback answers, connections, meetings and the networking profile of `other` are
 ///   re-pointed to `keep`; where `keep` has its own (same question, same person) `keep`'s
 ///   stands and `other`'s is dropped;
-/// - the audit trail: `keep` lists `other` in `merged_ids` and its trail shows both; each
-///   side gets a `merged` entry naming the other's id.
+/// - the audit trail: `other`'s entries are filed under `keep` (as every other store does
+///   when the sync brings the merge), `keep` lists `other` in `merged_ids`; each side gets
+///   a `merged` entry naming the other's id.
 pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeReport> {
     if keep_id == other_id {
         return Err(Error::invalid(
@@ -382,9 +375,7 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
     .await?;
 
     let (terms, key) = derive(&input, &keep.email_norm);
-    let mut set = stamp(
-        core,
-        doc! {
+    let mut set = doc! {
             "name": &input.name,
             "company": &input.company,
             "role": &input.role,
@@ -396,8 +387,7 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
             "sessions": &sessions,
             "session_waitlist": to_bson(&waits)?,
             "merged_ids": &merged_ids,
-        },
-    );
+    };
     let mut unset = Document::new();
     let date = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(bson::DateTime::from_chrono);
     for (field, v) in [
@@ -425,10 +415,11 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
     if take_link {
         set.insert("invitation", to_bson(&other.invitation)?);
     }
-    let mut update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
+    let mut update = doc! { "$set": set };
     if !unset.is_empty() {
         update.insert("$unset", unset);
     }
+    let update = stamp(core, update);
     let mut f = live();
     f.insert("_id", keep_id);
     f.insert("version", keep.version);
@@ -442,9 +433,12 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
             // The survivor changed meanwhile (or the write failed): bring the other record
             // back as it was, one version later, so nothing is lost.
             let mut back = time::to_doc(&other)?;
-            back.insert("version", other.version + 2);
-            back.insert("updated_at", bson::DateTime::from_chrono(time::now()));
-            back.insert("updated_by", core.actor());
+            crate::db::stamp_document(
+                &mut back,
+                other.version + 2,
+                Some(bson::DateTime::from_chrono(time::now()).into()),
+                Some(core.actor().into()),
+            );
             raw(core)
                 .replace_one(doc! { "_id": other_id }, back)
                 .await?;
@@ -475,6 +469,15 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
     };
     repoint_answers(core, keep_id, other_id, &mut report).await?;
     repoint_networking(core, &ev, keep_id, other_id, &input.name, &mut report).await?;
+    // The other record's history is the survivor's now: the same rewrite every other store
+    // makes when the sync brings it the merge (`crate::sync`, the registry's references),
+    // so the trail reads the same everywhere.
+    super::audit_coll(core)
+        .update_many(
+            doc! { "participant_id": other_id },
+            doc! { "$set": { "participant_id": keep_id } },
+        )
+        .await?;
 
     let note_to = if take_others_status {
         Some(report.participant.status)
@@ -528,8 +531,10 @@ async fn repoint_answers(core: &Core, keep: &str, other: &str, r: &mut MergeRepo
             answers
                 .update_one(
                     doc! { "_id": &a.id },
-                    doc! { "$set": stamp(core, doc! { "respondent": keep, "participant_id": keep }),
-                    "$inc": { "version": 1_i64 } },
+                    stamp(
+                        core,
+                        doc! { "$set": doc! { "respondent": keep, "participant_id": keep } },
+                    ),
                 )
                 .await?;
             r.answers_moved += 1;
@@ -562,9 +567,11 @@ async fn repoint_networking(
             profiles
                 .update_one(
                     doc! { "participant_id": other },
-                    doc! { "$set": stamp(core, doc! { "participant_id": keep, "name": name,
-                                               "name_key": crate::text::fold(name) }),
-                    "$inc": { "version": 1_i64 } },
+                    stamp(
+                        core,
+                        doc! { "$set": doc! { "participant_id": keep, "name": name,
+                        "name_key": crate::text::fold(name) } },
+                    ),
                 )
                 .await?;
             r.profile_moved = true;
@@ -604,8 +611,7 @@ async fn repoint_networking(
                     meetings
                         .update_many(
                             doc! { "connection_id": &c.id },
-                            doc! { "$set": stamp(core, doc! { "connection_id": &e.id }),
-                            "$inc": { "version": 1_i64 } },
+                            stamp(core, doc! { "$set": doc! { "connection_id": &e.id } }),
                         )
                         .await?;
                 }
@@ -631,9 +637,11 @@ async fn repoint_networking(
         conns
             .update_one(
                 doc! { "_id": &c.id },
-                doc! { "$set": stamp(core, doc! { "a": a, "b": b, "note_a": note_a, "note_b": note_b,
-                                                  "requested_by": requested_by }),
-                       "$inc": { "version": 1_i64 } },
+                stamp(
+                    core,
+                    doc! { "$set": doc! { "a": a, "b": b, "note_a": note_a, "note_b": note_b,
+                    "requested_by": requested_by } },
+                ),
             )
             .await?;
         r.connections_moved += 1;
@@ -646,7 +654,7 @@ async fn repoint_networking(
         let n = meetings
             .update_many(
                 doc! { field: other },
-                doc! { "$set": stamp(core, doc! { field: keep }), "$inc": { "version": 1_i64 } },
+                stamp(core, doc! { "$set": doc! { field: keep } }),
             )
             .await?;
         r.meetings_moved += n.modified_count;

@@ -117,12 +117,14 @@ async fn promote_one(core: &Core, event_id: &str) -> Result<Option<Participant>>
     let p = coll(core)
         .find_one_and_update(
             f,
-            doc! {
-                "$set": { "status": RsvpStatus::Accepted.as_str(), "updated_at": now,
-                          "updated_by": core.actor() },
-                "$unset": { "waitlisted_at": "" },
-                "$inc": { "version": 1_i64 },
-            },
+            crate::db::stamp(
+                core,
+                doc! {
+                    "$set": { "status": RsvpStatus::Accepted.as_str() },
+                    "$unset": { "waitlisted_at": "" },
+                },
+                now,
+            ),
         )
         .sort(doc! { "waitlisted_at": 1, "_id": 1 })
         .return_document(ReturnDocument::After)
@@ -257,11 +259,7 @@ pub async fn set_status(
     }
     let now = time::now();
     let now_b = bson::DateTime::from_chrono(now);
-    let mut set = doc! {
-        "status": actual.as_str(),
-        "updated_at": now_b,
-        "updated_by": core.actor(),
-    };
+    let mut set = doc! { "status": actual.as_str() };
     let mut unset = Document::new();
     if matches!(
         to,
@@ -290,10 +288,11 @@ pub async fn set_status(
         // No longer coming: their place on the seating plan is free for someone else.
         unset.insert("seat", "");
     }
-    let mut update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
+    let mut update = doc! { "$set": set };
     if !unset.is_empty() {
         update.insert("$unset", unset);
     }
+    let update = crate::db::stamp(core, update, now_b);
     let mut filter = live();
     filter.insert("_id", id);
     filter.insert("version", p.version);
@@ -333,12 +332,11 @@ pub async fn set_status(
             coll(core)
                 .update_one(
                     doc! { "_id": id },
-                    doc! {
-                        "$set": { "session_waitlist": [],
-                                  "updated_at": bson::DateTime::from_chrono(time::now()),
-                                  "updated_by": core.actor() },
-                        "$inc": { "version": 1_i64 },
-                    },
+                    crate::db::stamp(
+                        core,
+                        doc! { "$set": { "session_waitlist": [] } },
+                        time::now(),
+                    ),
                 )
                 .await?;
         }
@@ -477,9 +475,7 @@ pub async fn join_session(core: &Core, id: &str, session_id: &str) -> Result<Par
     let updated = coll(core)
         .find_one_and_update(
             f,
-            doc! { "$push": { "sessions": session_id },
-            "$set": { "updated_at": now, "updated_by": core.actor() },
-            "$inc": { "version": 1_i64 } },
+            crate::db::stamp(core, doc! { "$push": { "sessions": session_id } }, now),
         )
         .return_document(ReturnDocument::After)
         .await?;
@@ -517,9 +513,11 @@ async fn wait_for_session(
     let updated = coll(core)
         .find_one_and_update(
             f,
-            doc! { "$push": { "session_waitlist": { "session_id": session_id, "at": now } },
-            "$set": { "updated_at": now, "updated_by": core.actor() },
-            "$inc": { "version": 1_i64 } },
+            crate::db::stamp(
+                core,
+                doc! { "$push": { "session_waitlist": { "session_id": session_id, "at": now } } },
+                now,
+            ),
         )
         .return_document(ReturnDocument::After)
         .await?;
@@ -570,12 +568,11 @@ async fn promote_session(core: &Core, event_id: &str, session_id: &str) -> Resul
         f.insert("session_waitlist.session_id", session_id);
         let mut update = doc! {
             "$pull": { "session_waitlist": { "session_id": session_id } },
-            "$set": { "updated_at": now, "updated_by": core.actor() },
-            "$inc": { "version": 1_i64 },
         };
         if holds {
             update.insert("$addToSet", doc! { "sessions": session_id });
         }
+        let update = crate::db::stamp(core, update, now);
         let claimed = coll(core)
             .find_one_and_update(f, update)
             .return_document(ReturnDocument::After)
@@ -622,9 +619,11 @@ pub async fn leave_session(core: &Core, id: &str, session_id: &str) -> Result<Pa
     if let Some(p) = coll(core)
         .find_one_and_update(
             w,
-            doc! { "$pull": { "session_waitlist": { "session_id": session_id } },
-            "$set": { "updated_at": now, "updated_by": core.actor() },
-            "$inc": { "version": 1_i64 } },
+            crate::db::stamp(
+                core,
+                doc! { "$pull": { "session_waitlist": { "session_id": session_id } } },
+                now,
+            ),
         )
         .return_document(ReturnDocument::After)
         .await?
@@ -638,9 +637,7 @@ pub async fn leave_session(core: &Core, id: &str, session_id: &str) -> Result<Pa
     let updated = coll(core)
         .find_one_and_update(
             f,
-            doc! { "$pull": { "sessions": session_id },
-            "$set": { "updated_at": now, "updated_by": core.actor() },
-            "$inc": { "version": 1_i64 } },
+            crate::db::stamp(core, doc! { "$pull": { "sessions": session_id } }, now),
         )
         .return_document(ReturnDocument::After)
         .await?;

@@ -169,6 +169,19 @@ pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
             // Where each copy came from, and its own invitation link, stay its own.
             merge_skip: &["source", "invitation"],
             defaults: &[("status", "invited")],
+            // Seats are counted per store: recounted where participants came or went.
+            derived: Some(crate::db::Derived {
+                name: COUNTERS,
+                rebuild: |core, event_id| {
+                    Box::pin(async move { super::rsvp::recount(core, event_id).await.map(|_| ()) })
+                },
+            }),
+            // One person per seat (`event_seat_unique`): two laptops seating two people on
+            // one seat offline settle on the earlier one, the other is unseated.
+            exclusive: Some(crate::db::Exclusive {
+                key: &["event_id", "seat.plan_id", "seat.label"],
+                release: "seat",
+            }),
             ..SyncSpec::new(PARTICIPANTS, Policy::Versioned)
         },
         SyncSpec {

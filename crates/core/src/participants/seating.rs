@@ -222,16 +222,10 @@ async fn write_seat(core: &Core, p: &Participant, seat: Option<&SeatRef>) -> Res
     let mut f = live();
     f.insert("_id", &p.id);
     let update = match seat {
-        Some(s) => doc! {
-            "$set": { "seat": to_bson(s)?, "updated_at": now, "updated_by": core.actor() },
-            "$inc": { "version": 1_i64 },
-        },
-        None => doc! {
-            "$unset": { "seat": "" },
-            "$set": { "updated_at": now, "updated_by": core.actor() },
-            "$inc": { "version": 1_i64 },
-        },
+        Some(s) => doc! { "$set": { "seat": to_bson(s)? } },
+        None => doc! { "$unset": { "seat": "" } },
     };
+    let update = crate::db::stamp(core, update, now);
     coll(core)
         .find_one_and_update(f, update)
         .return_document(ReturnDocument::After)

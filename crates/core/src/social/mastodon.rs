@@ -86,7 +86,6 @@ pub struct Cursor {
     pub reached_end: bool,
     #[serde(with = "crate::time::ts")]
     pub updated_at: DateTime<Utc>,
-    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -336,6 +335,8 @@ pub async fn cursor(
         .await?)
 }
 
+/// Cursors are local-only (each store fetches for itself): a plain update, no versioned
+/// metadata block.
 async fn save_cursor(core: &Core, c: &Cursor) -> Result<()> {
     core.db()
         .collection::<bson::Document>(CURSORS)
@@ -348,7 +349,6 @@ async fn save_cursor(core: &Core, c: &Cursor) -> Result<()> {
                     "reached_end": c.reached_end,
                     "updated_at": bson::DateTime::from_chrono(time::now()),
                 },
-                "$inc": { "version": 1_i64 },
                 "$setOnInsert": { "_id": &c.id },
             },
         )
@@ -395,7 +395,6 @@ pub async fn fetch(
             oldest_id: None,
             reached_end: false,
             updated_at: time::now(),
-            version: 0,
         });
     let run_id = uuid::Uuid::now_v7().to_string();
     let mut f = Fetcher {

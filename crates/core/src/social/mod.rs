@@ -250,7 +250,7 @@ fn moment_validator() -> Document {
 fn cursor_validator() -> Document {
     doc! { "$jsonSchema": {
         "bsonType": "object",
-        "required": ["_id", "event_id", "instance", "tag", "version", "updated_at"],
+        "required": ["_id", "event_id", "instance", "tag", "updated_at"],
         "properties": {
             "event_id": { "bsonType": "string", "minLength": 1 },
             "instance": { "bsonType": "string", "minLength": 1 },
@@ -339,7 +339,7 @@ pub async fn backfill_text_words(core: &Core) -> Result<u64> {
         pending.push(async move {
             coll.update_one(
                 doc! { "_id": id, "text_words": { "$exists": false } },
-                doc! { "$set": { "text_words": words }, "$inc": { "version": 1_i64 } },
+                crate::db::bump(doc! { "$set": { "text_words": words } }),
             )
             .await
         });

@@ -66,6 +66,14 @@ pub(crate) async fn replace(
     Ok(c.replace_one(guard(old), new.clone()).await?.matched_count)
 }
 
+/// Whether replacing `old` by `new` may free a unique value for another document: a field
+/// dropped (a seat given up), or a live document becoming a tombstone (out of the partial
+/// unique indexes).
+fn releases_a_key(old: &Document, new: &Document) -> bool {
+    let tombstone = |d: &Document| matches!(d.get("deleted_at"), Some(Bson::DateTime(_)));
+    old.keys().any(|k| !new.contains_key(k)) || (tombstone(new) && !tombstone(old))
+}
+
 /// What became of a plan's writes on one side.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
@@ -131,9 +139,10 @@ fn op_id(op: &Op) -> String {
 }
 
 /// Apply `ops` (each tagged with its plan's index) to `coll` on `core`: deletes first (a
-/// keyed document replaced under another `_id` frees its key), then inserts, then
-/// replaces. Plans in `skip` (already deferred or failed on the other side) are left out,
-/// as are the later writes of a plan whose earlier write did not apply.
+/// keyed document replaced under another `_id` frees its key), then the replaces that
+/// free a unique value (a participant unseated, or becoming a tombstone), then inserts,
+/// then the other replaces. Plans in `skip` (already deferred or failed on the other side)
+/// are left out, as are the later writes of a plan whose earlier write did not apply.
 pub(crate) async fn apply(
     core: &Core,
     coll: &str,
@@ -144,10 +153,12 @@ pub(crate) async fn apply(
     let mut out = Outcome::default();
     let ops: Vec<(usize, Op)> = ops.into_iter().filter(|(i, _)| skip.ok(*i)).collect();
     let (mut deletes, mut inserts, mut replaces) = (vec![], vec![], vec![]);
+    let mut releases = vec![];
     for (i, op) in ops {
-        match op {
+        match &op {
             Op::Delete(_) => deletes.push((i, op)),
             Op::Insert(_) => inserts.push((i, op)),
+            Op::Replace { old, new } if releases_a_key(old, new) => releases.push((i, op)),
             Op::Replace { .. } => replaces.push((i, op)),
         }
     }
@@ -195,7 +206,7 @@ pub(crate) async fn apply(
         }
         Ok(())
     };
-    for chunk in deletes.chunks(64) {
+    for chunk in deletes.chunks(64).chain(releases.chunks(64)) {
         let results = conditional(chunk.to_vec()).await;
         settle(&mut out, results)?;
     }

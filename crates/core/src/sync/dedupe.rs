@@ -141,9 +141,7 @@ fn fill(spec: &SyncSpec, survivor: &Document, other: &Document) -> (Document, Ve
 /// Mark `d` as written now by this pass: version + 1, `updated_at`, `updated_by`.
 pub(crate) fn stamp(d: &mut Document, now: bson::DateTime, actor: &str) {
     let v = crate::feedback::num(d.get("version"));
-    d.insert("version", v + 1);
-    d.insert("updated_at", now);
-    d.insert("updated_by", actor);
+    crate::db::stamp_document(d, v + 1, Some(now.into()), Some(actor.into()));
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -166,10 +164,21 @@ pub(crate) async fn merge_groups(
     now: bson::DateTime,
 ) -> Result<Outcome> {
     let mut out = Outcome::default();
+    // A copy already merged into another on either side (an organiser's merge) is going
+    // away this pass: it is no duplicate of anything.
+    let merged_away: BTreeSet<String> = l
+        .values()
+        .chain(r.values())
+        .filter(|d| is_tombstone(d) && d.contains_key("merged_into"))
+        .filter_map(|d| d.get("_id").map(id_string))
+        .collect();
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for d in l.values().chain(r.values()) {
         if let (Some(k), Some(id)) = (natural_key(spec, d), d.get("_id")) {
-            groups.entry(k).or_default().insert(id_string(id));
+            let id = id_string(id);
+            if !merged_away.contains(&id) {
+                groups.entry(k).or_default().insert(id);
+            }
         }
     }
     let actor = local.actor().to_owned();

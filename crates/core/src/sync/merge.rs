@@ -58,18 +58,58 @@ fn later<'a>(a: &'a Document, b: &'a Document) -> &'a Document {
 
 fn stamp(mut m: Document, l: &Document, r: &Document) -> Document {
     let newest = later(l, r);
-    m.insert("version", version(l).max(version(r)) + 1);
-    if let Some(v) = newest.get("updated_at") {
-        m.insert("updated_at", v.clone());
-    }
-    if let Some(v) = newest.get("updated_by") {
-        m.insert("updated_by", v.clone());
-    }
+    crate::db::stamp_document(
+        &mut m,
+        version(l).max(version(r)) + 1,
+        newest.get("updated_at").cloned(),
+        newest.get("updated_by").cloned(),
+    );
     m
 }
 
 fn deleted(d: Option<&Document>) -> bool {
     d.is_some_and(|d| matches!(d.get("deleted_at"), Some(Bson::DateTime(_))))
+}
+
+/// What `edited` changed since `base` (all of it, without a base) that `survivor` holds
+/// differently: fields to choose on the survivor (`local` its value, `remote` the edit's),
+/// bookkeeping, derived fields and the merge's own marks left out.
+pub fn carried_edits(
+    base: Option<&Document>,
+    edited: &Document,
+    survivor: &Document,
+) -> Vec<FieldConflict> {
+    let skip = |k: &str| {
+        META.contains(&k)
+            || DERIVED.contains(&k)
+            || [
+                "_id",
+                "deleted_at",
+                "merged_into",
+                "merged_ids",
+                "created_at",
+            ]
+            .contains(&k)
+    };
+    let mut out = vec![];
+    for (k, v) in edited {
+        if skip(k) {
+            continue;
+        }
+        let b = base.and_then(|b| b.get(k));
+        if b == Some(v) {
+            continue;
+        }
+        if survivor.get(k) != Some(v) {
+            out.push(FieldConflict {
+                field: k.clone(),
+                base: b.cloned(),
+                local: survivor.get(k).cloned(),
+                remote: Some(v.clone()),
+            });
+        }
+    }
+    out
 }
 
 /// Merge `local` and `remote` against their common ancestor `base` (none: both created
@@ -161,11 +201,13 @@ pub fn resolve(
         }
     }
     let mut out = stamp(out, local, remote);
-    out.insert(
-        "updated_at",
-        bson::DateTime::from_chrono(crate::time::now()),
+    let v = version(&out);
+    crate::db::stamp_document(
+        &mut out,
+        v,
+        Some(bson::DateTime::from_chrono(crate::time::now()).into()),
+        Some(actor.into()),
     );
-    out.insert("updated_by", actor);
     out
 }
 

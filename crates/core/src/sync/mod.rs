@@ -25,6 +25,14 @@
 //! - versioned collections with a natural key (a participant's e-mail in an event, a
 //!   profile per participant, a connection per pair) first merge the documents created
 //!   apart under different ids ([`dedupe`]): one survivor everywhere, references moved.
+//! - a merged copy's tombstone (`merged_into`) wins over an edit of that copy made on the
+//!   other side (an organiser's merge replays everywhere); the edit's fields the survivor
+//!   holds differently become a conflict on the survivor.
+//! - a value only one live document may hold (`SyncSpec::exclusive`: a seat) given to two
+//!   documents apart stays with the one last changed earlier; the other gives it up and a
+//!   conflict says so ([`settle_claims`]).
+//! - derived data (`SyncSpec::derived`: seat counters, answer tallies) is rebuilt on both
+//!   sides for the events whose documents the sync changed.
 //!
 //! **Writes are conditional.** Every replace or delete is matched on the `version` and
 //! `updated_at` the plan read ([`apply::guard`]); an insert needs the `_id` free. A write
@@ -505,7 +513,7 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
         dry_run: o.dry_run,
         ..Default::default()
     };
-    let mut touched_events: BTreeSet<String> = BTreeSet::new();
+    let mut touched = Touched::default();
     let now = bson::DateTime::from_chrono(time::now());
     if !o.dry_run {
         if let Err(e) = carry_out_erasures(local, remote).await {
@@ -517,7 +525,7 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
             report.cancelled = true;
             break;
         }
-        match collection(local, remote, &spec, &rkey, o, now, &mut touched_events).await {
+        match collection(local, remote, &spec, &rkey, o, now, &mut touched).await {
             Ok(rep) => report.collections.push(rep),
             Err(e) => {
                 let mut rep = CollectionReport::new(spec.name);
@@ -527,13 +535,19 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
         }
     }
     if !o.dry_run && !report.cancelled {
-        // Seat counters are per store: recount the events whose participants this sync
-        // changed, on both sides, so capacity and the waitlist hold everywhere.
-        for core in [local, remote] {
-            for id in &touched_events {
-                if crate::events::get(core, id).await.is_ok() {
-                    if let Err(e) = crate::participants::rsvp::recount(core, id).await {
-                        keep_going(&mut report.failures, "seat_counters", id, e)?;
+        // Derived data is per store (seat counters, answer tallies): rebuilt, on both
+        // sides, for the events whose documents this sync changed, so capacity, the
+        // waitlist and the dashboard hold everywhere.
+        for (coll, events) in &touched.0 {
+            let Some(derived) = schema::spec(coll).and_then(|s| s.derived) else {
+                continue;
+            };
+            for core in [local, remote] {
+                for id in events {
+                    if crate::events::get(core, id).await.is_ok() {
+                        if let Err(e) = (derived.rebuild)(core, id).await {
+                            keep_going(&mut report.failures, derived.name, id, e)?;
+                        }
                     }
                 }
             }
@@ -553,6 +567,25 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
             .await?;
     }
     Ok(report)
+}
+
+/// The events whose documents a sync changed, per collection: their derived data is
+/// rebuilt at the end.
+#[derive(Default)]
+struct Touched(std::collections::BTreeMap<&'static str, BTreeSet<String>>);
+
+impl Touched {
+    fn add(&mut self, coll: &'static str, event_id: &str) {
+        self.0.entry(coll).or_default().insert(event_id.to_owned());
+    }
+
+    /// Documents of `coll` merged into one: what references them moved too.
+    fn add_with_referrers(&mut self, coll: &'static str, event_id: &str) {
+        self.add(coll, event_id);
+        for (s, _) in schema::references_to(coll) {
+            self.add(s.name, event_id);
+        }
+    }
 }
 
 /// Every erasure recorded on either side is carried out on both, on what was created up
@@ -596,7 +629,7 @@ async fn collection(
     rkey: &str,
     o: &SyncOptions<'_>,
     now: bson::DateTime,
-    touched_events: &mut BTreeSet<String>,
+    touched: &mut Touched,
 ) -> Result<CollectionReport> {
     let coll = spec.name;
     // Fingerprints first: a change made while the documents are read shows next time.
@@ -640,7 +673,7 @@ async fn collection(
                     .or_else(|| r.get(id))
                     .and_then(|d| d.get_str("event_id").ok())
                 {
-                    touched_events.insert(e.to_owned());
+                    touched.add_with_referrers(coll, e);
                 }
             }
         }
@@ -659,6 +692,14 @@ async fn collection(
         HashMap::new()
     };
     let keys: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
+    // For keyed collections: each side's keys by `_id`.
+    let by_id = |m: &HashMap<String, Document>| -> HashMap<String, String> {
+        if spec.policy != Policy::Keyed {
+            return HashMap::new();
+        }
+        m.iter().map(|(k, d)| (doc_id(d), k.clone())).collect()
+    };
+    let (l_ids, r_ids) = (by_id(&l), by_id(&r));
     let total = keys.len() as u64;
     // Deletes propagate only for collections that delete outright, and never from a side
     // that is empty (a new or wiped remote is not "everything was deleted").
@@ -687,6 +728,29 @@ async fn collection(
                 _ => rep.unchanged += 1,
             },
             Policy::Keyed => match (ld, rd) {
+                // One document whose key was rewritten on one side only (an answer moved
+                // to a merged participant): the newer version wins, by its `_id`, on the
+                // pass over its own key; the older key's pass does nothing.
+                (Some(d), None) if r_ids.contains_key(&doc_id(d)) => {
+                    let other = &r[&r_ids[&doc_id(d)]];
+                    if std::ptr::eq(newer(d, other), d) {
+                        rep.pushed += 1;
+                        p.remote.push(Op::Replace {
+                            old: other.clone(),
+                            new: d.clone(),
+                        });
+                    }
+                }
+                (None, Some(d)) if l_ids.contains_key(&doc_id(d)) => {
+                    let other = &l[&l_ids[&doc_id(d)]];
+                    if std::ptr::eq(newer(d, other), d) {
+                        rep.pulled += 1;
+                        p.local.push(Op::Replace {
+                            old: other.clone(),
+                            new: d.clone(),
+                        });
+                    }
+                }
                 (Some(d), None) => {
                     rep.pushed += 1;
                     p.remote.push(Op::Insert(d.clone()));
@@ -767,6 +831,55 @@ async fn collection(
                         });
                         p.base = Some(ld.clone());
                     }
+                    // One side merged this copy into another (the organiser's merge, or
+                    // duplicates merged by a sync), the other edited it meanwhile: the
+                    // merge stands, and what the edit changed that the survivor holds
+                    // differently is a conflict on the survivor, to choose from.
+                    (Some(ld), Some(rd)) if merged_away(ld) != merged_away(rd) => {
+                        let (tomb, edited, to_local) = if merged_away(ld) {
+                            rep.pushed += 1;
+                            (ld, rd, false)
+                        } else {
+                            rep.pulled += 1;
+                            (rd, ld, true)
+                        };
+                        let op = Op::Replace {
+                            old: edited.clone(),
+                            new: tomb.clone(),
+                        };
+                        if to_local {
+                            p.local.push(op);
+                        } else {
+                            p.remote.push(op);
+                        }
+                        p.base = Some(tomb.clone());
+                        let into = tomb.get_str("merged_into").unwrap_or_default();
+                        let base = base_doc(local, rkey, coll, key).await?;
+                        if let Some(survivor) = l.get(into).or_else(|| r.get(into)) {
+                            let fields = merge::carried_edits(base.as_ref(), edited, survivor);
+                            if !fields.is_empty() {
+                                rep.conflicts += 1;
+                                p.conflict = Some(Conflict {
+                                    id: format!("{}:{key}", base_id(rkey, coll, into)),
+                                    remote: rkey.to_owned(),
+                                    collection: coll.to_owned(),
+                                    doc_id: into.to_owned(),
+                                    label: label(survivor),
+                                    fields,
+                                    local_by: survivor
+                                        .get_str("updated_by")
+                                        .unwrap_or_default()
+                                        .to_owned(),
+                                    remote_by: edited
+                                        .get_str("updated_by")
+                                        .unwrap_or_default()
+                                        .to_owned(),
+                                    detected_at: time::now(),
+                                    merged_from: Some((*key).clone()),
+                                });
+                            }
+                        }
+                    }
                     (Some(ld), Some(rd)) => {
                         match merge3(base_doc(local, rkey, coll, key).await?.as_ref(), ld, rd) {
                             Merge::Clean(mut m) => {
@@ -841,17 +954,36 @@ async fn collection(
         done: total,
         total,
     });
+    if let Some(ex) = spec.exclusive {
+        settle_claims(
+            spec,
+            ex,
+            &l,
+            &r,
+            &hold,
+            &mut plans,
+            rkey,
+            now,
+            local.actor(),
+            &mut rep,
+        );
+    }
     for p in &plans {
         for op in p.local.iter().chain(&p.remote) {
-            let d = match op {
-                Op::Insert(d) | Op::Delete(d) => d,
-                Op::Replace { new, .. } => new,
+            let docs = match op {
+                Op::Insert(d) | Op::Delete(d) => [Some(d), None],
+                Op::Replace { old, new } => [Some(old), Some(new)],
             };
-            if let (Ok(e), true) = (
-                d.get_str("event_id"),
-                coll == crate::participants::schema::PARTICIPANTS,
-            ) {
-                touched_events.insert(e.to_owned());
+            for e in docs
+                .iter()
+                .flatten()
+                .filter_map(|d| d.get_str("event_id").ok())
+            {
+                if p.remap.is_some() {
+                    touched.add_with_referrers(coll, e);
+                } else {
+                    touched.add(coll, e);
+                }
             }
         }
     }
@@ -957,6 +1089,178 @@ async fn collection(
         }
     }
     Ok(rep)
+}
+
+fn doc_id(d: &Document) -> String {
+    d.get("_id").map(id_string).unwrap_or_default()
+}
+
+/// A tombstone left by merging this copy into another (`merged_into`).
+fn merged_away(d: &Document) -> bool {
+    d.contains_key("merged_into") && matches!(d.get("deleted_at"), Some(Bson::DateTime(_)))
+}
+
+/// A field's value at a dotted path (`seat.label`).
+fn path<'a>(d: &'a Document, p: &str) -> Option<&'a Bson> {
+    let mut parts = p.split('.');
+    let mut cur = d.get(parts.next()?)?;
+    for part in parts {
+        cur = match cur {
+            Bson::Document(sub) => sub.get(part)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Two documents that will hold the same exclusive value once this pass is applied (two
+/// stores seated two people on one seat): the one last changed earlier (`updated_at`,
+/// then the smaller `_id`) keeps it; every other gives it up — a new version written to
+/// both sides, before anything is given the value (see [`apply::apply`]) — and a conflict
+/// names who lost what. Every store reaches the same result whichever syncs first: the
+/// pass that first sees both copies settles it, by their own fields.
+#[allow(clippy::too_many_arguments)]
+fn settle_claims(
+    spec: &SyncSpec,
+    ex: crate::db::Exclusive,
+    l: &HashMap<String, Document>,
+    r: &HashMap<String, Document>,
+    hold: &HashSet<String>,
+    plans: &mut Vec<Plan>,
+    rkey: &str,
+    now: bson::DateTime,
+    actor: &str,
+    rep: &mut CollectionReport,
+) {
+    let planned: HashMap<String, usize> = plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
+    let ids: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
+    // What each document will be after this pass. A document this pass leaves as it is on
+    // each side (in conflict, or held) keeps what it holds there: it cannot give it up now,
+    // so it comes first.
+    let mut claims: HashMap<Vec<String>, Vec<(bool, Document)>> = HashMap::new();
+    let key_of = |d: &Document| -> Option<Vec<String>> {
+        if matches!(d.get("deleted_at"), Some(Bson::DateTime(_))) {
+            return None;
+        }
+        ex.key
+            .iter()
+            .map(|k| match path(d, k) {
+                None | Some(Bson::Null) => None,
+                Some(v) => Some(id_string(v)),
+            })
+            .collect()
+    };
+    for id in ids {
+        let fixed = hold.contains(id)
+            || planned
+                .get(id)
+                .is_some_and(|&i| plans[i].conflict.is_some());
+        if fixed {
+            let mut seen: Vec<Vec<String>> = vec![];
+            for d in [l.get(id), r.get(id)].into_iter().flatten() {
+                if let Some(key) = key_of(d).filter(|k| !seen.contains(k)) {
+                    seen.push(key.clone());
+                    claims.entry(key).or_default().push((true, d.clone()));
+                }
+            }
+            continue;
+        }
+        let after = match planned.get(id).map(|&i| &plans[i]) {
+            Some(p) if !p.local.is_empty() || !p.remote.is_empty() => {
+                match p.local.iter().chain(&p.remote).find_map(|op| match op {
+                    Op::Insert(d) | Op::Replace { new: d, .. } => Some(d),
+                    Op::Delete(_) => None,
+                }) {
+                    Some(d) => d,
+                    None => continue,
+                }
+            }
+            _ => match l.get(id).or_else(|| r.get(id)) {
+                Some(d) => d,
+                None => continue,
+            },
+        };
+        if let Some(key) = key_of(after) {
+            claims.entry(key).or_default().push((false, after.clone()));
+        }
+    }
+    let order = |(fixed, d): &(bool, Document)| {
+        (
+            !fixed,
+            d.get_datetime("updated_at")
+                .map(|t| t.timestamp_millis())
+                .unwrap_or(i64::MAX),
+            d.get("_id").map(id_string).unwrap_or_default(),
+        )
+    };
+    let mut groups: Vec<Vec<(bool, Document)>> =
+        claims.into_values().filter(|g| g.len() > 1).collect();
+    groups.sort_by_key(|g| g.iter().map(order).min());
+    for mut group in groups {
+        group.sort_by_key(order);
+        let (_, winner) = group.remove(0);
+        for (fixed, loser) in group {
+            if fixed {
+                // Two documents that both stay as they are: the server refuses the second
+                // until the user settles the conflict.
+                continue;
+            }
+            let id = loser.get("_id").map(id_string).unwrap_or_default();
+            let mut new = loser.clone();
+            let lost = new.remove(ex.release);
+            let v = crate::feedback::num(loser.get("version"));
+            crate::db::stamp_document(&mut new, v + 1, Some(now.into()), Some(actor.into()));
+            if let Some(derive) = spec.derive {
+                derive(&mut new);
+            }
+            let write = |old: Option<&Document>| match old {
+                Some(old) if hash(old) == hash(&new) => vec![],
+                Some(old) => vec![Op::Replace {
+                    old: old.clone(),
+                    new: new.clone(),
+                }],
+                None => vec![Op::Insert(new.clone())],
+            };
+            let i = match planned.get(&id) {
+                Some(&i) => i,
+                None => {
+                    plans.push(Plan {
+                        id: id.clone(),
+                        ..Default::default()
+                    });
+                    plans.len() - 1
+                }
+            };
+            let p = &mut plans[i];
+            p.local = write(l.get(&id));
+            p.remote = write(r.get(&id));
+            p.base = Some(new.clone());
+            p.forget = false;
+            rep.conflicts += 1;
+            p.conflict = Some(Conflict {
+                id: format!("{}:{}", base_id(rkey, spec.name, &id), ex.release),
+                remote: rkey.to_owned(),
+                collection: spec.name.to_owned(),
+                doc_id: id.clone(),
+                label: label(&loser),
+                fields: vec![FieldConflict {
+                    field: ex.release.to_owned(),
+                    base: None,
+                    // What this one was given, and that it now has none.
+                    local: lost,
+                    remote: None,
+                }],
+                local_by: loser.get_str("updated_by").unwrap_or_default().to_owned(),
+                remote_by: winner.get_str("updated_by").unwrap_or_default().to_owned(),
+                detected_at: time::now(),
+                merged_from: None,
+            });
+        }
+    }
 }
 
 /// When this store last completed a sync (with any remote).
@@ -1078,9 +1382,12 @@ pub async fn resolve(
             .map(|d| crate::feedback::num(d.get("version")))
             .max()
             .unwrap_or(0);
-        m.insert("version", v + 1);
-        m.insert("updated_at", bson::DateTime::from_chrono(time::now()));
-        m.insert("updated_by", local.actor());
+        crate::db::stamp_document(
+            &mut m,
+            v + 1,
+            Some(bson::DateTime::from_chrono(time::now()).into()),
+            Some(local.actor().into()),
+        );
         m
     } else {
         let base = base_doc(local, &rkey, coll, &c.doc_id).await?;

@@ -970,6 +970,17 @@ async fn search_reads_the_page_in_index_order_and_caps_the_count() {
                 !s.iter().any(|x| x == "SORT" || x == "COLLSCAN"),
                 "{sort:?} {word}: {s:?}"
             );
+            // The query is not hinted: the planner itself picks the index of this order.
+            let plan = ex
+                .get_document("queryPlanner")
+                .unwrap()
+                .get_document("winningPlan")
+                .unwrap()
+                .to_string();
+            assert!(
+                plan.contains(&format!("\"{}\"", events::search_index(sort))),
+                "{sort:?} {word}: {plan}"
+            );
             let keys = stat(&ex, "totalKeysExamined");
             let docs = stat(&ex, "totalDocsExamined");
             let page = 25.min(matches) as i64;

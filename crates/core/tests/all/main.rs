@@ -19,3 +19,4 @@ mod seating;
 mod social;
 mod supervise;
 mod sync;
+mod sync_offline;

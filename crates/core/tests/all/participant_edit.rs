@@ -542,9 +542,16 @@ async fn merging_two_records_of_one_person_repoints_everything() {
     let trail = participants::audit_trail(&core, &ann).await.unwrap();
     assert_eq!(trail[0].action, "merged");
     assert_eq!(trail[0].note, ann2);
+    // Ann Martin's history (only she joined the session) is filed under the survivor, as
+    // every store does when a sync brings the merge; only the merge's own record of her
+    // keeps her id.
     assert!(trail
         .iter()
-        .any(|a| a.participant_id.as_deref() == Some(ann2.as_str()) && a.action == "session_join"));
+        .any(|a| a.participant_id.as_deref() == Some(ann.as_str()) && a.action == "session_join"));
+    assert!(trail
+        .iter()
+        .filter(|a| a.participant_id.as_deref() == Some(ann2.as_str()))
+        .all(|a| a.action == "merged"));
 
     // Both held a seat: one goes back to the waitlist.
     let small = event(&core, json!({ "capacity": 2 })).await;

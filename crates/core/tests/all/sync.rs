@@ -1278,12 +1278,14 @@ async fn every_write_path_bumps_the_version() {
             "ends_at": "2027-06-01T16:00:00Z",
             "sessions": [{ "title": "Atelier", "starts_at": "2027-06-01T09:00:00Z",
                             "ends_at": "2027-06-01T10:00:00Z" }],
+            "seating": [{ "room": "Amphi", "layout": { "kind": "grid", "rows": 2, "seats_per_row": 3 } }],
         }))
         .unwrap(),
     )
     .await
     .unwrap();
     let sid = ev.input.sessions[0].id.clone();
+    let plan = ev.input.seating[0].id.clone();
     let b = v("events", ev.id.clone()).await;
     let mut input = ev.input.clone();
     input.title = "Versions 2".into();
@@ -1332,6 +1334,93 @@ async fn every_write_path_bumps_the_version() {
         "participants::leave_session",
         b,
         v("participants", ann.clone()).await,
+    );
+    let b = v("participants", ann.clone()).await;
+    participants::seating::assign(&core, &ann, &plan, "A1")
+        .await
+        .unwrap();
+    check("seating::assign", b, v("participants", ann.clone()).await);
+    let b = v("participants", ann.clone()).await;
+    participants::seating::unassign(&core, &ann).await.unwrap();
+    check("seating::unassign", b, v("participants", ann.clone()).await);
+    let b = v("participants", ann.clone()).await;
+    let cur = participants::get(&core, &ann).await.unwrap();
+    let mut pin = cur.input.clone();
+    pin.company = "ACME".into();
+    participants::update(&core, &ann, cur.version, pin)
+        .await
+        .unwrap();
+    check(
+        "participants::update",
+        b,
+        v("participants", ann.clone()).await,
+    );
+    let b = v("participants", ann.clone()).await;
+    let token = eventhub_core::invitations::issue_token(&core, &ann, None)
+        .await
+        .unwrap();
+    assert!(!token.is_empty());
+    check(
+        "invitations::issue_token",
+        b,
+        v("participants", ann.clone()).await,
+    );
+    let b = v("participants", ann.clone()).await;
+    eventhub_core::invitations::mark_opened(&core, &ann)
+        .await
+        .unwrap();
+    check(
+        "invitations::mark_opened",
+        b,
+        v("participants", ann.clone()).await,
+    );
+    let b = v("participants", bob.clone()).await;
+    assert!(
+        eventhub_core::invitations::queue(&core, &ev.id, None, false)
+            .await
+            .unwrap()
+            >= 1
+    );
+    check(
+        "invitations::queue",
+        b,
+        v("participants", bob.clone()).await,
+    );
+    let b = v("participants", bob.clone()).await;
+    eventhub_core::invitations::unqueue(&core, &ev.id)
+        .await
+        .unwrap();
+    check(
+        "invitations::unqueue",
+        b,
+        v("participants", bob.clone()).await,
+    );
+    use eventhub_core::invitations::settings;
+    settings::update(
+        &core,
+        &ev.id,
+        &settings::SettingsPatch {
+            registration_open: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let b = v(settings::PORTAL_SETTINGS, ev.id.clone()).await;
+    settings::update(
+        &core,
+        &ev.id,
+        &settings::SettingsPatch {
+            registration_open: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    check(
+        "settings::update",
+        b,
+        v(settings::PORTAL_SETTINGS, ev.id.clone()).await,
     );
     let b = v("participants", ann.clone()).await;
     participants::check_in(&core, &ann).await.unwrap();
@@ -1447,9 +1536,76 @@ async fn every_write_path_bumps_the_version() {
         v(networking::MEETINGS, m.id.clone()).await,
     );
 
+    let b = v(feedback::QUESTIONS, q.id.clone()).await;
+    feedback::delete_question(&core, &q.id).await.unwrap();
+    check(
+        "feedback::delete_question",
+        b,
+        v(feedback::QUESTIONS, q.id.clone()).await,
+    );
+    // A third person merged into Bob: both records get a new version (the loser becomes
+    // a tombstone pointing at the survivor).
+    let cleo = participants::create(
+        &core,
+        &ev.id,
+        participants::ParticipantInput {
+            name: "Cléo".into(),
+            email: "cleo@x.org".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let (bk, bc) = (
+        v("participants", bob.clone()).await,
+        v("participants", cleo.clone()).await,
+    );
+    participants::merge(&core, &bob, &cleo).await.unwrap();
+    check(
+        "participants::merge (survivor)",
+        bk,
+        v("participants", bob.clone()).await,
+    );
+    check(
+        "participants::merge (merged)",
+        bc,
+        v("participants", cleo.clone()).await,
+    );
+    let b = v("participants", bob.clone()).await;
+    participants::delete(&core, &bob, None).await.unwrap();
+    check(
+        "participants::delete",
+        b,
+        v("participants", bob.clone()).await,
+    );
     let b = v("events", ev.id.clone()).await;
     events::delete(&core, &ev.id, None).await.unwrap();
     check("events::delete", b, v("events", ev.id.clone()).await);
-    assert_eq!(seen.len(), 15, "{seen:?}");
+    assert_eq!(seen.len(), 27, "{seen:?}");
+    // Every document of every synced, versioned collection carries the block the helper
+    // writes: a version and who wrote it.
+    for spec in eventhub_core::schema::synced() {
+        if spec.policy != eventhub_core::schema::Policy::Versioned {
+            continue;
+        }
+        let docs: Vec<Document> = core
+            .db()
+            .collection::<Document>(spec.name)
+            .find(doc! {})
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        for d in docs {
+            assert!(
+                matches!(d.get("version"), Some(bson::Bson::Int64(n)) if *n >= 1),
+                "{}: {d:?}",
+                spec.name
+            );
+            assert!(d.get_datetime("updated_at").is_ok(), "{}: {d:?}", spec.name);
+        }
+    }
     cleanup(&core).await.unwrap();
 }
