@@ -11,8 +11,9 @@ use clap::{Args, Subcommand};
 use eventhub_core::{
     dashboard, events,
     feedback::{self, QuestionStatus},
-    invitations, participants, portal, Core, Error,
+    invitations, participants, Core, Error,
 };
+use eventhub_portal as portal;
 use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -30,6 +31,11 @@ pub enum BenchCmd {
     /// Load test of the participant portal: simulated phones answer live polls over HTTP
     /// on 127.0.0.1 (scratch database, dropped afterwards).
     Portal(PortalBench),
+    /// Registration burst: strangers register through the shareable link of an event
+    /// (kiosk mode: no e-mail confirmation) via two portal instances on one database, many
+    /// more than the seats; checks exactly the seats accepted, the rest waitlisted in
+    /// arrival order, nothing lost, no 5xx (scratch database, dropped afterwards).
+    PortalBurst(BurstBench),
     /// Every benchmark at the documented sizes, each beside its bare-driver or raw
     /// comparison from the same run; writes the markdown tables of `docs/performance.md`.
     All(crate::bench_all::AllBench),
@@ -49,6 +55,81 @@ pub struct PortalBench {
     /// Concurrent connections (at most 256).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
+}
+
+#[derive(Args)]
+pub struct BurstBench {
+    /// Registrations (at most 50,000).
+    #[arg(long, default_value_t = 10_000)]
+    pub registrations: u32,
+    /// Seats of the event.
+    #[arg(long, default_value_t = 1_000)]
+    pub seats: u32,
+    /// Arrivals are spread over this many seconds.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Requests in flight at most (at most 1,024).
+    #[arg(long, default_value_t = 128)]
+    pub concurrency: usize,
+}
+
+/// `bench portal-burst`: prints the figures, fails when a rule did not hold.
+pub async fn bench_portal_burst(b: &BurstBench, core: &Core, json_out: bool) -> Result<(), Error> {
+    let scratch = format!("{}_bench_burst_{}", core.info().database, &uuid_suffix());
+    let scratch = core.on_database(&scratch);
+    scratch.ensure_schema().await?;
+    eprintln!(
+        "{} registrations for {} seats within {} s, through 2 portal instances…",
+        b.registrations, b.seats, b.seconds
+    );
+    let r = portal::bench::registration_burst(
+        &scratch,
+        &portal::bench::BurstOptions {
+            registrations: b.registrations.clamp(1, 50_000),
+            seats: b.seats,
+            ramp: Duration::from_secs(b.seconds.clamp(1, 600)),
+            concurrency: b.concurrency.clamp(1, 1024),
+        },
+    )
+    .await;
+    let _ = scratch.drop_database().await;
+    let r = r?;
+    if json_out {
+        print_json(&r);
+    } else {
+        println!(
+            "registration burst · {} registrations for {} seats · {} portal instances · 127.0.0.1 · scratch database dropped",
+            r.registrations, r.seats, r.instances
+        );
+        println!(
+            "answered        seat {}  waitlist {}  server errors {}  other {}",
+            r.answered_accepted, r.answered_waitlisted, r.server_errors, r.other
+        );
+        println!(
+            "stored          accepted {}  waitlisted {}  seats counted {}  lost {}",
+            r.stored_accepted, r.stored_waitlisted, r.seats_taken, r.lost
+        );
+        println!(
+            "arrival order   {} registrations ahead of an earlier one",
+            r.order_violations
+        );
+        println!(
+            "response time   p50 {} ms  p95 {} ms  p99 {} ms  max {} ms",
+            r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms
+        );
+        println!(
+            "{:.1} s in all, requests sent within {:.1} s",
+            r.seconds, r.send_window_s
+        );
+    }
+    let problems = r.problems();
+    if !problems.is_empty() {
+        return Err(Error::internal(format!(
+            "the burst broke a rule: {}",
+            problems.join("; ")
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]

@@ -9,8 +9,9 @@ use clap::Subcommand;
 use eventhub_core::{
     invitations::{self, SendOptions, SendProgress},
     mail::{self, template::Lang, Mailer},
-    portal, secrets, Code, Core, Error,
+    secrets, Code, Core, Error,
 };
+use eventhub_portal as portal;
 
 use crate::print_json;
 
@@ -382,6 +383,7 @@ async fn bench(core: &Core, count: u32) -> Result<(), Error> {
         subject: "raw".into(),
         text: "raw".into(),
         html: "<p>raw</p>".into(),
+        calendar: None,
     };
     let t = std::time::Instant::now();
     for _ in 0..count {

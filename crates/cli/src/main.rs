@@ -217,6 +217,9 @@ async fn run(cli: &Cli, core: &Core) -> Result<(), Error> {
             cmd: feedback::BenchCmd::Portal(b),
         } => feedback::bench_portal(b, core, cli.json).await?,
         Cmd::Bench {
+            cmd: feedback::BenchCmd::PortalBurst(b),
+        } => feedback::bench_portal_burst(b, core, cli.json).await?,
+        Cmd::Bench {
             cmd: feedback::BenchCmd::All(a),
         } => bench_all::run(a, core).await?,
         Cmd::Dashboard { cmd } => feedback::run(cmd, core, cli.json).await?,

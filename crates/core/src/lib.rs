@@ -18,7 +18,6 @@ pub mod lab;
 pub mod mail;
 pub mod networking;
 pub mod participants;
-pub mod portal;
 pub mod report;
 pub mod schema;
 pub mod secrets;

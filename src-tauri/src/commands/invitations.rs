@@ -9,9 +9,9 @@ use std::sync::{
 use eventhub_core::{
     invitations::{self, SendOptions, SendProgress},
     mail::{self, template::Lang, Mailer},
-    portal::{self, address, PortalHandle},
     secrets, Code, Error,
 };
+use eventhub_portal::{self as portal, address, PortalHandle};
 use serde::Serialize;
 use tauri::{ipc::Channel, State};
 use tokio::sync::Mutex;

@@ -258,10 +258,12 @@ pub fn confirmation_mail(
         subject,
         text,
         html,
+        calendar: None,
     }
 }
 
-/// The e-mail a newly registered person receives with their personal link.
+/// The e-mail a newly registered person receives with their personal link (and the
+/// event as an `.ics` attachment).
 pub fn registered_mail(l: Lang, event: &Event, p: &Participant, link: &str) -> OutgoingMail {
     use crate::mail::template::html_escape as esc;
     let title = &event.input.title;
@@ -289,5 +291,7 @@ pub fn registered_mail(l: Lang, event: &Event, p: &Participant, link: &str) -> O
             esc(link),
             esc(title)
         ),
+        // Their place in the calendar from the start.
+        calendar: Some(super::calendar::ics(event, Some(p), crate::time::now())),
     }
 }

@@ -280,6 +280,12 @@ async fn run(
                 subject: rendered.subject,
                 text: rendered.text,
                 html: rendered.html,
+                // The event and the sessions already chosen, in the event's zone.
+                calendar: Some(super::calendar::ics(
+                    &event,
+                    Some(&participant),
+                    time::now(),
+                )),
             })
             .await;
         let attempts = participant.invitation.attempts;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bson::doc;
 use lettre::{
-    message::{header::ContentType, Mailbox, MultiPart, SinglePart},
+    message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart},
     transport::smtp::{
         authentication::Credentials,
         client::{Tls, TlsParameters},
@@ -175,6 +175,9 @@ pub struct OutgoingMail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// An iCalendar file (`event.ics`) attached to the message, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
 }
 
 /// A connection pool to one SMTP server.
@@ -220,29 +223,40 @@ impl Mailer {
         })
     }
 
-    /// Build the multipart message (plain text first, HTML preferred by mail clients).
+    /// Build the multipart message (plain text first, HTML preferred by mail clients);
+    /// with a calendar, `multipart/mixed` of that and the `event.ics` attachment
+    /// (`text/calendar`, which mail clients offer to add to the calendar).
     pub fn build(&self, mail: &OutgoingMail) -> Result<Message> {
         let to = Mailbox::new(
             (!mail.to_name.trim().is_empty()).then(|| mail.to_name.trim().to_owned()),
             parse_address("to_email", &mail.to_email)?,
         );
+        let alternative = MultiPart::alternative()
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(mail.text.clone()),
+            )
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(mail.html.clone()),
+            );
+        let body = match &mail.calendar {
+            None => alternative,
+            Some(ics) => {
+                let kind = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                    .map_err(|e| Error::internal(format!("calendar content type: {e}")))?;
+                MultiPart::mixed()
+                    .multipart(alternative)
+                    .singlepart(Attachment::new("event.ics".into()).body(ics.clone(), kind))
+            }
+        };
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(mail.text.clone()),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(mail.html.clone()),
-                    ),
-            )
+            .multipart(body)
             .map_err(|e| Error::internal(format!("cannot build the message: {e}")))
     }
 
@@ -312,6 +326,7 @@ pub async fn send_test(mailer: &Mailer, to: &str, lang: template::Lang) -> Resul
             subject: rendered.subject,
             text: rendered.text,
             html: rendered.html,
+            calendar: None,
         })
         .await?;
     Ok(())

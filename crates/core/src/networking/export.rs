@@ -135,6 +135,7 @@ pub async fn send_summary(core: &Core, mailer: &Mailer, me: &str, lang: Lang) ->
             subject,
             text,
             html,
+            calendar: None,
         })
         .await;
     if let Err(e) = sent {

@@ -43,6 +43,7 @@ async fn an_invitation_arrives_with_both_parts_and_the_link() {
             subject: r.subject,
             text: r.text,
             html: r.html,
+            calendar: None,
         })
         .await
         .unwrap();

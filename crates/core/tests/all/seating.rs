@@ -3,23 +3,18 @@
 //! by company, the warnings when plan and capacity disagree, and the seat shown in the
 //! CSV export and on the participant's portal page.
 
-use axum::{body::Body, http::Request};
 use bson::{doc, Document};
 use eventhub_core::{
-    events, invitations,
+    events,
     participants::{
         self,
-        csv_export::{self, Lang},
         seating::{self, GroupBy},
-        ParticipantInput, ParticipantQuery, RsvpStatus,
+        ParticipantInput, RsvpStatus,
     },
-    portal,
     testing::{cleanup, fresh_core},
     Code, Core,
 };
-use http_body_util::BodyExt;
 use serde_json::json;
-use tower::ServiceExt;
 
 /// An event of capacity 450 with a 238-seat amphitheatre and a banquet of 3 tables of 4
 /// (seat 1 of table 1 blocked).
@@ -279,48 +274,5 @@ async fn automatic_filling_by_company_and_the_warnings() {
         .warnings
         .iter()
         .any(|w| w.code == "attendees_over_seats" && w.params["room"] == "Banquet"));
-    cleanup(&core).await.unwrap();
-}
-
-#[tokio::test]
-async fn the_seat_is_in_the_export_and_on_the_portal_page() {
-    let core = fresh_core("seat_shown").await;
-    let ev = event(&core).await;
-    let amphi = ev.input.seating[0].id.clone();
-    let ann = attendee(&core, &ev.id, "Ann", "").await;
-    seating::assign(&core, &ann, &amphi, "B12").await.unwrap();
-
-    let (bytes, _) = csv_export::export(&core, &ev.id, &ParticipantQuery::default(), Lang::Fr)
-        .await
-        .unwrap();
-    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
-    assert!(text.lines().next().unwrap().contains(";Place"), "{text}");
-    assert!(text.contains(";Amphi · B12"), "{text}");
-    let p = participants::get(&core, &ann).await.unwrap();
-    assert_eq!(
-        seating::seat_text(&ev, p.seat.as_ref().unwrap()).as_deref(),
-        Some("Amphi · B12")
-    );
-
-    let token = invitations::links::issue_token(&core, &ann, None)
-        .await
-        .unwrap();
-    let res = portal::router(core.clone())
-        .oneshot(
-            Request::builder()
-                .uri(format!("/r/{token}"))
-                .header("accept-language", "fr")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    let html = String::from_utf8_lossy(&body);
-    assert!(
-        html.contains("Votre place : <strong id=\"seat\">Amphi · B12</strong>"),
-        "{html}"
-    );
     cleanup(&core).await.unwrap();
 }

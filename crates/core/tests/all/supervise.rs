@@ -1,7 +1,7 @@
 //! The embedded engine killed under a running core (`kill -9`, as a crash or the
 //! out-of-memory killer would): the supervisor notices, restarts it on the same folder and
 //! port, the same connection works again, no acknowledged write is lost, and live views
-//! (a dashboard watch, the portal) resume by themselves. Each test starts its own engine
+//! (a dashboard watch) resume by themselves. Each test starts its own engine
 //! in a temporary folder (needs `secantusd-rs` or `mongod`, as `engine.rs`).
 
 use std::{
@@ -12,19 +12,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{body::Body, http::Request};
 use bson::{doc, Document};
 use eventhub_core::{
     dashboard::live,
     engine::{self, LocalEngine},
-    events, invitations,
+    events,
     participants::{self, ParticipantInput},
-    portal,
     supervise::{self, Health, Reason, State, Supervisor},
     Core,
 };
 use serde_json::json;
-use tower::ServiceExt;
 
 fn binary() -> engine::Binary {
     engine::find().expect(
@@ -82,15 +79,6 @@ async fn stop_engine(slot: &supervise::EngineSlot) {
     }
 }
 
-async fn get(app: &axum::Router, uri: &str) -> u16 {
-    let req = Request::builder()
-        .uri(uri)
-        .header("accept-language", "fr")
-        .body(Body::empty())
-        .unwrap();
-    app.clone().oneshot(req).await.unwrap().status().as_u16()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_engine_is_restarted_and_nothing_acknowledged_is_lost() {
     let dir = tempfile::tempdir().unwrap();
@@ -104,7 +92,7 @@ async fn a_killed_engine_is_restarted_and_nothing_acknowledged_is_lost() {
     );
     let mut rx = sup.subscribe();
 
-    // Live views opened before the crash: a dashboard watch and the portal.
+    // A live view opened before the crash: a dashboard watch.
     let ev = events::create(
         &core,
         events::input_from_json(json!({
@@ -117,22 +105,6 @@ async fn a_killed_engine_is_restarted_and_nothing_acknowledged_is_lost() {
     )
     .await
     .unwrap();
-    let ann = participants::create(
-        &core,
-        &ev.id,
-        ParticipantInput {
-            name: "Ann".into(),
-            email: "ann@example.org".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let token = invitations::issue_token(&core, &ann.id, None)
-        .await
-        .unwrap();
-    let app = portal::router(core.clone());
-    assert_eq!(get(&app, &format!("/r/{token}")).await, 200);
     let seen = Arc::new(AtomicU64::new(0));
     let seen2 = seen.clone();
     let watch = live::watch(&core, &ev.id, move |c| {
@@ -251,9 +223,6 @@ async fn a_killed_engine_is_restarted_and_nothing_acknowledged_is_lost() {
     );
     drop(watch);
 
-    // The portal built on the same connection answers again.
-    assert_eq!(get(&app, &format!("/r/{token}")).await, 200);
-
     eprintln!(
         "supervise: detected in {} ms, restarted and answering in {} ms, writes resumed in {} ms; \
          {} acknowledged writes, none lost",
@@ -271,73 +240,6 @@ async fn a_killed_engine_is_restarted_and_nothing_acknowledged_is_lost() {
         "repaired in {repaired:?}"
     );
 
-    sup.stop();
-    stop_engine(&slot).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_portal_answers_during_and_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let (slot, pid, _port, uri) = start_engine(dir.path()).await;
-    let core = Core::connect(&uri, "supervise_portal").await.unwrap();
-    let ev = events::create(
-        &core,
-        events::input_from_json(json!({
-            "title": "Portes ouvertes",
-            "starts_at": "2031-04-01T08:00:00Z",
-            "ends_at": "2031-04-01T18:00:00Z",
-            "status": "published",
-        }))
-        .unwrap(),
-    )
-    .await
-    .unwrap();
-    let p = participants::create(
-        &core,
-        &ev.id,
-        ParticipantInput {
-            name: "Bob".into(),
-            email: "bob@example.org".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let token = invitations::issue_token(&core, &p.id, None).await.unwrap();
-    let app = portal::router(core.clone());
-    assert_eq!(get(&app, &format!("/r/{token}")).await, 200);
-
-    // Killed with no supervisor yet: the portal must answer (an error page), not hang.
-    kill9(pid);
-    let t = Instant::now();
-    let during = get(&app, &format!("/r/{token}")).await;
-    assert!(during >= 500, "while the database is down: {during}");
-    assert!(
-        t.elapsed() < Duration::from_secs(15),
-        "the portal answered in {:?}",
-        t.elapsed()
-    );
-
-    let sup = Supervisor::spawn(
-        core.clone(),
-        Some(slot.clone()),
-        supervise::Options::default(),
-        |_| {},
-    );
-    let mut rx = sup.subscribe();
-    wait_for(&mut rx, Duration::from_secs(30), |h| {
-        h.state == State::Ok && h.restarts == 1
-    })
-    .await
-    .expect("restarted");
-    // The portal recovers by itself (it may keep answering 503 for a short while).
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut status = get(&app, &format!("/r/{token}")).await;
-    while status != 200 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        status = get(&app, &format!("/r/{token}")).await;
-    }
-    assert_eq!(status, 200, "the portal answers again after the restart");
     sup.stop();
     stop_engine(&slot).await;
 }

@@ -7,7 +7,9 @@
 //! Content-Security-Policy; bad input gets a clear 4xx page, never a stack trace.
 
 pub mod address;
+pub mod bench;
 mod device;
+pub mod extract;
 mod feedback;
 mod guard;
 mod networking;
@@ -32,7 +34,7 @@ use tokio::{
 };
 use tower::ServiceExt;
 
-use crate::{
+use eventhub_core::{
     error::Code,
     invitations::{
         self,
@@ -44,6 +46,7 @@ use crate::{
     secrets, Core, Error, Result,
 };
 
+pub use extract::{Answering, Invitee, Visitor};
 pub use guard::{Limits, Rate};
 pub use pages::Page;
 
@@ -396,6 +399,17 @@ pub(crate) fn log_failure(status: StatusCode, e: &Error) {
     }
 }
 
+/// Run a change that takes several writes (a participant, then a seat or a waitlist
+/// place) to its end even when the request is given up (its deadline passed, the client
+/// left): dropped between two writes, it would leave a person neither seated nor waiting.
+async fn to_the_end<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T>> + Send + 'static,
+) -> Result<T> {
+    tokio::spawn(work)
+        .await
+        .unwrap_or_else(|e| Err(Error::internal(format!("a portal task failed: {e}"))))
+}
+
 /// The organiser's mailer (SMTP settings of this database, password from the keychain).
 async fn mailer(core: &Core) -> std::result::Result<Option<Mailer>, Error> {
     let Some(settings) = mail::load_settings(core).await? else {
@@ -419,12 +433,11 @@ fn send_later(m: Mailer, msg: mail::OutgoingMail) {
     });
 }
 
-async fn home(headers: HeaderMap) -> Response {
-    respond(StatusCode::OK, pages::home(lang(&headers)))
+async fn home(Visitor { lang: l, .. }: Visitor) -> Response {
+    respond(StatusCode::OK, pages::home(l))
 }
 
-async fn not_found(headers: HeaderMap) -> Response {
-    let l = lang(&headers);
+async fn not_found(Visitor { lang: l, .. }: Visitor) -> Response {
     respond(
         StatusCode::NOT_FOUND,
         pages::problem(l, StatusCode::NOT_FOUND, &Error::not_found("page")),
@@ -453,14 +466,12 @@ async fn open_link(
 
 async fn rsvp_page(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit: v,
+    }: Invitee,
 ) -> Response {
-    let l = lang(&headers);
-    let v = match open_link(&st, l, &token, Action::View).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     if let Err(e) = invitations::mark_opened(&st.core, &v.participant.id).await {
         return failure(l, &e);
     }
@@ -471,17 +482,9 @@ async fn rsvp_page(
 }
 
 /// The event and the participant's sessions as an iCalendar file.
-async fn rsvp_calendar(
-    State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let l = lang(&headers);
-    let v = match open_link(&st, l, &token, Action::View).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let body = invitations::calendar::ics(&v.event, Some(&v.participant), crate::time::now());
+async fn rsvp_calendar(Invitee { visit: v, .. }: Invitee) -> Response {
+    let body =
+        invitations::calendar::ics(&v.event, Some(&v.participant), eventhub_core::time::now());
     let mut r = (StatusCode::OK, body).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -503,11 +506,13 @@ struct AnswerForm {
 
 async fn rsvp_answer(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Answering(Invitee {
+        lang: l,
+        token,
+        visit,
+    }): Answering,
     form: std::result::Result<Form<AnswerForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let Ok(Form(form)) = form else {
         return failure(l, &Error::invalid("answer", "missing or malformed answer"));
     };
@@ -526,10 +531,7 @@ async fn rsvp_answer(
         participant: p,
         event,
         ..
-    } = match open_link(&st, l, &token, Action::Answer).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    } = visit;
     let core = st.as_invitee(&p);
     // Accepting again when already accepted (or waitlisted) keeps the seat / the place.
     let unchanged = to == RsvpStatus::Accepted
@@ -537,7 +539,8 @@ async fn rsvp_answer(
     let updated = if unchanged {
         Ok(p)
     } else {
-        participants::rsvp::set_status(&core, &p.id, None, to).await
+        let id = p.id.clone();
+        to_the_end(async move { participants::rsvp::set_status(&core, &id, None, to).await }).await
     };
     match updated {
         Ok(up) => respond(
@@ -557,11 +560,13 @@ struct SessionForm {
 /// Join or leave one session of the event (per-session capacity applies).
 async fn rsvp_sessions(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Answering(Invitee {
+        lang: l,
+        token,
+        visit,
+    }): Answering,
     form: std::result::Result<Form<SessionForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let Ok(Form(form)) = form else {
         return failure(
             l,
@@ -572,10 +577,7 @@ async fn rsvp_sessions(
         participant: p,
         event,
         ..
-    } = match open_link(&st, l, &token, Action::Answer).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    } = visit;
     let core = st.as_invitee(&p);
     let result = match form.action.as_str() {
         "join" => participants::rsvp::join_session(&core, &p.id, &form.session).await,
@@ -601,9 +603,8 @@ async fn rsvp_sessions(
 async fn event_page(
     State(st): State<PortalState>,
     Path(token): Path<String>,
-    headers: HeaderMap,
+    Visitor { lang: l, .. }: Visitor,
 ) -> Response {
-    let l = lang(&headers);
     match rules::open_event_link(&st.core, &token).await {
         Ok(Ok((event, _))) => respond(StatusCode::OK, pages::register(l, &event, None, None)),
         Ok(Err(r)) => refusal(l, r),
@@ -620,11 +621,9 @@ struct RegisterForm {
 async fn event_register(
     State(st): State<PortalState>,
     Path(token): Path<String>,
-    axum::Extension(guard::ClientAddr(ip)): axum::Extension<guard::ClientAddr>,
-    headers: HeaderMap,
+    Visitor { lang: l, ip }: Visitor,
     form: std::result::Result<Form<RegisterForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let (event, settings) = match rules::open_event_link(&st.core, &token).await {
         Ok(Ok(x)) => x,
         Ok(Err(r)) => return refusal(l, r),
@@ -659,7 +658,11 @@ async fn event_register(
         "registration:{}",
         participants::normalise_email(&form.email)
     ));
-    match registration::request(&core, &event, &form.name, &form.email).await {
+    let requested = {
+        let (event, name, email) = (event.clone(), form.name.clone(), form.email.clone());
+        to_the_end(async move { registration::request(&core, &event, &name, &email).await }).await
+    };
+    match requested {
         Ok(Requested::Registered(p)) => respond(StatusCode::OK, pages::registered(l, &event, &p)),
         Ok(Requested::Known {
             participant,
@@ -721,9 +724,8 @@ async fn event_register(
 async fn confirm_page(
     State(st): State<PortalState>,
     Path((token, confirm)): Path<(String, String)>,
-    headers: HeaderMap,
+    Visitor { lang: l, .. }: Visitor,
 ) -> Response {
-    let l = lang(&headers);
     match pending_registration(&st, l, &token, &confirm).await {
         Ok((event, p)) => respond(StatusCode::OK, pages::confirm(l, &event, &p.name)),
         Err(page) => page,
@@ -737,7 +739,7 @@ async fn pending_registration(
     l: Lang,
     token: &str,
     confirm: &str,
-) -> std::result::Result<(crate::events::Event, registration::Pending), Response> {
+) -> std::result::Result<(eventhub_core::events::Event, registration::Pending), Response> {
     let event = match rules::open_event_link(&st.core, token).await {
         Ok(Ok((e, _))) => e,
         Ok(Err(r)) => return Err(refusal(l, r)),
@@ -753,14 +755,17 @@ async fn pending_registration(
 async fn confirm_registration(
     State(st): State<PortalState>,
     Path((token, confirm)): Path<(String, String)>,
-    headers: HeaderMap,
+    Visitor { lang: l, .. }: Visitor,
 ) -> Response {
-    let l = lang(&headers);
     let event = match pending_registration(&st, l, &token, &confirm).await {
         Ok((event, _)) => event,
         Err(page) => return page,
     };
-    match registration::confirm(&st.core, &confirm).await {
+    let confirmed = {
+        let (core, confirm) = (st.core.clone(), confirm.clone());
+        to_the_end(async move { registration::confirm(&core, &confirm).await }).await
+    };
+    match confirmed {
         Ok(Some((p, true))) => {
             // A personal link for the newcomer: their RSVP page from now on.
             match invitations::issue_token(&st.core, &p.id, None).await {

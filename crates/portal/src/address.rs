@@ -11,7 +11,7 @@ use bson::doc;
 use serde::{Deserialize, Serialize};
 
 use super::{start_with, PortalConfig, PortalHandle};
-use crate::{mail::SETTINGS, Core, Error, Result};
+use eventhub_core::{mail::SETTINGS, Core, Error, Result};
 
 const DOC_ID: &str = "portal_address";
 

@@ -7,10 +7,10 @@ use eventhub_core::{
     mail::{self, Security, SmtpSettings},
     networking::{self, MeetingStatus},
     participants::{self, ParticipantInput, RsvpStatus},
-    portal,
     testing::{cleanup, fresh_core, SmtpSink},
     Core,
 };
+use eventhub_portal as portal;
 use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;

@@ -6,10 +6,10 @@ use axum::{body::Body, http::Request, Router};
 use eventhub_core::{
     events, invitations,
     participants::{self, ParticipantInput},
-    portal,
     social::{self, Sharer},
     testing::{cleanup, fresh_core},
 };
+use eventhub_portal as portal;
 use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;

@@ -14,22 +14,21 @@ use axum::{
     routing::get,
     Json, Router,
 };
+use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use std::net::IpAddr;
 
-use axum::Extension;
-
-use super::{device, guard::ClientAddr, lang, pages, respond, PortalState};
-use crate::{
+use super::{device, extract::Visitor, pages, respond, PortalState};
+use eventhub_core::{
     error::Code,
     feedback::{self, Question, QuestionKind, RawValue, Respondent},
     invitations::{
         self,
         rules::{self, Action, Refusal},
     },
-    mail::template::{html_escape as esc, Lang},
+    mail::template::Lang,
     Error,
 };
 
@@ -110,13 +109,13 @@ async fn who(
             Err(r) => Err(r.error()),
         };
     }
-    let event = crate::events::get(&st.core, event_id).await?;
+    let event = eventhub_core::events::get(&st.core, event_id).await?;
     let settings = invitations::settings::get(&st.core, event_id).await?;
     rules::event_allows(
         &event,
         &settings,
         Action::AnonymousFeedback,
-        crate::time::now(),
+        eventhub_core::time::now(),
     )
     .map_err(Refusal::error)?;
     let secret = invitations::settings::device_secret(&st.core, event_id).await?;
@@ -257,9 +256,10 @@ fn token_of(q: &TokenQuery, body: &Body) -> Option<String> {
 
 // ---- pages ------------------------------------------------------------------------------
 
-fn hidden_token(t: Option<&str>) -> String {
-    t.map(|t| format!("<input type=\"hidden\" name=\"t\" value=\"{}\">", esc(t)))
-        .unwrap_or_default()
+fn hidden_token(t: Option<&str>) -> Markup {
+    html! {
+        @if let Some(t) = t { input type="hidden" name="t" value=(t); }
+    }
 }
 
 /// The inputs of one question, named `name`, pre-filled with `current`.
@@ -269,69 +269,68 @@ fn inputs(
     name: &str,
     current: Option<&feedback::Answer>,
     submit_each: bool,
-) -> String {
+) -> Markup {
     let en = l == Lang::En;
-    let n = esc(name);
+    let n = name;
     match q.input.kind {
         QuestionKind::Rating | QuestionKind::Nps => {
             let (lo, hi) = q.input.kind.range().unwrap_or((0, 10));
             let cur = current.and_then(|a| a.num);
-            let items: String = (lo..=hi)
-                .map(|v| {
-                    let star = if q.input.kind == QuestionKind::Rating { " ★" } else { "" };
-                    if submit_each {
-                        format!("<button class=\"opt{}\" name=\"{n}\" value=\"{v}\">{v}{star}</button>", if cur == Some(v) { " sel" } else { "" })
-                    } else {
-                        format!("<label class=\"opt\"><input type=\"radio\" name=\"{n}\" value=\"{v}\"{}> {v}{star}</label>", if cur == Some(v) { " checked" } else { "" })
-                    }
-                })
-                .collect();
-            let hint = if q.input.kind == QuestionKind::Nps {
-                format!(
-                    "<p class=\"muted small\">0 = {} · 10 = {}</p>",
-                    tr(l, "pas du tout", "not at all"),
-                    tr(l, "certainement", "definitely")
-                )
+            let star = if q.input.kind == QuestionKind::Rating {
+                " ★"
             } else {
-                String::new()
+                ""
             };
-            format!("<div class=\"scale\">{items}</div>{hint}")
+            html! {
+                div class="scale" {
+                    @for v in lo..=hi {
+                        @if submit_each {
+                            button class=(if cur == Some(v) { "opt sel" } else { "opt" }) name=(n) value=(v) { (v) (star) }
+                        } @else {
+                            label class="opt" {
+                                input type="radio" name=(n) value=(v) checked[cur == Some(v)];
+                                " " (v) (star)
+                            }
+                        }
+                    }
+                }
+                @if q.input.kind == QuestionKind::Nps {
+                    p class="muted small" {
+                        "0 = " (tr(l, "pas du tout", "not at all")) " · 10 = " (tr(l, "certainement", "definitely"))
+                    }
+                }
+            }
         }
         QuestionKind::Single | QuestionKind::Multiple => {
             let multi = q.input.kind == QuestionKind::Multiple;
-            let items: String = q
-                .input
-                .choices
-                .iter()
-                .map(|c| {
-                    let sel = current.is_some_and(|a| a.choices.contains(&c.id));
-                    if submit_each && !multi {
-                        format!("<button class=\"opt wide{}\" name=\"{n}\" value=\"{}\">{}</button>", if sel { " sel" } else { "" }, esc(&c.id), esc(c.label.get(en)))
-                    } else {
-                        format!(
-                            "<label class=\"opt wide\"><input type=\"{}\" name=\"{n}\" value=\"{}\"{}> {}</label>",
-                            if multi { "checkbox" } else { "radio" },
-                            esc(&c.id),
-                            if sel { " checked" } else { "" },
-                            esc(c.label.get(en))
-                        )
+            html! {
+                div class="choices" {
+                    @for c in &q.input.choices {
+                        @let sel = current.is_some_and(|a| a.choices.contains(&c.id));
+                        @if submit_each && !multi {
+                            button class=(if sel { "opt wide sel" } else { "opt wide" }) name=(n) value=(c.id) { (c.label.get(en)) }
+                        } @else {
+                            label class="opt wide" {
+                                input type=(if multi { "checkbox" } else { "radio" }) name=(n) value=(c.id) checked[sel];
+                                " " (c.label.get(en))
+                            }
+                        }
                     }
-                })
-                .collect();
-            format!("<div class=\"choices\">{items}</div>")
+                }
+            }
         }
-        QuestionKind::Text => format!(
-            "<textarea name=\"{n}\" maxlength=\"{}\" rows=\"4\">{}</textarea>",
-            feedback::MAX_TEXT,
-            esc(current.and_then(|a| a.text.as_deref()).unwrap_or(""))
-        ),
+        QuestionKind::Text => html! {
+            textarea name=(n) maxlength=(feedback::MAX_TEXT) rows="4" {
+                (current.and_then(|a| a.text.as_deref()).unwrap_or(""))
+            }
+        },
     }
 }
 
-const CSS: &str = ".scale,.choices{display:flex;flex-wrap:wrap;gap:8px;margin-top:12px}.opt{display:flex;align-items:center;gap:6px;background:#eef2ff;color:#3730a3;border:1px solid #c7d2fe;border-radius:12px;padding:12px 14px;font-weight:600;min-width:52px;justify-content:center}.opt.wide{flex:1 1 100%;justify-content:flex-start}.opt.sel{background:#4f46e5;color:#fff}.opt input{width:auto;margin:0}textarea{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:12px}fieldset{border:0;padding:0;margin:0 0 20px}legend{font-weight:700}.small{font-size:.85rem;margin:.4em 0 0}.req{color:#b91c1c}";
+const CSS: &str = ".scale{display:grid;grid-template-columns:repeat(auto-fit,minmax(52px,1fr));gap:8px;margin-top:12px}.choices{display:flex;flex-wrap:wrap;gap:8px;margin-top:12px}.opt{display:flex;align-items:center;gap:6px;background:#eef2ff;color:#3730a3;border:1px solid #c7d2fe;border-radius:12px;padding:12px 14px;font-weight:600;min-width:52px;justify-content:center}.scale .opt{padding:12px 4px;white-space:nowrap;min-width:0}.opt.wide{flex:1 1 100%;justify-content:flex-start}.opt.sel{background:#4f46e5;color:#fff}.opt input{width:auto;margin:0}textarea{font:inherit;width:100%;padding:12px;border:1px solid #d1d5db;border-radius:10px;margin-top:12px}fieldset{border:0;padding:0;margin:0 0 20px}legend{font-weight:700}.small{font-size:.85rem;margin:.4em 0 0}.req{color:#b91c1c}";
 
-fn page(l: Lang, title: &str, body: String) -> pages::Page {
-    pages::shell(l, title, &format!("<style>{CSS}</style>{body}"))
+fn page(l: Lang, title: &str, body: Markup) -> pages::Page {
+    pages::shell_styled(l, title, Some(CSS), body)
 }
 
 fn poll_html(
@@ -343,48 +342,35 @@ fn poll_html(
 ) -> pages::Page {
     let en = l == Lang::En;
     let label = q.input.label.get(en);
-    let note = note
-        .map(|(ok, m)| {
-            format!(
-                "<p class=\"{}\" role=\"{}\">{}</p>",
-                if ok { "ok" } else { "error" },
-                if ok { "status" } else { "alert" },
-                esc(m)
-            )
-        })
-        .unwrap_or_default();
-    let body = if q.status == feedback::QuestionStatus::Open {
-        let submit_each = !matches!(q.input.kind, QuestionKind::Multiple | QuestionKind::Text);
-        let submit = if submit_each {
-            String::new()
-        } else {
-            format!(
-                "<div class=\"answers\"><button class=\"yes\">{}</button></div>",
-                tr(l, "Envoyer", "Send")
-            )
-        };
-        format!(
-            "<form method=\"post\">{}{}{submit}</form>",
-            hidden_token(token),
-            inputs(l, q, "value", current, submit_each)
-        )
-    } else {
-        format!(
-            "<p class=\"muted\">{}</p>",
-            tr(
-                l,
-                "Ce sondage n'est pas ouvert pour le moment.",
-                "This poll is not open at the moment."
-            )
-        )
-    };
+    let submit_each = !matches!(q.input.kind, QuestionKind::Multiple | QuestionKind::Text);
     page(
         l,
         label,
-        format!(
-            "<div class=\"card\"><h1 id=\"question\">{}</h1>{note}{body}</div>",
-            esc(label)
-        ),
+        html! {
+            div class="card" {
+                h1 id="question" { (label) }
+                @if let Some((ok, m)) = note {
+                    p class=(if ok { "ok" } else { "error" }) role=(if ok { "status" } else { "alert" }) { (m) }
+                }
+                @if q.status == feedback::QuestionStatus::Open {
+                    form method="post" {
+                        (hidden_token(token))
+                        (inputs(l, q, "value", current, submit_each))
+                        @if !submit_each {
+                            div class="answers" { button class="yes" { (tr(l, "Envoyer", "Send")) } }
+                        }
+                    }
+                } @else {
+                    p class="muted" {
+                        (tr(
+                            l,
+                            "Ce sondage n'est pas ouvert pour le moment.",
+                            "This poll is not open at the moment."
+                        ))
+                    }
+                }
+            }
+        },
     )
 }
 
@@ -400,10 +386,9 @@ async fn poll_page(
     State(st): State<PortalState>,
     Path(id): Path<String>,
     Query(q): Query<TokenQuery>,
-    Extension(ClientAddr(ip)): Extension<ClientAddr>,
+    Visitor { lang: l, ip }: Visitor,
     headers: HeaderMap,
 ) -> Response {
-    let l = lang(&headers);
     let question = match feedback::get_question(&st.core, &id).await {
         Ok(x) => x,
         Err(e) => return fail(l, false, &e),
@@ -444,11 +429,10 @@ async fn poll_answer(
     State(st): State<PortalState>,
     Path(id): Path<String>,
     Query(q): Query<TokenQuery>,
-    Extension(ClientAddr(ip)): Extension<ClientAddr>,
+    Visitor { lang: l, ip }: Visitor,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let json = wants_json(&headers);
     let body = match body {
         Ok(b) => b,
@@ -544,7 +528,7 @@ async fn poll_answer(
 
 fn survey_html(
     l: Lang,
-    event: &crate::events::Event,
+    event: &eventhub_core::events::Event,
     qs: &[Question],
     token: Option<&str>,
     current: &[feedback::Answer],
@@ -552,64 +536,47 @@ fn survey_html(
     done: bool,
 ) -> pages::Page {
     let en = l == Lang::En;
-    let note = if done {
-        format!("<p class=\"ok\" role=\"status\">{}</p>", esc(thanks(l)))
-    } else if !errors.is_empty() {
-        format!(
-            "<p class=\"error\" role=\"alert\">{}</p>",
-            tr(
-                l,
-                "Certaines réponses sont à corriger.",
-                "Some answers need fixing."
-            )
-        )
-    } else {
-        String::new()
-    };
-    let body = if qs.is_empty() {
-        format!(
-            "<p class=\"muted\">{}</p>",
-            tr(
-                l,
-                "Aucune question n'est ouverte pour le moment.",
-                "No question is open at the moment."
-            )
-        )
-    } else {
-        let fields: String = qs
-            .iter()
-            .map(|q| {
-                let err = errors
-                    .iter()
-                    .find(|(id, _)| id == &q.id)
-                    .map(|(_, m)| format!("<p class=\"error\">{}</p>", esc(m)))
-                    .unwrap_or_default();
-                let cur = current.iter().find(|a| a.question_id == q.id);
-                format!(
-                    "<fieldset><legend>{}{}</legend>{err}{}</fieldset>",
-                    esc(q.input.label.get(en)),
-                    if q.input.required {
-                        " <span class=\"req\">*</span>"
-                    } else {
-                        ""
-                    },
-                    inputs(l, q, &format!("q.{}", q.id), cur, false)
-                )
-            })
-            .collect();
-        format!(
-            "<form method=\"post\">{}{fields}<div class=\"answers\"><button class=\"yes\">{}</button></div></form>",
-            hidden_token(token),
-            tr(l, "Envoyer mes réponses", "Send my answers")
-        )
-    };
     page(
         l,
         &event.input.title,
-        format!(
-            "<div class=\"card\"><h1>{}</h1>{note}{body}</div>",
-            esc(&event.input.title)
-        ),
+        html! {
+            div class="card" {
+                h1 { (event.input.title) }
+                @if done {
+                    p class="ok" role="status" { (thanks(l)) }
+                } @else if !errors.is_empty() {
+                    p class="error" role="alert" {
+                        (tr(l, "Certaines réponses sont à corriger.", "Some answers need fixing."))
+                    }
+                }
+                @if qs.is_empty() {
+                    p class="muted" {
+                        (tr(
+                            l,
+                            "Aucune question n'est ouverte pour le moment.",
+                            "No question is open at the moment."
+                        ))
+                    }
+                } @else {
+                    form method="post" {
+                        (hidden_token(token))
+                        @for q in qs {
+                            fieldset {
+                                legend {
+                                    (q.input.label.get(en))
+                                    @if q.input.required { " " span class="req" { "*" } }
+                                }
+                                @if let Some((_, m)) = errors.iter().find(|(id, _)| id == &q.id) {
+                                    p class="error" { (m) }
+                                }
+                                (inputs(l, q, &format!("q.{}", q.id), current.iter().find(|a| a.question_id == q.id), false))
+                            }
+                        }
+                        div class="answers" { button class="yes" { (tr(l, "Envoyer mes réponses", "Send my answers")) } }
+                    }
+                }
+            }
+        },
     )
 }
 
@@ -621,14 +588,14 @@ async fn survey_common(
     ip: Option<IpAddr>,
 ) -> Result<
     (
-        crate::events::Event,
+        eventhub_core::events::Event,
         Respondent,
         Option<String>,
         Vec<Question>,
     ),
     Error,
 > {
-    let event = crate::events::get(&st.core, event_id).await?;
+    let event = eventhub_core::events::get(&st.core, event_id).await?;
     let (resp, cookie) = viewer(who(st, event_id, token, headers, ip).await?);
     let qs = feedback::open_questions(
         &st.core,
@@ -643,10 +610,9 @@ async fn survey_page(
     State(st): State<PortalState>,
     Path(event_id): Path<String>,
     Query(q): Query<TokenQuery>,
-    Extension(ClientAddr(ip)): Extension<ClientAddr>,
+    Visitor { lang: l, ip }: Visitor,
     headers: HeaderMap,
 ) -> Response {
-    let l = lang(&headers);
     match survey_common(&st, &event_id, q.t.as_deref(), &headers, ip).await {
         Ok((event, resp, cookie, qs)) => {
             let current = feedback::answers_of(&st.core, &event_id, &resp)
@@ -669,11 +635,10 @@ async fn survey_answer(
     State(st): State<PortalState>,
     Path(event_id): Path<String>,
     Query(q): Query<TokenQuery>,
-    Extension(ClientAddr(ip)): Extension<ClientAddr>,
+    Visitor { lang: l, ip }: Visitor,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let l = lang(&headers);
     let json = wants_json(&headers);
     let Ok(body) = body else {
         return fail(

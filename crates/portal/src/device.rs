@@ -33,7 +33,7 @@ fn sign(event_id: &str, id: &str, secret: &str) -> String {
 
 /// A fresh signed cookie value.
 pub fn issue(event_id: &str, secret: &str) -> String {
-    let id = crate::invitations::new_token();
+    let id = eventhub_core::invitations::new_token();
     let sig = sign(event_id, &id, secret);
     format!("{id}.{sig}")
 }

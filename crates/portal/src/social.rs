@@ -4,22 +4,17 @@
 //! share address — or copies it (the composed text is shown, ready to copy). No script:
 //! a form and a redirect.
 
-use axum::{
-    extract::{Path, State},
-    http::{HeaderMap, StatusCode},
-    response::Response,
-    routing::get,
-    Form, Router,
-};
+use axum::{extract::State, http::StatusCode, response::Response, routing::get, Form, Router};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{
-    lang,
-    networking::{fail, see_other, tr, visitor},
+    extract::Invitee,
+    networking::{fail, see_other, tr},
     pages, respond, PortalState,
 };
-use crate::{
-    mail::template::{html_escape as esc, Lang},
+use eventhub_core::{
+    mail::template::Lang,
     social::{self, MomentInput, Platform, Sharer},
     Error,
 };
@@ -44,50 +39,50 @@ struct ShareForm {
     platform: String,
 }
 
-fn form_html(l: Lang, token: &str, f: &ShareForm, note: &str) -> String {
-    let button = |value: &str, label: &str| {
-        format!("<button name=\"platform\" value=\"{value}\" class=\"yes\">{label}</button>")
-    };
-    format!(
-        "<div class=\"card\"><h1>{}</h1>{note}<form method=\"post\" action=\"/s/{t}\">\
-         <label for=\"text\">{}</label><textarea id=\"text\" name=\"text\" rows=\"4\" maxlength=\"2000\" style=\"width:100%\">{}</textarea>\
-         <label for=\"hashtags\">{}</label><input id=\"hashtags\" name=\"hashtags\" maxlength=\"400\" value=\"{}\">\
-         <label for=\"link\">{}</label><input id=\"link\" name=\"link\" type=\"url\" maxlength=\"500\" value=\"{}\">\
-         <label for=\"photo_url\">{}</label><input id=\"photo_url\" name=\"photo_url\" type=\"url\" maxlength=\"500\" value=\"{}\">\
-         <label for=\"instance\">{}</label><input id=\"instance\" name=\"instance\" maxlength=\"200\" placeholder=\"mastodon.social\" value=\"{}\">\
-         <div class=\"answers\">{}{}{}{}{}</div></form><p><a href=\"/n/{t}\">{}</a></p></div>",
-        tr(l, "Partager un moment", "Share a moment"),
-        tr(l, "Votre message", "Your message"),
-        esc(&f.text),
-        tr(l, "Hashtags", "Hashtags"),
-        esc(&f.hashtags),
-        tr(l, "Lien (facultatif ; LinkedIn et Facebook en ont besoin)", "Link (optional; LinkedIn and Facebook need one)"),
-        esc(&f.link),
-        tr(l, "Photo (adresse, facultatif)", "Photo (address, optional)"),
-        esc(&f.photo_url),
-        tr(l, "Votre instance Mastodon", "Your Mastodon instance"),
-        esc(&f.instance),
-        button("x", "X"),
-        button("linkedin", "LinkedIn"),
-        button("facebook", "Facebook"),
-        button("mastodon", "Mastodon"),
-        button("copy", tr(l, "Copier le texte", "Copy the text")),
-        tr(l, "← Retour", "← Back"),
-        t = esc(token),
-    )
+fn form_html(l: Lang, token: &str, f: &ShareForm, note: Markup) -> Markup {
+    let buttons = [
+        ("x", "X"),
+        ("linkedin", "LinkedIn"),
+        ("facebook", "Facebook"),
+        ("mastodon", "Mastodon"),
+        ("copy", tr(l, "Copier le texte", "Copy the text")),
+    ];
+    html! {
+        div class="card" {
+            h1 { (tr(l, "Partager un moment", "Share a moment")) }
+            (note)
+            form method="post" action={ "/s/" (token) } {
+                label for="text" { (tr(l, "Votre message", "Your message")) }
+                textarea id="text" name="text" rows="4" maxlength="2000" style="width:100%" { (f.text) }
+                label for="hashtags" { (tr(l, "Hashtags", "Hashtags")) }
+                input id="hashtags" name="hashtags" maxlength="400" value=(f.hashtags);
+                label for="link" { (tr(l, "Lien (facultatif ; LinkedIn et Facebook en ont besoin)", "Link (optional; LinkedIn and Facebook need one)")) }
+                input id="link" name="link" type="url" maxlength="500" value=(f.link);
+                label for="photo_url" { (tr(l, "Photo (adresse, facultatif)", "Photo (address, optional)")) }
+                input id="photo_url" name="photo_url" type="url" maxlength="500" value=(f.photo_url);
+                label for="instance" { (tr(l, "Votre instance Mastodon", "Your Mastodon instance")) }
+                input id="instance" name="instance" maxlength="200" placeholder="mastodon.social" value=(f.instance);
+                div class="answers" {
+                    @for (value, label) in buttons {
+                        button name="platform" value=(value) class="yes" { (label) }
+                    }
+                }
+            }
+            p { a href={ "/n/" (token) } { (tr(l, "← Retour", "← Back")) } }
+        }
+    }
 }
 
 async fn page(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let hashtags = match crate::events::get(&st.core, &p.event_id).await {
+    let p = visit.participant;
+    let hashtags = match eventhub_core::events::get(&st.core, &p.event_id).await {
         Ok(e) => e
             .input
             .tags
@@ -103,21 +98,24 @@ async fn page(
     };
     respond(
         StatusCode::OK,
-        pages::shell(l, tr(l, "Partager", "Share"), &form_html(l, &token, &f, "")),
+        pages::shell(
+            l,
+            tr(l, "Partager", "Share"),
+            form_html(l, &token, &f, html! {}),
+        ),
     )
 }
 
 async fn share(
     State(st): State<PortalState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
+    Invitee {
+        lang: l,
+        token,
+        visit,
+    }: Invitee,
     form: std::result::Result<Form<ShareForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let l = lang(&headers);
-    let p = match visitor(&st, l, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let p = visit.participant;
     let Ok(Form(f)) = form else {
         return fail(
             l,
@@ -162,33 +160,31 @@ async fn share(
             Some(url) => see_other(&url),
             None => {
                 let text = social::compose_text(&shared.moment);
-                let note = format!(
-                    "<p class=\"ok\" role=\"status\">{}</p><textarea readonly rows=\"5\" style=\"width:100%\" id=\"composed\">{}</textarea>",
-                    tr(l, "Votre texte est prêt : sélectionnez-le et copiez-le.", "Your text is ready: select it and copy it."),
-                    esc(&text)
-                );
+                let note = html! {
+                    p class="ok" role="status" { (tr(l, "Votre texte est prêt : sélectionnez-le et copiez-le.", "Your text is ready: select it and copy it.")) }
+                    textarea readonly rows="5" style="width:100%" id="composed" { (text) }
+                };
                 respond(
                     StatusCode::OK,
                     pages::shell(
                         l,
                         tr(l, "Partager", "Share"),
-                        &form_html(l, &token, &f, &note),
+                        form_html(l, &token, &f, note),
                     ),
                 )
             }
         },
         Err(e) => {
-            if e.code == crate::Code::Validation {
-                let note = format!(
-                    "<p class=\"error\" role=\"alert\">{}</p>",
-                    esc(&pages::public_message(l, &e))
-                );
+            if e.code == eventhub_core::Code::Validation {
+                let note = html! {
+                    p class="error" role="alert" { (pages::public_message(l, &e)) }
+                };
                 return respond(
                     StatusCode::BAD_REQUEST,
                     pages::shell(
                         l,
                         tr(l, "Partager", "Share"),
-                        &form_html(l, &token, &f, &note),
+                        form_html(l, &token, &f, note),
                     ),
                 );
             }
