@@ -3,7 +3,7 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::{parts, Inputs, Lang, BASE_CSS};
+use super::{parts, sources, Inputs, Lang, BASE_CSS};
 use crate::lab::generate;
 
 const CSS: &str = r#"
@@ -52,13 +52,75 @@ fn foot(inputs: &Inputs, l: Lang, n: usize) -> Markup {
 }
 
 /// A readable caption from a screen's file name.
-fn caption(name: &str) -> String {
-    let s = name.replace(['-', '_'], " ");
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => s,
+fn caption(name: &str, l: Lang) -> String {
+    // Tour screens are `<lang>-<width>-<screen>`, portal screens `portal-<page>-<lang>`.
+    let key = name
+        .strip_prefix("fr-")
+        .or_else(|| name.strip_prefix("en-"))
+        .and_then(|r| r.split_once('-').map(|(_, k)| k))
+        .or_else(|| {
+            name.strip_suffix("-fr")
+                .or_else(|| name.strip_suffix("-en"))
+        })
+        .unwrap_or(name);
+    let words = match key {
+        "events" => Some(("Événements", "Events")),
+        "editor" => Some(("Fiche de l'événement", "Event editor")),
+        "participants" => Some(("Participants", "Participants")),
+        "door" => Some(("Accueil à l'entrée", "Check-in at the door")),
+        "dashboard" => Some(("Tableau de bord", "Dashboard")),
+        "dashboard-questions" => Some(("Questions en direct", "Live questions")),
+        "social" => Some(("Réseaux sociaux", "Social media")),
+        "sync" => Some(("Synchronisation", "Sync")),
+        "settings" => Some(("Paramètres", "Settings")),
+        "advanced" => Some(("Avancé", "Advanced")),
+        "portal-rsvp" => Some((
+            "Portail (téléphone) : réponse à l'invitation",
+            "Portal (phone): answering the invitation",
+        )),
+        "portal-register" => Some((
+            "Portail (téléphone) : inscription",
+            "Portal (phone): registration",
+        )),
+        "portal-poll" => Some(("Portail (téléphone) : sondage", "Portal (phone): poll")),
+        "portal-error" => Some((
+            "Portail (téléphone) : lien refusé",
+            "Portal (phone): a refused link",
+        )),
+        "lab-100k-from-the-screen" => Some((
+            "Laboratoire d'index, 100 000 documents",
+            "Index lab, 100,000 documents",
+        )),
+        "lab-1m-from-the-screen" => Some((
+            "Laboratoire d'index, 1 000 000 documents",
+            "Index lab, 1,000,000 documents",
+        )),
+        _ => None,
+    };
+    match words {
+        Some((fr, en)) => l.t(fr, en).to_owned(),
+        None => name.replace(['-', '_'], " "),
     }
+}
+
+/// The screens a deck in `l` shows: the tour's screens in that language at 1280 px, the
+/// portal's phone pages in that language, and the other captures (the lab's), in that order.
+fn deck_screens(all: &[sources::Screen], l: Lang) -> Vec<&sources::Screen> {
+    let code = l.t("fr", "en");
+    let tour = format!("{code}-1280-");
+    let portal = format!("-{code}");
+    let is_tour = |n: &str| n.starts_with("fr-") || n.starts_with("en-");
+    let is_portal = |n: &str| n.starts_with("portal-");
+    let mut v: Vec<&sources::Screen> = all.iter().filter(|s| s.name.starts_with(&tour)).collect();
+    v.extend(
+        all.iter()
+            .filter(|s| is_portal(&s.name) && s.name.ends_with(&portal)),
+    );
+    v.extend(
+        all.iter()
+            .filter(|s| !is_tour(&s.name) && !is_portal(&s.name)),
+    );
+    v
 }
 
 /// A generated event in the app's stored shape, trimmed for a slide.
@@ -113,30 +175,31 @@ pub fn html(inputs: &Inputs, l: Lang) -> String {
     });
 
     // 3. Screens.
-    if s.screens.is_empty() {
+    let screens = deck_screens(&s.screens, l);
+    if screens.is_empty() {
         slides.push(html! {
             h2 { (l.t("Les écrans", "The screens")) }
             p class="missing" { (l.t("Aucune capture dans docs/screens/ au moment de la génération.", "No capture in docs/screens/ when this was generated.")) }
         });
-    } else if s.screens.len() <= 4 {
-        for sc in &s.screens {
+    } else if screens.len() <= 4 {
+        for sc in &screens {
             slides.push(html! {
                 h2 { (l.t("Les écrans", "The screens")) }
                 div class="shot" {
-                    img src=(sc.data_uri) alt=(caption(&sc.name));
-                    div class="cap" { (caption(&sc.name)) }
+                    img src=(sc.data_uri) alt=(caption(&sc.name, l));
+                    div class="cap" { (caption(&sc.name, l)) }
                 }
             });
         }
     } else {
-        for pair in s.screens.chunks(2) {
+        for pair in screens.chunks(2) {
             slides.push(html! {
                 h2 { (l.t("Les écrans", "The screens")) }
                 div class="shots2" {
                     @for sc in pair {
                         figure {
-                            img src=(sc.data_uri) alt=(caption(&sc.name));
-                            figcaption { (caption(&sc.name)) }
+                            img src=(sc.data_uri) alt=(caption(&sc.name, l));
+                            figcaption { (caption(&sc.name, l)) }
                         }
                     }
                 }
@@ -388,4 +451,63 @@ fn architecture_svg(l: Lang) -> String {
         }
     }
     .into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shot(name: &str) -> sources::Screen {
+        sources::Screen {
+            name: name.into(),
+            data_uri: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_deck_shows_the_screens_of_its_language_with_their_names_in_it() {
+        let all: Vec<_> = [
+            "en-1024-events",
+            "en-1280-events",
+            "fr-1024-events",
+            "fr-1280-dashboard",
+            "fr-1280-events",
+            "lab-100k-from-the-screen",
+            "portal-rsvp-en",
+            "portal-rsvp-fr",
+        ]
+        .into_iter()
+        .map(shot)
+        .collect();
+        let names = |l| {
+            deck_screens(&all, l)
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(Lang::Fr),
+            [
+                "fr-1280-dashboard",
+                "fr-1280-events",
+                "portal-rsvp-fr",
+                "lab-100k-from-the-screen"
+            ]
+        );
+        assert_eq!(
+            names(Lang::En),
+            [
+                "en-1280-events",
+                "portal-rsvp-en",
+                "lab-100k-from-the-screen"
+            ]
+        );
+        assert_eq!(caption("fr-1280-door", Lang::Fr), "Accueil à l'entrée");
+        assert_eq!(caption("en-1280-door", Lang::En), "Check-in at the door");
+        assert_eq!(
+            caption("portal-poll-fr", Lang::Fr),
+            "Portail (téléphone) : sondage"
+        );
+        assert_eq!(caption("something-else", Lang::Fr), "something else");
+    }
 }
