@@ -24,10 +24,12 @@ impl Chart<'_> {
     pub fn render(&self, lang: Lang) -> Markup {
         let label_w = (self.width * 0.34).min(300.0);
         let value_w = 86.0;
-        let bar_h = 13.0;
-        let group_gap = 9.0;
-        let top = 40.0;
         let n_series = self.series.len().max(1) as f64;
+        // Many bars (the lab's 17 queries × 2) are drawn thinner so the chart fits a slide.
+        let dense = self.rows.len() as f64 * n_series > 20.0;
+        let bar_h = if dense { 9.5 } else { 13.0 };
+        let group_gap = if dense { 4.0 } else { 9.0 };
+        let top = 40.0;
         let group_h = bar_h * n_series + group_gap;
         let h = top + group_h * self.rows.len() as f64 + 18.0;
         let plot_w = self.width - label_w - value_w;
@@ -89,7 +91,7 @@ impl Chart<'_> {
                 @for t in &ticks {
                     @let x = label_w + scale(*t);
                     line x1=(x) x2=(x) y1=(top - 4.0) y2=(h - 16.0) class="grid" {}
-                    text x=(x) y=(h - 4.0) class="cv" text-anchor="middle" { (lang.num(*t)) }
+                    text x=(x) y=(h - 4.0) class="cv" text-anchor="middle" { (figure(lang, *t)) }
                 }
                 @for (i, r) in self.rows.iter().enumerate() {
                     @let y0 = top + i as f64 * group_h;
@@ -103,7 +105,7 @@ impl Chart<'_> {
                                 @let w = scale(*v).max(1.0);
                                 rect x=(label_w) y=(y) width=(format!("{w:.1}")) height=(bar_h - 2.0) rx="2"
                                     class=(format!("s{}", series_class(k, self.series.len()))) {}
-                                text x=(label_w + w + 4.0) y=(y + bar_h - 3.0) class="cv" { (lang.num(*v)) (unit) }
+                                text x=(label_w + w + 4.0) y=(y + bar_h - 3.0) class="cv" { (figure(lang, *v)) (unit) }
                             }
                             None => {
                                 text x=(label_w + 4.0) y=(y + bar_h - 3.0) class="cv" { (lang.t("non mesuré", "not measured")) }
@@ -113,6 +115,16 @@ impl Chart<'_> {
                 }
             }
         }
+    }
+}
+
+/// A value as written beside its bar: a whole number without decimals (documents examined),
+/// others with the language's decimals (milliseconds).
+fn figure(lang: Lang, v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        lang.int(v as i64)
+    } else {
+        lang.num(v)
     }
 }
 
@@ -166,5 +178,10 @@ mod tests {
         assert!(!c.contains("<script>"));
         assert!(c.contains("not measured"));
         assert!(c.contains("50,000 ms"));
+        // Whole numbers are written without decimals; others keep theirs.
+        assert!(c.contains(">25 ms<"), "{c}");
+        assert!(!c.contains("25.0"), "{c}");
+        assert_eq!(figure(Lang::Fr, 0.0), "0");
+        assert_eq!(figure(Lang::Fr, 1.66), "1,66");
     }
 }
