@@ -420,6 +420,7 @@ code,pre{font:12px/1.45 "DejaVu Sans Mono",ui-monospace,Menlo,monospace}
 pre{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:8px 10px;white-space:pre-wrap;word-break:break-all;margin:6px 0}
 table{border-collapse:collapse;width:100%;font-size:12px;margin:6px 0 12px}
 th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
+td code,td pre{overflow-wrap:anywhere;white-space:pre-wrap}
 th{background:var(--bg);font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .tag{display:inline-block;border-radius:10px;padding:0 7px;font-size:11px;font-weight:600;white-space:nowrap}
