@@ -146,17 +146,16 @@ pub async fn load(core: &Core) -> Result<PortalAddress> {
 pub async fn save(core: &Core, a: &PortalAddress) -> Result<PortalAddress> {
     check(a)?;
     let port = a.port.map(i32::from);
+    let mut set = doc! {
+        "port": port,
+        "interface": a.interface.clone(),
+        "public_url": a.public_url.clone().filter(|u| !u.is_empty()),
+    };
+    // Local-only settings: who changed them and when, through the core's one author helper.
+    eventhub_core::db::note_author(core, &mut set, bson::DateTime::now());
     core.db()
         .collection::<bson::Document>(SETTINGS)
-        .update_one(
-            doc! { "_id": DOC_ID },
-            doc! { "$set": {
-                "port": port,
-                "interface": a.interface.clone(),
-                "public_url": a.public_url.clone().filter(|u| !u.is_empty()),
-                "updated_by": core.actor(),
-            } },
-        )
+        .update_one(doc! { "_id": DOC_ID }, doc! { "$set": set })
         .upsert(true)
         .await?;
     load(core).await
