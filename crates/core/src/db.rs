@@ -526,7 +526,7 @@ pub(crate) fn index_with(
 #[cfg(test)]
 mod metadata_tests {
     //! The metadata block is written in this file only. The check reads the source tree
-    //! of `crates/core/src` when the tests run (so a new file is covered without being
+    //! of `crates/core/src` and `crates/portal/src` when the tests run (so a new file is covered without being
     //! listed), drops comments, folds whitespace (so formatting cannot split a pattern
     //! over lines) and finds the `$inc` document by matching its braces (so
     //! `"$inc": { "n": 1, "version": 1 }` is found wherever `version` sits in it). It
