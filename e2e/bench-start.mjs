@@ -70,7 +70,7 @@ try {
     });
     await (await browser.$('[data-testid="new-event"]')).waitForClickable({ timeout: 60000, interval: 20 });
     await browser.waitUntil(async () => /\d+\.\d+/.test(await browser.execute(
-      () => document.querySelector('[data-testid="server-badge"]')?.textContent || '')), { timeout: 60000, interval: 20 });
+      () => document.querySelector('[data-testid="server-badge"]')?.getAttribute('title') || '')), { timeout: 60000, interval: 20 });
     const ms = Date.now() - t0;
     await sleep(2000); // settle before reading memory
     const mem = memory();

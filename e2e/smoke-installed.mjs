@@ -95,7 +95,8 @@ async function setValue(browser, el, value) {
 }
 async function ready(browser) {
   await (await $id(browser, 'new-event')).waitForClickable({ timeout: 60000 });
-  await browser.waitUntil(async () => /\d+\.\d+/.test((await texts(browser, 'server-badge')).join('')), {
+  // The badge says in words where the data is; the engine and its version are in its tooltip.
+  await browser.waitUntil(async () => /\d+\.\d+/.test(await (await $id(browser, 'server-badge')).getAttribute('title') || ''), {
     timeout: 60000,
     timeoutMsg: 'the server badge shows the local engine',
   });
