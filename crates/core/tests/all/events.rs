@@ -638,18 +638,7 @@ async fn word_search_is_an_index_scan_not_a_collection_scan() {
         let explain = events::explain_list(&core, &q, SearchMode::Terms)
             .await
             .unwrap();
-        let mut s = vec![];
-        stages(
-            &Bson::Document(
-                explain
-                    .get_document("queryPlanner")
-                    .unwrap()
-                    .get_document("winningPlan")
-                    .unwrap()
-                    .clone(),
-            ),
-            &mut s,
-        );
+        let s = winning_stages(&explain);
         assert!(s.iter().any(|x| x == "IXSCAN"), "{q:?}: {s:?}");
         assert!(
             !s.iter().any(|x| x == "SORT" || x == "COLLSCAN"),
@@ -765,19 +754,17 @@ fn stat(explain: &Document, key: &str) -> i64 {
     }
 }
 
+fn winning_plan(explain: &Document) -> &Document {
+    explain
+        .get_document("queryPlanner")
+        .unwrap()
+        .get_document("winningPlan")
+        .unwrap()
+}
+
 fn winning_stages(explain: &Document) -> Vec<String> {
     let mut s = vec![];
-    stages(
-        &Bson::Document(
-            explain
-                .get_document("queryPlanner")
-                .unwrap()
-                .get_document("winningPlan")
-                .unwrap()
-                .clone(),
-        ),
-        &mut s,
-    );
+    stages(&Bson::Document(winning_plan(explain).clone()), &mut s);
     s
 }
 
@@ -971,12 +958,7 @@ async fn search_reads_the_page_in_index_order_and_caps_the_count() {
                 "{sort:?} {word}: {s:?}"
             );
             // The query is not hinted: the planner itself picks the index of this order.
-            let plan = ex
-                .get_document("queryPlanner")
-                .unwrap()
-                .get_document("winningPlan")
-                .unwrap()
-                .to_string();
+            let plan = winning_plan(&ex).to_string();
             assert!(
                 plan.contains(&format!("\"{}\"", events::search_index(sort))),
                 "{sort:?} {word}: {plan}"
