@@ -1,7 +1,9 @@
 // Start-to-interactive time and memory of the installed app (see scripts/bench-install.sh).
 //   node e2e/bench-start.mjs /usr/bin/eventhub [RUNS]
 // Each launch: a WebDriver session starts the app, the clock stops when the events list's
-// "new event" button is clickable and the server badge shows the engine's version; then
+// "new event" button is clickable and the server badge shows the engine's version
+// (`interactive_ms`; `usable_ms` is when the button alone is clickable: the window works
+// while the database starts, the badge saying so); then
 // the resident memory (RSS and PSS) of the app process, its WebKit helper processes and the
 // engine is read from /proc; then the window is closed (the engine stops with the app).
 // The first launch creates the data folder (cold); the others are warm.
@@ -69,12 +71,14 @@ try {
       capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
     });
     await (await browser.$('[data-testid="new-event"]')).waitForClickable({ timeout: 60000, interval: 20 });
+    // The window is usable from here (the database may still be starting: the badge says so).
+    const usable = Date.now() - t0;
     await browser.waitUntil(async () => /\d+\.\d+/.test(await browser.execute(
       () => document.querySelector('[data-testid="server-badge"]')?.getAttribute('title') || '')), { timeout: 60000, interval: 20 });
     const ms = Date.now() - t0;
     await sleep(2000); // settle before reading memory
     const mem = memory();
-    rows.push({ run: i + 1, kind: i === 0 ? 'cold' : 'warm', interactive_ms: ms, ...mem });
+    rows.push({ run: i + 1, kind: i === 0 ? 'cold' : 'warm', usable_ms: usable, interactive_ms: ms, ...mem });
     console.log(JSON.stringify(rows[rows.length - 1]));
     // Quit as a user does, with the window's close button (the window manager's
     // WM_DELETE_WINDOW): WebDriver's "close window" would kill the app before its exit
@@ -100,4 +104,6 @@ try {
 const warm = rows.filter((r) => r.kind === 'warm').map((r) => r.interactive_ms).sort((a, b) => a - b);
 if (warm.length) {
   console.log(`warm start-to-interactive: median ${warm[Math.floor(warm.length / 2)]} ms, min ${warm[0]} ms, max ${warm[warm.length - 1]} ms (${warm.length} runs)`);
+  const usable = rows.filter((r) => r.kind === 'warm').map((r) => r.usable_ms).sort((a, b) => a - b);
+  console.log(`warm start-to-usable window: median ${usable[Math.floor(usable.length / 2)]} ms, min ${usable[0]} ms, max ${usable[usable.length - 1]} ms`);
 }

@@ -25,6 +25,9 @@ if dpkg-query -W event-hub >/dev/null 2>&1; then
   echo "installed size (dpkg): $(dpkg-query -W -f='${Installed-Size}' event-hub | awk '{printf "%.1f MB", $1/1000}')"
 fi
 
+# Start times mean little on a busy machine: the load average is printed beside them.
 echo "== start to interactive, memory ($runs launches, the first one cold)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
   node e2e/bench-start.mjs "$app" "$runs"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -13,6 +13,14 @@ use crate::state::{AppState, DbStatus, EngineInfo, Source};
 /// Keychain entry of the remembered connection string.
 pub const URI_SECRET: &str = "mongodb_uri";
 
+/// When the app was launched (set by `run`), for the start-up times in the log.
+pub static LAUNCHED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Milliseconds since launch, for the log (0 when the launch time is not known: tests).
+fn since_launch() -> u128 {
+    LAUNCHED.get().map_or(0, |t| t.elapsed().as_millis())
+}
+
 async fn saved_uri() -> Option<String> {
     tokio::task::spawn_blocking(|| secrets::get(URI_SECRET).ok().flatten())
         .await
@@ -20,15 +28,79 @@ async fn saved_uri() -> Option<String> {
         .flatten()
 }
 
-/// Connect following the default order and publish the outcome.
+/// Connect following the default order and publish the outcome. The embedded engine is
+/// the usual outcome, and its start is most of the time to a usable app: unless a
+/// connection string is set in the environment or was saved on this machine, the engine
+/// starts at once, while the keychain is read (a D-Bus round trip, or an unlock prompt);
+/// if a saved connection string turns up after all, that engine is stopped again.
 pub async fn connect_default<R: Runtime>(app: &tauri::AppHandle<R>) -> DbStatus {
+    // Held throughout: a connection the user asks for meanwhile (the window is usable while
+    // the engine starts) comes after this one rather than being overridden by it.
+    let state = app.state::<AppState>();
+    let _guard = state.connecting.lock().await;
+    let early = (config::env_uri().is_none() && !remote_remembered()).then(|| {
+        let handle = app.clone();
+        tauri::async_runtime::spawn(async move { start_engine(&handle).await })
+    });
     if let Some(uri) = saved_uri().await {
-        return connect_uri(app, &uri, Source::Settings).await;
+        set_remote_remembered(true);
+        if let Some(task) = early {
+            let handle = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let _ = task.await;
+                if let Some(mut e) = handle.state::<AppState>().engine.lock().await.take() {
+                    e.stop().await;
+                }
+            });
+        }
+        return connect_uri_locked(app, &uri, Source::Settings).await;
     }
+    set_remote_remembered(false);
     if let Some(uri) = config::env_uri() {
-        return connect_uri(app, &uri, Source::Env).await;
+        return connect_uri_locked(app, &uri, Source::Env).await;
     }
-    connect_local(app).await
+    let started = match early {
+        Some(task) => task
+            .await
+            .unwrap_or_else(|e| Err(Error::internal(e.to_string()))),
+        None => Ok(()),
+    };
+    connect_local_started(app, started).await
+}
+
+/// The file whose presence says that a connection string is saved in the keychain, so
+/// that the next start reads the keychain before deciding to start the local engine. It
+/// holds nothing secret.
+fn remote_marker() -> std::path::PathBuf {
+    config::data_dir().join("saved-connection")
+}
+
+fn remote_remembered() -> bool {
+    remote_marker().is_file()
+}
+
+fn set_remote_remembered(saved: bool) {
+    let path = remote_marker();
+    if saved && !path.is_file() {
+        let _ = std::fs::create_dir_all(config::data_dir());
+        let _ = std::fs::write(
+            &path,
+            "A connection string is saved in the keychain for this app.\n",
+        );
+    } else if !saved && path.exists() {
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+/// Start (or adopt) the local engine into the app's engine slot, unless one is there.
+async fn start_engine<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<()> {
+    let state = app.state::<AppState>();
+    let mut slot = state.engine.lock().await;
+    if slot.is_none() {
+        *slot = Some(engine::start_default().await?);
+        tracing::info!(ms_since_launch = since_launch(), "local engine answering");
+    }
+    Ok(())
 }
 
 /// Connect to a given connection string.
@@ -39,6 +111,15 @@ pub async fn connect_uri<R: Runtime>(
 ) -> DbStatus {
     let state = app.state::<AppState>();
     let _guard = state.connecting.lock().await;
+    connect_uri_locked(app, uri, source).await
+}
+
+/// [`connect_uri`], the caller holding the `connecting` lock.
+async fn connect_uri_locked<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    uri: &str,
+    source: Source,
+) -> DbStatus {
     publish(app, None, DbStatus::connecting(Some(source))).await;
     let result = Core::connect(uri, &config::db_name()).await;
     let status = finish(
@@ -56,18 +137,27 @@ pub async fn connect_uri<R: Runtime>(
 pub async fn connect_local<R: Runtime>(app: &tauri::AppHandle<R>) -> DbStatus {
     let state = app.state::<AppState>();
     let _guard = state.connecting.lock().await;
+    connect_local_started(app, Ok(())).await
+}
+
+/// [`connect_local`] once an earlier start of the engine ended with `started` (an engine
+/// already in the slot is used as it is), the caller holding the `connecting` lock.
+async fn connect_local_started<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    started: Result<()>,
+) -> DbStatus {
+    let state = app.state::<AppState>();
     publish(app, None, DbStatus::connecting(Some(Source::Local))).await;
-    let mut slot = state.engine.lock().await;
-    if slot.is_none() {
-        match engine::start_default().await {
-            Ok(e) => *slot = Some(e),
-            Err(err) => {
-                let status = finish(Err(&err), Some(Source::Local), None);
-                publish(app, None, status.clone()).await;
-                return status;
-            }
-        }
+    let started = match started {
+        Ok(()) => start_engine(app).await,
+        Err(e) => Err(e),
+    };
+    if let Err(err) = started {
+        let status = finish(Err(&err), Some(Source::Local), None);
+        publish(app, None, status.clone()).await;
+        return status;
     }
+    let slot = state.engine.lock().await;
     let (uri, info) = match slot.as_ref() {
         Some(e) => (
             e.uri(),
@@ -82,6 +172,11 @@ pub async fn connect_local<R: Runtime>(app: &tauri::AppHandle<R>) -> DbStatus {
     };
     drop(slot);
     let result = Core::connect(&uri, &config::db_name()).await;
+    tracing::info!(
+        ms_since_launch = since_launch(),
+        ok = result.is_ok(),
+        "local database connection"
+    );
     let status = finish(
         result.as_ref().map(|c| c.info().clone()),
         Some(Source::Local),
@@ -182,10 +277,13 @@ pub async fn shutdown(state: &AppState) {
 
 /// Remember (or forget) a connection string in the keychain.
 pub async fn remember_uri(uri: Option<String>) -> Result<()> {
+    let saved = uri.is_some();
     tokio::task::spawn_blocking(move || match uri {
         Some(u) => secrets::set(URI_SECRET, &u),
         None => secrets::delete(URI_SECRET),
     })
     .await
-    .map_err(|e| Error::internal(e.to_string()))?
+    .map_err(|e| Error::internal(e.to_string()))??;
+    set_remote_remembered(saved);
+    Ok(())
 }

@@ -205,6 +205,7 @@ fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
 
 /// Start the desktop app.
 pub fn run() {
+    let _ = connect::LAUNCHED.set(std::time::Instant::now());
     let app = builder(
         tauri::Builder::default()
             // First: a second launch hands over to the running app (which comes to the
@@ -234,21 +235,6 @@ pub fn run() {
             ),
     )
     .setup(|app| {
-        tracing::info!(
-            version = env!("CARGO_PKG_VERSION"),
-            data = %eventhub_core::config::data_dir().display(),
-            "EventHub starting"
-        );
-        // Data of earlier versions moves into the data folder before the engine starts
-        // and before the settings are read.
-        tauri::async_runtime::block_on(eventhub_core::engine::move_legacy_data(
-            &eventhub_core::config::legacy_data_dirs(),
-            &eventhub_core::config::data_dir(),
-        ));
-        let handle = app.handle().clone();
-        tauri::async_runtime::spawn(async move {
-            connect::connect_default(&handle).await;
-        });
         let handle = app.handle().clone();
         tauri::async_runtime::spawn(commands::sync::auto_loop(handle));
         // Ctrl-C or SIGTERM end the app the same way as closing the window, so the
@@ -262,6 +248,26 @@ pub fn run() {
     })
     .build(tauri::generate_context!())
     .expect("error while building the EventHub app");
+    // The plugins are set up by now: a second launch has handed over to the first and
+    // exited. The window and its web view are created when the event loop starts
+    // (`run`), which takes a while; the database is started before that rather than from
+    // the setup hook, so that both get ready side by side. The UI shows the engine as
+    // starting meanwhile, and commands wait for it (`AppState::core`).
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        data = %eventhub_core::config::data_dir().display(),
+        "EventHub starting"
+    );
+    // Data of earlier versions moves into the data folder before the engine starts
+    // and before the settings are read.
+    tauri::async_runtime::block_on(eventhub_core::engine::move_legacy_data(
+        &eventhub_core::config::legacy_data_dirs(),
+        &eventhub_core::config::data_dir(),
+    ));
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        connect::connect_default(&handle).await;
+    });
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             let state = handle.state::<AppState>();

@@ -1,13 +1,17 @@
 //! The app's shared state: the connection (a `Core`, cheap to clone) once it is ready, and
 //! the local engine process when the app started one. The lock guards the *state of the
 //! connection*, not the client: commands clone the `Core` out and release it at once.
+//! While a connection is being made (the local engine starting, a server being reached),
+//! commands wait for its outcome rather than fail.
+
+use std::time::Duration;
 
 use eventhub_core::{
     supervise::{EngineSlot, Health, Supervisor},
     Code, Core, Error, Result, ServerInfo,
 };
 use serde::Serialize;
-use tokio::sync::{Mutex, RwLock};
+use tokio::sync::{watch, Mutex, RwLock};
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -72,7 +76,13 @@ pub struct AppState {
     pub supervisor: std::sync::Mutex<Option<Supervisor>>,
     /// Serialises (re)connection attempts.
     pub connecting: Mutex<()>,
+    /// Bumped at every change of the connection, to wake the commands waiting for it.
+    changed: watch::Sender<u64>,
 }
+
+/// How long a command waits for a connection being made: the local engine's own start
+/// timeout (60 s) and the first connection to it, with some room.
+pub const CONNECT_WAIT: Duration = Duration::from_secs(90);
 
 impl Default for AppState {
     fn default() -> Self {
@@ -82,25 +92,46 @@ impl Default for AppState {
             engine: EngineSlot::default(),
             supervisor: std::sync::Mutex::new(None),
             connecting: Mutex::new(()),
+            changed: watch::channel(0).0,
         }
     }
 }
 
+fn starting() -> Error {
+    Error::new(
+        Code::DbUnavailable,
+        "the database is still starting; try again in a moment",
+    )
+    .with_reason("db_starting", [])
+}
+
 impl AppState {
-    /// The connection, or a clear error while there is none.
+    /// The connection. While one is being made (at start-up the local engine may still be
+    /// starting) this waits for it, up to [`CONNECT_WAIT`]; when there is none, the error
+    /// that says why.
     pub async fn core(&self) -> Result<Core> {
-        if let Some(c) = self.core.read().await.as_ref() {
-            return Ok(c.clone());
+        let deadline = tokio::time::Instant::now() + CONNECT_WAIT;
+        // Subscribed before looking, so that a change made in between is not missed.
+        let mut changes = self.changed.subscribe();
+        loop {
+            if let Some(c) = self.core.read().await.as_ref() {
+                return Ok(c.clone());
+            }
+            {
+                let st = self.status.read().await;
+                if let Some(e) = &st.error {
+                    return Err(e.clone());
+                }
+                if st.state != ConnState::Connecting {
+                    return Err(starting());
+                }
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => continue,
+                // The deadline passed (or the state is being dropped).
+                _ => return Err(starting()),
+            }
         }
-        let st = self.status.read().await;
-        Err(match &st.error {
-            Some(e) => e.clone(),
-            None => Error::new(
-                Code::DbUnavailable,
-                "the database is still starting; try again in a moment",
-            )
-            .with_reason("db_starting", []),
-        })
     }
 
     pub async fn status(&self) -> DbStatus {
@@ -110,6 +141,7 @@ impl AppState {
     pub async fn set(&self, core: Option<Core>, status: DbStatus) {
         *self.core.write().await = core;
         *self.status.write().await = status;
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Record the latest health check in the status.

@@ -51,19 +51,7 @@ pub fn harness(test: &str) -> Harness {
 impl Harness {
     /// Invoke a command as the UI does; `Err` holds the `{code, message, field}` value.
     pub fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.window,
-            tauri::webview::InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().expect("JSON response"))
+        invoke(&self.window, cmd, args)
     }
 
     /// Run a future on Tauri's runtime (core calls in a test).
@@ -83,4 +71,33 @@ impl Harness {
 pub fn env_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Invoke a command on `window` as the UI does; `Err` holds the `{code, message, field}`
+/// value.
+pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        tauri::webview::InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().expect("JSON response"))
+}
+
+/// A mock app with its window and no connection yet: the state of the app at start-up.
+pub fn unconnected_app() -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = eventhub_app::builder(mock_builder())
+        .build(mock_context(noop_assets()))
+        .expect("mock app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("mock window");
+    (app, window)
 }

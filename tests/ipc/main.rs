@@ -12,4 +12,5 @@ mod mail;
 mod participants;
 mod settings;
 mod social;
+mod startup;
 mod sync;

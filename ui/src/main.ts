@@ -119,14 +119,26 @@ class App implements Nav {
         this.mode = "shell";
         this.buildShell();
         void this.toList(true);
-        if (!this.jobsOffered) {
-          this.jobsOffered = true;
-          void offerInterruptedJobs();
-        }
       } else {
         this.updateBadge();
         const serverChanged = prev?.server?.uri !== s.server?.uri || prev?.server?.database !== s.server?.database;
         if (serverChanged && this.view instanceof ListView) this.view.reload();
+      }
+      if (!this.jobsOffered) {
+        this.jobsOffered = true;
+        void offerInterruptedJobs();
+      }
+      return;
+    }
+    // The embedded engine starting: the window is usable at once, the badge says the
+    // database is starting, and what the screens ask for waits for it in the backend.
+    if (s.state === "connecting" && s.source === "local" && this.mode !== "setup") {
+      if (this.mode !== "shell") {
+        this.mode = "shell";
+        this.buildShell();
+        void this.toList(true);
+      } else {
+        this.updateBadge();
       }
       return;
     }

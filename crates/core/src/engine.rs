@@ -280,7 +280,10 @@ impl LocalEngine {
         );
         let deadline = Instant::now() + timeout;
         loop {
-            if ping(port, Duration::from_millis(500)).await {
+            // A refused TCP connection costs microseconds, a driver ping to a port nobody
+            // listens on its whole selection timeout: knock first, often, and ping once
+            // the port is open, so the start is noticed within a few milliseconds.
+            if listening(port).await && ping(port, Duration::from_secs(2)).await {
                 break;
             }
             if let Some(child) = engine.child.as_mut() {
@@ -305,7 +308,7 @@ impl LocalEngine {
                     ),
                 ));
             }
-            tokio::time::sleep(Duration::from_millis(150)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         if engine.binary.kind == Kind::Mongod {
             init_replica_set(port).await?;
@@ -386,6 +389,15 @@ fn free_port() -> Result<u16> {
     Ok(l.local_addr()
         .map_err(|e| Error::internal(e.to_string()))?
         .port())
+}
+
+/// Whether something accepts TCP connections on the local `port`.
+async fn listening(port: u16) -> bool {
+    let connect = tokio::net::TcpStream::connect(("127.0.0.1", port));
+    matches!(
+        tokio::time::timeout(Duration::from_millis(200), connect).await,
+        Ok(Ok(_))
+    )
 }
 
 async fn ping(port: u16, timeout: Duration) -> bool {

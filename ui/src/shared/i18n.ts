@@ -94,6 +94,7 @@ const baseFr = {
 
   "server.badge": "Serveur de base de données",
   "server.connecting": "Connexion…",
+  "server.starting": "Démarrage de la base…",
   "server.failed": "Hors ligne",
   "server.title": "Serveur",
   "server.uri": "URI",
@@ -426,6 +427,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
 
   "server.badge": "Database server",
   "server.connecting": "Connecting…",
+  "server.starting": "Starting the database…",
   "server.failed": "Offline",
   "server.title": "Server",
   "server.uri": "URI",

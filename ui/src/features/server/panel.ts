@@ -21,7 +21,8 @@ function sourceLabel(s: DbStatus): string {
 
 /** "SecantusDB 0.5.3 · local" */
 export function serverBadgeText(s: DbStatus): string {
-  if (s.state === "connecting") return t("server.connecting");
+  // The embedded engine starting is said as such; a remote server is being reached.
+  if (s.state === "connecting") return t(s.source === "local" ? "server.starting" : "server.connecting");
   if (s.state === "failed" || !s.server) return t("server.failed");
   const src = s.source === "local" ? t("server.source.local") : s.server.replica_set ? s.server.replica_set : s.server.database;
   return `${s.server.engine} ${s.server.version} · ${src}`;
