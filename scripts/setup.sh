@@ -10,7 +10,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 apt_pkgs=(libwebkit2gtk-4.1-dev build-essential libssl-dev libayatana-appindicator3-dev
-          librsvg2-dev libxdo-dev file pkg-config cmake curl)
+          librsvg2-dev libxdo-dev libdbus-1-dev file pkg-config cmake curl)
 if [ "$want" = test ]; then
   apt_pkgs+=(xvfb xauth webkit2gtk-driver imagemagick python3-aiosmtpd dbus-daemon python3-xlib)
 fi
