@@ -59,7 +59,8 @@ pub async fn events_tags(state: State<'_, AppState>) -> CmdResult<Vec<String>> {
     Ok(events::tags(&state.core().await?).await?)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "EventStatusCount")]
 pub struct StatusCount {
     status: Status,
     count: u64,

@@ -45,10 +45,8 @@ import type { Page as GenPage } from "../gen/Page.js";
 /** A page of the events list. */
 export type Page = GenPage<EventSummary>;
 
-export interface StatusCount {
-  status: Status;
-  count: number;
-}
+export type { EventStatusCount as StatusCount } from "../gen/EventStatusCount.js";
+import type { EventStatusCount as StatusCount } from "../gen/EventStatusCount.js";
 
 // ---- the global injected by Tauri -------------------------------------------------------
 

@@ -17,7 +17,7 @@ use crate::{
     Capabilities,
 };
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum IndexKind {
     /// No index but `_id`: the baseline.
@@ -255,7 +255,8 @@ impl Variant {
 }
 
 /// A sentence in both UI languages.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(rename = "Bilingual")]
 pub struct Text {
     pub fr: String,
     pub en: String,

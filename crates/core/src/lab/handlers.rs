@@ -32,7 +32,7 @@ use crate::{
 pub const MAX_CLIENTS: u32 = 64;
 pub const MAX_SIZE: u64 = 1_000_000;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 #[serde(default)]
 pub struct BenchOptions {
     /// Number of events in the bench database (participants: 10 per event).
@@ -56,7 +56,7 @@ impl Default for BenchOptions {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct HandlerResult {
     pub handler: String,
     /// What the handler is: `app` (real handler) or `planned` (the query it will run).
@@ -74,11 +74,12 @@ pub struct HandlerResult {
     pub app_ops_per_s: f64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct HandlerBench {
     #[serde(rename = "_id")]
     pub id: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub started_at: DateTime<Utc>,
     pub seconds: f64,
     pub server: ServerDesc,
