@@ -23,7 +23,7 @@ export default async function ({ browser, test, assert, $id, texts, setValue, en
     await t.setValue(title);
     await setValue(await $id('f-starts'), '2027-04-15T09:00');
     await setValue(await $id('f-ends'), '2027-04-15T18:00');
-    // The native input follows the system's locale; the words beside it follow the app's.
+    // The date control (02-dates.mjs) and the words under it follow the app's language.
     const words = (await texts('f-starts-words'))[0];
     assert(words === 'jeudi 15 avril 2027 à 09:00 (heure de Paris)', `the start in French words: ${words}`);
     await (await $id('f-venue-name')).setValue('Halle Tony Garnier');

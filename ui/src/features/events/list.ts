@@ -2,10 +2,11 @@
 
 import { api, STATUSES, toApiError, type EventQuery, type EventSummary, type Page, type Sort, type Status, type StatusCount } from "../../shared/api.js";
 import { debounce, h, icon, replaceChildren } from "../../shared/dom.js";
-import { formatDayWords, formatNumber, formatRange, statusLabel, t, type MsgKey } from "../../shared/i18n.js";
+import { formatNumber, formatRange, statusLabel, t, type MsgKey } from "../../shared/i18n.js";
 import type { Nav, View } from "../../main.js";
 import { localZone, wallToUtc } from "../../shared/tz.js";
-import { button, confirmDialog, dateWords, iconButton, statusPill, toast, toastError } from "../../shared/ui.js";
+import { dateInput } from "../../shared/datefield.js";
+import { button, confirmDialog, iconButton, statusPill, toast, toastError } from "../../shared/ui.js";
 
 const PER_PAGE = 20;
 const SORTS: Sort[] = ["starts_at", "starts_at_desc", "title", "updated_at"];
@@ -158,8 +159,9 @@ export class ListView implements View {
       if (ev.key === "Enter") this.reload();
     });
 
-    const from = h("input", { id: "flt-from", class: "input", type: "date", value: listState.from, testid: "filter-from" });
-    const to = h("input", { id: "flt-to", class: "input", type: "date", value: listState.to, testid: "filter-to" });
+    // Date controls drawn by the app (datefield.ts); the hidden inputs hold "YYYY-MM-DD".
+    const from = h("input", { id: "flt-from", type: "hidden", value: listState.from, testid: "filter-from" });
+    const to = h("input", { id: "flt-to", type: "hidden", value: listState.to, testid: "filter-to" });
     const onDates = () => {
       listState.from = from.value;
       listState.to = to.value;
@@ -185,8 +187,8 @@ export class ListView implements View {
       f("flt-status", t("list.status"), status),
       f("flt-tag", t("list.tag"), tag),
       f("flt-venue", t("list.venue"), venue, "grow"),
-      f("flt-from", t("list.from"), from, "", dateWords(from, () => formatDayWords(from.value))),
-      f("flt-to", t("list.to"), to, "", dateWords(to, () => formatDayWords(to.value))),
+      f("flt-from", t("list.from"), dateInput(from, { time: false }), "filter-date"),
+      f("flt-to", t("list.to"), dateInput(to, { time: false }), "filter-date"),
       h("div", { class: "filter filter-reset" }, reset),
     );
   }
