@@ -120,6 +120,7 @@ export default async function ({ browser, test, assert, $id, texts, cliJson, sho
     const msg = await fieldError('starts_at');
     assert(msg === "Le 31/02/2027 n'existe pas : vérifiez le jour et le mois.", `the French sentence: ${msg}`);
     assert((await valueOf('f-starts-text')) === '31/02/2027 10:00', 'what was typed stays to be corrected');
+    await browser.pause(200);
     await browser.saveScreenshot(join(shots, 'date-impossible-fr.png'));
     await (await $id('save-event')).click();
     await browser.pause(800);

@@ -28,6 +28,12 @@ function problems(ctx: EditorCtx, s: Session): string[] {
   return out;
 }
 
+/** A field with the date in words appended under its control. */
+function withWords(f: HTMLElement, words: HTMLElement): HTMLElement {
+  f.appendChild(words);
+  return f;
+}
+
 export function renderSessions(ctx: EditorCtx): HTMLElement {
   const d = ctx.draft;
   const tz = ctx.tz();
@@ -193,12 +199,14 @@ export function renderSessions(ctx: EditorCtx): HTMLElement {
       "article",
       { class: "card session-card", "data-field": path, "data-session-id": s.id, testid: "session-card" },
       h("div", { class: "session-head" }, h("div", { class: "grow" }, field(t("sessions.sessionTitle"), title)), remove),
-      h("div", { class: "row-4" }, dateField(t("sessions.starts"), starts, { time: true, showError: false }), dateField(t("sessions.ends"), ends, { time: true, showError: false }), field(t("sessions.room"), room, { optional: true }), field(t("sessions.capacity"), cap)),
       h(
         "div",
-        { class: "row-2 session-words" },
-        dateWords(starts, () => formatDateWords(wallToUtc(starts.value, ctx.tz()) ?? "", ctx.tz())),
-        dateWords(ends, () => formatDateWords(wallToUtc(ends.value, ctx.tz()) ?? "", ctx.tz())),
+        { class: "row-4" },
+        // Each date with its words right under it, whatever the number of columns.
+        withWords(dateField(t("sessions.starts"), starts, { time: true, showError: false }), dateWords(starts, () => formatDateWords(wallToUtc(starts.value, ctx.tz()) ?? "", ctx.tz()))),
+        withWords(dateField(t("sessions.ends"), ends, { time: true, showError: false }), dateWords(ends, () => formatDateWords(wallToUtc(ends.value, ctx.tz()) ?? "", ctx.tz()))),
+        field(t("sessions.room"), room, { optional: true }),
+        field(t("sessions.capacity"), cap),
       ),
       field(t("sessions.abstract"), abs, { optional: true }),
       speakerBox,
