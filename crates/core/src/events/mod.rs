@@ -394,16 +394,29 @@ pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
 }
 
 /// How many events match a list query, counted up to [`TOTAL_CAP`] (`capped` beyond).
-/// Page and sort do not matter. `count_documents` with a limit is `$match`, `$limit`,
-/// `$group`: MongoDB stops at the limit. secantusd-rs reads every match whatever the limit
-/// (and a `find` of the `_id`s up to the cap measured slower still: 145 against 119 ms for
-/// 1,274 matches at 10,000 events), which is why the list asks for it after the page.
+/// Page and sort do not matter.
+///
+/// The `count` command with a query and a `limit` (accurate with a query predicate, also on
+/// a sharded cluster): MongoDB stops at the limit. The driver's `count_documents` would send
+/// `$match`, `$limit`, `$group`, which on secantusd-rs re-reads every match through its
+/// unsorted path (950 against 222 ms for 9,778 matches at 10,000 events); secantusd-rs
+/// counts every match either way, which is why the list asks for the count after the page.
 pub async fn count(core: &Core, q: &EventQuery) -> Result<Total> {
     let mode = SearchMode::for_server(core);
-    let n = raw(core)
-        .count_documents(filter(q, mode))
-        .limit(TOTAL_CAP + 1)
+    let reply = core
+        .db()
+        .run_command(doc! {
+            "count": EVENTS,
+            "query": filter(q, mode),
+            "limit": TOTAL_CAP as i64 + 1,
+        })
         .await?;
+    let n = match reply.get("n") {
+        Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(Bson::Double(n)) if *n >= 0.0 => *n as u64,
+        _ => return Err(Error::internal("the server's count reply has no n")),
+    };
     Ok(Total {
         total: n.min(TOTAL_CAP),
         capped: n > TOTAL_CAP,

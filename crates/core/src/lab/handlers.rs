@@ -344,7 +344,7 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
             if app {
                 events::count(core, &q).await?;
             } else {
-                // The same count, straight to the driver.
+                // What a driver user writes: the driver's count helper, the same cap.
                 let f = events::filter(&q, events::SearchMode::for_server(core));
                 evs.count_documents(f).limit(events::TOTAL_CAP + 1).await?;
             }
@@ -412,7 +412,7 @@ fn describe(handler: &str) -> (&'static str, &'static str) {
             "find(filter).sort.limit(25)",
         ),
         "count_events" => (
-            "app: events::count (count_documents, limit 1,001)",
+            "app: events::count (count command, limit 1,001)",
             "count_documents(filter).limit(1001)",
         ),
         "participant_lookup" => (
