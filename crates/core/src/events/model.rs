@@ -351,16 +351,26 @@ pub struct EventQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Matches, counted up to `events::TOTAL_CAP` (1,000).
-    pub total: u64,
-    /// More matches than `total`: show "1 000+".
+    /// How many match, when the page shows it (a first page that is not full, or the last
+    /// page); otherwise `None`: `events::count` counts them (capped).
+    pub total: Option<u64>,
+    /// A next page exists.
     #[serde(default)]
-    pub total_capped: bool,
+    pub more: bool,
     pub page: u32,
     pub per_page: u32,
     /// How the words were searched: always `terms` (folded word prefixes, the same on
     /// every server). `None` without words.
     pub search_mode: Option<String>,
+}
+
+/// How many events match a list query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Total {
+    /// Matches, counted up to `events::TOTAL_CAP` (1,000).
+    pub total: u64,
+    /// More matches than `total`: show "1 000+".
+    pub capped: bool,
 }
 
 #[cfg(test)]
