@@ -205,8 +205,8 @@ export class ListView implements View {
       f("flt-status", t("list.status"), status),
       f("flt-tag", t("list.tag"), tag),
       f("flt-venue", t("list.venue"), venue, "grow"),
-      f("flt-from", t("list.from"), dateInput(from, { time: false }), "filter-date"),
-      f("flt-to", t("list.to"), dateInput(to, { time: false }), "filter-date"),
+      // The two dates wrap together on a narrow window.
+      h("div", { class: "filter-dates" }, f("flt-from", t("list.from"), dateInput(from, { time: false }), "filter-date"), f("flt-to", t("list.to"), dateInput(to, { time: false }), "filter-date")),
       h("div", { class: "filter filter-reset" }, reset),
     );
   }
