@@ -78,6 +78,11 @@ pub fn search_keys(terms: &[String]) -> Vec<String> {
     keys.into_iter().collect()
 }
 
+/// What an event read returns: everything but its prefix keys (100–200 short strings
+/// that only the search indexes use), so an edit's round trip and the editor's IPC carry
+/// the event, not its index material. `Event::search_keys` is then empty.
+const READ_PROJECTION: fn() -> Document = || doc! { "search_keys": 0 };
+
 /// Create an event from checked input.
 pub async fn create(core: &Core, input: EventInput) -> Result<Event> {
     let input = normalise(input)?;
@@ -98,7 +103,11 @@ pub async fn create(core: &Core, input: EventInput) -> Result<Event> {
         title_key,
     };
     coll(core).insert_one(&event).await?;
-    Ok(event)
+    // Returned as a read returns it (see READ_PROJECTION).
+    Ok(Event {
+        search_keys: vec![],
+        ..event
+    })
 }
 
 /// Read one live event.
@@ -107,6 +116,7 @@ pub async fn get(core: &Core, id: &str) -> Result<Event> {
     f.insert("_id", id);
     coll(core)
         .find_one(f)
+        .projection(READ_PROJECTION())
         .await?
         .ok_or_else(|| Error::not_found(format!("event {id}")))
 }
@@ -144,6 +154,7 @@ pub async fn update(
     let updated = coll(core)
         .find_one_and_update(filter, update)
         .return_document(mongodb::options::ReturnDocument::After)
+        .projection(READ_PROJECTION())
         .await?;
     match updated {
         Some(e) => Ok(e),

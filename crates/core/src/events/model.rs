@@ -253,7 +253,8 @@ pub struct Event {
     #[serde(default)]
     pub search_terms: Vec<String>,
     /// Every 1–16-character prefix of `search_terms` (derived; empty on tombstones): a
-    /// typed word prefix is an equality on one key of the `search_*` indexes.
+    /// typed word prefix is an equality on one key of the `search_*` indexes. Written by
+    /// `events::create`; reads leave it out (empty here).
     #[serde(default)]
     pub search_keys: Vec<String>,
     /// Folded venue name, for the venue filter (derived).
