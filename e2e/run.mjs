@@ -178,9 +178,10 @@ try {
   });
 
   const ctx = { browser, test, assert, $id, texts, chartSum, setValue, layoutProblems, setViewport, englishIn, cliJson, shots, db, env, cli };
-  // E2E_ONLY=50-sync runs the files whose name contains that text (while developing).
-  const only = process.env.E2E_ONLY || '';
-  for (const file of readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.mjs') && f.includes(only)).sort()) {
+  // E2E_ONLY=50-sync runs the files whose name contains that text (while developing);
+  // several texts separated by commas run every file that contains one of them.
+  const only = (process.env.E2E_ONLY || '').split(',');
+  for (const file of readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.mjs') && only.some((o) => f.includes(o))).sort()) {
     const mod = await import(join(here, 'tests', file));
     await mod.default(ctx);
     // A dialog left open by a failed test would block every later file's clicks.

@@ -14,4 +14,10 @@ for (const f of ["index.html", "styles.css"]) {
 // index.html before the app: no bundler, no network.
 mkdirSync(join(dist, "vendor"), { recursive: true });
 copyFileSync(join(here, "node_modules", "chart.js", "dist", "chart.umd.min.js"), join(dist, "vendor", "chart.umd.min.js"));
-console.log("copied index.html, styles.css, vendor/chart.umd.min.js -> dist/");
+// flatpickr (the date controls' calendar): its browser build (the global `flatpickr`), its
+// French words (registered on that global) and its stylesheet.
+const fp = join(here, "node_modules", "flatpickr", "dist");
+copyFileSync(join(fp, "flatpickr.min.js"), join(dist, "vendor", "flatpickr.min.js"));
+copyFileSync(join(fp, "l10n", "fr.js"), join(dist, "vendor", "flatpickr-fr.js"));
+copyFileSync(join(fp, "flatpickr.min.css"), join(dist, "vendor", "flatpickr.min.css"));
+console.log("copied index.html, styles.css, vendor/{chart.umd.min.js, flatpickr.min.js, flatpickr-fr.js, flatpickr.min.css} -> dist/");

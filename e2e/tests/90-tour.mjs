@@ -11,6 +11,8 @@ const out = join(here, '..', '..', 'docs', 'screens');
 
 export default async function ({ browser, test, assert, $id, texts, layoutProblems, setViewport }) {
   mkdirSync(out, { recursive: true });
+  // TOUR_SCREENS=events,editor saves only those screens (the others are still visited).
+  const only = (process.env.TOUR_SCREENS || '').split(',').filter(Boolean);
   const lang = async (l) => {
     await browser.execute((x) => document.querySelector(`.topbar button.seg[lang="${x}"]`)?.click(), l);
     await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === l, { timeout: 5000, timeoutMsg: `the interface is in ${l}` });
@@ -29,6 +31,21 @@ export default async function ({ browser, test, assert, $id, texts, layoutProble
       await settle('new-event');
       await (await $id('row-open')).click();
       await settle('f-title');
+    }],
+    ['editor-calendar', async () => {
+      // The date control's calendar, open on the event's start (in the interface's language).
+      await (await $id('f-starts-open')).click();
+      await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('.flatpickr-calendar.open')), { timeout: 5000, timeoutMsg: 'the calendar opens' });
+      await browser.pause(300);
+    }],
+    ['editor-sessions', async () => {
+      await (await $id('tab-sessions')).click();
+      await settle('add-session');
+      // A session's date controls (the event may have none: one is added, not saved).
+      if (!(await texts('session-card')).length) {
+        await (await $id('add-session')).click();
+        await settle('session-starts-text');
+      }
     }],
     ['participants', async () => { await (await $id('nav-participants')).click(); await settle('p-event'); }],
     ['door', async () => {
@@ -53,10 +70,17 @@ export default async function ({ browser, test, assert, $id, texts, layoutProble
           try {
             await go();
           } catch (e) {
-            missing.push(`${name}: ${String(e).split('\n')[0]}`);
+            if (!only.length || only.includes(name)) missing.push(`${name}: ${String(e).split('\n')[0]}`);
           }
-          await browser.saveScreenshot(join(out, `${l}-${width}-${name}.png`));
-          if (name === 'participants') {
+          if (!only.length || only.includes(name)) await browser.saveScreenshot(join(out, `${l}-${width}-${name}.png`));
+          if (name === 'editor-calendar') await browser.keys('Escape');
+          if (name === 'editor-sessions') {
+            // Leave the editor without saving the added session.
+            await (await $id('nav-events')).click();
+            const ok = await $id('confirm-ok');
+            if (await ok.waitForClickable({ timeout: 3000 }).then(() => true, () => false)) await ok.click();
+          }
+          if (name === 'participants' && (!only.length || only.includes(name))) {
             await browser.waitUntil(async () => (await texts('p-row')).length > 0, { timeout: 10000, timeoutMsg: 'participants listed' });
             const problems = await layoutProblems('[data-testid="p-row"]');
             assert(problems.length === 0, `${l} ${width} px participants: ${problems.join('; ')}`);

@@ -62,6 +62,13 @@ async function shot(p, name) {
   console.log(`shot ${name}.png`);
 }
 const tid = (id) => `[data-testid="${id}"]`;
+/** Types a date into a date control's text field ("21/12/2026 14:30") and leaves it. */
+const fillDate = async (p, id, wall) => {
+  const [d, t] = wall.split("T");
+  const [y, m, day] = d.split("-");
+  await p.fill(tid(`${id}-text`), `${day}/${m}/${y}${t ? ` ${t}` : ""}`);
+  await p.press(tid(`${id}-text`), "Enter");
+};
 
 // 1. list
 let p = await page();
@@ -124,8 +131,8 @@ await p.waitForSelector(tid("seed-demo"));
 await shot(p, "07-empty");
 await p.click(tid("new-event"));
 await p.fill(tid("f-title"), "Conférence Éco-conception 2027");
-await p.fill(tid("f-starts"), "2027-06-10T09:00");
-await p.fill(tid("f-ends"), "2027-06-10T18:00");
+await fillDate(p, "f-starts", "2027-06-10T09:00");
+await fillDate(p, "f-ends", "2027-06-10T18:00");
 await p.selectOption(tid("f-timezone"), "Europe/Paris");
 await p.fill(tid("f-venue-name"), "Cité des sciences");
 await p.fill(tid("f-venue-address"), "30 avenue Corentin Cariou, Paris");
@@ -157,16 +164,16 @@ const meta = await p.textContent(tid("version-info"));
 if (!/1/.test(meta ?? "")) problems.push(`version info: ${meta}`);
 // validation error: session outside the event
 await p.click(tid("tab-sessions"));
-await p.fill(tid("session-starts"), "2027-06-11T09:00");
-await p.fill(tid("session-ends"), "2027-06-11T10:00");
+await fillDate(p, "session-starts", "2027-06-11T09:00");
+await fillDate(p, "session-ends", "2027-06-11T10:00");
 await p.click(tid("tab-general"));
 await p.click(tid("save-event"));
 await p.waitForSelector(tid("field-error"));
 await shot(p, "08-validation-error");
 const errCount = await p.locator(tid("field-error")).count();
 console.log("field errors shown:", errCount, "tab:", await p.getAttribute('[role="tab"][aria-selected="true"]', "data-testid"));
-await p.fill(tid("session-starts"), "2027-06-10T14:00");
-await p.fill(tid("session-ends"), "2027-06-10T15:00");
+await fillDate(p, "session-starts", "2027-06-10T14:00");
+await fillDate(p, "session-ends", "2027-06-10T15:00");
 await p.click(tid("save-event"));
 await p.waitForTimeout(300);
 // conflict
@@ -202,8 +209,8 @@ await p.waitForSelector(tid("event-row"));
 const before = await p.locator(tid("event-row")).count();
 await p.click(tid("new-event"));
 await p.fill(tid("f-title"), "Dates à l'envers");
-await p.fill(tid("f-starts"), "2027-05-02T18:00");
-await p.fill(tid("f-ends"), "2027-05-02T09:00");
+await fillDate(p, "f-starts", "2027-05-02T18:00");
+await fillDate(p, "f-ends", "2027-05-02T09:00");
 await p.click(tid("save-event"));
 await p.waitForSelector(tid("field-error"));
 await shot(p, "12-end-before-start");

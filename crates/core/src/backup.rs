@@ -37,7 +37,8 @@ pub const VERSION: u32 = 1;
 /// Documents per insert batch when restoring.
 const BATCH: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "BackupManifest")]
 pub struct Manifest {
     pub format: String,
     pub version: u32,
@@ -49,7 +50,8 @@ pub struct Manifest {
 }
 
 /// What a backup or restore did: documents per collection.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(rename = "BackupSummary")]
 pub struct Summary {
     pub manifest: Manifest,
     pub counts: BTreeMap<String, u64>,

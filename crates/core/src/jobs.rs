@@ -71,8 +71,9 @@ fn host() -> String {
         .unwrap_or_default()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "JobState")]
 pub enum State {
     Running,
     /// Stopped half-way with part of its work written (to finish or roll back).
@@ -84,8 +85,9 @@ pub enum State {
 }
 
 /// What a job does, with what is needed to finish it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(rename = "JobWork")]
 pub enum Work {
     Import {
         import_id: String,
@@ -102,7 +104,7 @@ pub enum Work {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Job {
     #[serde(rename = "_id")]
     pub id: String,
@@ -113,10 +115,13 @@ pub struct Job {
     pub work: Work,
     pub owner: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub started_at: DateTime<Utc>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub heartbeat_at: DateTime<Utc>,
     #[serde(default, with = "crate::time::ts_opt")]
+    #[ts(type = "string | null")]
     pub finished_at: Option<DateTime<Utc>>,
     /// The error code that stopped it, if any (`disk_full`…).
     #[serde(default)]
@@ -404,7 +409,7 @@ pub async fn resume_campaign(
 }
 
 /// What a rollback removed or took back.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RolledBack {
     pub job: Job,
     /// Participants removed (import) or invitations taken out of the queue (campaign).

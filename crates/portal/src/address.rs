@@ -16,7 +16,7 @@ use eventhub_core::{mail::SETTINGS, Core, Error, Result};
 const DOC_ID: &str = "portal_address";
 
 /// The saved address settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PortalAddress {
     /// The port, chosen on the first start and kept.
     #[serde(default)]
@@ -30,7 +30,8 @@ pub struct PortalAddress {
 }
 
 /// A network interface of this machine (IPv4, not loopback).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "NetInterface")]
 pub struct Interface {
     pub name: String,
     pub ip: IpAddr,

@@ -84,7 +84,7 @@ pub async fn portal_start(
 }
 
 /// The saved portal address settings and this machine's interfaces (physical first).
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct PortalAddressInfo {
     #[serde(flatten)]
     saved: address::PortalAddress,

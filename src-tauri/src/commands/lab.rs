@@ -37,14 +37,16 @@ pub struct LabState {
     busy: tokio::sync::Mutex<()>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "LabVariantInfo")]
 pub struct VariantInfo {
     pub kind: IndexKind,
     pub name: String,
     pub definition: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "LabQueryInfo")]
 pub struct QueryInfo {
     pub id: String,
     pub title: catalogue::Text,
@@ -54,7 +56,8 @@ pub struct QueryInfo {
     pub variants: Vec<VariantInfo>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "LabOverview")]
 pub struct Overview {
     pub lab_database: String,
     pub data: Option<DataSet>,

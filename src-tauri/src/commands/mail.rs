@@ -28,10 +28,11 @@ impl MailState {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct MailSettingsView {
     settings: Option<SmtpSettings>,
     /// `keychain`, `session` (kept in memory until the app closes) or `none`.
+    #[ts(type = "\"keychain\" | \"session\" | \"none\"")]
     password: &'static str,
 }
 

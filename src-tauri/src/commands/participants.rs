@@ -186,7 +186,8 @@ pub async fn participants_check_in_code(
     Ok(participants::rsvp::check_in_by_code(&state.core().await?, &event_id, &code).await?)
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, ts_rs::TS)]
+#[ts(rename = "ParticipantBadge")]
 pub struct Badge {
     code: String,
     qr_svg: String,

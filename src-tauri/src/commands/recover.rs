@@ -4,9 +4,11 @@ use std::sync::atomic::AtomicBool;
 
 use eventhub_core::{
     backup::{self, Summary},
+    invitations::SendProgress,
     jobs::{self, Job, RolledBack, Work},
+    participants::csv_import::ImportReport,
 };
-use serde_json::Value;
+use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::{
@@ -21,28 +23,34 @@ pub async fn jobs_list(state: State<'_, AppState>) -> CmdResult<Vec<Job>> {
     Ok(jobs::list(&state.core().await?, false).await?)
 }
 
+/// What finishing a job gave: the import's report, or the campaign's progress.
+#[derive(Serialize, ts_rs::TS)]
+#[serde(untagged)]
+#[ts(rename = "JobResumed")]
+pub enum Resumed {
+    Import(ImportReport),
+    Campaign(SendProgress),
+}
+
 /// Finish a job: the import's report, or the campaign's progress.
 #[tauri::command]
 pub async fn jobs_resume(
     state: State<'_, AppState>,
     mail_state: State<'_, MailState>,
     id: String,
-) -> CmdResult<Value> {
+) -> CmdResult<Resumed> {
     let core = state.core().await?;
     let cancel = AtomicBool::new(false);
     let job = jobs::get(&core, &id).await?;
-    let out = match job.work {
+    Ok(match job.work {
         Work::Import { .. } => {
-            serde_json::to_value(jobs::resume_import(&core, &id, &|_| {}, &cancel).await?)
+            Resumed::Import(jobs::resume_import(&core, &id, &|_| {}, &cancel).await?)
         }
         Work::Campaign { .. } => {
             let mailer = campaign_mailer(&core, &mail_state).await?;
-            serde_json::to_value(
-                jobs::resume_campaign(&core, &id, &mailer, &|_| {}, &cancel).await?,
-            )
+            Resumed::Campaign(jobs::resume_campaign(&core, &id, &mailer, &|_| {}, &cancel).await?)
         }
-    };
-    Ok(out.unwrap_or_default())
+    })
 }
 
 #[tauri::command]

@@ -100,7 +100,8 @@ pub async fn social_compose(moment: Value) -> CmdResult<String> {
     Ok(compose_text(&Moment::new(input)?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(rename = "SocialShared")]
 pub struct Shared {
     moment: SharedMoment,
     /// The share address (opened in the browser unless `open` was false); none for copy.
@@ -197,7 +198,7 @@ pub async fn social_import_cancel(sstate: State<'_, SocialState>) -> CmdResult<(
 }
 
 /// The remembered Mastodon fetch settings.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct FetchSettings {
     instance: String,
     tag: String,

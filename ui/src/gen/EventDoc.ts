@@ -28,7 +28,8 @@ deleted_at?: string,
 search_terms: Array<string>, 
 /**
  * Every 1–16-character prefix of `search_terms` (derived; empty on tombstones): a
- * typed word prefix is an equality on one key of the `search_*` indexes.
+ * typed word prefix is an equality on one key of the `search_*` indexes. Written by
+ * `events::create`; reads leave it out (empty here).
  */
 search_keys: Array<string>, 
 /**

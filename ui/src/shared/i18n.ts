@@ -126,6 +126,7 @@ const baseFr = {
   "list.title": "Événements",
   "list.subtitle": "{n} événement|{n} événements",
   "list.subtitleCapped": "Plus de {n} événements",
+  "list.subtitleCounting": "Plus de {n} événements, comptage…",
   "list.new": "Nouvel événement",
   "list.filters": "Filtres",
   "list.status": "Statut",
@@ -160,6 +161,7 @@ const baseFr = {
   "list.duplicate": "Dupliquer",
   "list.delete": "Supprimer",
   "list.range": "{from}–{to} sur {total}",
+  "list.rangeOpen": "{from}–{to} sur plus de {to}",
   "list.prev": "Page précédente",
   "list.next": "Page suivante",
   "list.emptyTitle": "Aucun événement pour l'instant",
@@ -233,6 +235,13 @@ const baseFr = {
   "general.invalidDate": "Date ou heure invalide",
   "date.atZone": "{date} à {time} (heure de {city})",
   "date.words": "Date en toutes lettres",
+  "date.placeholder": "JJ/MM/AAAA",
+  "date.placeholderTime": "JJ/MM/AAAA HH:MM",
+  "date.open": "Ouvrir le calendrier",
+  "date.badFormat": "Date illisible : écrivez-la JJ/MM/AAAA, par exemple 21/12/2026.",
+  "date.badFormatTime": "Date illisible : écrivez-la JJ/MM/AAAA HH:MM, par exemple 21/12/2026 14:30.",
+  "date.impossible": "Le {date} n'existe pas : vérifiez le jour et le mois.",
+  "date.impossibleTime": "L'heure {time} n'existe pas : de 00:00 à 23:59.",
   "general.endBeforeStart": "La fin doit être après le début",
 
   "speakers.title": "Intervenants",
@@ -459,6 +468,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "list.title": "Events",
   "list.subtitle": "{n} event|{n} events",
   "list.subtitleCapped": "More than {n} events",
+  "list.subtitleCounting": "More than {n} events, counting…",
   "list.new": "New event",
   "list.filters": "Filters",
   "list.status": "Status",
@@ -493,6 +503,7 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "list.duplicate": "Duplicate",
   "list.delete": "Delete",
   "list.range": "{from}–{to} of {total}",
+  "list.rangeOpen": "{from}–{to} of more than {to}",
   "list.prev": "Previous page",
   "list.next": "Next page",
   "list.emptyTitle": "No events yet",
@@ -566,6 +577,13 @@ const baseEn: Record<keyof typeof baseFr, string> = {
   "general.invalidDate": "Invalid date or time",
   "date.atZone": "{date} at {time} ({city} time)",
   "date.words": "Date in words",
+  "date.placeholder": "DD/MM/YYYY",
+  "date.placeholderTime": "DD/MM/YYYY HH:MM",
+  "date.open": "Open the calendar",
+  "date.badFormat": "Unreadable date: write it DD/MM/YYYY, for example 21/12/2026.",
+  "date.badFormatTime": "Unreadable date: write it DD/MM/YYYY HH:MM, for example 21/12/2026 14:30.",
+  "date.impossible": "{date} does not exist: check the day and the month.",
+  "date.impossibleTime": "The time {time} does not exist: 00:00 to 23:59.",
   "general.endBeforeStart": "The end must be after the start",
 
   "speakers.title": "Speakers",
@@ -774,19 +792,12 @@ const D_WORDS: Intl.DateTimeFormatOptions = { weekday: "long", day: "numeric", m
 
 /**
  * An instant written out in words in the interface's language and the given zone, with the
- * zone's name: "lundi 21 décembre 2026 à 09:00 (heure de Paris)". Shown beside every date
- * input, whose own display follows the system's locale rather than the app's language.
+ * zone's name: "lundi 21 décembre 2026 à 09:00 (heure de Paris)". Shown under the editor's
+ * date controls, with the weekday and the zone.
  */
 export function formatDateWords(iso: string, tz: string): string {
   if (Number.isNaN(Date.parse(iso))) return "";
   return t("date.atZone", { date: fmt(tz, D_WORDS).format(new Date(iso)), time: formatTime(iso, tz), city: zoneCity(tz) });
-}
-
-/** A calendar day ("2026-12-21", a date input's value) in words: "lundi 21 décembre 2026". */
-export function formatDayWords(day: string): string {
-  const ms = Date.parse(`${day}T12:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(ms)) return "";
-  return fmt("UTC", D_WORDS).format(new Date(ms));
 }
 
 /** A time-axis label in the event's zone: the day ("21 déc."), or the day and the hour, or the hour. */

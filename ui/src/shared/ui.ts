@@ -173,10 +173,10 @@ export function confirmDialog(opts: {
 // ---- dates in words -----------------------------------------------------------------------
 
 /**
- * The date of a native date/datetime input written out in the interface's language, below
- * the input: the input itself follows the system's locale (12/21/2026 on an English system),
- * the words always read in the app's language. `words` gives the text for the current value.
- * After setting the input's value from code, call `refreshDateWords(input)`.
+ * The date of a date control (`datefield.ts`, its hidden value input) written out in words in
+ * the interface's language, with the weekday and the zone, below the control. `words` gives
+ * the text for the current value. After setting the input's value from code, call
+ * `refreshDateWords(input)`: the control's text and these words follow.
  */
 export function dateWords(input: HTMLInputElement, words: () => string, testid?: string): HTMLElement {
   const el = h("div", { class: "date-words", testid: testid ?? `${input.dataset.testid ?? "date"}-words`, "aria-live": "polite" });
@@ -293,11 +293,12 @@ export function iconButton(name: IconName, label: string, onClick: () => void, o
 export function field(
   label: string,
   control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
-  opts: { hint?: string; optional?: boolean; className?: string } = {},
+  opts: { hint?: string; optional?: boolean; className?: string; around?: HTMLElement } = {},
 ): HTMLElement {
   if (!control.id) control.id = nextId();
   const lab = h("label", { for: control.id, class: "field-label" }, label, opts.optional ? h("span", { class: "optional" }, ` · ${t("common.optional")}`) : null);
-  const wrap = h("div", { class: `field ${opts.className ?? ""}` }, lab, control);
+  // `around`: an element holding the control (a date control's text field and button).
+  const wrap = h("div", { class: `field ${opts.className ?? ""}` }, lab, opts.around ?? control);
   if (opts.hint) {
     const hid = nextId("hint");
     wrap.appendChild(h("div", { class: "field-hint", id: hid }, opts.hint));

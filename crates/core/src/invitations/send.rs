@@ -61,7 +61,7 @@ impl Default for SendOptions {
 }
 
 /// Progress of a campaign run, reported after each message.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct SendProgress {
     /// Participants queued when the run started (plus retries that became due).
     pub total: u64,

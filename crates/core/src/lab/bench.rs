@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{error::Code, time, Core, Error, Result};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 #[serde(default)]
 pub struct RunOptions {
     /// Query ids to run (all when empty).
@@ -43,7 +43,7 @@ impl Default for RunOptions {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Ok,
@@ -52,7 +52,7 @@ pub enum Outcome {
     Error,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct VariantResult {
     pub kind: IndexKind,
     pub index: String,
@@ -80,7 +80,7 @@ pub struct VariantResult {
 }
 
 /// The plain-language conclusion of a query.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, ts_rs::TS)]
 pub struct Verdict {
     /// The variant to use (its index name), if any beat the collection scan.
     pub best: Option<String>,
@@ -97,7 +97,7 @@ pub struct Verdict {
     pub fr: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct QueryResult {
     pub id: String,
     pub title: Text,
@@ -110,11 +110,12 @@ pub struct QueryResult {
     pub verdict: Verdict,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct LabRun {
     #[serde(rename = "_id")]
     pub id: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub started_at: DateTime<Utc>,
     pub seconds: f64,
     pub lab_database: String,
@@ -187,11 +188,12 @@ mod tests {
 }
 
 /// A saved run in a list.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct RunSummary {
     #[serde(rename = "_id")]
     pub id: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub started_at: DateTime<Utc>,
     pub scale: u64,
     pub queries: u32,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, ts_rs::TS)]
 pub struct ExplainStats {
     /// Every stage of the winning plan, root first (e.g. `LIMIT, FETCH, IXSCAN`).
     pub stages: Vec<String>,

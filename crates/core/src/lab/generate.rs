@@ -96,7 +96,8 @@ impl Rng {
 }
 
 /// How many documents of each collection a scale (total documents) means.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(rename = "LabCounts")]
 pub struct Counts {
     pub events: u64,
     pub participants: u64,
@@ -138,12 +139,14 @@ impl Counts {
 }
 
 /// What the generator stores about a data set (in the lab database, `_lab_meta`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(rename = "LabDataSet")]
 pub struct DataSet {
     pub scale: u64,
     pub seed: u64,
     pub counts: Counts,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub generated_at: DateTime<Utc>,
     pub seconds: f64,
     /// True when generation was cancelled: the data set is incomplete.

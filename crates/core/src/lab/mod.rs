@@ -68,7 +68,8 @@ pub fn lab_core(core: &Core) -> Core {
 }
 
 /// Where long work is.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(rename = "LabProgress")]
 pub struct Progress {
     /// `generate`, `run`, `bench`.
     pub phase: String,
@@ -88,7 +89,7 @@ pub(crate) fn cancelled(flag: &AtomicBool) -> bool {
 }
 
 /// The machine the figures were measured on (stated in every run and report).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, ts_rs::TS)]
 pub struct Machine {
     pub os: String,
     pub arch: String,
@@ -129,7 +130,7 @@ impl Machine {
 }
 
 /// The server the figures were measured on.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, ts_rs::TS)]
 pub struct ServerDesc {
     pub engine: String,
     pub version: String,
@@ -153,7 +154,7 @@ impl ServerDesc {
 }
 
 /// Percentiles of a set of durations (milliseconds), nearest-rank.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, ts_rs::TS)]
 pub struct Latency {
     pub runs: u32,
     pub p50_ms: f64,

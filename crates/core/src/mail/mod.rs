@@ -25,8 +25,9 @@ pub const SETTINGS: &str = "settings";
 const SMTP_DOC: &str = "smtp";
 
 /// How the connection to the SMTP server is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "SmtpSecurity")]
 pub enum Security {
     /// Plain SMTP (only for a relay on this machine or a test server).
     None,
@@ -38,7 +39,7 @@ pub enum Security {
 }
 
 /// SMTP settings. The password is not here: it lives in the OS keychain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SmtpSettings {
     pub host: String,
     pub port: u16,

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "MailLang")]
 pub enum Lang {
     #[default]
     Fr,
@@ -44,13 +45,15 @@ impl Vars {
 
 /// An editable template: a subject and a plain-text body (the HTML part is derived from
 /// it, with the RSVP link as a button).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "MailTemplate")]
 pub struct Template {
     pub subject: String,
     pub body: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(rename = "MailRendered")]
 pub struct Rendered {
     pub subject: String,
     pub text: String,

@@ -251,7 +251,7 @@ pub struct MeetingView {
 }
 
 /// The organiser's networking figures of an event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 pub struct NetworkingStats {
     pub event_id: String,
     pub profiles_opted_in: u64,
@@ -270,13 +270,14 @@ pub struct NetworkingStats {
     pub top_companies: Vec<CompanyCount>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
+#[ts(rename = "NetworkingBucket")]
 pub struct Bucket {
     pub bucket: String,
     pub connections: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 pub struct CompanyCount {
     pub company: String,
     pub connections: u64,

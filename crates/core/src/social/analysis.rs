@@ -13,21 +13,22 @@ use crate::{events::Event, text, time, Core, Error, Result};
 /// How many hashtags and authors are listed.
 pub const TOP: i64 = 20;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct VolumePoint {
     /// Start of the bucket (hour or day, in the event's time zone).
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub at: DateTime<Utc>,
     pub posts: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct KeyCount {
     pub key: String,
     pub posts: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AuthorRow {
     pub author: String,
     pub posts: i64,
@@ -36,7 +37,7 @@ pub struct AuthorRow {
     pub replies: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 pub struct Engagement {
     pub posts: i64,
     pub likes: i64,
@@ -47,7 +48,7 @@ pub struct Engagement {
 }
 
 /// Posts mentioning a session title or a speaker name (folded, whole words).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MentionRow {
     /// Session or speaker id.
     pub id: String,
@@ -57,7 +58,7 @@ pub struct MentionRow {
     pub share: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 pub struct SentimentSplit {
     pub positive: i64,
     pub neutral: i64,
@@ -66,7 +67,8 @@ pub struct SentimentSplit {
     pub average_score: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "SocialAnalysis")]
 pub struct Analysis {
     pub event_id: String,
     pub title: String,
@@ -81,6 +83,7 @@ pub struct Analysis {
     pub speakers: Vec<MentionRow>,
     pub sentiment: SentimentSplit,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub generated_at: DateTime<Utc>,
 }
 

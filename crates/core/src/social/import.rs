@@ -37,8 +37,9 @@ use crate::{participants::csv_import, text, time, Core, Error, Result};
 /// Posts per `insert_many` batch.
 pub const BATCH: usize = 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "SocialFormat")]
 pub enum Format {
     /// Detect from the content.
     #[default]
@@ -78,7 +79,7 @@ pub struct ImportOptions {
 }
 
 /// One rejected record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RecordError {
     /// Item number in the JSON array (from 1), or line number in the CSV file.
     pub record: u64,
@@ -88,7 +89,8 @@ pub struct RecordError {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "SocialImportReport")]
 pub struct ImportReport {
     pub run_id: String,
     pub file: String,

@@ -37,7 +37,7 @@ use crate::{time, Core, Error, Result};
 pub const MAX_PAGES: u32 = 100;
 pub const PAGE_LIMIT: u32 = 40;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct FetchOptions {
     /// Host name of the instance, e.g. `mastodon.social`.
@@ -88,7 +88,7 @@ pub struct Cursor {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FetchReport {
     pub run_id: String,
     pub instance: String,

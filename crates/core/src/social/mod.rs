@@ -38,8 +38,9 @@ pub const CURSORS: &str = "social_cursors";
 pub const MAX_WALL: u32 = 200;
 
 /// The sentiment of a post, from [`sentiment::score`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "SentimentLabel")]
 pub enum Label {
     Positive,
     Neutral,
@@ -57,7 +58,7 @@ impl Label {
 }
 
 /// Where a post came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PostSource {
     /// `import` or `fetch`.
     pub kind: String,
@@ -71,7 +72,7 @@ pub struct PostSource {
 }
 
 /// One collected post (`social_posts`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Post {
     #[serde(rename = "_id")]
     pub id: String,
@@ -92,6 +93,7 @@ pub struct Post {
     #[serde(default)]
     pub text_words: String,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub posted_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -107,14 +109,16 @@ pub struct Post {
     pub sentiment: Label,
     pub source: PostSource,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
 
 /// Who shared a moment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Sharer {
     Organiser,
@@ -122,7 +126,7 @@ pub enum Sharer {
 }
 
 /// A shared moment (`social_moments`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SharedMoment {
     #[serde(rename = "_id")]
     pub id: String,
@@ -138,8 +142,10 @@ pub struct SharedMoment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub shared_at: DateTime<Utc>,
     #[serde(with = "crate::time::ts")]
+    #[ts(type = "string")]
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
     pub version: i64,

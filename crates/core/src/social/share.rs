@@ -13,8 +13,9 @@ pub const MAX_TAG: usize = 100;
 pub const MAX_URL: usize = 2000;
 
 /// What the user composes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(default)]
+#[ts(optional_fields = nullable)]
 pub struct MomentInput {
     pub text: String,
     /// With or without `#`.
@@ -25,7 +26,7 @@ pub struct MomentInput {
 
 /// A validated moment: trimmed text, hashtags without `#` (deduplicated, case kept),
 /// `http(s)` link and photo URL.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Moment {
     pub text: String,
     pub hashtags: Vec<String>,
@@ -36,7 +37,7 @@ pub struct Moment {
 }
 
 /// Where a moment is shared.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Platform {
     X,

@@ -34,11 +34,8 @@ export type { LiveChange as Change } from "../../gen/LiveChange.js";
 export type Question = GenQuestion & { answers?: number };
 
 /** Networking figures of an event (`networking::stats`). */
-export interface NetworkingStats {
-  event_id: string; profiles_opted_in: number; requests_pending: number; connections_made: number; participants_connected: number;
-  meetings_proposed: number; meetings_accepted: number; per_hour: { bucket: string; connections: number }[]; per_day: { bucket: string; connections: number }[];
-  top_companies: { company: string; connections: number }[];
-}
+export type { NetworkingStats } from "../../gen/NetworkingStats.js";
+import type { NetworkingStats } from "../../gen/NetworkingStats.js";
 
 export const dashboardApi = {
   questions: (eventId: string) => invoke<Question[]>("feedback_list", { eventId }),

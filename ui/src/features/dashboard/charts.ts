@@ -6,23 +6,29 @@
 
 import type { Chart as ChartInstance, ChartConfiguration, Plugin } from "chart.js";
 import { formatNumber, locale } from "../../shared/i18n.js";
+import { token, tokenList } from "../../shared/tokens.js";
 
 /** The global of Chart.js's UMD build (every chart type and scale registered). */
 declare const Chart: typeof import("chart.js").Chart;
 
-export const PALETTE = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#14b8a6", "#f97316", "#64748b", "#ec4899"];
+/** Series colour `i` of the palette (`--chart-1` … `--chart-10` in styles.css), cycling. */
+export function paletteColor(i: number): string {
+  const p = tokenList("chart-");
+  return p.length ? p[i % p.length] : "";
+}
 
 const FONT = { family: "system-ui, sans-serif", size: 11.5 };
-const INK = "#4b5563";
-const GRID = "#eef0f4";
+/** Axis and legend text, and grid lines. */
+const ink = () => token("chart-ink");
+const grid = () => token("chart-grid");
 
 export interface BarRow { label: string; value: number; color?: string; note?: string }
 export interface Series { label: string; values: number[]; color: string }
 
 /** The colour of a score: red (bad) to green (good) for ratings; NPS by its three groups. */
 export function scoreColor(kind: string, value: number): string {
-  if (kind === "nps") return value >= 9 ? "#10b981" : value >= 7 ? "#f59e0b" : "#ef4444";
-  return ["#ef4444", "#f97316", "#f59e0b", "#84cc16", "#10b981"][Math.min(4, Math.max(0, value - 1))];
+  if (kind === "nps") return token(value >= 9 ? "score-5" : value >= 7 ? "score-3" : "score-1");
+  return token(`score-${Math.min(5, Math.max(1, value))}`);
 }
 
 /** Shorten a label for an axis (the full text is in the tooltip and the table). */
@@ -49,7 +55,7 @@ function notesPlugin(entry: () => Entry | undefined): Plugin {
       const ctx = chart.ctx;
       ctx.save();
       ctx.font = `600 ${FONT.size}px ${FONT.family}`;
-      ctx.fillStyle = "#111827";
+      ctx.fillStyle = token("chart-label");
       ctx.textBaseline = "middle";
       meta.data.forEach((bar, i) => {
         const note = e.notes[i];
@@ -59,7 +65,7 @@ function notesPlugin(entry: () => Entry | undefined): Plugin {
         const w = ctx.measureText(note).width;
         // Inside the bar's end when there is no room after it.
         const outside = x + 6 + w <= chart.chartArea.right + 60;
-        ctx.fillStyle = outside ? "#111827" : "#fff";
+        ctx.fillStyle = token(outside ? "chart-label" : "chart-label-on-bar");
         ctx.fillText(note, outside ? x + 6 : x - w - 6, y);
       });
       ctx.restore();
@@ -148,7 +154,7 @@ export class Charts {
           datasets: [{
             label: opts.title ?? "",
             data: rows.map((r) => r.value),
-            backgroundColor: rows.map((r, i) => r.color ?? PALETTE[i % PALETTE.length]),
+            backgroundColor: rows.map((r, i) => r.color ?? paletteColor(i)),
             borderRadius: 4,
             barPercentage: 0.85,
             categoryPercentage: 0.9,
@@ -165,14 +171,14 @@ export class Charts {
             tooltip: { callbacks: { title: (items) => rows[items[0]?.dataIndex ?? 0]?.label ?? "", label: (item) => rows[item.dataIndex]?.note ?? fmt(Number(item.raw)) } },
           },
           scales: {
-            x: { beginAtZero: true, max: opts.max, grid: { color: GRID }, ticks: { font: FONT, color: INK, precision: 0 } },
+            x: { beginAtZero: true, max: opts.max, grid: { color: grid() }, ticks: { font: FONT, color: ink(), precision: 0 } },
             // Labels shortened to 40 % of the chart's width (the whole text is in the
             // tooltip and the table).
             y: {
               grid: { display: false },
               ticks: {
                 font: FONT,
-                color: INK,
+                color: ink(),
                 callback(value) {
                   return short(this.getLabelForValue(Number(value)), Math.max(6, Math.floor((this.chart.width * 0.4) / 7)));
                 },
@@ -199,7 +205,7 @@ export class Charts {
           // An empty part is not drawn at all (a zero-width bar left a hairline).
           ...parts.map((p) => ({ label: `${p.label} ${p.value}`, data: [p.value > 0 ? p.value : null], backgroundColor: p.color, barPercentage: 1, categoryPercentage: 1 })),
           // Nothing to split yet: an empty grey bar (left out of the legend and tooltips).
-          ...(total ? [] : [{ label: "", data: [1], backgroundColor: "#eceff3", barPercentage: 1, categoryPercentage: 1 }]),
+          ...(total ? [] : [{ label: "", data: [1], backgroundColor: token("chart-empty"), barPercentage: 1, categoryPercentage: 1 }]),
         ],
       },
       options: {
@@ -208,7 +214,7 @@ export class Charts {
         maintainAspectRatio: false,
         animation: { duration: 400 },
         plugins: {
-          legend: { position: "bottom", labels: { font: FONT, color: INK, boxWidth: 10, filter: (item) => item.text !== "" } },
+          legend: { position: "bottom", labels: { font: FONT, color: ink(), boxWidth: 10, filter: (item) => item.text !== "" } },
           tooltip: { enabled: total > 0, callbacks: { label: (item) => `${item.dataset.label} · ${total ? Math.round((100 * Number(item.raw)) / total) : 0} %` } },
         },
         scales: {
@@ -235,11 +241,11 @@ export class Charts {
         animation: { duration: 400 },
         interaction: { mode: "index", intersect: false },
         plugins: {
-          legend: { display: series.length > 1, position: "bottom", labels: { font: FONT, color: INK, boxWidth: 10 } },
+          legend: { display: series.length > 1, position: "bottom", labels: { font: FONT, color: ink(), boxWidth: 10 } },
         },
         scales: {
-          x: { stacked: true, grid: { display: false }, ticks: { font: FONT, color: INK, autoSkip: true, maxTicksLimit: 10, maxRotation: 0 } },
-          y: { stacked: true, beginAtZero: true, grid: { color: GRID }, ticks: { font: FONT, color: INK, precision: 0 } },
+          x: { stacked: true, grid: { display: false }, ticks: { font: FONT, color: ink(), autoSkip: true, maxTicksLimit: 10, maxRotation: 0 } },
+          y: { stacked: true, beginAtZero: true, grid: { color: grid() }, ticks: { font: FONT, color: ink(), precision: 0 } },
         },
       },
     }, summary, [], opts.testid);
@@ -269,27 +275,27 @@ export const DASH_CSS = `
 .dash-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px;margin-top:16px}
 .dash-grid.one{grid-template-columns:1fr}
 .dash-kpis{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
-.dash-kpi{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:12px 16px;min-width:130px}
-.dash-kpi .k{font-size:12px;color:#6b7280}.dash-kpi .v{font-size:26px;font-weight:700;color:#111827}.dash-kpi .r{font-size:12px;color:#4f46e5}
-.dash-card{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:14px 16px;min-width:0}
+.dash-kpi{background:var(--surface);border:1px solid var(--dash-line);border-radius:12px;padding:12px 16px;min-width:130px}
+.dash-kpi .k{font-size:12px;color:var(--dash-muted)}.dash-kpi .v{font-size:26px;font-weight:700;color:var(--chart-label)}.dash-kpi .r{font-size:12px;color:var(--accent)}
+.dash-card{background:var(--surface);border:1px solid var(--dash-line);border-radius:12px;padding:14px 16px;min-width:0}
 .dash-card h3{margin:0 0 10px;font-size:15px}
 .dash-split{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 .dash-split>.chart-box{flex:1 1 320px;min-width:260px}
 .chart-box{position:relative;width:100%}
 .chart-box>img{display:block;height:100%;object-fit:contain}
 .dash-table{border-collapse:collapse;font-size:12.5px;min-width:200px}
-.dash-table th,.dash-table td{padding:4px 8px;border-bottom:1px solid #eef0f4;text-align:left}
+.dash-table th,.dash-table td{padding:4px 8px;border-bottom:1px solid var(--chart-grid);text-align:left}
 .dash-table td.n,.dash-table th.n{text-align:right;font-variant-numeric:tabular-nums}
 .dash-texts{list-style:none;margin:0;padding:0;max-height:260px;overflow:auto}
-.dash-texts li{border-bottom:1px solid #eef0f4;padding:6px 0;font-size:13px;white-space:pre-wrap;overflow-wrap:anywhere}
-.dash-texts .q{color:#6b7280;font-size:11.5px}
-.dash-nps{font-size:34px;font-weight:800;color:#4f46e5}
-.dash-muted{color:#6b7280;font-size:13px}
+.dash-texts li{border-bottom:1px solid var(--chart-grid);padding:6px 0;font-size:13px;white-space:pre-wrap;overflow-wrap:anywhere}
+.dash-texts .q{color:var(--dash-muted);font-size:11.5px}
+.dash-nps{font-size:34px;font-weight:800;color:var(--accent)}
+.dash-muted{color:var(--dash-muted);font-size:13px}
 .dash-kpis.small{margin:0 0 10px}.dash-kpis.small .dash-kpi{min-width:96px;padding:8px 12px}.dash-kpis.small .dash-kpi .v{font-size:20px}
-.dash-card h4{margin:10px 0 6px;font-size:13px;color:#374151}
+.dash-card h4{margin:10px 0 6px;font-size:13px;color:var(--dash-heading)}
 .dash-card-actions{display:flex;justify-content:flex-end;margin-top:10px}
 .dash-wall{list-style:none;margin:0;padding:0;max-height:300px;overflow:auto}
-.dash-wall li{border-left:3px solid #94a3b8;padding:6px 10px;margin:0 0 6px;background:#f8fafc;border-radius:6px;font-size:13px;overflow-wrap:anywhere}
-.dash-wall li.sent-positive{border-color:#10b981}.dash-wall li.sent-negative{border-color:#ef4444}
-.dash-wall .q{color:#6b7280;font-size:11.5px}
+.dash-wall li{border-left:3px solid var(--sentiment-neutral);padding:6px 10px;margin:0 0 6px;background:var(--dash-wall-bg);border-radius:6px;font-size:13px;overflow-wrap:anywhere}
+.dash-wall li.sent-positive{border-color:var(--sentiment-positive)}.dash-wall li.sent-negative{border-color:var(--sentiment-negative)}
+.dash-wall .q{color:var(--dash-muted);font-size:11.5px}
 `;

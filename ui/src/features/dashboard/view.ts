@@ -14,7 +14,8 @@ import { wallToUtc, zoneCity } from "../../shared/tz.js";
 import { currentEventId, onCurrentEvent, setCurrentEvent } from "../../shared/current.js";
 import type { View } from "../../main.js";
 import { button, field, toast, toastError } from "../../shared/ui.js";
-import { Charts, DASH_CSS, PALETTE, scoreColor, snapshotOf } from "./charts.js";
+import { Charts, DASH_CSS, paletteColor, scoreColor, snapshotOf } from "./charts.js";
+import { rootRuleFor, token } from "../../shared/tokens.js";
 
 const KINDS: QuestionKind[] = ["rating", "nps", "single", "multiple", "text"];
 
@@ -579,9 +580,9 @@ export class DashboardView implements View {
       "dash-nps",
       h("div", { class: "dash-nps", testid: "nps-score" }, n.total ? String(n.score) : "—"),
       this.charts.stacked("nps", [
-        { label: t("dash.detractors"), value: n.detractors, color: "#ef4444" },
-        { label: t("dash.passives"), value: n.passives, color: "#f59e0b" },
-        { label: t("dash.promoters"), value: n.promoters, color: "#10b981" },
+        { label: t("dash.detractors"), value: n.detractors, color: token("score-1") },
+        { label: t("dash.passives"), value: n.passives, color: token("score-3") },
+        { label: t("dash.promoters"), value: n.promoters, color: token("score-5") },
       ]),
     );
     const dists = card(
@@ -598,7 +599,7 @@ export class DashboardView implements View {
                 { class: "dash-split" },
                 this.charts.bar(
                   `dist-${q.question_id}`,
-                  q.buckets.map((b, i) => ({ label: b.label, value: b.count, color: q.kind === "rating" || q.kind === "nps" ? scoreColor(q.kind, Number(b.value)) : PALETTE[i % PALETTE.length] })),
+                  q.buckets.map((b, i) => ({ label: b.label, value: b.count, color: q.kind === "rating" || q.kind === "nps" ? scoreColor(q.kind, Number(b.value)) : paletteColor(i) })),
                 ),
                 table([t("dash.value"), t("dash.count")], q.buckets.map((b) => [b.label, b.count]), `dist-table-${q.question_id}`),
               ),
@@ -624,10 +625,10 @@ export class DashboardView implements View {
               "timeline",
               points.map((p) => formatAxis(p.at, tz, d.bucket)),
               [
-                { label: t("dash.answers"), values: points.map((p) => p.answers), color: PALETTE[0] },
-                { label: t("dash.checkedIn"), values: points.map((p) => p.check_ins), color: PALETTE[2] },
-                { label: t("dash.nw.connections"), values: points.map((p) => p.connections), color: PALETTE[3] },
-                { label: t("dash.so.posts"), values: points.map((p) => p.mentions), color: PALETTE[5] },
+                { label: t("dash.answers"), values: points.map((p) => p.answers), color: paletteColor(0) },
+                { label: t("dash.checkedIn"), values: points.map((p) => p.check_ins), color: paletteColor(2) },
+                { label: t("dash.nw.connections"), values: points.map((p) => p.connections), color: paletteColor(3) },
+                { label: t("dash.so.posts"), values: points.map((p) => p.mentions), color: paletteColor(5) },
               ],
               { testid: "timeline-chart" },
             );
@@ -693,9 +694,9 @@ export class DashboardView implements View {
               ? this.charts.bar("so-tags", so.analysis.top_hashtags.slice(0, 6).map((x) => ({ label: `#${x.key}`, value: x.posts })))
               : null,
             this.charts.stacked("so-sentiment", [
-              { label: t("dash.so.negative"), value: so.analysis.sentiment.negative, color: "#ef4444" },
-              { label: t("dash.so.neutral"), value: so.analysis.sentiment.neutral, color: "#94a3b8" },
-              { label: t("dash.so.positive"), value: so.analysis.sentiment.positive, color: "#10b981" },
+              { label: t("dash.so.negative"), value: so.analysis.sentiment.negative, color: token("sentiment-negative") },
+              { label: t("dash.so.neutral"), value: so.analysis.sentiment.neutral, color: token("sentiment-neutral") },
+              { label: t("dash.so.positive"), value: so.analysis.sentiment.positive, color: token("sentiment-positive") },
             ]),
             h("h4", null, t("dash.so.wall")),
             so.wall.length
@@ -746,7 +747,10 @@ export class DashboardView implements View {
     const body = snapshotOf(this.dataEl);
     const esc = (x: string) => x.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const title = `${esc(this.data.title)} · ${esc(t("dash.title"))}`;
-    const html = `<!doctype html><html lang="${getLang()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;background:#f4f5fb;color:#111827;margin:0;padding:24px}h1{margin:0 0 4px}${DASH_CSS}</style></head><body><h1>${title}</h1><p class="dash-muted">${esc(formatDateTime(this.data.generated_at, this.event?.timezone || "UTC"))}</p>${body.innerHTML}</body></html>`;
+    // A standalone page: the tokens its CSS uses are declared with their current values.
+    const pageCss = "body{font-family:system-ui,sans-serif;background:var(--dash-page);color:var(--chart-label);margin:0;padding:24px}h1{margin:0 0 4px}" + DASH_CSS;
+    const snapshotCss = rootRuleFor(pageCss) + pageCss;
+    const html = `<!doctype html><html lang="${getLang()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>${snapshotCss}</style></head><body><h1>${title}</h1><p class="dash-muted">${esc(formatDateTime(this.data.generated_at, this.event?.timezone || "UTC"))}</p>${body.innerHTML}</body></html>`;
     try {
       const r = await dashboardApi.exportHtml(this.eventId, html);
       if (r) toast(t("dash.exported", { path: r.path }), "success");

@@ -4,6 +4,7 @@ import { h, icon, nextId, replaceChildren } from "../../shared/dom.js";
 import { formatDateWords, formatDuration, t } from "../../shared/i18n.js";
 import { COMMON_ZONES, offsetLabel, rezone, utcToWall, wallToUtc, zoneCity } from "../../shared/tz.js";
 import { dateWords, field, refreshDateWords, sectionCard } from "../../shared/ui.js";
+import { dateField, dateProblem } from "../../shared/datefield.js";
 import type { EditorCtx } from "../../shared/ctx.js";
 
 export function renderGeneral(ctx: EditorCtx): HTMLElement {
@@ -20,8 +21,9 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
   ctx.bind(desc, "description", () => (d.description = desc.value));
 
   // ---- dates
-  const starts = h("input", { type: "datetime-local", class: "input", testid: "f-starts", required: true, value: utcToWall(d.starts_at, ctx.tz()) });
-  const ends = h("input", { type: "datetime-local", class: "input", testid: "f-ends", required: true, value: utcToWall(d.ends_at, ctx.tz()) });
+  // Date controls drawn by the app (datefield.ts); the hidden inputs hold the wall-clock time.
+  const starts = h("input", { type: "hidden", testid: "f-starts", value: utcToWall(d.starts_at, ctx.tz()) });
+  const ends = h("input", { type: "hidden", testid: "f-ends", value: utcToWall(d.ends_at, ctx.tz()) });
   ends.min = starts.value;
   const hint = h("div", { class: "field-hint tz-hint" });
   const updateHint = () => {
@@ -39,7 +41,7 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
   ctx.bind(starts, "starts_at", () => {
     const iso = wallToUtc(starts.value, ctx.tz());
     if (!iso) {
-      ctx.setLocalError("starts_at", t("general.invalidDate"));
+      ctx.setLocalError("starts_at", dateProblem(starts) ?? t("general.invalidDate"));
       return;
     }
     ctx.setLocalError("starts_at", null);
@@ -57,7 +59,7 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
   ctx.bind(ends, "ends_at", () => {
     const iso = wallToUtc(ends.value, ctx.tz());
     if (!iso) {
-      ctx.setLocalError("ends_at", t("general.invalidDate"));
+      ctx.setLocalError("ends_at", dateProblem(ends) ?? t("general.invalidDate"));
       return;
     }
     ctx.setLocalError("ends_at", Date.parse(iso) <= Date.parse(d.starts_at) ? t("general.endBeforeStart") : null);
@@ -117,7 +119,7 @@ export function renderGeneral(ctx: EditorCtx): HTMLElement {
       sectionCard(
         t("general.when"),
         "calendar",
-        h("div", { class: "row-2" }, field(t("general.starts"), starts), field(t("general.ends"), ends)),
+        h("div", { class: "row-2" }, dateField(t("general.starts"), starts, { time: true, showError: false }), dateField(t("general.ends"), ends, { time: true, showError: false })),
         h(
           "div",
           { class: "row-2" },

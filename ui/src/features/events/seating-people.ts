@@ -10,6 +10,7 @@ import { papi, type PlanView, type Seated, type SeatingOverview, type SeatWarnin
 import { h, replaceChildren } from "../../shared/dom.js";
 import { formatNumber, t, type MsgKey } from "../../shared/i18n.js";
 import { button, errorText, field, openDialog, toast } from "../../shared/ui.js";
+import { token } from "../../shared/tokens.js";
 
 type Params = Record<string, string | number>;
 
@@ -33,7 +34,7 @@ function seatErrorText(e: ApiError): string {
 }
 
 // Seat colours beside the editor's (free and blocked come from the stylesheet).
-const TAKEN = { background: "#4f5bd5", borderColor: "#3b45b0", color: "#fff" };
+const taken = () => ({ background: token("seat-taken"), borderColor: token("seat-taken-line"), color: token("seat-taken-text") });
 
 export async function openSeatingPeople(eventId: string, planId: string, room: string): Promise<void> {
   let overview: SeatingOverview | null = null;
@@ -75,7 +76,7 @@ export async function openSeatingPeople(eventId: string, planId: string, room: s
       const occupant = s.participant;
       const label = occupant ? t("seat.seatTaken", { label: s.label, name: who(occupant) }) : s.blocked ? t("seating.seatBlocked", { label: s.label }) : t("seat.seatFree", { label: s.label });
       const b = h("button", { type: "button", class: `seat${s.blocked ? " blocked" : ""}`, testid: "seat-p", "data-label": s.label, "data-state": occupant ? "taken" : s.blocked ? "blocked" : "free", "aria-label": label, title: label, disabled: s.blocked && !occupant });
-      if (occupant) Object.assign(b.style, TAKEN);
+      if (occupant) Object.assign(b.style, taken());
       if (occupant && selected?.id === occupant.id) b.style.outline = "3px solid var(--accent)";
       b.addEventListener("click", () => {
         if (occupant) {

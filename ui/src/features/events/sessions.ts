@@ -5,6 +5,7 @@ import { h, icon, nextId, replaceChildren } from "../../shared/dom.js";
 import { formatDate, formatDateWords, formatDayHeading, formatTime, t } from "../../shared/i18n.js";
 import { dayKey, utcToWall, wallToUtc } from "../../shared/tz.js";
 import { button, dateWords, field, iconButton, refreshDateWords } from "../../shared/ui.js";
+import { dateField, dateProblem } from "../../shared/datefield.js";
 import type { EditorCtx } from "../../shared/ctx.js";
 
 function roomsOf(ctx: EditorCtx): string[] {
@@ -25,6 +26,12 @@ function problems(ctx: EditorCtx, s: Session): string[] {
     if (clash) out.push(t("sessions.overlap"));
   }
   return out;
+}
+
+/** A field with the date in words appended under its control. */
+function withWords(f: HTMLElement, words: HTMLElement): HTMLElement {
+  f.appendChild(words);
+  return f;
 }
 
 export function renderSessions(ctx: EditorCtx): HTMLElement {
@@ -119,11 +126,11 @@ export function renderSessions(ctx: EditorCtx): HTMLElement {
       s.title = title.value;
       drawAgenda();
     });
-    const starts = h("input", { type: "datetime-local", class: "input", testid: "session-starts", value: utcToWall(s.starts_at, tz), min: minWall, max: maxWall, required: true });
-    const ends = h("input", { type: "datetime-local", class: "input", testid: "session-ends", value: utcToWall(s.ends_at, tz), min: minWall, max: maxWall, required: true });
+    const starts = h("input", { type: "hidden", testid: "session-starts", value: utcToWall(s.starts_at, tz), min: minWall, max: maxWall });
+    const ends = h("input", { type: "hidden", testid: "session-ends", value: utcToWall(s.ends_at, tz), min: minWall, max: maxWall });
     ctx.bind(starts, `${path}.starts_at`, () => {
       const iso = wallToUtc(starts.value, ctx.tz());
-      ctx.setLocalError(`${path}.starts_at`, iso ? null : t("general.invalidDate"));
+      ctx.setLocalError(`${path}.starts_at`, iso ? null : (dateProblem(starts) ?? t("general.invalidDate")));
       if (!iso) return;
       const dur = Date.parse(s.ends_at) - Date.parse(s.starts_at);
       s.starts_at = iso;
@@ -136,7 +143,7 @@ export function renderSessions(ctx: EditorCtx): HTMLElement {
     });
     ctx.bind(ends, `${path}.ends_at`, () => {
       const iso = wallToUtc(ends.value, ctx.tz());
-      ctx.setLocalError(`${path}.ends_at`, iso ? null : t("general.invalidDate"));
+      ctx.setLocalError(`${path}.ends_at`, iso ? null : (dateProblem(ends) ?? t("general.invalidDate")));
       if (!iso) return;
       s.ends_at = iso;
       drawAgenda();
@@ -192,12 +199,14 @@ export function renderSessions(ctx: EditorCtx): HTMLElement {
       "article",
       { class: "card session-card", "data-field": path, "data-session-id": s.id, testid: "session-card" },
       h("div", { class: "session-head" }, h("div", { class: "grow" }, field(t("sessions.sessionTitle"), title)), remove),
-      h("div", { class: "row-4" }, field(t("sessions.starts"), starts), field(t("sessions.ends"), ends), field(t("sessions.room"), room, { optional: true }), field(t("sessions.capacity"), cap)),
       h(
         "div",
-        { class: "row-2 session-words" },
-        dateWords(starts, () => formatDateWords(wallToUtc(starts.value, ctx.tz()) ?? "", ctx.tz())),
-        dateWords(ends, () => formatDateWords(wallToUtc(ends.value, ctx.tz()) ?? "", ctx.tz())),
+        { class: "row-4" },
+        // Each date with its words right under it, whatever the number of columns.
+        withWords(dateField(t("sessions.starts"), starts, { time: true, showError: false }), dateWords(starts, () => formatDateWords(wallToUtc(starts.value, ctx.tz()) ?? "", ctx.tz()))),
+        withWords(dateField(t("sessions.ends"), ends, { time: true, showError: false }), dateWords(ends, () => formatDateWords(wallToUtc(ends.value, ctx.tz()) ?? "", ctx.tz()))),
+        field(t("sessions.room"), room, { optional: true }),
+        field(t("sessions.capacity"), cap),
       ),
       field(t("sessions.abstract"), abs, { optional: true }),
       speakerBox,

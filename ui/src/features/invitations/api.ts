@@ -8,32 +8,19 @@ import type { PortalInfo } from "../../gen/PortalInfo.js";
 export type { InvitationCount } from "../../gen/InvitationCount.js";
 export type { InvitationLink as Link } from "../../gen/InvitationLink.js";
 export type { PortalInfo } from "../../gen/PortalInfo.js";
-
-export interface NetInterface {
-  name: string;
-  ip: string;
-  virtual: boolean;
-}
-
-export interface PortalAddress {
-  port: number | null;
-  interface: string | null;
-  public_url: string | null;
-}
-
-export interface SendProgress {
-  total: number;
-  sent: number;
-  failed: number;
-  retrying: number;
-  cancelled: boolean;
-}
+import type { PortalAddress } from "../../gen/PortalAddress.js";
+import type { PortalAddressInfo } from "../../gen/PortalAddressInfo.js";
+import type { SendProgress } from "../../gen/SendProgress.js";
+export type { NetInterface } from "../../gen/NetInterface.js";
+export type { PortalAddress } from "../../gen/PortalAddress.js";
+export type { PortalAddressInfo } from "../../gen/PortalAddressInfo.js";
+export type { SendProgress } from "../../gen/SendProgress.js";
 
 export const invitationsApi = {
   portalStart: (lan: boolean, port: number | null) => invoke<PortalInfo>("portal_start", { lan, port }),
   portalStop: () => invoke<null>("portal_stop"),
   portalStatus: () => invoke<PortalInfo | null>("portal_status"),
-  portalAddress: () => invoke<PortalAddress & { interfaces: NetInterface[] }>("portal_address"),
+  portalAddress: () => invoke<PortalAddressInfo>("portal_address"),
   portalAddressSave: (settings: PortalAddress) => invoke<PortalAddress>("portal_address_save", { settings }),
   participantLink: (participantId: string) => invoke<Link>("invitation_link", { participantId }),
   eventLink: (eventId: string) => invoke<Link>("event_share_link", { eventId }),

@@ -6,42 +6,12 @@ import { toApiError } from "../../shared/api.js";
 import { labApi, type HandlerBench, type LabRun, type Overview, type Progress, type QueryResult, type VariantResult } from "./api.js";
 import { h, icon, replaceChildren } from "../../shared/dom.js";
 import { Charts } from "../dashboard/charts.js";
+import { token } from "../../shared/tokens.js";
 import { formatDecimal, formatNumber, getLang, t } from "../../shared/i18n.js";
 import type { View } from "../../main.js";
 import { button, field, sectionCard, toast, toastError } from "../../shared/ui.js";
 
 const SCALES = [1_000, 2_000, 10_000, 100_000, 1_000_000];
-
-const CSS = `
-.lab-progress{display:flex;align-items:center;gap:10px;margin-top:12px}
-.lab-progress[hidden]{display:none}
-.lab-progress progress{flex:1;height:10px}
-.lab-row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-end}
-.lab-row .field{min-width:150px}
-.lab-query{margin-top:18px;padding-top:14px;border-top:1px solid var(--border,#e3e6ec)}
-.lab-query h4{margin:0 0 2px;font-size:15px}
-.lab-shape{font:12px/1.4 ui-monospace,monospace;background:var(--surface-2,#f5f7fa);border-radius:6px;padding:6px 8px;white-space:pre-wrap;word-break:break-all;margin:6px 0}
-.lab-verdict{border-left:4px solid #1f8a4c;background:#eef8f1;padding:8px 12px;border-radius:4px;margin:8px 0;font-size:13.5px}
-.lab-charts{display:flex;flex-wrap:wrap;gap:8px 28px;margin:6px 0}
-.lab-chart{flex:1 1 380px;min-width:300px;max-width:560px}
-.lab-chart .ct{font:600 12px system-ui,sans-serif;color:#1d2433;margin-bottom:2px}
-.lab-table{width:100%;border-collapse:collapse;font-size:12.5px}
-.lab-table th,.lab-table td{padding:5px 6px;border-bottom:1px solid #eef0f4;text-align:left;vertical-align:top}
-.lab-table th{color:var(--muted,#5b6475);font-weight:600;font-size:11.5px}
-.lab-table td.n,.lab-table th.n{text-align:right;font-variant-numeric:tabular-nums}
-.lab-tag{display:inline-block;border-radius:10px;padding:0 8px;font-size:11.5px;font-weight:600}
-.lab-scan{background:#fde8e7;color:#b3261e}.lab-ix{background:#e5f4ea;color:#1f8a4c}.lab-na{background:#eceff3;color:#5b6475}
-.lab-def{font:11.5px ui-monospace,monospace;color:#5b6475}
-.lab-note{color:var(--muted,#5b6475);font-size:13px;margin:8px 0 0}
-`;
-
-function ensureCss(): void {
-  if (document.getElementById("lab-css")) return;
-  const s = document.createElement("style");
-  s.id = "lab-css";
-  s.textContent = CSS;
-  document.head.appendChild(s);
-}
 
 function num(n: number): string {
   if (n >= 100) return formatNumber(Math.round(n));
@@ -86,7 +56,6 @@ export class LabView implements View {
   private charts = new Charts();
 
   constructor() {
-    ensureCss();
     this.rerender();
     void this.load();
   }
@@ -273,7 +242,7 @@ export class LabView implements View {
       "div",
       { class: "lab-chart" },
       h("div", { class: "ct" }, title),
-      this.charts.bar(key, rows.map((r) => ({ label: r.label, value: r.value, color: r.best ? "#1f8a4c" : "#9db6e4" })), { fmt }),
+      this.charts.bar(key, rows.map((r) => ({ label: r.label, value: r.value, color: token(r.best ? "lab-best" : "lab-other") })), { fmt }),
     );
   }
 

@@ -28,6 +28,8 @@ import type { SeatingOverview } from "../../gen/SeatingOverview.js";
 import type { SeatingAutoReport } from "../../gen/SeatingAutoReport.js";
 import type { Target } from "../../gen/Target.js";
 import type { ParticipantsExported } from "../../gen/ParticipantsExported.js";
+import type { ParticipantBadge } from "../../gen/ParticipantBadge.js";
+export type { ParticipantBadge } from "../../gen/ParticipantBadge.js";
 export type { Erasure } from "../../gen/Erasure.js";
 export type { MergeReport } from "../../gen/MergeReport.js";
 export type { Seated } from "../../gen/Seated.js";
@@ -70,7 +72,7 @@ export const papi = {
   joinSession: (id: string, sessionId: string) => invoke<Participant>("participants_join_session", { id, sessionId }),
   leaveSession: (id: string, sessionId: string) => invoke<Participant>("participants_leave_session", { id, sessionId }),
   checkInCode: (eventId: string, code: string) => invoke<Participant>("participants_check_in_code", { eventId, code }),
-  badge: (id: string) => invoke<{ code: string; qr_svg: string; seat: string | null }>("participants_badge", { id }),
+  badge: (id: string) => invoke<ParticipantBadge>("participants_badge", { id }),
   update: (id: string, version: number, input: ParticipantInput) => invoke<Participant>("participants_update", { id, version, input }),
   delete: (id: string, version: number | null) => invoke<null>("participants_delete", { id, version }),
   erase: (id: string) => invoke<Erasure>("participants_erase", { id }),
@@ -80,7 +82,7 @@ export const papi = {
   unassignSeat: (id: string) => invoke<Participant>("participants_unassign_seat", { id }),
   autoSeat: (eventId: string, planId: string, by: "company" | "name") => invoke<SeatingAutoReport>("participants_auto_seat", { eventId, planId, by }),
   audit: (id: string) => invoke<AuditEntry[]>("participants_audit", { id }),
-  create: (eventId: string, input: { name: string; email: string; company?: string; role?: string; phone?: string }) =>
+  create: (eventId: string, input: Pick<ParticipantInput, "name" | "email"> & Partial<ParticipantInput>) =>
     invoke<Participant>("participants_create", { eventId, input }),
   export: (eventId: string, query: ParticipantQuery, lang: string) =>
     invoke<ParticipantsExported | null>("participants_export", { eventId, query: clean(query), lang }),

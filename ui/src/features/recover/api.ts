@@ -2,26 +2,19 @@
 
 import { invokeCommand as invoke } from "../../shared/api.js";
 
-export interface Job {
-  _id: string;
-  state: "running" | "interrupted" | "done" | "failed" | "rolled_back";
-  event_id: string;
-  label: string;
-  work: { kind: "import" | "campaign" };
-  started_at: string;
-  error: string | null;
-  written: number;
-}
-
-export interface BackupSummary {
-  counts: Record<string, number>;
-  documents: number;
-  bytes: number;
-}
+// Types generated from the Rust types (ts-rs, `cargo test` refreshes ui/src/gen/).
+import type { BackupSummary } from "../../gen/BackupSummary.js";
+import type { Job } from "../../gen/Job.js";
+import type { JobResumed } from "../../gen/JobResumed.js";
+import type { RolledBack } from "../../gen/RolledBack.js";
+export type { Job } from "../../gen/Job.js";
+export type { JobResumed } from "../../gen/JobResumed.js";
+export type { RolledBack } from "../../gen/RolledBack.js";
+export type { BackupSummary } from "../../gen/BackupSummary.js";
 
 export const recoverApi = {
   jobs: () => invoke<Job[]>("jobs_list"),
-  resume: (id: string) => invoke<Record<string, number | boolean | string>>("jobs_resume", { id }),
-  rollback: (id: string) => invoke<{ undone: number }>("jobs_rollback", { id }),
+  resume: (id: string) => invoke<JobResumed>("jobs_resume", { id }),
+  rollback: (id: string) => invoke<RolledBack>("jobs_rollback", { id }),
   backup: () => invoke<[string, BackupSummary] | null>("backup_create"),
 };

@@ -1,22 +1,17 @@
 // SMTP settings and the test message (commands in src-tauri/src/commands/mail.rs).
 import { invokeCommand as invoke, type Language } from "../../shared/api.js";
 
-export type Security = "none" | "start_tls" | "tls";
-
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  security: Security;
-  username: string;
-  from_email: string;
-  from_name: string;
-}
-
-export interface MailSettingsView {
-  settings: SmtpSettings | null;
-  /** Where the password is: the OS keychain, this session's memory only, or nowhere. */
-  password: "keychain" | "session" | "none";
-}
+// Types generated from the Rust types (ts-rs, `cargo test` refreshes ui/src/gen/).
+import type { MailRendered as Rendered } from "../../gen/MailRendered.js";
+import type { MailSettingsView } from "../../gen/MailSettingsView.js";
+import type { MailTemplate as Template } from "../../gen/MailTemplate.js";
+import type { SmtpSettings } from "../../gen/SmtpSettings.js";
+export type { SmtpSecurity as Security } from "../../gen/SmtpSecurity.js";
+export type { SmtpSettings } from "../../gen/SmtpSettings.js";
+/** The saved settings and where the password is: the OS keychain, this session's memory only, or nowhere. */
+export type { MailSettingsView } from "../../gen/MailSettingsView.js";
+export type { MailTemplate as Template } from "../../gen/MailTemplate.js";
+export type { MailRendered as Rendered } from "../../gen/MailRendered.js";
 
 export const mailApi = {
   get: () => invoke<MailSettingsView>("mail_settings_get"),
@@ -24,17 +19,6 @@ export const mailApi = {
     invoke<MailSettingsView>("mail_settings_save", { settings, password }),
   testSend: (to: string, lang: Language) => invoke<null>("mail_test_send", { to, lang }),
 };
-
-export interface Template {
-  subject: string;
-  body: string;
-}
-
-export interface Rendered {
-  subject: string;
-  text: string;
-  html: string;
-}
 
 export const templateApi = {
   get: (lang: Language) => invoke<Template>("mail_template_get", { lang }),

@@ -2,173 +2,43 @@
 // src-tauri/src/commands/social.rs).
 import { channel, invokeCommand as invoke } from "../../shared/api.js";
 
-export interface MomentInput {
-  text: string;
-  hashtags: string[];
-  link?: string | null;
-  photo_url?: string | null;
-}
-
-export interface Moment {
-  text: string;
-  hashtags: string[];
-  link?: string;
-  photo_url?: string;
-}
-
-export type Platform =
-  | { kind: "x" }
-  | { kind: "linkedin" }
-  | { kind: "facebook" }
-  | { kind: "mastodon"; instance: string }
-  | { kind: "copy" };
+// Types generated from the Rust types (ts-rs, `cargo test` refreshes ui/src/gen/).
+import type { Exported } from "../../gen/Exported.js";
+import type { FetchOptions } from "../../gen/FetchOptions.js";
+import type { FetchReport } from "../../gen/FetchReport.js";
+import type { FetchSettings } from "../../gen/FetchSettings.js";
+import type { ImportProgress as Progress } from "../../gen/ImportProgress.js";
+import type { MomentInput } from "../../gen/MomentInput.js";
+import type { Platform } from "../../gen/Platform.js";
+import type { Post } from "../../gen/Post.js";
+import type { SharedMoment } from "../../gen/SharedMoment.js";
+import type { SocialAnalysis as Analysis } from "../../gen/SocialAnalysis.js";
+import type { SocialImportReport as ImportReport } from "../../gen/SocialImportReport.js";
+import type { SocialShared as Shared } from "../../gen/SocialShared.js";
+export type { MomentInput } from "../../gen/MomentInput.js";
+export type { Moment } from "../../gen/Moment.js";
+export type { Platform } from "../../gen/Platform.js";
+export type { Sharer } from "../../gen/Sharer.js";
+export type { SharedMoment } from "../../gen/SharedMoment.js";
+export type { SocialShared as Shared } from "../../gen/SocialShared.js";
+export type { ImportProgress as Progress } from "../../gen/ImportProgress.js";
+export type { RecordError } from "../../gen/RecordError.js";
+export type { SocialImportReport as ImportReport } from "../../gen/SocialImportReport.js";
+export type { FetchOptions } from "../../gen/FetchOptions.js";
+export type { FetchSettings } from "../../gen/FetchSettings.js";
+export type { FetchReport } from "../../gen/FetchReport.js";
+export type { VolumePoint } from "../../gen/VolumePoint.js";
+export type { KeyCount } from "../../gen/KeyCount.js";
+export type { AuthorRow } from "../../gen/AuthorRow.js";
+export type { MentionRow } from "../../gen/MentionRow.js";
+export type { SocialAnalysis as Analysis } from "../../gen/SocialAnalysis.js";
+export type { Post } from "../../gen/Post.js";
+export type { Exported } from "../../gen/Exported.js";
 
 export type PlatformName = Platform["kind"];
 
-export type Sharer = { kind: "organiser" } | { kind: "participant"; participant_id: string };
-
-export interface SharedMoment {
-  _id: string;
-  event_id: string;
-  moment: Moment;
-  by: Sharer;
-  platform: PlatformName;
-  instance?: string;
-  url?: string;
-  shared_at: string;
-  updated_by: string;
-  version: number;
-}
-
-export interface Shared {
-  moment: SharedMoment;
-  url: string | null;
-  text: string;
-}
-
-export interface Progress {
-  phase: "checking" | "writing" | "rolling_back" | "done";
-  done: number;
-  total: number;
-}
-
-export interface RecordError {
-  record: number;
-  id?: string;
-  reason: string;
-}
-
-export interface ImportReport {
-  run_id: string;
-  file: string;
-  format: "auto" | "x" | "mastodon" | "csv";
-  record_unit: "item" | "line" | string;
-  records: number;
-  imported: number;
-  already_present: number;
-  rejected: number;
-  errors: RecordError[];
-  cancelled: boolean;
-  duration_ms: number;
-}
-
-export interface FetchOptions {
-  instance: string;
-  tag: string;
-  pages: number;
-  limit?: number;
-  /** Only for tests: `http://127.0.0.1:PORT` instead of `https://{instance}`. */
-  base_url?: string | null;
-}
-
-export interface FetchSettings {
-  instance: string;
-  tag: string;
-  pages: number;
-}
-
-export interface FetchReport {
-  run_id: string;
-  instance: string;
-  tag: string;
-  pages: number;
-  received: number;
-  imported: number;
-  already_present: number;
-  rejected: number;
-  errors: RecordError[];
-  newest_id: string | null;
-  oldest_id: string | null;
-  reached_end: boolean;
-  waited_ms: number;
-  cancelled: boolean;
-  error: string | null;
-  duration_ms: number;
-}
-
-export interface VolumePoint {
-  at: string;
-  posts: number;
-}
-
-export interface KeyCount {
-  key: string;
-  posts: number;
-}
-
-export interface AuthorRow {
-  author: string;
-  posts: number;
-  likes: number;
-  shares: number;
-  replies: number;
-}
-
-export interface MentionRow {
-  id: string;
-  name: string;
-  posts: number;
-  share: number;
-}
-
-export interface Analysis {
-  event_id: string;
-  title: string;
-  timezone: string;
-  volume_by_hour: VolumePoint[];
-  volume_by_day: VolumePoint[];
-  top_hashtags: KeyCount[];
-  top_authors: AuthorRow[];
-  platforms: KeyCount[];
-  engagement: { posts: number; likes: number; shares: number; replies: number; total: number };
-  sessions: MentionRow[];
-  speakers: MentionRow[];
-  sentiment: { positive: number; neutral: number; negative: number; average_score: number };
-  generated_at: string;
-}
-
-export interface Post {
-  _id: string;
-  event_id: string;
-  platform: string;
-  external_id: string;
-  author: string;
-  text: string;
-  posted_at: string;
-  url?: string;
-  likes: number;
-  shares: number;
-  replies: number;
-  hashtags: string[];
-  mentions: string[];
-  sentiment_score: number;
-  sentiment: "positive" | "neutral" | "negative";
-}
-
-export interface Exported {
-  path: string;
-  bytes: number;
-}
+/** What `social_fetch` needs; the other options keep the backend's defaults. */
+export type FetchRequest = Pick<FetchOptions, "instance" | "tag" | "pages"> & Partial<FetchOptions>;
 
 export const socialApi = {
   compose: (moment: MomentInput) => invoke<string>("social_compose", { moment }),
@@ -179,7 +49,7 @@ export const socialApi = {
     invoke<ImportReport>("social_import", { eventId, path, options: null, onProgress: channel(onProgress) }),
   importCancel: () => invoke<null>("social_import_cancel"),
   fetchSettings: () => invoke<FetchSettings>("social_fetch_settings"),
-  fetch: (eventId: string, options: FetchOptions, onProgress: (p: Progress) => void) =>
+  fetch: (eventId: string, options: FetchRequest, onProgress: (p: Progress) => void) =>
     invoke<FetchReport>("social_fetch", { eventId, options, onProgress: channel(onProgress) }),
   fetchCancel: () => invoke<null>("social_fetch_cancel"),
   analysis: (eventId: string) => invoke<Analysis>("social_analysis", { eventId }),

@@ -21,13 +21,15 @@ import { h, replaceChildren } from "../../shared/dom.js";
 import { formatDateTime, formatDecimal, formatNumber, formatShortDate, formatTime, t, type MsgKey } from "../../shared/i18n.js";
 import type { View } from "../../main.js";
 import { button, field, sectionCard, toast, toastError } from "../../shared/ui.js";
-import { Charts, DASH_CSS, PALETTE } from "../dashboard/charts.js";
+import { Charts, DASH_CSS, paletteColor } from "../dashboard/charts.js";
+import { token } from "../../shared/tokens.js";
 import { currentEventId, onCurrentEvent, setCurrentEvent } from "../../shared/current.js";
 
 /** How often the wall is refreshed while the page is open. */
 const WALL_EVERY_MS = 5000;
 
-const SENTIMENT_COLORS = { positive: "#10b981", neutral: "#94a3b8", negative: "#ef4444" } as const;
+/** The colour of a sentiment (`--sentiment-*` in styles.css). */
+const sentimentColor = (k: "positive" | "neutral" | "negative") => token(`sentiment-${k}`);
 
 const PLATFORM_LABEL: Record<string, string> = { x: "X", linkedin: "LinkedIn", facebook: "Facebook", mastodon: "Mastodon", copy: "—", csv: "CSV" };
 
@@ -560,7 +562,7 @@ export class SocialView implements View {
       ? this.charts.time(
           "volume",
           points.map((p) => fmt(new Date(p.at))),
-          [{ label: t("social.posts"), values: points.map((p) => p.posts), color: PALETTE[0] }],
+          [{ label: t("social.posts"), values: points.map((p) => p.posts), color: paletteColor(0) }],
         )
       : none();
     const unitBtn = (u: "hour" | "day", key: MsgKey) => {
@@ -616,7 +618,7 @@ export class SocialView implements View {
       "social-sentiment",
       this.charts.stacked(
         "sentiment",
-        (["positive", "neutral", "negative"] as const).map((k) => ({ label: t(`social.sentiment.${k}`), value: s[k], color: SENTIMENT_COLORS[k] })),
+        (["positive", "neutral", "negative"] as const).map((k) => ({ label: t(`social.sentiment.${k}`), value: s[k], color: sentimentColor(k) })),
       ),
       h(
         "table",
@@ -629,7 +631,7 @@ export class SocialView implements View {
             h(
               "tr",
               null,
-              h("td", null, h("span", { class: "social-dot", style: { background: SENTIMENT_COLORS[k] } }), t(`social.sentiment.${k}`)),
+              h("td", null, h("span", { class: "social-dot", style: { background: sentimentColor(k) } }), t(`social.sentiment.${k}`)),
               h("td", { class: "n", testid: `social-sentiment-${k}` }, formatNumber(s[k])),
               h("td", { class: "n" }, pct(e.posts ? s[k] / e.posts : 0)),
             ),
@@ -699,7 +701,7 @@ export class SocialView implements View {
                 h(
                   "div",
                   { class: "social-post-head" },
-                  h("span", { class: "social-dot", style: { background: SENTIMENT_COLORS[p.sentiment] }, title: t(`social.sentiment.${p.sentiment}`) }),
+                  h("span", { class: "social-dot", style: { background: sentimentColor(p.sentiment) }, title: t(`social.sentiment.${p.sentiment}`) }),
                   h("strong", null, p.author ? `@${p.author}` : t("social.anonymous")),
                   h("span", { class: "chip-sm" }, platformName(p.platform)),
                   h("span", { class: "grow" }),
