@@ -82,7 +82,7 @@ use crate::{
     schema, time, Core, Error, Result,
 };
 
-use apply::{guard, Op};
+use apply::Op;
 pub use dedupe::MergedDuplicate;
 pub use merge::{merge3, FieldConflict, Merge};
 
@@ -664,9 +664,16 @@ async fn collection(
     let mut gone: Vec<String> = vec![];
     let mut conflicts: Vec<Conflict> = vec![];
     let mut pre_wrote = false;
+    let b = if spec.policy == Policy::Versioned {
+        base_hashes(local, rkey, coll).await?
+    } else {
+        HashMap::new()
+    };
     if spec.policy == Policy::Versioned && !spec.natural_key.is_empty() {
-        let d =
-            dedupe::merge_groups(local, remote, spec, rkey, &mut l, &mut r, o.dry_run, now).await?;
+        let d = dedupe::merge_groups(
+            local, remote, spec, rkey, &mut l, &mut r, &b, o.dry_run, now,
+        )
+        .await?;
         for m in &d.merged {
             for id in [&m.survivor, &m.merged] {
                 if let Some(e) = l
@@ -687,11 +694,6 @@ async fn collection(
         gone.extend(d.gone);
         pre_wrote = d.wrote;
     }
-    let b = if spec.policy == Policy::Versioned {
-        base_hashes(local, rkey, coll).await?
-    } else {
-        HashMap::new()
-    };
     let keys: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
     // For keyed collections: each side's keys by `_id`.
     let by_id = |m: &HashMap<String, Document>| -> HashMap<String, String> {
@@ -1407,12 +1409,7 @@ pub async fn resolve(
         let cl = core.db().collection::<Document>(coll);
         match old {
             Some(old) => {
-                if cl
-                    .replace_one(guard(old), merged.clone())
-                    .await?
-                    .matched_count
-                    == 0
-                {
+                if apply::replace(core, coll, old, &merged).await? == 0 {
                     return Err(changed_meanwhile());
                 }
             }
