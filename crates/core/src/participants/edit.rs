@@ -488,17 +488,12 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
         profile_moved: false,
     };
     repoint_answers(core, keep_id, other_id, &mut report).await?;
+    if report.answers_moved + report.answers_dropped > 0 {
+        // The dashboard's tallies count respondents and answers: rebuilt for this event
+        // from its answers, as a sync does after moving them.
+        feedback::counters::rebuild(core, &ev).await?;
+    }
     repoint_networking(core, &ev, keep_id, other_id, &input.name, &mut report).await?;
-    // The other record's history is the survivor's now: the same rewrite every other store
-    // makes when the sync brings it the merge (`crate::sync`, the registry's references),
-    // so the trail reads the same everywhere.
-    super::audit_coll(core)
-        .update_many(
-            doc! { "participant_id": other_id },
-            doc! { "$set": { "participant_id": keep_id } },
-        )
-        .await?;
-
     let note_to = if take_others_status {
         Some(report.participant.status)
     } else {
@@ -524,6 +519,15 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
         other_id,
     )
     .await?;
+    // The other record's history, its `merged` entry included, is the survivor's now: the
+    // same rewrite every other store makes when the sync brings it the merge
+    // (`crate::sync`, the registry's references), so the trail reads the same everywhere.
+    super::audit_coll(core)
+        .update_many(
+            doc! { "participant_id": other_id },
+            doc! { "$set": { "participant_id": keep_id } },
+        )
+        .await?;
     Ok(report)
 }
 

@@ -1040,10 +1040,14 @@ async fn collection(
         if let Some(c) = &p.conflict {
             conflicts.push(c.clone());
         }
-        if let Some((to_local, from, into)) = &p.remap {
-            let core = if *to_local { local } else { remote };
-            if let Err(e) = dedupe::remap(core, coll, from, into, now).await {
-                keep_going(&mut rep.failures, coll, from, e)?;
+        // On both sides: the side that already knew of the merge may have received, since
+        // its own rewrite, documents naming the merged copy (written where it was still
+        // live, pushed before its tombstone could be applied there).
+        if let Some((_, from, into)) = &p.remap {
+            for core in [local, remote] {
+                if let Err(e) = dedupe::remap(core, coll, from, into, now).await {
+                    keep_going(&mut rep.failures, coll, from, e)?;
+                }
             }
         }
     }
@@ -1436,5 +1440,22 @@ pub async fn resolve(
         .upsert(true)
         .await?;
     cc.delete_one(doc! { "_id": conflict_id }).await?;
+    // What is derived per event (seat counters, answer tallies) is rebuilt for the event
+    // the chosen document belongs to: an event brought back by the choice had its data
+    // pulled while it was deleted, when nothing was rebuilt for it.
+    let event_id = if coll == crate::db::EVENTS {
+        Some(c.doc_id.clone())
+    } else {
+        merged.get_str("event_id").ok().map(str::to_owned)
+    };
+    if let Some(ev) = event_id {
+        for derived in schema::sync_specs().iter().filter_map(|s| s.derived) {
+            for core in [local, remote] {
+                if crate::events::get(core, &ev).await.is_ok() {
+                    (derived.rebuild)(core, &ev).await?;
+                }
+            }
+        }
+    }
     Ok(merged)
 }
