@@ -61,6 +61,9 @@ export default async function ({ browser, test, assert, $id, texts, setValue, en
       return rows.length === 1 && rows[0].includes(title);
     }, { timeout: 10000, timeoutMsg: 'the search did not show exactly the new event' });
     await browser.saveScreenshot(join(shots, 'list-search.png'));
+    // One match: the page itself says how many (no count asked), in French.
+    const sub = await browser.execute(() => document.getElementById('list-sub')?.textContent ?? '');
+    assert(sub === '1 événement', `the subtitle counts the match: ${sub}`);
 
     const page = cliJson('events', 'list', '--search', 'ecoresponsable');
     assert(page.total === 1, `one event in the database, got ${page.total}`);
@@ -74,6 +77,28 @@ export default async function ({ browser, test, assert, $id, texts, setValue, en
     assert(JSON.stringify(ev.sessions[0].speaker_ids) === JSON.stringify([ev.speakers[0].id]),
       `the session names its speaker: ${JSON.stringify(ev.sessions[0].speaker_ids)}`);
     assert(ev.updated_by === 'e2e@test', 'who wrote it is recorded');
+  });
+
+  await test('a search with more matches than a page shows the page, then the count, and pages on', async () => {
+    const word = `zephyr${stamp}`;
+    for (let i = 1; i <= 23; i++) {
+      const day = String(i).padStart(2, '0');
+      cliJson('events', 'create', '--title', `Colloque Zéphyr${stamp} ${i}`, '--starts', `2027-06-${day}T09:00:00+02:00`, '--ends', `2027-06-${day}T17:00:00+02:00`);
+    }
+    const search = await $id('search');
+    await search.setValue(word);
+    const state = () => browser.execute(() => [document.getElementById('list-sub')?.textContent ?? '', document.querySelector('[data-testid="page-range"]')?.textContent ?? '', document.querySelectorAll('[data-testid="event-row"]').length]);
+    await browser.waitUntil(async () => (await state())[0] === '23 événements', { timeout: 10000, timeoutMsg: `the count arrives after the page: ${JSON.stringify(await state())}` });
+    const [, range, rows] = await state();
+    assert(range === '1–20 sur 23' && rows === 20, `first page: ${range}, ${rows} rows`);
+    const next = await $id('page-next');
+    assert(await next.isEnabled(), 'a next page exists');
+    await next.click();
+    await browser.waitUntil(async () => (await state())[1] === '21–23 sur 23', { timeout: 10000, timeoutMsg: `second page: ${JSON.stringify(await state())}` });
+    assert(!(await (await $id('page-next')).isEnabled()), 'the last page has no next page');
+    const db = cliJson('events', 'list', '--search', word);
+    assert(db.total === 23 && db.capped === false, `the database holds the 23: ${db.total}`);
+    await search.clearValue();
   });
 
   await test('a field error is shown next to the field and nothing is written', async () => {

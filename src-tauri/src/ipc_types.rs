@@ -34,6 +34,7 @@ fn export_all(dir: &Path) {
         eventhub_core::events::EventInput,
         eventhub_core::events::EventQuery,
         eventhub_core::events::Page<eventhub_core::events::EventSummary>,
+        eventhub_core::events::Total,
         eventhub_core::participants::Participant,
         eventhub_core::participants::ParticipantInput,
         eventhub_core::participants::ParticipantQuery,

@@ -40,6 +40,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::settings::settings_set_language,
             commands::settings::settings_open_logs,
             commands::events::events_list,
+            commands::events::events_count,
             commands::events::events_get,
             commands::events::events_create,
             commands::events::events_update,

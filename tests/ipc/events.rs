@@ -43,7 +43,16 @@ fn create_search_update_and_delete_through_ipc() {
         )
         .unwrap();
     assert_eq!(page["total"], 1);
+    assert_eq!(page["more"], false);
     assert_eq!(page["items"][0]["title"], "Rencontre Été");
+    let n = h
+        .call("events_count", json!({ "query": { "q": "ete" } }))
+        .unwrap();
+    assert_eq!(n, json!({ "total": 1, "capped": false }));
+    let err = h
+        .call("events_count", json!({ "query": { "sort": "by_mood" } }))
+        .unwrap_err();
+    assert_eq!(err["field"], "sort", "{err}");
     assert_eq!(page["items"][0]["sessions"], 1);
 
     let mut edited = event("Rencontre d'Été");

@@ -91,8 +91,20 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                 ..Default::default()
             };
             let page = events::list(core, &q).await?;
+            // The page says how many match only when it shows them all: count otherwise.
+            let total = match page.total {
+                Some(n) => events::Total {
+                    total: n,
+                    capped: false,
+                },
+                None => events::count(core, &q).await?,
+            };
             if json {
-                print_json(&page);
+                // The page with its total filled in (and whether it was capped).
+                let mut v = serde_json::to_value(&page).unwrap_or_default();
+                v["total"] = total.total.into();
+                v["capped"] = total.capped.into();
+                print_json(&v);
             } else {
                 for e in &page.items {
                     println!(
@@ -106,10 +118,11 @@ pub async fn run(cmd: &Cmd, core: &Core, json: bool) -> Result<(), Error> {
                 }
                 let first = (page.page - 1) * page.per_page;
                 println!(
-                    "— {}–{} of {}",
+                    "— {}–{} of {}{}",
                     if page.items.is_empty() { 0 } else { first + 1 },
                     first + page.items.len() as u32,
-                    page.total
+                    total.total,
+                    if total.capped { "+" } else { "" }
                 );
             }
         }

@@ -8,8 +8,8 @@
 //! scanning a badge is done with the phone's camera app, whose text is pasted here.
 
 use axum::{
-    extract::{Path, Query, State},
-    http::{header, HeaderValue, StatusCode},
+    extract::{FromRequestParts, Path, Query, State},
+    http::{header, request::Parts, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Form, Router,
@@ -100,6 +100,70 @@ pub(super) fn see_other(to: &str) -> Response {
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
+}
+
+/// The invitee of a networking page: their language, their link and who they are. Every
+/// refusal on these pages is [`fail`]'s page (the reason, and the way back), so a handler
+/// is its steps joined by `?`.
+struct Net {
+    l: Lang,
+    token: String,
+    p: Participant,
+}
+
+/// A networking page's refusal, already answered with [`fail`] (boxed: a response is
+/// large for the error side of every step's `Result`).
+struct Refused(Box<Response>);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+type Answer = Result<Response, Refused>;
+
+impl FromRequestParts<PortalState> for Net {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        st: &PortalState,
+    ) -> Result<Self, Self::Rejection> {
+        let Invitee { lang, token, visit } = Invitee::from_request_parts(parts, st).await?;
+        Ok(Net {
+            l: lang,
+            token,
+            p: visit.participant,
+        })
+    }
+}
+
+impl Net {
+    fn refuse(&self, e: &Error) -> Refused {
+        Refused(Box::new(fail(self.l, &self.token, e)))
+    }
+
+    /// The value, or this visitor's refusal page.
+    fn check<T>(&self, r: Result<T, Error>) -> Result<T, Refused> {
+        r.map_err(|e| self.refuse(&e))
+    }
+
+    /// A posted form, or the refusal naming `field`.
+    fn form<T>(&self, form: FormResult<T>, field: &str, msg: &str) -> Result<T, Refused> {
+        form.map(|Form(f)| f)
+            .map_err(|_| self.refuse(&Error::invalid(field, msg)))
+    }
+
+    /// To a page under the visitor's link (`""` is the networking page).
+    fn go(&self, path: &str) -> Response {
+        see_other(&format!("/n/{}{path}", self.token))
+    }
+
+    /// The event, for its time zone.
+    async fn event(&self, st: &PortalState) -> Result<Event, Refused> {
+        self.check(eventhub_core::events::get(&st.core, &self.p.event_id).await)
+    }
 }
 
 fn download(content_type: &'static str, filename: &str, body: String) -> Response {
@@ -444,20 +508,9 @@ async fn hub_page(
     Ok(pages::shell(l, tr(l, "Réseautage", "Networking"), body))
 }
 
-async fn hub(
-    State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
-    Query(q): Query<MsgQuery>,
-) -> Response {
-    let p = visit.participant;
-    match hub_page(&st, l, &token, &p, q.m.as_deref()).await {
-        Ok(page) => respond(StatusCode::OK, page),
-        Err(e) => fail(l, &token, &e),
-    }
+async fn hub(State(st): State<PortalState>, n: Net, Query(q): Query<MsgQuery>) -> Answer {
+    let page = n.check(hub_page(&st, n.l, &n.token, &n.p, q.m.as_deref()).await)?;
+    Ok(respond(StatusCode::OK, page))
 }
 
 fn profile_form(l: Lang, token: &str, input: &ProfileInput, err: Option<&Error>) -> pages::Page {
@@ -504,28 +557,19 @@ fn profile_form(l: Lang, token: &str, input: &ProfileInput, err: Option<&Error>)
     )
 }
 
-async fn profile_page(
-    State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
-) -> Response {
-    let p = visit.participant;
-    match networking::profile(&st.core, &p.id).await {
-        Ok(prof) => {
-            let input = prof.map(|x| x.input).unwrap_or_else(|| ProfileInput {
-                company: p.input.company.clone(),
-                headline: p.input.role.clone(),
-                opted_in: true,
-                share_email: true,
-                ..Default::default()
-            });
-            respond(StatusCode::OK, profile_form(l, &token, &input, None))
-        }
-        Err(e) => fail(l, &token, &e),
-    }
+async fn profile_page(State(st): State<PortalState>, n: Net) -> Answer {
+    let prof = n.check(networking::profile(&st.core, &n.p.id).await)?;
+    let input = prof.map(|x| x.input).unwrap_or_else(|| ProfileInput {
+        company: n.p.input.company.clone(),
+        headline: n.p.input.role.clone(),
+        opted_in: true,
+        share_email: true,
+        ..Default::default()
+    });
+    Ok(respond(
+        StatusCode::OK,
+        profile_form(n.l, &n.token, &input, None),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -548,21 +592,10 @@ struct ProfileForm {
 
 async fn profile_save(
     State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
+    n: Net,
     form: FormResult<ProfileForm>,
-) -> Response {
-    let p = visit.participant;
-    let Ok(Form(f)) = form else {
-        return fail(
-            l,
-            &token,
-            &Error::invalid("profile", "missing or malformed form"),
-        );
-    };
+) -> Answer {
+    let f = n.form(form, "profile", "missing or malformed form")?;
     let input = ProfileInput {
         opted_in: f.opted_in.is_some(),
         headline: f.headline,
@@ -581,51 +614,36 @@ async fn profile_save(
         photo_url: f.photo_url,
         share_email: f.share_email.is_some(),
     };
-    let core = st.as_invitee(&p);
-    match networking::save_profile(&core, &p.id, input.clone()).await {
-        Ok(_) => see_other(&format!("/n/{token}?m=saved")),
-        Err(e) if e.code == Code::Validation => respond(
+    let core = st.as_invitee(&n.p);
+    match networking::save_profile(&core, &n.p.id, input.clone()).await {
+        Ok(_) => Ok(n.go("?m=saved")),
+        Err(e) if e.code == Code::Validation => Ok(respond(
             StatusCode::BAD_REQUEST,
-            profile_form(l, &token, &input, Some(&e)),
-        ),
-        Err(e) => fail(l, &token, &e),
+            profile_form(n.l, &n.token, &input, Some(&e)),
+        )),
+        Err(e) => Err(n.refuse(&e)),
     }
 }
 
-async fn directory(
-    State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
-    Query(q): Query<MsgQuery>,
-) -> Response {
-    let p = visit.participant;
-    let opted = match networking::profile(&st.core, &p.id).await {
-        Ok(x) => x.is_some_and(|x| x.input.opted_in),
-        Err(e) => return fail(l, &token, &e),
-    };
+async fn directory(State(st): State<PortalState>, n: Net, Query(q): Query<MsgQuery>) -> Answer {
+    let (l, token, p) = (n.l, &n.token, &n.p);
+    let opted = n
+        .check(networking::profile(&st.core, &p.id).await)?
+        .is_some_and(|x| x.input.opted_in);
     if !opted {
-        return fail(
-            l,
-            &token,
-            &Error::new(
-                Code::Unsupported,
-                tr(
-                    l,
-                    "activez votre profil pour voir l'annuaire",
-                    "turn on your profile to see the directory",
-                ),
+        return Err(n.refuse(&Error::new(
+            Code::Unsupported,
+            tr(
+                l,
+                "activez votre profil pour voir l'annuaire",
+                "turn on your profile to see the directory",
             ),
-        );
+        )));
     }
-    let people = match networking::directory(&st.core, &p.event_id, &p.id, q.q.as_deref()).await {
-        Ok(x) => x,
-        Err(e) => return fail(l, &token, &e),
-    };
-    let t = &token;
-    respond(
+    let people =
+        n.check(networking::directory(&st.core, &p.event_id, &p.id, q.q.as_deref()).await)?;
+    let t = token;
+    Ok(respond(
         StatusCode::OK,
         pages::shell(
             l,
@@ -640,7 +658,7 @@ async fn directory(
                         @for c in &people {
                             div class="session" {
                                 div { (card_html(l, c)) }
-                                (connect_button(l, &token, &c.participant_id))
+                                (connect_button(l, token, &c.participant_id))
                             }
                         }
                         @if people.is_empty() {
@@ -651,7 +669,7 @@ async fn directory(
                 }
             },
         ),
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -662,24 +680,9 @@ struct ConnectForm {
     to: Option<String>,
 }
 
-async fn connect(
-    State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
-    form: FormResult<ConnectForm>,
-) -> Response {
-    let p = visit.participant;
-    let Ok(Form(f)) = form else {
-        return fail(
-            l,
-            &token,
-            &Error::invalid("code", "missing or malformed badge code"),
-        );
-    };
-    let core = st.as_invitee(&p);
+async fn connect(State(st): State<PortalState>, n: Net, form: FormResult<ConnectForm>) -> Answer {
+    let f = n.form(form, "code", "missing or malformed badge code")?;
+    let (core, p) = (st.as_invitee(&n.p), &n.p);
     let r = match (
         f.code.filter(|c| !c.trim().is_empty()),
         f.to.filter(|c| !c.trim().is_empty()),
@@ -688,13 +691,12 @@ async fn connect(
         (None, Some(to)) => networking::request(&core, &p.id, to.trim()).await,
         (None, None) => Err(Error::invalid("code", "type or paste a badge code")),
     };
-    match r {
-        Ok(c) if c.status == ConnectionStatus::Accepted => {
-            see_other(&format!("/n/{token}/c/{}?m=accepted", c.id))
-        }
-        Ok(_) => see_other(&format!("/n/{token}?m=requested")),
-        Err(e) => fail(l, &token, &e),
-    }
+    let c = n.check(r)?;
+    Ok(if c.status == ConnectionStatus::Accepted {
+        n.go(&format!("/c/{}?m=accepted", c.id))
+    } else {
+        n.go("?m=requested")
+    })
 }
 
 #[derive(Deserialize)]
@@ -706,56 +708,41 @@ struct ActionForm {
 
 async fn answer_request(
     State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
+    n: Net,
     Path((_, id)): Path<(String, String)>,
     form: FormResult<ActionForm>,
-) -> Response {
-    let p = visit.participant;
-    let accept = match form {
-        Ok(Form(f)) if f.action == "accept" => true,
-        Ok(Form(f)) if f.action == "ignore" => false,
-        _ => return fail(l, &token, &Error::invalid("action", "accept or ignore")),
+) -> Answer {
+    let accept = match n.form(form, "action", "accept or ignore")?.action.as_str() {
+        "accept" => true,
+        "ignore" => false,
+        _ => return Err(n.refuse(&Error::invalid("action", "accept or ignore"))),
     };
-    let core = st.as_invitee(&p);
-    match networking::respond(&core, &p.id, &id, accept).await {
-        Ok(c) if accept => see_other(&format!("/n/{token}/c/{}?m=accepted", c.id)),
-        Ok(_) => see_other(&format!("/n/{token}?m=ignored")),
-        Err(e) => fail(l, &token, &e),
-    }
+    let core = st.as_invitee(&n.p);
+    let c = n.check(networking::respond(&core, &n.p.id, &id, accept).await)?;
+    Ok(if accept {
+        n.go(&format!("/c/{}?m=accepted", c.id))
+    } else {
+        n.go("?m=ignored")
+    })
 }
 
 async fn connection_page(
     State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
+    n: Net,
     Path((_, id)): Path<(String, String)>,
     Query(q): Query<MsgQuery>,
-) -> Response {
-    let p = visit.participant;
-    let c = match networking::get_connection(&st.core, &p.id, &id).await {
-        Ok(c) if c.status == ConnectionStatus::Accepted => c,
-        Ok(_) => {
-            return fail(
-                l,
-                &token,
-                &Error::invalid("connection", "this request is not accepted yet"),
-            )
-        }
-        Err(e) => return fail(l, &token, &e),
-    };
-    let event = match eventhub_core::events::get(&st.core, &p.event_id).await {
-        Ok(e) => e,
-        Err(e) => return fail(l, &token, &e),
-    };
+) -> Answer {
+    let l = n.l;
+    let c = n.check(networking::get_connection(&st.core, &n.p.id, &id).await)?;
+    if c.status != ConnectionStatus::Accepted {
+        return Err(n.refuse(&Error::invalid(
+            "connection",
+            "this request is not accepted yet",
+        )));
+    }
+    let event = n.event(&st).await?;
     let tz = tz_of(&event);
-    let t = &token;
+    let t = &n.token;
     let cid = &c.connection_id;
     let msg = q.m.as_deref().and_then(|m| message(l, m));
     let default_slot = event
@@ -764,7 +751,7 @@ async fn connection_page(
         .with_timezone(&tz)
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    respond(
+    Ok(respond(
         StatusCode::OK,
         pages::shell(
             l,
@@ -796,7 +783,7 @@ async fn connection_page(
                 }
             },
         ),
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -807,27 +794,14 @@ struct NoteForm {
 
 async fn note(
     State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
+    n: Net,
     Path((_, id)): Path<(String, String)>,
     form: FormResult<NoteForm>,
-) -> Response {
-    let p = visit.participant;
-    let Ok(Form(f)) = form else {
-        return fail(
-            l,
-            &token,
-            &Error::invalid("note", "missing or malformed note"),
-        );
-    };
-    let core = st.as_invitee(&p);
-    match networking::set_note(&core, &p.id, &id, &f.note).await {
-        Ok(_) => see_other(&format!("/n/{token}/c/{id}?m=noted")),
-        Err(e) => fail(l, &token, &e),
-    }
+) -> Answer {
+    let f = n.form(form, "note", "missing or malformed note")?;
+    let core = st.as_invitee(&n.p);
+    n.check(networking::set_note(&core, &n.p.id, &id, &f.note).await)?;
+    Ok(n.go(&format!("/c/{id}?m=noted")))
 }
 
 fn filename(name: &str, ext: &str) -> String {
@@ -842,23 +816,18 @@ fn filename(name: &str, ext: &str) -> String {
 
 async fn card_vcf(
     State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
+    n: Net,
     Path((_, id)): Path<(String, String)>,
-) -> Response {
-    let p = visit.participant;
-    match networking::get_connection(&st.core, &p.id, &id).await {
-        Ok(c) if c.status == ConnectionStatus::Accepted => download(
-            "text/vcard; charset=utf-8",
-            &filename(&c.other.name, "vcf"),
-            networking::vcard::card(&c.other, &c.note),
-        ),
-        Ok(_) => fail(l, &token, &Error::not_found("connection")),
-        Err(e) => fail(l, &token, &e),
+) -> Answer {
+    let c = n.check(networking::get_connection(&st.core, &n.p.id, &id).await)?;
+    if c.status != ConnectionStatus::Accepted {
+        return Err(n.refuse(&Error::not_found("connection")));
     }
+    Ok(download(
+        "text/vcard; charset=utf-8",
+        &filename(&c.other.name, "vcf"),
+        networking::vcard::card(&c.other, &c.note),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -889,81 +858,45 @@ fn local_slot(field: &str, v: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, 
 
 async fn propose(
     State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
+    n: Net,
     Path((_, id)): Path<(String, String)>,
     form: FormResult<MeetingForm>,
-) -> Response {
-    let p = visit.participant;
-    let Ok(Form(f)) = form else {
-        return fail(
-            l,
-            &token,
-            &Error::invalid("slots", "missing or malformed times"),
-        );
-    };
-    let event = match eventhub_core::events::get(&st.core, &p.event_id).await {
-        Ok(e) => e,
-        Err(e) => return fail(l, &token, &e),
-    };
-    let tz = tz_of(&event);
+) -> Answer {
+    let f = n.form(form, "slots", "missing or malformed times")?;
+    let tz = tz_of(&n.event(&st).await?);
     let mut slots = vec![];
     for (field, v) in [
         ("slot1", &f.slot1),
         ("slot2", &f.slot2),
         ("slot3", &f.slot3),
     ] {
-        if v.trim().is_empty() {
-            continue;
-        }
-        match local_slot(field, v, tz) {
-            Ok(d) => slots.push(d),
-            Err(e) => return fail(l, &token, &e),
+        if !v.trim().is_empty() {
+            slots.push(n.check(local_slot(field, v, tz))?);
         }
     }
     let duration = if f.duration.trim().is_empty() {
         30
     } else {
-        match f.duration.trim().parse::<i32>() {
-            Ok(d) => d,
-            Err(_) => {
-                return fail(
-                    l,
-                    &token,
-                    &Error::invalid("duration", "a number of minutes is expected"),
-                )
-            }
-        }
+        n.check(
+            f.duration
+                .trim()
+                .parse::<i32>()
+                .map_err(|_| Error::invalid("duration", "a number of minutes is expected")),
+        )?
     };
-    let core = st.as_invitee(&p);
-    match networking::propose_meeting(&core, &p.id, &id, slots, duration, &f.place).await {
-        Ok(_) => see_other(&format!("/n/{token}?m=proposed")),
-        Err(e) => fail(l, &token, &e),
-    }
+    let core = st.as_invitee(&n.p);
+    n.check(networking::propose_meeting(&core, &n.p.id, &id, slots, duration, &f.place).await)?;
+    Ok(n.go("?m=proposed"))
 }
 
 async fn answer_meeting(
     State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
+    n: Net,
     Path((_, id)): Path<(String, String)>,
     form: FormResult<ActionForm>,
-) -> Response {
-    let p = visit.participant;
-    let Ok(Form(f)) = form else {
-        return fail(
-            l,
-            &token,
-            &Error::invalid("action", "accept, decline or cancel"),
-        );
-    };
-    let core = st.as_invitee(&p);
+) -> Answer {
+    let f = n.form(form, "action", "accept, decline or cancel")?;
+    let (core, p) = (st.as_invitee(&n.p), &n.p);
     let r = match f.action.as_str() {
         "accept" => match f.slot.as_deref().map(str::trim).map(str::parse::<usize>) {
             Some(Ok(i)) => networking::answer_meeting(&core, &p.id, &id, Some(i)).await,
@@ -973,40 +906,18 @@ async fn answer_meeting(
         "cancel" => networking::cancel_meeting(&core, &p.id, &id).await,
         _ => Err(Error::invalid("action", "accept, decline or cancel")),
     };
-    match r {
-        Ok(_) => see_other(&format!("/n/{token}?m=answered")),
-        Err(e) => fail(l, &token, &e),
-    }
+    n.check(r)?;
+    Ok(n.go("?m=answered"))
 }
 
-async fn export_vcf(
-    State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
-) -> Response {
-    let p = visit.participant;
-    match networking::export_vcard(&st.core, &p.id).await {
-        Ok(v) => download("text/vcard; charset=utf-8", "connections.vcf", v),
-        Err(e) => fail(l, &token, &e),
-    }
+async fn export_vcf(State(st): State<PortalState>, n: Net) -> Answer {
+    let v = n.check(networking::export_vcard(&st.core, &n.p.id).await)?;
+    Ok(download("text/vcard; charset=utf-8", "connections.vcf", v))
 }
 
-async fn export_csv(
-    State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
-) -> Response {
-    let p = visit.participant;
-    match networking::export_csv(&st.core, &p.id).await {
-        Ok(v) => download("text/csv; charset=utf-8", "connections.csv", v),
-        Err(e) => fail(l, &token, &e),
-    }
+async fn export_csv(State(st): State<PortalState>, n: Net) -> Answer {
+    let v = n.check(networking::export_csv(&st.core, &n.p.id).await)?;
+    Ok(download("text/csv; charset=utf-8", "connections.csv", v))
 }
 
 /// The mailer of the organiser's SMTP settings (password from the keychain if needed).
@@ -1025,42 +936,19 @@ async fn mailer(st: &PortalState) -> Result<Mailer, Error> {
     Mailer::new(&settings, password.as_deref())
 }
 
-async fn summary(
-    State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
-) -> Response {
-    let p = visit.participant;
-    let m = match mailer(&st).await {
-        Ok(m) => m,
-        Err(e) => return fail(l, &token, &e),
-    };
-    match networking::send_summary(&st.core, &m, &p.id, l).await {
-        Ok(()) => see_other(&format!("/n/{token}?m=mailed")),
-        Err(e) => fail(l, &token, &e),
-    }
+async fn summary(State(st): State<PortalState>, n: Net) -> Answer {
+    let m = n.check(mailer(&st).await)?;
+    n.check(networking::send_summary(&st.core, &m, &n.p.id, n.l).await)?;
+    Ok(n.go("?m=mailed"))
 }
 
-async fn my_data(
-    State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
-) -> Response {
-    let p = visit.participant;
-    match networking::my_data(&st.core, &p.id).await {
-        Ok(v) => download(
-            "application/json",
-            "my-data.json",
-            serde_json::to_string_pretty(&v).unwrap_or_default(),
-        ),
-        Err(e) => fail(l, &token, &e),
-    }
+async fn my_data(State(st): State<PortalState>, n: Net) -> Answer {
+    let v = n.check(networking::my_data(&st.core, &n.p.id).await)?;
+    Ok(download(
+        "application/json",
+        "my-data.json",
+        serde_json::to_string_pretty(&v).unwrap_or_default(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -1069,47 +957,31 @@ struct EraseForm {
     confirm: String,
 }
 
-async fn erase(
-    State(st): State<PortalState>,
-    Invitee {
-        lang: l,
-        token,
-        visit,
-    }: Invitee,
-    form: FormResult<EraseForm>,
-) -> Response {
-    let p = visit.participant;
-    match form {
-        Ok(Form(f)) if f.confirm == "yes" => {}
-        _ => {
-            return fail(
-                l,
-                &token,
-                &Error::invalid("confirm", "tick the box to confirm the erasure"),
-            )
-        }
+async fn erase(State(st): State<PortalState>, n: Net, form: FormResult<EraseForm>) -> Answer {
+    const UNTICKED: &str = "tick the box to confirm the erasure";
+    if n.form(form, "confirm", UNTICKED)?.confirm != "yes" {
+        return Err(n.refuse(&Error::invalid("confirm", UNTICKED)));
     }
-    match networking::erase(&st.core, &p.id).await {
-        Ok(_) => respond(
-            StatusCode::OK,
-            pages::shell(
-                l,
-                tr(l, "Données effacées", "Data erased"),
-                html! {
-                    div class="card" {
-                        h1 { (tr(l, "Données effacées", "Data erased")) }
-                        p class="ok" {
-                            (tr(
-                                l,
-                                "Votre profil, vos contacts, demandes, rendez-vous, notes et réponses aux questionnaires ont été effacés, y compris des listes des autres participants.",
-                                "Your profile, connections, requests, meetings, notes and survey answers were erased, from other participants' lists too."
-                            ))
-                        }
-                        p { a href={ "/r/" (token) } { (tr(l, "← Mon invitation", "← My invitation")) } }
+    n.check(networking::erase(&st.core, &n.p.id).await)?;
+    let (l, token) = (n.l, &n.token);
+    Ok(respond(
+        StatusCode::OK,
+        pages::shell(
+            l,
+            tr(l, "Données effacées", "Data erased"),
+            html! {
+                div class="card" {
+                    h1 { (tr(l, "Données effacées", "Data erased")) }
+                    p class="ok" {
+                        (tr(
+                            l,
+                            "Votre profil, vos contacts, demandes, rendez-vous, notes et réponses aux questionnaires ont été effacés, y compris des listes des autres participants.",
+                            "Your profile, connections, requests, meetings, notes and survey answers were erased, from other participants' lists too."
+                        ))
                     }
-                },
-            ),
+                    p { a href={ "/r/" (token) } { (tr(l, "← Mon invitation", "← My invitation")) } }
+                }
+            },
         ),
-        Err(e) => fail(l, &token, &e),
-    }
+    ))
 }

@@ -1,4 +1,4 @@
-use eventhub_core::events::{self, Event, EventQuery, EventSummary, Page, Status};
+use eventhub_core::events::{self, Event, EventQuery, EventSummary, Page, Status, Total};
 use serde::Serialize;
 use serde_json::Value;
 use tauri::State;
@@ -12,6 +12,14 @@ pub async fn events_list(
 ) -> CmdResult<Page<EventSummary>> {
     let q: EventQuery = events::from_json("query", query)?;
     Ok(events::list(&state.core().await?, &q).await?)
+}
+
+/// How many events match a list query (capped): the list asks after showing a page
+/// that does not say it.
+#[tauri::command]
+pub async fn events_count(state: State<'_, AppState>, query: Value) -> CmdResult<Total> {
+    let q: EventQuery = events::from_json("query", query)?;
+    Ok(events::count(&state.core().await?, &q).await?)
 }
 
 #[tauri::command]

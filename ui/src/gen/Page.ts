@@ -2,13 +2,14 @@
 
 export type Page<T> = { items: Array<T>, 
 /**
- * Matches, counted up to `events::TOTAL_CAP` (1,000).
+ * How many match, when the page shows it (a first page that is not full, or the last
+ * page); otherwise `None`: `events::count` counts them (capped).
  */
-total: number, 
+total: number | null, 
 /**
- * More matches than `total`: show "1 000+".
+ * A next page exists.
  */
-total_capped: boolean, page: number, per_page: number, 
+more: boolean, page: number, per_page: number, 
 /**
  * How the words were searched: always `terms` (folded word prefixes, the same on
  * every server). `None` without words.

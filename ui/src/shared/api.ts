@@ -44,6 +44,8 @@ import type { EventSummary } from "../gen/EventSummary.js";
 import type { Page as GenPage } from "../gen/Page.js";
 /** A page of the events list. */
 export type Page = GenPage<EventSummary>;
+export type { Total } from "../gen/Total.js";
+import type { Total } from "../gen/Total.js";
 
 export interface StatusCount {
   status: Status;
@@ -160,6 +162,8 @@ export const api = {
   /** Opens the logs folder in the file manager; resolves with its path. */
   settingsOpenLogs: () => invoke<string>("settings_open_logs"),
   eventsList: (query: EventQuery) => invoke<Page>("events_list", { query: cleanQuery(query) }),
+  /** How many events match (capped at 1,000): asked after a page that does not say it. */
+  eventsCount: (query: EventQuery) => invoke<Total>("events_count", { query: cleanQuery(query) }),
   eventsGet: (id: string) => invoke<EventDoc>("events_get", { id }),
   eventsCreate: (input: EventInput) => invoke<EventDoc>("events_create", { input }),
   eventsUpdate: (id: string, version: number, input: EventInput) =>

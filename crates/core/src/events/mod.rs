@@ -25,8 +25,8 @@ pub const DEFAULT_PER_PAGE: u32 = 25;
 /// Word prefixes are stored up to this many characters; a longer search word uses its
 /// first `PREFIX_MAX` characters in the index and is checked whole on `search_terms`.
 pub const PREFIX_MAX: usize = 16;
-/// Lists count their matches up to this many: beyond, `total` is this and `total_capped`
-/// is set ("1 000+"): a count never reads every match of a common word.
+/// [`count`] counts matches up to this many: beyond, `total` is this and `capped` is set
+/// ("1 000+"), so on MongoDB a count never reads every match of a common word.
 pub const TOTAL_CAP: u64 = 1000;
 
 fn coll(core: &Core) -> Collection<Event> {
@@ -78,6 +78,11 @@ pub fn search_keys(terms: &[String]) -> Vec<String> {
     keys.into_iter().collect()
 }
 
+/// What an event read returns: everything but its prefix keys (100–200 short strings
+/// that only the search indexes use), so an edit's round trip and the editor's IPC carry
+/// the event, not its index material. `Event::search_keys` is then empty.
+const READ_PROJECTION: fn() -> Document = || doc! { "search_keys": 0 };
+
 /// Create an event from checked input.
 pub async fn create(core: &Core, input: EventInput) -> Result<Event> {
     let input = normalise(input)?;
@@ -98,7 +103,11 @@ pub async fn create(core: &Core, input: EventInput) -> Result<Event> {
         title_key,
     };
     coll(core).insert_one(&event).await?;
-    Ok(event)
+    // Returned as a read returns it (see READ_PROJECTION).
+    Ok(Event {
+        search_keys: vec![],
+        ..event
+    })
 }
 
 /// Read one live event.
@@ -107,18 +116,17 @@ pub async fn get(core: &Core, id: &str) -> Result<Event> {
     f.insert("_id", id);
     coll(core)
         .find_one(f)
+        .projection(READ_PROJECTION())
         .await?
         .ok_or_else(|| Error::not_found(format!("event {id}")))
 }
 
 /// Replace the editable fields of an event, provided nobody changed it since
 /// `expected_version` was read. A stale version gets [`Code::Conflict`].
-pub async fn update(
-    core: &Core,
-    id: &str,
-    expected_version: i64,
-    input: EventInput,
-) -> Result<Event> {
+/// The update an edit sends: the validated input, its derived search fields and the
+/// metadata block. [`update`] sends it on `(_id, version)`; the handler bench sends the
+/// same document by `_id` alone as the bare-driver comparison.
+pub fn update_document(core: &Core, input: EventInput) -> Result<Document> {
     let input = normalise(input)?;
     let (search_terms, venue_key, title_key) = derive(&input);
     let mut set = to_doc(&input)?;
@@ -130,13 +138,23 @@ pub async fn update(
     if input.capacity.is_none() {
         update.insert("$unset", doc! { "capacity": "" });
     }
-    let update = crate::db::stamp(core, update, time::now());
+    Ok(crate::db::stamp(core, update, time::now()))
+}
+
+pub async fn update(
+    core: &Core,
+    id: &str,
+    expected_version: i64,
+    input: EventInput,
+) -> Result<Event> {
+    let update = update_document(core, input)?;
     let mut filter = live();
     filter.insert("_id", id);
     filter.insert("version", expected_version);
     let updated = coll(core)
         .find_one_and_update(filter, update)
         .return_document(mongodb::options::ReturnDocument::After)
+        .projection(READ_PROJECTION())
         .await?;
     match updated {
         Some(e) => Ok(e),
@@ -292,17 +310,6 @@ pub fn search_index(s: Sort) -> &'static str {
     }
 }
 
-/// The hint of a list query: the search index when words are searched (the planner
-/// would otherwise also try the sort-only indexes), none otherwise.
-/// The index a word search reads, named: one per list order. The queries are not hinted to
-/// it (see [`list`]); the lab and the `explain` tests check that the planner picks it.
-fn hint(q: &EventQuery) -> Option<mongodb::options::Hint> {
-    q.q.as_deref()
-        .map(query_words)
-        .filter(|w| !w.is_empty())
-        .map(|_| mongodb::options::Hint::Name(search_index(q.sort).into()))
-}
-
 const SUMMARY: fn() -> Document = || {
     doc! {
         "title": 1, "starts_at": 1, "ends_at": 1, "timezone": 1, "status": 1,
@@ -314,72 +321,77 @@ const SUMMARY: fn() -> Document = || {
     }
 };
 
-/// The pipeline of one page of a list query (what [`list`] runs, with [`list_hint`]; the
-/// index lab measures the same pipeline).
-pub fn list_pipeline(q: &EventQuery, mode: SearchMode) -> Vec<Document> {
-    let per_page = match q.per_page {
-        0 => DEFAULT_PER_PAGE,
-        n => n.min(MAX_PER_PAGE),
-    };
-    let skip = u64::from((q.page.max(1) - 1) * per_page);
-    vec![
-        doc! { "$match": filter(q, mode) },
-        doc! { "$sort": sort_doc(q.sort) },
-        doc! { "$skip": skip as i64 },
-        doc! { "$limit": i64::from(per_page) },
-        doc! { "$project": SUMMARY() },
-    ]
+/// One page of a list query as the server receives it: a `find` (filter, sort, skip,
+/// limit, projection). [`list`] sends exactly this; the index lab measures the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListFind {
+    pub filter: Document,
+    pub sort: Document,
+    pub skip: u64,
+    /// One more than the page, to learn whether a next page exists without counting.
+    pub limit: i64,
+    /// The summary's fields, computed by the server (counts of speakers and sessions
+    /// rather than the arrays).
+    pub projection: Document,
 }
 
-/// The index a list query is expected to read (word searches only).
-pub fn list_hint(q: &EventQuery) -> Option<String> {
-    match hint(q) {
-        Some(mongodb::options::Hint::Name(n)) => Some(n),
-        _ => None,
+fn per_page(q: &EventQuery) -> u32 {
+    match q.per_page {
+        0 => DEFAULT_PER_PAGE,
+        n => n.min(MAX_PER_PAGE),
     }
 }
 
-/// List and search events, one page at a time. `total` counts the matches up to
-/// [`TOTAL_CAP`] (`total_capped` beyond); the page and the count run concurrently.
+/// The `find` of one page of a list query.
+pub fn list_find(q: &EventQuery, mode: SearchMode) -> ListFind {
+    let per_page = per_page(q);
+    ListFind {
+        filter: filter(q, mode),
+        sort: sort_doc(q.sort),
+        skip: u64::from((q.page.max(1) - 1) * per_page),
+        limit: i64::from(per_page) + 1,
+        projection: SUMMARY(),
+    }
+}
+
+/// List and search events, one page at a time: one `find`, index-ordered, that stops at
+/// the page (plus one document, which says whether a next page exists).
 ///
-/// Neither is hinted: the planner picks the search index that gives the list's order (the
+/// The page does not count the matches: `total` is given only when the page shows it (a
+/// first page that is not full, or the last page); otherwise the caller asks [`count`],
+/// which the desktop list does after showing the page. A count runs over every match on
+/// the test engine secantusd-rs even with a limit (120–140 ms at 10,000 events for a
+/// common word, against 30–35 ms for the page), so counting with the page made each
+/// keystroke cost four pages.
+///
+/// Not hinted: the planner picks the search index that gives the list's order (the
 /// `explain` tests check it for every order, common and rare words). A hint costs nothing
-/// on MongoDB but 0.2–0.4 s per query on the test engine secantusd-rs, against 15–60 ms for
-/// the same plan chosen by its planner (10,000 events, measured with the bench's queries).
+/// on MongoDB but 0.2–0.4 s per query on secantusd-rs.
 pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
     let mode = SearchMode::for_server(core);
-    let per_page = match q.per_page {
-        0 => DEFAULT_PER_PAGE,
-        n => n.min(MAX_PER_PAGE),
-    };
+    let per_page = per_page(q);
     let page = q.page.max(1);
-    let f = filter(q, mode);
-    let items_fut = async {
-        let pipeline = list_pipeline(q, mode);
-        let coll = raw(core);
-        let items: Vec<EventSummary> = coll
-            .aggregate(pipeline)
-            .with_type::<EventSummary>()
-            .await?
-            .try_collect()
-            .await?;
-        Ok::<_, Error>(items)
-    };
-    let count_fut = async {
-        let coll = raw(core);
-        Ok::<u64, Error>(coll.count_documents(f.clone()).limit(TOTAL_CAP + 1).await?)
-    };
-    let (items, total) = futures_util::try_join!(items_fut, count_fut)?;
-    // A first page that is not full holds every match.
-    let total = if page == 1 && (items.len() as u32) < per_page {
-        items.len() as u64
-    } else {
-        total
-    };
+    let f = list_find(q, mode);
+    let skip = f.skip;
+    let mut items: Vec<EventSummary> = raw(core)
+        .clone_with_type::<EventSummary>()
+        .find(f.filter)
+        .sort(f.sort)
+        .skip(f.skip)
+        .limit(f.limit)
+        .batch_size(u32::try_from(f.limit).unwrap_or(u32::MAX))
+        .projection(f.projection)
+        .await?
+        .try_collect()
+        .await?;
+    let more = items.len() > per_page as usize;
+    items.truncate(per_page as usize);
+    // Known from the page itself: the last page (or an empty first page).
+    let total = (!more && (!items.is_empty() || page == 1)).then(|| skip + items.len() as u64);
     Ok(Page {
         items,
-        total: total.min(TOTAL_CAP),
-        total_capped: total > TOTAL_CAP,
+        total,
+        more,
         page,
         per_page,
         search_mode: q
@@ -390,13 +402,46 @@ pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
     })
 }
 
+/// How many events match a list query, counted up to [`TOTAL_CAP`] (`capped` beyond).
+/// Page and sort do not matter.
+///
+/// The `count` command with a query and a `limit` (accurate with a query predicate, also on
+/// a sharded cluster): MongoDB stops at the limit. The driver's `count_documents` would send
+/// `$match`, `$limit`, `$group`, which on secantusd-rs re-reads every match through its
+/// unsorted path (950 against 222 ms for 9,778 matches at 10,000 events); secantusd-rs
+/// counts every match either way, which is why the list asks for the count after the page.
+pub async fn count(core: &Core, q: &EventQuery) -> Result<Total> {
+    let mode = SearchMode::for_server(core);
+    let reply = core
+        .db()
+        .run_command(doc! {
+            "count": EVENTS,
+            "query": filter(q, mode),
+            "limit": TOTAL_CAP as i64 + 1,
+        })
+        .await?;
+    let n = match reply.get("n") {
+        Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(Bson::Double(n)) if *n >= 0.0 => *n as u64,
+        _ => return Err(Error::internal("the server's count reply has no n")),
+    };
+    Ok(Total {
+        total: n.min(TOTAL_CAP),
+        capped: n > TOTAL_CAP,
+    })
+}
+
 /// `explain` (executionStats) of a list query's find, as the server reports it.
 pub async fn explain_list(core: &Core, q: &EventQuery, mode: SearchMode) -> Result<Document> {
+    let f = list_find(q, mode);
     let find = doc! {
         "find": EVENTS,
-        "filter": filter(q, mode),
-        "sort": sort_doc(q.sort),
-        "limit": 25,
+        "filter": f.filter,
+        "sort": f.sort,
+        "skip": f.skip as i64,
+        "limit": f.limit,
+        "projection": f.projection,
     };
     Ok(core
         .db()

@@ -253,7 +253,8 @@ pub struct Event {
     #[serde(default)]
     pub search_terms: Vec<String>,
     /// Every 1–16-character prefix of `search_terms` (derived; empty on tombstones): a
-    /// typed word prefix is an equality on one key of the `search_*` indexes.
+    /// typed word prefix is an equality on one key of the `search_*` indexes. Written by
+    /// `events::create`; reads leave it out (empty here).
     #[serde(default)]
     pub search_keys: Vec<String>,
     /// Folded venue name, for the venue filter (derived).
@@ -351,16 +352,26 @@ pub struct EventQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Matches, counted up to `events::TOTAL_CAP` (1,000).
-    pub total: u64,
-    /// More matches than `total`: show "1 000+".
+    /// How many match, when the page shows it (a first page that is not full, or the last
+    /// page); otherwise `None`: `events::count` counts them (capped).
+    pub total: Option<u64>,
+    /// A next page exists.
     #[serde(default)]
-    pub total_capped: bool,
+    pub more: bool,
     pub page: u32,
     pub per_page: u32,
     /// How the words were searched: always `terms` (folded word prefixes, the same on
     /// every server). `None` without words.
     pub search_mode: Option<String>,
+}
+
+/// How many events match a list query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Total {
+    /// Matches, counted up to `events::TOTAL_CAP` (1,000).
+    pub total: u64,
+    /// More matches than `total`: show "1 000+".
+    pub capped: bool,
 }
 
 #[cfg(test)]

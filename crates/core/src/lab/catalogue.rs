@@ -322,14 +322,18 @@ fn app(kind: IndexKind, collection: &str, name: &str) -> Variant {
 
 /// The events list's query for `q`, as `events::list` sends it (one page of 25).
 fn events_list(q: &EventQuery, mode: SearchMode) -> Op {
-    Op::Aggregate {
-        pipeline: events::list_pipeline(
-            &EventQuery {
-                per_page: 25,
-                ..q.clone()
-            },
-            mode,
-        ),
+    let f = events::list_find(
+        &EventQuery {
+            per_page: 25,
+            ..q.clone()
+        },
+        mode,
+    );
+    Op::Find {
+        filter: f.filter,
+        sort: Some(f.sort),
+        limit: f.limit,
+        projection: Some(f.projection),
     }
 }
 
@@ -403,8 +407,8 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
             id: "event_search".into(),
             title: tx("Recherche d'événements par mots", "Event search by words"),
             used_by: tx(
-                "Liste des événements, champ de recherche — events::list_pipeline",
-                "Events list, search box — events::list_pipeline",
+                "Liste des événements, champ de recherche — events::list",
+                "Events list, search box — events::list",
             ),
             why: tx(
                 "Les mots repliés (minuscules, sans accents) sont indexés dans search_terms (multiclé) : un préfixe ancré ^mot devient un parcours d'index borné. Là où le serveur a $text, l'app cherche avec l'index texte.",
@@ -427,8 +431,8 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
             id: "event_upcoming_published".into(),
             title: tx("Événements publiés à venir, par date", "Upcoming published events, by date"),
             used_by: tx(
-                "Liste des événements, filtre statut — events::list_pipeline",
-                "Events list, status filter — events::list_pipeline",
+                "Liste des événements, filtre statut — events::list",
+                "Events list, status filter — events::list",
             ),
             why: tx(
                 "Règle ESR : l'égalité (status) d'abord, puis le tri (starts_at, _id — la liste départage par _id). Dans cet ordre l'index rend les documents déjà triés et s'arrête à la page ; sinon la base trie en mémoire.",
@@ -449,8 +453,8 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
             id: "event_by_tag".into(),
             title: tx("Événements d'une étiquette, par date", "Events with a tag, by date"),
             used_by: tx(
-                "Liste des événements, filtre étiquette — events::list_pipeline",
-                "Events list, tag filter — events::list_pipeline",
+                "Liste des événements, filtre étiquette — events::list",
+                "Events list, tag filter — events::list",
             ),
             why: tx(
                 "tags est un tableau : l'index multiclé a une entrée par étiquette ; avec starts_at et _id ensuite il donne aussi l'ordre de la liste.",
@@ -468,8 +472,8 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
             id: "event_date_range".into(),
             title: tx("Événements d'une période", "Events in a date range"),
             used_by: tx(
-                "Liste des événements, filtre dates — events::list_pipeline",
-                "Events list, date filter — events::list_pipeline",
+                "Liste des événements, filtre dates — events::list",
+                "Events list, date filter — events::list",
             ),
             why: tx(
                 "Un intervalle sur starts_at se lit dans un index B-tree ordonné, qui donne aussi l'ordre de la liste ; un index haché ne sert que l'égalité, jamais un intervalle.",
@@ -488,8 +492,8 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
             id: "event_venue".into(),
             title: tx("Événements d'un lieu (début du nom)", "Events at a venue (name prefix)"),
             used_by: tx(
-                "Liste des événements, filtre lieu — events::list_pipeline",
-                "Events list, venue filter — events::list_pipeline",
+                "Liste des événements, filtre lieu — events::list",
+                "Events list, venue filter — events::list",
             ),
             why: tx(
                 "venue_key est le nom du lieu replié : un préfixe ancré se lit comme un intervalle de l'index. Un index joker ($**) le sert aussi mais indexe chaque champ de chaque événement ; un index haché ne sert pas un préfixe.",

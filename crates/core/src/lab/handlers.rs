@@ -88,10 +88,11 @@ pub struct HandlerBench {
     pub cancelled: bool,
 }
 
-pub const HANDLERS: [&str; 6] = [
+pub const HANDLERS: [&str; 7] = [
     "create_event",
     "update_event",
     "search_event",
+    "count_events",
     "participant_lookup",
     "rsvp",
     "dashboard_load",
@@ -306,13 +307,10 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
                     };
                 }
             } else {
-                // The same fields written by `_id`, version bumped, without the check.
-                let set = time::to_doc(&input)?;
-                evs.update_one(
-                    doc! { "_id": id },
-                    crate::db::stamp(core, doc! { "$set": set }, time::now()),
-                )
-                .await?;
+                // The same update document (fields, derived search keys, metadata) written
+                // by `_id`, without the version check and without returning the event.
+                evs.update_one(doc! { "_id": id }, events::update_document(core, input)?)
+                    .await?;
                 if let Ok(mut m) = fx.opened.lock() {
                     m.entry(id.clone()).or_insert(cur);
                 }
@@ -328,7 +326,7 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
                 events::list(core, &q).await?;
             } else {
                 let f = events::filter(&q, events::SearchMode::for_server(core));
-                // The same page query, without the count and the projection.
+                // The same page query, without the projection and the extra document.
                 let _: Vec<Document> = evs
                     .find(f)
                     .sort(doc! { "starts_at": 1, "_id": 1 })
@@ -336,6 +334,19 @@ async fn call(core: &Core, handler: &str, app: bool, k: u64, fx: &Fixture) -> Re
                     .await?
                     .try_collect()
                     .await?;
+            }
+        }
+        "count_events" => {
+            let q = EventQuery {
+                q: Some(["cloud", "data", "lyon", "paris", "atelier"][k as usize % 5].into()),
+                ..Default::default()
+            };
+            if app {
+                events::count(core, &q).await?;
+            } else {
+                // What a driver user writes: the driver's count helper, the same cap.
+                let f = events::filter(&q, events::SearchMode::for_server(core));
+                evs.count_documents(f).limit(events::TOTAL_CAP + 1).await?;
             }
         }
         "participant_lookup" => {
@@ -394,11 +405,15 @@ fn describe(handler: &str) -> (&'static str, &'static str) {
         "create_event" => ("app: events::create", "insert_one"),
         "update_event" => (
             "app: events::update (find_one_and_update on _id + version)",
-            "update_one by _id (same fields)",
+            "update_one by _id (same update document)",
         ),
         "search_event" => (
-            "app: events::list (page + count capped at 1,000, concurrently)",
+            "app: events::list (one find: page of 25 + 1, projected)",
             "find(filter).sort.limit(25)",
+        ),
+        "count_events" => (
+            "app: events::count (count command, limit 1,001)",
+            "count_documents(filter).limit(1001)",
         ),
         "participant_lookup" => (
             "planned: find_one {event_id, email}",

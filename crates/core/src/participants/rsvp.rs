@@ -144,6 +144,17 @@ async fn promote_one(core: &Core, event_id: &str) -> Result<Option<Participant>>
     Ok(p)
 }
 
+/// Undo a [`take_seat`] whose seat nobody got.
+async fn give_back_seat(core: &Core, event_id: &str) -> Result<()> {
+    counters(core)
+        .update_one(
+            doc! { "_id": event_id },
+            doc! { "$inc": { "taken": -1_i64 } },
+        )
+        .await?;
+    Ok(())
+}
+
 /// Give every free seat to the waitlist, earliest first (after the capacity was raised,
 /// say). Returns how many were promoted.
 pub async fn fill_waitlist(core: &Core, event_id: &str) -> Result<u64> {
@@ -154,23 +165,20 @@ pub async fn fill_waitlist(core: &Core, event_id: &str) -> Result<u64> {
             return Ok(n);
         }
         if promote_one(core, event_id).await?.is_none() {
-            counters(core)
-                .update_one(
-                    doc! { "_id": event_id },
-                    doc! { "$inc": { "taken": -1_i64 } },
-                )
-                .await?;
+            give_back_seat(core, event_id).await?;
             return Ok(n);
         }
         n += 1;
     }
 }
 
-async fn waitlist_len(core: &Core, event_id: &str) -> Result<u64> {
+/// Is anyone on the event's waitlist since before `at`?
+async fn waiting_before(core: &Core, event_id: &str, at: bson::DateTime) -> Result<bool> {
     let mut f = live();
     f.insert("event_id", event_id);
     f.insert("status", RsvpStatus::Waitlisted.as_str());
-    Ok(super::raw(core).count_documents(f).limit(1).await?)
+    f.insert("waitlisted_at", doc! { "$lt": at });
+    Ok(super::raw(core).count_documents(f).limit(1).await? > 0)
 }
 
 /// Recount seats from the participants: the event's counter and each session counter it
@@ -238,15 +246,20 @@ pub async fn set_status(
             // The organiser accepts someone off the waitlist: their choice, if a seat is free.
             took = take_seat(core, &p.event_id, false).await?;
         } else {
-            // People already waiting go first: free seats (a raised capacity) go to them,
-            // and a newcomer queues behind them.
-            if waitlist_len(core, &p.event_id).await? > 0 {
+            // People already waiting go first: a free seat (a raised capacity) is theirs,
+            // and a newcomer queues behind them. With no free seat nobody can be promoted,
+            // so the waitlist is only looked at once a seat was taken: during a
+            // registration rush on a full event (thousands waiting) a newcomer costs one
+            // conditional write, not a count of the waitlist.
+            // "Already waiting" means put on the waitlist before this call began: someone
+            // refused a seat while this call held the last one came after it.
+            let arrived = bson::DateTime::from_chrono(time::now());
+            took = take_seat(core, &p.event_id, false).await?;
+            if took && waiting_before(core, &p.event_id, arrived).await? {
+                give_back_seat(core, &p.event_id).await?;
                 fill_waitlist(core, &p.event_id).await?;
-                if waitlist_len(core, &p.event_id).await? == 0 {
-                    took = take_seat(core, &p.event_id, false).await?;
-                }
-            } else {
-                took = take_seat(core, &p.event_id, false).await?;
+                took = !waiting_before(core, &p.event_id, arrived).await?
+                    && take_seat(core, &p.event_id, false).await?;
             }
         }
         if !took {

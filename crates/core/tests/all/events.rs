@@ -325,7 +325,13 @@ async fn delete_leaves_a_tombstone_hidden_everywhere() {
         Code::NotFound
     );
     let page = events::list(&core, &EventQuery::default()).await.unwrap();
-    assert_eq!(page.total, 0);
+    assert_eq!((page.total, page.more), (Some(0), false));
+    let n = events::count(&core, &EventQuery::default()).await.unwrap();
+    assert_eq!(
+        (n.total, n.capped),
+        (0, false),
+        "a tombstone is not counted"
+    );
     let d = raw(&core, &e.id).await;
     assert!(matches!(d.get("deleted_at"), Some(Bson::DateTime(_))));
     assert_eq!(
@@ -545,7 +551,8 @@ async fn search_ignores_accents_and_case_and_filters_combine() {
     )
     .await
     .unwrap();
-    assert_eq!(page2.total, 4);
+    // The last page says how many match, without a count.
+    assert_eq!((page2.total, page2.more), (Some(4), false));
     assert_eq!(page2.items.len(), 1);
     assert_eq!(page2.items[0].title, "Atelier cuisine");
     assert_eq!(page2.items[0].speakers, 1);
@@ -917,11 +924,15 @@ async fn search_reads_the_page_in_index_order_and_caps_the_count() {
     }
     let common = events::list(&core, &words("summ")).await.unwrap();
     assert_eq!(common.items.len(), 25);
-    assert_eq!(common.total, events::TOTAL_CAP);
-    assert!(common.total_capped);
+    // A full page does not count: it says a next page exists, and the count is capped.
+    assert_eq!((common.total, common.more), (None, true));
+    let counted = events::count(&core, &words("summ")).await.unwrap();
+    assert_eq!((counted.total, counted.capped), (events::TOTAL_CAP, true));
     assert_eq!(common.items[0].title, "Cloud Summit 0");
     let rare = events::list(&core, &words("kubernetes")).await.unwrap();
-    assert_eq!((rare.total, rare.total_capped), (11, false));
+    assert_eq!((rare.total, rare.more), (Some(11), false));
+    let counted = events::count(&core, &words("kubernetes")).await.unwrap();
+    assert_eq!((counted.total, counted.capped), (11, false));
     let page2 = events::list(
         &core,
         &EventQuery {
@@ -933,8 +944,42 @@ async fn search_reads_the_page_in_index_order_and_caps_the_count() {
     )
     .await
     .unwrap();
-    assert_eq!((page2.total, page2.items.len()), (11, 5));
+    assert_eq!(
+        (page2.total, page2.more, page2.items.len()),
+        (None, true, 5)
+    );
     assert_eq!(page2.items[0].title, "Kubernetes Day 507");
+    let page3 = events::list(
+        &core,
+        &EventQuery {
+            q: Some("kube".into()),
+            per_page: 5,
+            page: 3,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (page3.total, page3.more, page3.items.len()),
+        (Some(11), false, 1)
+    );
+    // Past the last page: nothing, and no claim about the total.
+    let page9 = events::list(
+        &core,
+        &EventQuery {
+            q: Some("kube".into()),
+            per_page: 5,
+            page: 9,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (page9.total, page9.more, page9.items.len()),
+        (None, false, 0)
+    );
 
     for sort in [
         Sort::StartsAt,

@@ -428,6 +428,64 @@ async fn counts(core: &Core, ev: &str) -> std::collections::HashMap<RsvpStatus, 
         .collect()
 }
 
+#[tokio::test]
+async fn a_free_seat_goes_to_the_waitlist_before_a_newcomer() {
+    let core = fresh_core("p_queue").await;
+    let ev = event(&core, Some(2)).await;
+    let ids = invite(&core, &ev, 5).await;
+    for id in &ids[..4] {
+        participants::set_status(&core, id, None, RsvpStatus::Accepted)
+            .await
+            .unwrap();
+    }
+    let status = |i: usize| {
+        let core = core.clone();
+        let id = ids[i].clone();
+        async move { participants::get(&core, &id).await.unwrap().status }
+    };
+    assert_eq!(status(2).await, RsvpStatus::Waitlisted);
+    // A seat is free while two people wait (a status write whose counter update was lost).
+    core.db()
+        .collection::<Document>("seat_counters")
+        .update_one(doc! { "_id": &ev }, doc! { "$set": { "taken": 1_i64 } })
+        .await
+        .unwrap();
+    let newcomer = participants::set_status(&core, &ids[4], None, RsvpStatus::Accepted)
+        .await
+        .unwrap();
+    assert_eq!(newcomer.status, RsvpStatus::Waitlisted, "queues behind");
+    assert_eq!(
+        status(2).await,
+        RsvpStatus::Accepted,
+        "the earliest waiting"
+    );
+    assert_eq!(status(3).await, RsvpStatus::Waitlisted);
+    let c = counts(&core, &ev).await;
+    assert_eq!(
+        (c[&RsvpStatus::Accepted], c[&RsvpStatus::Waitlisted]),
+        (3, 2)
+    );
+    assert_eq!(participants::rsvp::taken(&core, &ev).await.unwrap(), 2);
+    // Full again: the next newcomer waits too, and no seat was taken for them.
+    let late = participants::create(
+        &core,
+        &ev,
+        ParticipantInput {
+            name: "Retardataire".into(),
+            email: "late@exemple.fr".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let late = participants::set_status(&core, &late.id, None, RsvpStatus::Accepted)
+        .await
+        .unwrap();
+    assert_eq!(late.status, RsvpStatus::Waitlisted);
+    assert_eq!(participants::rsvp::taken(&core, &ev).await.unwrap(), 2);
+    cleanup(&core).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_race_for_five_seats_and_a_cancellation_promotes_the_earliest() {
     let core = fresh_core("p_race").await;

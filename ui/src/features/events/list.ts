@@ -1,6 +1,6 @@
 // Events list: search, filters, status counts, table, pagination, empty state.
 
-import { api, STATUSES, toApiError, type EventQuery, type EventSummary, type Page, type Sort, type Status, type StatusCount } from "../../shared/api.js";
+import { api, STATUSES, toApiError, type EventQuery, type EventSummary, type Page, type Sort, type Status, type StatusCount, type Total } from "../../shared/api.js";
 import { debounce, h, icon, replaceChildren } from "../../shared/dom.js";
 import { formatDayWords, formatNumber, formatRange, statusLabel, t, type MsgKey } from "../../shared/i18n.js";
 import type { Nav, View } from "../../main.js";
@@ -56,6 +56,8 @@ function filtersActive(): boolean {
 export class ListView implements View {
   el = h("div", { class: "page list-page" });
   private page: Page | null = null;
+  /** How many match: from the page when it says it, else counted after it is shown. */
+  private total: Total | null = null;
   private counts: StatusCount[] = [];
   private tags: string[] = [];
   private loading = true;
@@ -84,16 +86,32 @@ export class ListView implements View {
     const mine = ++this.seq;
     this.loading = true;
     this.el.classList.add("is-loading");
-    Promise.all([api.eventsList(buildQuery()), api.eventsStatusCounts().catch(() => this.counts), api.eventsTags().catch(() => this.tags)])
+    const query = buildQuery();
+    Promise.all([api.eventsList(query), api.eventsStatusCounts().catch(() => this.counts), api.eventsTags().catch(() => this.tags)])
       .then(([page, counts, tags]) => {
         if (mine !== this.seq) return;
-        // Past the last page (after a delete, say): step back.
-        if (page.items.length === 0 && page.total > 0 && listState.page > 1) {
-          listState.page = Math.max(1, Math.ceil(page.total / PER_PAGE));
-          this.reload();
+        // Past the last page (after a delete, say): step back to the last one.
+        if (page.items.length === 0 && listState.page > 1) {
+          void api.eventsCount(query).then((n) => {
+            if (mine !== this.seq) return;
+            listState.page = Math.max(1, Math.ceil(n.total / PER_PAGE));
+            this.reload();
+          }, (e: unknown) => mine === this.seq && toastError(toApiError(e)));
           return;
         }
         this.page = page;
+        // The page is shown at once; the count (a second, capped query) follows.
+        this.total = page.total === null ? null : { total: page.total, capped: false };
+        if (page.total === null) {
+          api.eventsCount(query).then(
+            (n) => {
+              if (mine !== this.seq) return;
+              this.total = n;
+              this.renderCount();
+            },
+            () => undefined,
+          );
+        }
         this.counts = counts;
         this.tags = tags;
         this.loading = false;
@@ -268,15 +286,8 @@ export class ListView implements View {
     const bare = Boolean(this.page && this.page.total === 0 && !filtersActive() && none);
     this.toolbar.hidden = bare;
     if (this.filters) this.filters.hidden = bare;
-    const sub = this.el.querySelector("#list-sub");
     const page = this.page;
-    if (sub) {
-      sub.textContent = !page
-        ? t("common.loading")
-        : page.total_capped
-          ? t("list.subtitleCapped", { n: formatNumber(page.total) })
-          : t("list.subtitle", { n: page.total });
-    }
+    this.renderCount();
     if (!page) {
       replaceChildren(this.results, h("div", { class: "card loading-card" }, h("div", { class: "spinner" }), t("common.loading")));
       return;
@@ -330,12 +341,10 @@ export class ListView implements View {
       h("tbody", null, ...page.items.map((e) => this.row(e))),
     );
 
-    const from = (page.page - 1) * page.per_page + 1;
-    const to = from + page.items.length - 1;
     const prev = iconButton("chevronLeft", t("list.prev"), () => this.goPage(page.page - 1), { testid: "page-prev" });
     const next = iconButton("chevronRight", t("list.next"), () => this.goPage(page.page + 1), { testid: "page-next" });
     prev.disabled = page.page <= 1;
-    next.disabled = to >= page.total;
+    next.disabled = !page.more;
     const mode = page.search_mode
       ? h("span", { class: "search-mode", testid: "search-mode" }, icon("info", 14), t(page.search_mode === "text" ? "list.searchMode.text" : "list.searchMode.terms"))
       : h("span");
@@ -343,9 +352,34 @@ export class ListView implements View {
       "div",
       { class: "table-foot" },
       mode,
-      h("div", { class: "pager" }, h("span", { class: "pager-range", testid: "page-range" }, t("list.range", { from, to, total: page.total_capped ? `${formatNumber(page.total)}+` : page.total })), prev, next),
+      h("div", { class: "pager" }, h("span", { class: "pager-range", testid: "page-range" }), prev, next),
     );
     replaceChildren(this.results, h("div", { class: "card table-card" }, table, footer));
+    this.renderCount();
+  }
+
+  /** The subtitle and the pager's range: what is known of the count so far. */
+  private renderCount(): void {
+    const page = this.page;
+    const sub = this.el.querySelector("#list-sub");
+    const n = this.total;
+    const from = page ? (page.page - 1) * page.per_page + 1 : 0;
+    const to = page ? from + page.items.length - 1 : 0;
+    if (sub) {
+      sub.textContent = !page
+        ? t("common.loading")
+        : !n
+          ? t("list.subtitleCounting", { n: formatNumber(to) })
+          : n.capped
+            ? t("list.subtitleCapped", { n: formatNumber(n.total) })
+            : t("list.subtitle", { n: n.total });
+    }
+    const range = this.el.querySelector("[data-testid=page-range]");
+    if (range && page) {
+      range.textContent = !n
+        ? t("list.rangeOpen", { from, to: formatNumber(to) })
+        : t("list.range", { from, to, total: n.capped ? `${formatNumber(n.total)}+` : n.total });
+    }
   }
 
   private goPage(p: number): void {
