@@ -200,8 +200,8 @@ async fn soak(core: &Core, ops: usize, seed: Option<u64>, json: bool) -> Result<
         print_json(&r);
     } else {
         println!(
-            "ops: {}  refused by the app: {}  syncs: {}  duplicates merged: {}  conflicts resolved: {}",
-            r.ops, r.refused, r.syncs, r.duplicates_merged, r.conflicts_resolved
+            "ops: {}  refused by the app: {}  organiser merges: {}  syncs: {}  duplicates merged: {}  conflicts resolved: {}",
+            r.ops, r.refused, r.merges, r.syncs, r.duplicates_merged, r.conflicts_resolved
         );
         println!(
             "quiet after {} final rounds, {:.1} s, seed {}",

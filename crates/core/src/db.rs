@@ -85,7 +85,7 @@ pub struct CollectionSpec {
 /// `$setOnInsert`, `$inc` of other fields, … all kept as given) gains `$inc: {version: 1}`
 /// and `$set` of `updated_at` (`now`) and `updated_by` (the core's actor). The sync's
 /// fingerprints and conditional writes rely on every write of a synced collection going
-/// through here (or [`stamp_delete`], [`stamp_by`], [`stamp_pipeline`], [`bump`],
+/// through here (or [`tombstone`], [`stamp_by`], [`stamp_pipeline`], [`bump`],
 /// [`stamp_document`]); `schema::tests` fails the build's tests if a `$inc` of `version`
 /// or a written `updated_by` appears anywhere else in `crates/core/src`.
 ///
@@ -127,15 +127,186 @@ pub fn note_author(core: &Core, d: &mut Document, now: impl Into<bson::DateTime>
     d.insert("updated_by", core.actor());
 }
 
-/// [`stamp`] for a delete: the document becomes a tombstone (`deleted_at`), which the sync
-/// carries to every store.
-pub fn stamp_delete(core: &Core, update: Document, now: impl Into<bson::DateTime>) -> Document {
-    let now = now.into();
-    let mut u = stamp(core, update, now);
-    if let Ok(set) = u.get_document_mut("$set") {
-        set.insert("deleted_at", now);
+/// What a delete leaves: `old` with `set` written and `unset` removed (dotted paths reach
+/// into sub-documents), `deleted_at` and the metadata block of the next version. The sync
+/// carries the tombstone to every store. Written by [`tombstone`]; the sync's merge of
+/// duplicates builds its tombstones here too.
+pub fn tombstone_of(
+    old: &Document,
+    set: &Document,
+    unset: &[&str],
+    actor: &str,
+    now: impl Into<bson::DateTime>,
+) -> Document {
+    let now: bson::DateTime = now.into();
+    let mut d = old.clone();
+    for (k, v) in set {
+        set_path(&mut d, k, v.clone());
     }
-    u
+    for k in unset {
+        unset_path(&mut d, k);
+    }
+    d.insert("deleted_at", now);
+    stamp_successor(&mut d, old, actor, now);
+    d
+}
+
+/// The metadata block of `d`, a whole document taking the place of `old`: the version
+/// after `old`'s, written now by `actor`.
+pub fn stamp_successor(
+    d: &mut Document,
+    old: &Document,
+    actor: &str,
+    now: impl Into<bson::DateTime>,
+) {
+    let version = match old.get("version") {
+        Some(bson::Bson::Int32(v)) => i64::from(*v),
+        Some(bson::Bson::Int64(v)) => *v,
+        _ => 0,
+    };
+    let now: bson::DateTime = now.into();
+    stamp_document(d, version + 1, Some(now.into()), Some(actor.into()));
+}
+
+/// `$set` of a dotted path on a document held in memory (missing levels are created).
+fn set_path(d: &mut Document, path: &str, v: bson::Bson) {
+    match path.split_once('.') {
+        None => {
+            d.insert(path, v);
+        }
+        Some((head, rest)) => {
+            if !matches!(d.get(head), Some(bson::Bson::Document(_))) {
+                d.insert(head, Document::new());
+            }
+            if let Ok(sub) = d.get_document_mut(head) {
+                set_path(sub, rest, v);
+            }
+        }
+    }
+}
+
+/// `$unset` of a dotted path on a document held in memory.
+fn unset_path(d: &mut Document, path: &str) {
+    match path.split_once('.') {
+        None => {
+            d.remove(path);
+        }
+        Some((head, rest)) => {
+            if let Ok(sub) = d.get_document_mut(head) {
+                unset_path(sub, rest);
+            }
+        }
+    }
+}
+
+/// Turn the document of `coll` that `filter` matches into a tombstone ([`tombstone_of`]),
+/// written by [`rewrite`]. `None` when nothing matches `filter` (deleted or changed
+/// meanwhile: the caller says which after reading it again).
+pub async fn tombstone(
+    core: &Core,
+    coll: &str,
+    filter: Document,
+    set: Document,
+    unset: &[&str],
+    now: impl Into<bson::DateTime>,
+) -> Result<Option<Document>> {
+    let now: bson::DateTime = now.into();
+    let actor = core.actor().to_owned();
+    Ok(rewrite(core, coll, filter, |old| {
+        tombstone_of(old, &set, unset, &actor, now)
+    })
+    .await?)
+}
+
+/// Replace the document of `coll` that `filter` matches by `make(old)` (same `_id`), as a
+/// delete and an insert rather than an update. `None` when nothing matched.
+///
+/// Why not `replace_one`: a write that takes a document out of a unique index — a live
+/// participant becoming a tombstone leaves the partial index `event_email_unique`, an
+/// unseated one leaves `event_seat_unique` — must free its key for the next document.
+/// MongoDB frees it on any update. SecantusDB (0.5.3) claims a unique key when a document
+/// is inserted and releases the claim only when that document is deleted: after an update
+/// the claim stays, and inserting another document with the key (the same person
+/// registered again after a delete, an organiser's merge or an erasure; a pulled copy
+/// from another store) is refused as a duplicate for good. Deleting the document as it
+/// stands (which releases its claims) and inserting the new one behaves the same on both.
+///
+/// Atomicity: with transactions (a replica set, as SecantusDB always is) the read, the
+/// delete and the insert are one transaction, retried on a transient error (a write
+/// conflict with another writer); a crash commits all or nothing, and a writer who changed
+/// the document meanwhile makes the delete match nothing (`None`). Without transactions the
+/// two writes are not done apart: a crash between the delete and the insert would lose the
+/// document from this store, and the change with it (the next sync would bring back the
+/// remote's live copy, undoing a delete, an erasure or a merge), and an insert first is
+/// impossible (same `_id`). So that case is one
+/// `replace_one`, atomic on its own: correct on a server that maintains its indexes on
+/// update (a stand-alone MongoDB, the only kind without transactions).
+pub async fn rewrite(
+    core: &Core,
+    coll: &str,
+    filter: Document,
+    make: impl Fn(&Document) -> Document,
+) -> mongodb::error::Result<Option<Document>> {
+    use mongodb::error::{TRANSIENT_TRANSACTION_ERROR, UNKNOWN_TRANSACTION_COMMIT_RESULT};
+    let c = core.db().collection::<Document>(coll);
+    if !core.caps().transactions {
+        let Some(old) = c.find_one(filter.clone()).await? else {
+            return Ok(None);
+        };
+        let new = make(&old);
+        let mut f = filter;
+        f.insert("_id", old.get("_id").cloned().unwrap_or(bson::Bson::Null));
+        let r = c.replace_one(f, new.clone()).await?;
+        return Ok((r.matched_count == 1).then_some(new));
+    }
+    let mut s = core.client().start_session().await?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        s.start_transaction().await?;
+        let r: mongodb::error::Result<Option<Document>> = async {
+            let Some(old) = c.find_one(filter.clone()).session(&mut s).await? else {
+                return Ok(None);
+            };
+            let new = make(&old);
+            let mut f = filter.clone();
+            f.insert("_id", old.get("_id").cloned().unwrap_or(bson::Bson::Null));
+            if c.delete_one(f).session(&mut s).await?.deleted_count == 0 {
+                return Ok(None);
+            }
+            c.insert_one(new.clone()).session(&mut s).await?;
+            Ok(Some(new))
+        }
+        .await;
+        match r {
+            Ok(Some(new)) => {
+                let mut commit = s.commit_transaction().await;
+                for _ in 0..3 {
+                    match &commit {
+                        Err(e) if e.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) => {
+                            commit = s.commit_transaction().await;
+                        }
+                        _ => break,
+                    }
+                }
+                match commit {
+                    Ok(()) => return Ok(Some(new)),
+                    Err(e) if e.contains_label(TRANSIENT_TRANSACTION_ERROR) && attempt < 5 => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(None) => {
+                let _ = s.abort_transaction().await;
+                return Ok(None);
+            }
+            Err(e) => {
+                let _ = s.abort_transaction().await;
+                if !(e.contains_label(TRANSIENT_TRANSACTION_ERROR) && attempt < 5) {
+                    return Err(e);
+                }
+            }
+        }
+    }
 }
 
 /// [`stamp`] for an update pipeline (stages such as `$set` with expressions): one more
@@ -524,14 +695,57 @@ pub(crate) fn index_with(
 }
 
 #[cfg(test)]
+mod tombstone_tests {
+    use super::*;
+
+    #[test]
+    fn a_tombstone_keeps_the_document_with_its_changes_and_the_next_version() {
+        let old = doc! {
+            "_id": "p1", "email_norm": "ann@x.org", "version": 3_i32, "deleted_at": null,
+            "seat": { "plan_id": "pl", "label": "A1" },
+            "invitation": { "token_hash": "h", "status": "sent" },
+            "updated_by": "alice",
+        };
+        let now = bson::DateTime::from_millis(1_800_000_000_000);
+        let t = tombstone_of(
+            &old,
+            &doc! { "sessions": [], "merged_into": "p0", "source.file": "x.csv" },
+            &["seat", "invitation.token_hash", "missing.path"],
+            "bob",
+            now,
+        );
+        assert_eq!(t.get_str("_id"), Ok("p1"));
+        assert_eq!(t.get_str("email_norm"), Ok("ann@x.org"));
+        assert_eq!(t.get_datetime("deleted_at"), Ok(&now));
+        assert_eq!(t.get_datetime("updated_at"), Ok(&now));
+        assert_eq!(t.get_str("updated_by"), Ok("bob"));
+        assert_eq!(t.get_i64("version"), Ok(4));
+        assert_eq!(t.get_str("merged_into"), Ok("p0"));
+        assert!(t.get_array("sessions").is_ok_and(|a| a.is_empty()));
+        assert!(t.get("seat").is_none());
+        let inv = t.get_document("invitation").unwrap();
+        assert!(inv.get("token_hash").is_none());
+        assert_eq!(inv.get_str("status"), Ok("sent"));
+        assert_eq!(
+            t.get_document("source").and_then(|s| s.get_str("file")),
+            Ok("x.csv")
+        );
+        // The document read is left as it was.
+        assert_eq!(old.get_i32("version"), Ok(3));
+    }
+}
+
+#[cfg(test)]
 mod metadata_tests {
     //! The metadata block is written in this file only. The check reads the source tree
     //! of `crates/core/src` and `crates/portal/src` when the tests run (so a new file is covered without being
     //! listed), drops comments, folds whitespace (so formatting cannot split a pattern
     //! over lines) and finds the `$inc` document by matching its braces (so
     //! `"$inc": { "n": 1, "version": 1 }` is found wherever `version` sits in it). It
-    //! flags a `$inc` of `version`, a `version` computed in a pipeline (`$add`), and a
-    //! written `updated_by` (a key `"updated_by":` or `insert("updated_by"`); reading it
+    //! flags a `$inc` of `version`, a `version` computed in a pipeline (`$add`), a
+    //! tombstone written by hand (`deleted_at` in a `$set` document, or inserted with
+    //! anything but null: tombstones go through `db::tombstone`, a delete plus an insert)
+    //! and a written `updated_by` (a key `"updated_by":` or `insert("updated_by"`); reading it
     //! (`get_str("updated_by")`) and declaring it in a validator (`"updated_by": {
     //! "bsonType" …`) are fine. `portal/` is left out: it is moving to its own crate.
 
@@ -663,6 +877,34 @@ mod metadata_tests {
                 found.push(format!("updated_by written: {}", excerpt(&code, at)));
             }
         }
+        // A tombstone written by hand: `deleted_at` given a value in a `$set` document,
+        // or inserted into a document with anything but null.
+        for (at, _) in code.match_indices("\"$set\"") {
+            let rest = code[at + "\"$set\"".len()..].trim_start();
+            let operand = rest
+                .strip_prefix(':')
+                .or_else(|| rest.strip_prefix(','))
+                .map(|r| r.trim_start())
+                .map(|r| r.strip_prefix("doc!").unwrap_or(r).trim_start());
+            if operand.is_some_and(|r| r.starts_with('{')) {
+                let from = code.len() - operand.unwrap_or_default().len();
+                if braced(&code, from).is_some_and(|d| d.contains("\"deleted_at\"")) {
+                    found.push(format!("deleted_at set by hand: {}", excerpt(&code, at)));
+                }
+            }
+        }
+        for (at, _) in code.match_indices("insert(\"deleted_at\"") {
+            let value = code[at + "insert(\"deleted_at\"".len()..]
+                .trim_start()
+                .trim_start_matches(',')
+                .trim_start();
+            if !(value.starts_with("Bson::Null") || value.starts_with("bson::Bson::Null")) {
+                found.push(format!(
+                    "deleted_at written by hand: {}",
+                    excerpt(&code, at)
+                ));
+            }
+        }
         for (at, _) in code.match_indices("\"version\"") {
             let after = code[at + "\"version\"".len()..].trim_start();
             if after
@@ -707,6 +949,9 @@ mod metadata_tests {
             r#"doc! { "$set": { "updated_at": now, "updated_by": core.actor() } }"#,
             r#"set.insert( "updated_by", core.actor());"#,
             r#"doc! { "$set": { "version": { "$add": ["$version", 1] } } }"#,
+            r#"c.update_one(f, stamp(core, doc! { "$set": { "deleted_at": now } }, now))"#,
+            r#"update.insert("$set", doc! { "a": 1, "deleted_at": bson::DateTime::now() });"#,
+            r#"tomb.insert("deleted_at", now);"#,
         ];
         for b in bad {
             assert!(!violations(b).is_empty(), "not flagged: {b}");
@@ -718,6 +963,8 @@ mod metadata_tests {
             r#"doc! { "$inc": { "taken": 1_i64 } }; filter.insert("version", v);"#,
             r#"let s = "mongodb://h"; let c = '"'; doc! { "$inc": { "n": 1 } }"#,
             r#"crate::db::stamp(core, doc! { "$inc": { "invitation.attempts": 1 } }, now)"#,
+            r#"update.insert("$set", set); c.update_one(doc! { "_id": id, "deleted_at": Bson::Null }, u)"#,
+            r#"d.insert("deleted_at", bson::Bson::Null); let live = doc! { "deleted_at": { "$type": "null" } };"#,
         ];
         for f in fine {
             assert!(

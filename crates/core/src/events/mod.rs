@@ -189,13 +189,11 @@ pub async fn delete(core: &Core, id: &str, expected_version: Option<i64>) -> Res
         filter.insert("version", v);
     }
     let now = bson::DateTime::from_chrono(time::now());
-    let res = raw(core)
-        .update_one(
-            filter,
-            crate::db::stamp_delete(core, doc! { "$set": { "search_keys": [] } }, now),
-        )
-        .await?;
-    if res.matched_count == 1 {
+    let set = doc! { "search_keys": [] };
+    if crate::db::tombstone(core, crate::db::EVENTS, filter, set, &[], now)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     Err(match expected_version {

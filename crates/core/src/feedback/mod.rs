@@ -392,13 +392,11 @@ pub async fn delete_question(core: &Core, id: &str) -> Result<()> {
     let now = bson::DateTime::from_chrono(time::now());
     let mut f = live();
     f.insert("_id", id);
-    let r = questions(core)
-        .update_one(
-            f,
-            crate::db::stamp_delete(core, doc! { "$set": { "status": "closed" } }, now),
-        )
-        .await?;
-    if r.matched_count == 0 {
+    let set = doc! { "status": "closed" };
+    if crate::db::tombstone(core, QUESTIONS, f, set, &[], now)
+        .await?
+        .is_none()
+    {
         return Err(Error::not_found(format!("question {id}")));
     }
     Ok(())

@@ -551,6 +551,15 @@ pub fn existing_emails_query(event_id: &str) -> (bson::Document, bson::Document)
     (f, doc! { "_id": 0, "email_norm": 1 })
 }
 
+/// The index the "who is already in the event" lookup reads, named to the server. The
+/// filter already says `deleted_at: {$type: "null"}`, the index's own partial filter, so
+/// MongoDB's planner picks it by itself; SecantusDB 0.5.3 cannot prove that a `$type`
+/// filter implies a `$type` partial filter (it only reasons about `$eq`, ranges and
+/// `$exists`) and scanned the whole collection. Hinted, it reads the index on both.
+pub fn existing_emails_hint() -> mongodb::options::Hint {
+    mongodb::options::Hint::Name(super::schema::EVENT_EMAIL_UNIQUE.to_owned())
+}
+
 /// Import a file's rows into an event. `progress` is called as the work advances; setting
 /// `cancel` stops it and removes what this import had written.
 pub async fn import(
@@ -669,7 +678,11 @@ async fn import_as(
     let (f, mut projection) = existing_emails_query(event_id);
     // Which rows this very import wrote (to finish an interrupted one).
     projection.insert("source.import_id", 1);
-    let mut cur = raw(core).find(f).projection(projection).await?;
+    let mut cur = raw(core)
+        .find(f)
+        .projection(projection)
+        .hint(existing_emails_hint())
+        .await?;
     while let Some(d) = cur.try_next().await? {
         if let Ok(e) = d.get_str("email_norm") {
             existing.insert(e.to_owned());

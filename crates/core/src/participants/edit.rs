@@ -127,15 +127,34 @@ pub async fn update(
     let mut f = live();
     f.insert("_id", id);
     f.insert("version", expected_version);
-    let res = coll(core)
-        .find_one_and_update(f, stamp(core, doc! { "$set": set }))
-        .return_document(ReturnDocument::After)
+    let res: Result<Option<Participant>> = if norm != cur.email_norm {
+        // A new address takes the old one's place in `event_email_unique`: written as a
+        // delete and an insert ([`crate::db::rewrite`]), so the old address is free for
+        // the next registration on every server (an update keeps it held on SecantusDB).
+        let now = bson::DateTime::from_chrono(time::now());
+        let rewritten = crate::db::rewrite(core, super::schema::PARTICIPANTS, f, |old| {
+            let mut d = old.clone();
+            d.extend(set.clone());
+            crate::db::stamp_successor(&mut d, old, core.actor(), now);
+            d
+        })
         .await;
+        match rewritten {
+            Ok(Some(d)) => time::from_doc(d).map(Some),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    } else {
+        coll(core)
+            .find_one_and_update(f, stamp(core, doc! { "$set": set }))
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(Error::from)
+    };
     let updated = match res {
         Ok(Some(p)) => p,
         Ok(None) => return Err(stale_or_missing(core, id, expected_version).await),
         Err(e) => {
-            let e = Error::from(e);
             // Someone gave that address to another participant between the check and the
             // write: the unique index refused it; name who has it now.
             if e.code == Code::Duplicate {
@@ -161,29 +180,26 @@ pub async fn update(
 
 /// Turn `p` (as read, version-checked) into a tombstone: no sessions, no waitlists, no
 /// seat on the plan, plus `set`/`unset`. With `release`, what `p` held goes back (event
-/// seat to the waitlist, session seats to their waitlists).
+/// seat to the waitlist, session seats to their waitlists). Written by
+/// [`crate::db::tombstone`] (a delete and an insert, in one transaction), so the e-mail
+/// and the seat are free for the next live participant on every server.
 async fn tombstone(
     core: &Core,
     p: &Participant,
     set: Document,
-    mut unset: Document,
+    unset: &[&str],
     release: bool,
 ) -> Result<()> {
     let now = bson::DateTime::from_chrono(time::now());
     let mut s = doc! { "sessions": [], "session_waitlist": [] };
     s.extend(set);
-    unset.insert("seat", "");
-    unset.insert("waitlisted_at", "");
+    let mut u = vec!["seat", "waitlisted_at"];
+    u.extend_from_slice(unset);
     let mut f = live();
     f.insert("_id", &p.id);
     f.insert("version", p.version);
-    let r = raw(core)
-        .update_one(
-            f,
-            crate::db::stamp_delete(core, doc! { "$set": s, "$unset": unset }, now),
-        )
-        .await?;
-    if r.matched_count == 0 {
+    let written = crate::db::tombstone(core, super::schema::PARTICIPANTS, f, s, &u, now).await?;
+    if written.is_none() {
         return Err(stale_or_missing(core, &p.id, p.version).await);
     }
     if release {
@@ -208,7 +224,7 @@ pub async fn delete(core: &Core, id: &str, expected_version: Option<i64>) -> Res
             return Err(rsvp::conflict(&p, v));
         }
     }
-    tombstone(core, &p, Document::new(), Document::new(), true).await?;
+    tombstone(core, &p, Document::new(), &[], true).await?;
     audit(
         core,
         &p.event_id,
@@ -245,9 +261,12 @@ pub async fn erase(core: &Core, id: &str) -> Result<Erasure> {
         "search_terms": [],
         "name_key": "",
     };
-    let unset =
-        doc! { "invitation.token_hash": "", "invitation.last_error": "", "source.file": "" };
-    tombstone(core, &p, set, unset, true).await?;
+    let unset = [
+        "invitation.token_hash",
+        "invitation.last_error",
+        "source.file",
+    ];
+    tombstone(core, &p, set, &unset, true).await?;
     audit(
         core,
         &p.event_id,
@@ -361,10 +380,11 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
 
     // The other record goes first: its seat on the plan and its link must be free before
     // the survivor takes them (both are unique).
-    let mut o_unset = Document::new();
-    if take_link {
-        o_unset.insert("invitation.token_hash", "");
-    }
+    let o_unset: &[&str] = if take_link {
+        &["invitation.token_hash"]
+    } else {
+        &[]
+    };
     tombstone(
         core,
         &other,
@@ -468,17 +488,12 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
         profile_moved: false,
     };
     repoint_answers(core, keep_id, other_id, &mut report).await?;
+    if report.answers_moved + report.answers_dropped > 0 {
+        // The dashboard's tallies count respondents and answers: rebuilt for this event
+        // from its answers, as a sync does after moving them.
+        feedback::counters::rebuild(core, &ev).await?;
+    }
     repoint_networking(core, &ev, keep_id, other_id, &input.name, &mut report).await?;
-    // The other record's history is the survivor's now: the same rewrite every other store
-    // makes when the sync brings it the merge (`crate::sync`, the registry's references),
-    // so the trail reads the same everywhere.
-    super::audit_coll(core)
-        .update_many(
-            doc! { "participant_id": other_id },
-            doc! { "$set": { "participant_id": keep_id } },
-        )
-        .await?;
-
     let note_to = if take_others_status {
         Some(report.participant.status)
     } else {
@@ -504,6 +519,15 @@ pub async fn merge(core: &Core, keep_id: &str, other_id: &str) -> Result<MergeRe
         other_id,
     )
     .await?;
+    // The other record's history, its `merged` entry included, is the survivor's now: the
+    // same rewrite every other store makes when the sync brings it the merge
+    // (`crate::sync`, the registry's references), so the trail reads the same everywhere.
+    super::audit_coll(core)
+        .update_many(
+            doc! { "participant_id": other_id },
+            doc! { "$set": { "participant_id": keep_id } },
+        )
+        .await?;
     Ok(report)
 }
 

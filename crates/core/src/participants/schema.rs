@@ -82,7 +82,7 @@ pub fn indexes() -> Vec<IndexModel> {
         // One person once per event, enforced by the server whatever the writer.
         index_with(
             doc! { "event_id": 1, "email_norm": 1 },
-            "event_email_unique",
+            EVENT_EMAIL_UNIQUE,
             |mut o| {
                 o.unique = Some(true);
                 o.partial_filter_expression = Some(live_partial());
@@ -136,6 +136,9 @@ pub fn audit_indexes() -> Vec<IndexModel> {
         index(doc! { "event_id": 1, "at": -1 }, "event_at"),
     ]
 }
+
+/// One person once per event among live participants (unique, partial on live).
+pub const EVENT_EMAIL_UNIQUE: &str = "event_email_unique";
 
 /// The participants feature's collections, registered in `schema::collections()`.
 pub fn collections() -> Vec<CollectionSpec> {

@@ -44,34 +44,48 @@ pub(crate) fn guard(old: &Document) -> Document {
     f
 }
 
-/// Replace `old` by `new` if nobody changed it since it was read; how many matched.
+/// Replace `old` by `new` in `coll` if nobody changed it since it was read; how many
+/// matched.
 ///
-/// A live document becoming a tombstone leaves the partial unique indexes (one person
-/// once per event, among live participants). SecantusDB keeps the old entry of a document
-/// updated out of a partial index, which would refuse the next live copy; deleting and
-/// inserting gives the same result on MongoDB and on it.
+/// A write that may free a unique value ([`releases_a_key`]: a live document becoming a
+/// tombstone leaves the partial unique indexes, a seat given up leaves the seat index;
+/// [`rekeys`]: an e-mail edited elsewhere leaves its old value) is a delete and an insert in one
+/// transaction ([`crate::db::rewrite`], which says why): a plain replace would leave the
+/// old value held on SecantusDB and refuse the next live copy holding it.
 pub(crate) async fn replace(
-    c: &mongodb::Collection<Document>,
+    core: &Core,
+    coll: &str,
     old: &Document,
     new: &Document,
 ) -> mongodb::error::Result<u64> {
-    let tombstone = |d: &Document| matches!(d.get("deleted_at"), Some(Bson::DateTime(_)));
-    if tombstone(new) && !tombstone(old) {
-        if c.delete_one(guard(old)).await?.deleted_count == 0 {
-            return Ok(0);
-        }
-        c.insert_one(new.clone()).await?;
-        return Ok(1);
+    if releases_a_key(old, new) || rekeys(coll, old, new) {
+        let written = crate::db::rewrite(core, coll, guard(old), |_| new.clone()).await?;
+        return Ok(u64::from(written.is_some()));
     }
+    let c = core.db().collection::<Document>(coll);
     Ok(c.replace_one(guard(old), new.clone()).await?.matched_count)
 }
 
-/// Whether replacing `old` by `new` may free a unique value for another document: a field
-/// dropped (a seat given up), or a live document becoming a tombstone (out of the partial
-/// unique indexes).
+/// Whether replacing `old` by `new` frees a unique value for another document and takes
+/// none: a field dropped (a seat given up), or a live document becoming a tombstone (out
+/// of the partial unique indexes).
 fn releases_a_key(old: &Document, new: &Document) -> bool {
     let tombstone = |d: &Document| matches!(d.get("deleted_at"), Some(Bson::DateTime(_)));
     old.keys().any(|k| !new.contains_key(k)) || (tombstone(new) && !tombstone(old))
+}
+
+/// Whether replacing `old` by `new` in `coll` changes a field of the natural key or of the
+/// exclusive value (an e-mail edited, an answer moved to a merged survivor, a seat given
+/// or moved): the old value is freed, a new one taken.
+fn rekeys(coll: &str, old: &Document, new: &Document) -> bool {
+    let Some(spec) = crate::schema::spec(coll) else {
+        return false;
+    };
+    let exclusive = spec.exclusive.map_or(&[][..], |e| e.key);
+    spec.natural_key
+        .iter()
+        .chain(exclusive)
+        .any(|k| super::dedupe::get_path(old, k) != super::dedupe::get_path(new, k))
 }
 
 /// What became of a plan's writes on one side.
@@ -140,8 +154,8 @@ fn op_id(op: &Op) -> String {
 
 /// Apply `ops` (each tagged with its plan's index) to `coll` on `core`: deletes first (a
 /// keyed document replaced under another `_id` frees its key), then the replaces that
-/// free a unique value (a participant unseated, or becoming a tombstone), then inserts,
-/// then the other replaces. Plans in `skip` (already deferred or failed on the other side)
+/// free a unique value (a participant unseated, or becoming a tombstone), then those that
+/// move one (an e-mail edited, a seat given), then inserts, then the other replaces. Plans in `skip` (already deferred or failed on the other side)
 /// are left out, as are the later writes of a plan whose earlier write did not apply.
 pub(crate) async fn apply(
     core: &Core,
@@ -153,12 +167,13 @@ pub(crate) async fn apply(
     let mut out = Outcome::default();
     let ops: Vec<(usize, Op)> = ops.into_iter().filter(|(i, _)| skip.ok(*i)).collect();
     let (mut deletes, mut inserts, mut replaces) = (vec![], vec![], vec![]);
-    let mut releases = vec![];
+    let (mut releases, mut rekeyed) = (vec![], vec![]);
     for (i, op) in ops {
         match &op {
             Op::Delete(_) => deletes.push((i, op)),
             Op::Insert(_) => inserts.push((i, op)),
             Op::Replace { old, new } if releases_a_key(old, new) => releases.push((i, op)),
+            Op::Replace { old, new } if rekeys(coll, old, new) => rekeyed.push((i, op)),
             Op::Replace { .. } => replaces.push((i, op)),
         }
     }
@@ -173,7 +188,7 @@ pub(crate) async fn apply(
                 async move {
                     let r = match &op {
                         Op::Delete(old) => c.delete_one(guard(old)).await.map(|r| r.deleted_count),
-                        Op::Replace { old, new } => replace(&c, old, new).await,
+                        Op::Replace { old, new } => replace(core, coll, old, new).await,
                         Op::Insert(_) => Ok(1),
                     };
                     (i, op_id(&op), r)
@@ -207,6 +222,12 @@ pub(crate) async fn apply(
         Ok(())
     };
     for chunk in deletes.chunks(64).chain(releases.chunks(64)) {
+        let results = conditional(chunk.to_vec()).await;
+        settle(&mut out, results)?;
+    }
+    // Then the replaces that move a unique value (freed before the inserts that may take
+    // it, after the releases that may free the one they take).
+    for chunk in rekeyed.chunks(64) {
         let results = conditional(chunk.to_vec()).await;
         settle(&mut out, results)?;
     }

@@ -160,6 +160,7 @@ pub(crate) async fn merge_groups(
     rkey: &str,
     l: &mut HashMap<String, Document>,
     r: &mut HashMap<String, Document>,
+    base: &HashMap<String, String>,
     dry_run: bool,
     now: bson::DateTime,
 ) -> Result<Outcome> {
@@ -172,13 +173,34 @@ pub(crate) async fn merge_groups(
         .filter(|d| is_tombstone(d) && d.contains_key("merged_into"))
         .filter_map(|d| d.get("_id").map(id_string))
         .collect();
+    // Each document counts with the version this pass keeps: the side that changed since
+    // the last agreement (`base`: the agreed hashes). A copy deleted, erased or given
+    // another e-mail on one side is grouped by what it became, not by what the other side
+    // still shows (else a person registered again there would be merged into the record
+    // being deleted, and lost with it). A document changed on both sides is left out: its
+    // merge may change its key; it is grouped on the next pass.
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for d in l.values().chain(r.values()) {
-        if let (Some(k), Some(id)) = (natural_key(spec, d), d.get("_id")) {
-            let id = id_string(id);
-            if !merged_away.contains(&id) {
-                groups.entry(k).or_default().insert(id);
+    let ids: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
+    for id in ids {
+        if merged_away.contains(id) {
+            continue;
+        }
+        let kept = match (l.get(id), r.get(id)) {
+            (Some(a), Some(b)) if a == b => a,
+            (Some(a), Some(b)) => {
+                let (ha, hb) = (super::hash(a), super::hash(b));
+                match base.get(id) {
+                    _ if ha == hb => a,
+                    Some(h) if *h == hb => a,
+                    Some(h) if *h == ha => b,
+                    _ => continue,
+                }
             }
+            (Some(d), None) | (None, Some(d)) => d,
+            (None, None) => continue,
+        };
+        if let Some(k) = natural_key(spec, kept) {
+            groups.entry(k).or_default().insert(id.clone());
         }
     }
     let actor = local.actor().to_owned();
@@ -331,11 +353,14 @@ async fn merge_group(
                 }
                 map.remove(loser);
             } else {
-                let mut tomb = old.clone();
-                tomb.insert("deleted_at", now);
-                tomb.insert("merged_into", survivor);
-                stamp(&mut tomb, now, actor);
-                if super::apply::replace(&c, &old, &tomb).await? == 0 {
+                let tomb = crate::db::tombstone_of(
+                    &old,
+                    &doc! { "merged_into": survivor },
+                    &[],
+                    actor,
+                    now,
+                );
+                if super::apply::replace(core, spec.name, &old, &tomb).await? == 0 {
                     return Ok(None);
                 }
                 map.insert(loser.clone(), tomb);
@@ -348,7 +373,7 @@ async fn merge_group(
     ))
 }
 
-fn get_path<'a>(d: &'a Document, path: &str) -> Option<&'a Bson> {
+pub(crate) fn get_path<'a>(d: &'a Document, path: &str) -> Option<&'a Bson> {
     let mut parts = path.split('.');
     let mut cur = d.get(parts.next()?)?;
     for p in parts {

@@ -82,7 +82,7 @@ use crate::{
     schema, time, Core, Error, Result,
 };
 
-use apply::{guard, Op};
+use apply::Op;
 pub use dedupe::MergedDuplicate;
 pub use merge::{merge3, FieldConflict, Merge};
 
@@ -664,9 +664,16 @@ async fn collection(
     let mut gone: Vec<String> = vec![];
     let mut conflicts: Vec<Conflict> = vec![];
     let mut pre_wrote = false;
+    let b = if spec.policy == Policy::Versioned {
+        base_hashes(local, rkey, coll).await?
+    } else {
+        HashMap::new()
+    };
     if spec.policy == Policy::Versioned && !spec.natural_key.is_empty() {
-        let d =
-            dedupe::merge_groups(local, remote, spec, rkey, &mut l, &mut r, o.dry_run, now).await?;
+        let d = dedupe::merge_groups(
+            local, remote, spec, rkey, &mut l, &mut r, &b, o.dry_run, now,
+        )
+        .await?;
         for m in &d.merged {
             for id in [&m.survivor, &m.merged] {
                 if let Some(e) = l
@@ -687,11 +694,6 @@ async fn collection(
         gone.extend(d.gone);
         pre_wrote = d.wrote;
     }
-    let b = if spec.policy == Policy::Versioned {
-        base_hashes(local, rkey, coll).await?
-    } else {
-        HashMap::new()
-    };
     let keys: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
     // For keyed collections: each side's keys by `_id`.
     let by_id = |m: &HashMap<String, Document>| -> HashMap<String, String> {
@@ -1038,10 +1040,14 @@ async fn collection(
         if let Some(c) = &p.conflict {
             conflicts.push(c.clone());
         }
-        if let Some((to_local, from, into)) = &p.remap {
-            let core = if *to_local { local } else { remote };
-            if let Err(e) = dedupe::remap(core, coll, from, into, now).await {
-                keep_going(&mut rep.failures, coll, from, e)?;
+        // On both sides: the side that already knew of the merge may have received, since
+        // its own rewrite, documents naming the merged copy (written where it was still
+        // live, pushed before its tombstone could be applied there).
+        if let Some((_, from, into)) = &p.remap {
+            for core in [local, remote] {
+                if let Err(e) = dedupe::remap(core, coll, from, into, now).await {
+                    keep_going(&mut rep.failures, coll, from, e)?;
+                }
             }
         }
     }
@@ -1407,12 +1413,7 @@ pub async fn resolve(
         let cl = core.db().collection::<Document>(coll);
         match old {
             Some(old) => {
-                if cl
-                    .replace_one(guard(old), merged.clone())
-                    .await?
-                    .matched_count
-                    == 0
-                {
+                if apply::replace(core, coll, old, &merged).await? == 0 {
                     return Err(changed_meanwhile());
                 }
             }
@@ -1439,5 +1440,22 @@ pub async fn resolve(
         .upsert(true)
         .await?;
     cc.delete_one(doc! { "_id": conflict_id }).await?;
+    // What is derived per event (seat counters, answer tallies) is rebuilt for the event
+    // the chosen document belongs to: an event brought back by the choice had its data
+    // pulled while it was deleted, when nothing was rebuilt for it.
+    let event_id = if coll == crate::db::EVENTS {
+        Some(c.doc_id.clone())
+    } else {
+        merged.get_str("event_id").ok().map(str::to_owned)
+    };
+    if let Some(ev) = event_id {
+        for derived in schema::sync_specs().iter().filter_map(|s| s.derived) {
+            for core in [local, remote] {
+                if crate::events::get(core, &ev).await.is_ok() {
+                    (derived.rebuild)(core, &ev).await?;
+                }
+            }
+        }
+    }
     Ok(merged)
 }

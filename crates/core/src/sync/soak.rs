@@ -1,11 +1,11 @@
 //! A randomised convergence run: several local stores and one remote, random operations
 //! through the app's own functions (events, participants with the same e-mail on several
 //! stores, RSVPs, check-ins, seats on a small plan, poll answers, profiles, connections,
-//! erasures, writes made while a sync runs), syncs in random order, then everyone syncs
-//! until quiet. Checked: no sync fails, every store holds the remote's
-//! documents, the last acknowledged write of each tracked field is there (unless the user
-//! chose otherwise in a conflict, or the document was merged or erased), no natural key is
-//! held twice, and every store's dashboard tallies equal its answers.
+//! organisers' merges of two participants, erasures, writes made while a sync runs), syncs
+//! in random order, then everyone syncs until quiet. Checked: no sync fails, every store
+//! holds the remote's documents, the last acknowledged write of each tracked field is there
+//! (unless the user chose otherwise in a conflict, or the document was merged or erased),
+//! no natural key is held twice, and every store's dashboard tallies equal its answers.
 //!
 //! Reproducible: the same seed gives the same operations (the timing of the engine aside).
 //! Used by the test suite (a few hundred operations) and `eventhub-cli sync soak`.
@@ -36,6 +36,8 @@ pub struct SoakReport {
     /// Operations the app refused (an RSVP on an erased event…): expected, not counted.
     pub refused: usize,
     pub syncs: usize,
+    /// Organisers' merges of two participants that the app carried out.
+    pub merges: usize,
     /// Rounds of "everyone syncs" needed at the end before nothing moved.
     pub rounds_to_quiet: usize,
     pub conflicts_resolved: usize,
@@ -58,6 +60,8 @@ struct Ledger {
     store: String,
     /// (collection, key, field) → [(sequence, store, value)]
     last: BTreeMap<Field, History>,
+    /// Organisers' merges carried out: (survivor, merged copy).
+    merged: Vec<(String, String)>,
 }
 
 impl Ledger {
@@ -259,6 +263,24 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
             .await;
             refused(r)
         }
+        97 => {
+            // The organiser merges two records of the event: the other becomes a tombstone
+            // (its address free again for a new registration), the survivor may take the
+            // other's status.
+            let (keep, other) = (rng.pick(&people).clone(), rng.pick(&people).clone());
+            let before = participants::get(core, &keep).await?.status;
+            refused(participants::merge(core, &keep, &other).await.map(|r| {
+                ledger.merged.push((keep.clone(), other.clone()));
+                if r.participant.status != before {
+                    ledger.write(
+                        "participants",
+                        &keep,
+                        "status",
+                        r.participant.status.as_str(),
+                    )
+                }
+            }))
+        }
         _ => {
             let p = rng.pick(&people).clone();
             refused(networking::erase(core, &p).await.map(|_| ()))
@@ -293,6 +315,7 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
         seed,
         ops,
         refused: 0,
+        merges: 0,
         syncs: 0,
         rounds_to_quiet: 0,
         conflicts_resolved: 0,
@@ -518,7 +541,11 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
         let found = match coll.as_str() {
             "feedback_answers" => {
                 let (q, p) = key.split_once('/').unwrap_or_default();
-                if erased.contains(p) {
+                // Merged people's answers: the merge decides which of two answers to one
+                // question stands (the survivor's where it merged, the newer where a sync
+                // brings the other's later), as a user's choice in a conflict does.
+                let merged = ledger.merged.iter().any(|(k, o)| k == p || o == p);
+                if erased.contains(p) || merged {
                     continue;
                 }
                 remote
@@ -558,6 +585,7 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
             ));
         }
     }
+    report.merges = ledger.merged.len();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

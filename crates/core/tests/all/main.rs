@@ -20,3 +20,4 @@ mod social;
 mod supervise;
 mod sync;
 mod sync_offline;
+mod sync_tombstones;

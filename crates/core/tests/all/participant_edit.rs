@@ -542,16 +542,20 @@ async fn merging_two_records_of_one_person_repoints_everything() {
     let trail = participants::audit_trail(&core, &ann).await.unwrap();
     assert_eq!(trail[0].action, "merged");
     assert_eq!(trail[0].note, ann2);
-    // Ann Martin's history (only she joined the session) is filed under the survivor, as
-    // every store does when a sync brings the merge; only the merge's own record of her
-    // keeps her id.
+    // Ann Martin's history (only she joined the session), the merge's record of her
+    // included, is filed under the survivor, as every store does when a sync brings the
+    // merge.
     assert!(trail
         .iter()
         .any(|a| a.participant_id.as_deref() == Some(ann.as_str()) && a.action == "session_join"));
     assert!(trail
         .iter()
-        .filter(|a| a.participant_id.as_deref() == Some(ann2.as_str()))
-        .all(|a| a.action == "merged"));
+        .any(|a| a.participant_id.as_deref() == Some(ann.as_str())
+            && a.action == "merged"
+            && a.note == ann));
+    assert!(trail
+        .iter()
+        .all(|a| a.participant_id.as_deref() != Some(ann2.as_str())));
 
     // Both held a seat: one goes back to the waitlist.
     let small = event(&core, json!({ "capacity": 2 })).await;

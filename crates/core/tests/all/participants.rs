@@ -848,3 +848,98 @@ async fn session_capacity_is_enforced_under_concurrency() {
     );
     cleanup(&core).await.unwrap();
 }
+
+/// The CSV import's "who is already in the event" lookup reads `event_email_unique` (an
+/// index scan bounded by the event, tombstones left out), not the whole collection.
+#[tokio::test]
+async fn the_import_lookup_of_known_addresses_reads_the_unique_index() {
+    let core = fresh_core("import_lookup_index").await;
+    let ev = events::create(
+        &core,
+        events::input_from_json(serde_json::json!({
+            "title": "Lookup",
+            "starts_at": "2027-06-01T07:00:00Z",
+            "ends_at": "2027-06-01T16:00:00Z",
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let other = events::create(
+        &core,
+        events::input_from_json(serde_json::json!({
+            "title": "Other",
+            "starts_at": "2027-06-01T07:00:00Z",
+            "ends_at": "2027-06-01T16:00:00Z",
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut ids = vec![];
+    for (e, who) in [
+        (&ev.id, "a"),
+        (&ev.id, "b"),
+        (&ev.id, "c"),
+        (&other.id, "d"),
+    ] {
+        let p = participants::create(
+            &core,
+            e,
+            participants::ParticipantInput {
+                email: format!("{who}@x.org"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(p.id);
+    }
+    participants::delete(&core, &ids[2], None).await.unwrap();
+    let (filter, projection) = participants::csv_import::existing_emails_query(&ev.id);
+    let mongodb::options::Hint::Name(hint) = participants::csv_import::existing_emails_hint()
+    else {
+        panic!("a named index")
+    };
+    let ex = core
+        .db()
+        .run_command(doc! {
+            "explain": { "find": participants::schema::PARTICIPANTS, "filter": filter,
+                         "projection": projection, "hint": &hint },
+            "verbosity": "executionStats",
+        })
+        .await
+        .unwrap();
+    let plan = ex
+        .get_document("queryPlanner")
+        .unwrap()
+        .get_document("winningPlan")
+        .unwrap();
+    let text = format!("{plan:?}");
+    assert!(text.contains("IXSCAN"), "{plan:?}");
+    assert!(!text.contains("COLLSCAN"), "{plan:?}");
+    assert!(text.contains("event_email_unique"), "{plan:?}");
+    let stats = ex.get_document("executionStats").unwrap();
+    let n = |k: &str| {
+        stats
+            .get(k)
+            .and_then(|v| v.as_i32().map(i64::from).or_else(|| v.as_i64()))
+    };
+    // The two live people of the event: the deleted one and the other event's are not read.
+    assert_eq!(n("nReturned"), Some(2), "{stats:?}");
+    assert_eq!(n("totalDocsExamined").unwrap_or(0), 0, "covered: {stats:?}");
+    // And the import, through that lookup, knows them.
+    let r = participants::csv_import::import_bytes(
+        &core,
+        &ev.id,
+        "people.csv",
+        b"email\na@x.org\nc@x.org\ne@x.org\n",
+        &Default::default(),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.imported, r.already_present), (2, 1), "{r:?}");
+    cleanup(&core).await.unwrap();
+}
