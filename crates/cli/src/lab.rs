@@ -48,6 +48,12 @@ pub enum LabCmd {
         /// Documents inserted to measure the write cost of each index.
         #[arg(long, default_value_t = 500)]
         write_batch: u32,
+        /// Longest an index build may take, in seconds (decimals allowed); a build still
+        /// running then is stopped, its index dropped, and the variant recorded as "did not
+        /// finish within N s on this server". 0: scaled to the collection (60 s plus 1 s per
+        /// 2,000 documents).
+        #[arg(long, default_value_t = 0.0)]
+        build_timeout: f64,
     },
     /// The catalogue of queries and the index variants of each.
     Queries,
@@ -181,6 +187,13 @@ fn print_run(run: &LabRun) {
                     def,
                     v.message
                 ),
+                Outcome::TimedOut => println!(
+                    "{:<9} {:<44} {} (waited {:.1} s)",
+                    v.kind.as_str(),
+                    def,
+                    bench::not_finished_text(v.build_timeout_s, eventhub_core::report::Lang::En),
+                    v.build_ms / 1000.0
+                ),
                 Outcome::Error => {
                     println!("{:<9} {:<44} error: {}", v.kind.as_str(), def, v.message)
                 }
@@ -260,6 +273,7 @@ pub async fn run(cmd: &LabCmd, core: &Core, json: bool) -> Result<(), Error> {
             runs,
             warmup,
             write_batch,
+            build_timeout,
         } => {
             let cancel = cancel_on_ctrl_c();
             let opts = RunOptions {
@@ -267,6 +281,7 @@ pub async fn run(cmd: &LabCmd, core: &Core, json: bool) -> Result<(), Error> {
                 runs: *runs,
                 warmup: *warmup,
                 write_batch: *write_batch,
+                build_timeout_s: *build_timeout,
             };
             let r = bench::run(core, &labdb, opts, &progress_line, &cancel).await?;
             eprintln!();

@@ -12,4 +12,10 @@ runs: number, warmup: number,
 /**
  * Documents inserted to measure the write cost (0: skip).
  */
-write_batch: number, };
+write_batch: number, 
+/**
+ * The longest an index build may take, in seconds; a build still running then is
+ * stopped, its index dropped, and the variant recorded as not finished. 0: scaled to
+ * the collection ([`default_build_timeout_s`]).
+ */
+build_timeout_s: number, };

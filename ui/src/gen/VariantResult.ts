@@ -14,9 +14,14 @@ definition: string, outcome: Outcome,
  */
 message: string, explain: ExplainStats, latency: Latency, 
 /**
- * Time to build the index on the existing data.
+ * Time to build the index on the existing data (for a build that did not finish: the
+ * time waited before it was stopped).
  */
-build_ms: number, index_bytes: number, 
+build_ms: number, 
+/**
+ * The bound the build had, in seconds (0 in runs saved before there was one).
+ */
+build_timeout_s: number, index_bytes: number, 
 /**
  * Inserts per second with this index (and `_id`).
  */

@@ -3,7 +3,7 @@
 //! client-side (warm-up excluded), read the index size, time a batch of inserts — then
 //! drop it. Runs are saved in the app database (`lab_runs`) to compare them later.
 
-use std::{sync::atomic::AtomicBool, time::Instant};
+use std::{future::IntoFuture, sync::atomic::AtomicBool, time::Instant};
 
 use bson::{doc, Bson, Document};
 use chrono::{DateTime, Utc};
@@ -30,6 +30,10 @@ pub struct RunOptions {
     pub warmup: u32,
     /// Documents inserted to measure the write cost (0: skip).
     pub write_batch: u32,
+    /// The longest an index build may take, in seconds; a build still running then is
+    /// stopped, its index dropped, and the variant recorded as not finished. 0: scaled to
+    /// the collection ([`default_build_timeout_s`]).
+    pub build_timeout_s: f64,
 }
 
 impl Default for RunOptions {
@@ -39,7 +43,41 @@ impl Default for RunOptions {
             runs: 20,
             warmup: 3,
             write_batch: 500,
+            build_timeout_s: 0.0,
         }
+    }
+}
+
+/// The largest build bound accepted: a day.
+pub const MAX_BUILD_TIMEOUT_S: f64 = 86_400.0;
+
+/// The default bound on one index build over a collection of `docs` documents: a minute,
+/// plus a second per 2,000 documents (310 s for 500,000). Builds that finish measure far
+/// below it on a shared 2-core machine; a build past it is stuck, not slow.
+pub fn default_build_timeout_s(docs: u64) -> f64 {
+    (60.0 + docs as f64 / 2_000.0).round()
+}
+
+/// The bound that applies to a build over `docs` documents under `opts`.
+pub fn build_timeout_s(opts: &RunOptions, docs: u64) -> f64 {
+    if opts.build_timeout_s > 0.0 {
+        opts.build_timeout_s
+    } else {
+        default_build_timeout_s(docs)
+    }
+}
+
+/// "did not finish within N s on this server", in a document's language.
+pub fn not_finished_text(limit_s: f64, l: crate::report::Lang) -> String {
+    use crate::report::Lang;
+    let n = if limit_s.fract() == 0.0 {
+        l.int(limit_s as i64)
+    } else {
+        l.num(limit_s)
+    };
+    match l {
+        Lang::Fr => format!("n'a pas fini en {n} s sur ce serveur"),
+        Lang::En => format!("did not finish within {n} s on this server"),
     }
 }
 
@@ -49,6 +87,9 @@ pub enum Outcome {
     Ok,
     /// The server refused this kind of index as not supported (detected at creation).
     Unsupported,
+    /// The index build did not finish within the run's bound
+    /// ([`VariantResult::build_timeout_s`]): it was stopped and its index dropped.
+    TimedOut,
     Error,
 }
 
@@ -66,9 +107,13 @@ pub struct VariantResult {
     pub explain: ExplainStats,
     #[serde(default)]
     pub latency: Latency,
-    /// Time to build the index on the existing data.
+    /// Time to build the index on the existing data (for a build that did not finish: the
+    /// time waited before it was stopped).
     #[serde(default)]
     pub build_ms: f64,
+    /// The bound the build had, in seconds (0 in runs saved before there was one).
+    #[serde(default)]
+    pub build_timeout_s: f64,
     #[serde(default)]
     pub index_bytes: i64,
     /// Inserts per second with this index (and `_id`).
@@ -167,10 +212,31 @@ mod tests {
                 ..Latency::default()
             },
             build_ms: 0.0,
+            build_timeout_s: 0.0,
             index_bytes: 0,
             inserts_per_s: 0.0,
             docs_out: 0,
         }
+    }
+
+    #[test]
+    fn the_build_bound_grows_with_the_collection_unless_set() {
+        assert_eq!(default_build_timeout_s(0), 60.0);
+        assert_eq!(default_build_timeout_s(50_000), 85.0);
+        assert_eq!(default_build_timeout_s(500_000), 310.0);
+        let mut o = RunOptions::default();
+        assert_eq!(build_timeout_s(&o, 500_000), 310.0);
+        o.build_timeout_s = 0.5;
+        assert_eq!(build_timeout_s(&o, 500_000), 0.5);
+        use crate::report::Lang;
+        assert_eq!(
+            not_finished_text(310.0, Lang::En),
+            "did not finish within 310 s on this server"
+        );
+        assert_eq!(
+            not_finished_text(0.5, Lang::Fr),
+            "n'a pas fini en 0,500 s sur ce serveur"
+        );
     }
 
     #[test]
@@ -216,30 +282,134 @@ fn unsupported(e: &mongodb::error::Error) -> Option<String> {
 /// What became of creating an index.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Created {
-    Ok { build_ms: f64 },
+    Ok {
+        build_ms: f64,
+    },
     Unsupported(String),
+    /// The build outlived its bound: it was stopped and the index is not there.
+    NotFinished {
+        waited_ms: f64,
+    },
+    /// The run was cancelled during the build: it was stopped and the index is not there.
+    Cancelled,
 }
 
-/// Create a variant's index on `collection` (nothing for the baseline). Unsupported kinds
-/// come back as [`Created::Unsupported`] with the server's words, not as an error.
+/// Create a variant's index on `collection` (nothing for the baseline), with no bound.
+/// Unsupported kinds come back as [`Created::Unsupported`] with the server's words, not as
+/// an error.
 pub async fn create_index(lab: &Core, collection: &str, v: &Variant) -> Result<Created> {
+    create_index_within(lab, collection, v, None, &AtomicBool::new(false)).await
+}
+
+/// MongoDB's `MaxTimeMSExpired`.
+const MAX_TIME_EXPIRED: i32 = 50;
+/// `IndexNotFound` and `NamespaceNotFound`: nothing left to drop.
+const NOTHING_TO_DROP: [i32; 2] = [27, 26];
+
+fn command_code(e: &mongodb::error::Error) -> Option<i32> {
+    match e.kind.as_ref() {
+        mongodb::error::ErrorKind::Command(c) => Some(c.code),
+        _ => None,
+    }
+}
+
+/// Create a variant's index, stopping the build when it outlives `limit` or when `cancel`
+/// is set.
+///
+/// The bound is sent to the server as `maxTimeMS` (MongoDB aborts an index build whose
+/// `createIndexes` is interrupted; secantusd-rs polls the budget while it scans) and kept
+/// by the client too, in case the server's answer does not come. A stopped build is then
+/// dropped by name — MongoDB aborts an in-progress build that way — and the call returns
+/// only once the server has answered that drop, so the next variant finds the engine free
+/// and the collection without the index.
+pub async fn create_index_within(
+    lab: &Core,
+    collection: &str,
+    v: &Variant,
+    limit: Option<std::time::Duration>,
+    cancel: &AtomicBool,
+) -> Result<Created> {
+    use std::time::Duration;
     if v.kind == IndexKind::None {
         return Ok(Created::Ok { build_ms: 0.0 });
     }
+    let c = lab.db().collection::<Document>(collection);
     let t = Instant::now();
-    match lab
-        .db()
-        .collection::<Document>(collection)
-        .create_index(v.model())
-        .await
-    {
-        Ok(_) => Ok(Created::Ok {
-            build_ms: round3(ms(t.elapsed())),
+    let mut create = c.create_index(v.model());
+    if let Some(l) = limit {
+        create = create.max_time(l.max(Duration::from_millis(1)));
+    }
+    // The client waits a little longer than the server's budget: the server stops at its
+    // next check of the budget and answers, which is the clean path.
+    let client_limit = limit.map(|l| l + (l / 4).max(Duration::from_secs(10)));
+    enum Step<T> {
+        Done(T),
+        Late,
+        Cancelled,
+    }
+    let build = create.into_future();
+    tokio::pin!(build);
+    let step = loop {
+        tokio::select! {
+            r = &mut build => break Step::Done(r),
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                if cancelled(cancel) {
+                    break Step::Cancelled;
+                }
+                if client_limit.is_some_and(|cl| t.elapsed() >= cl) {
+                    break Step::Late;
+                }
+            }
+        }
+    };
+    let waited_ms = round3(ms(t.elapsed()));
+    match step {
+        Step::Done(Ok(_)) => Ok(Created::Ok {
+            build_ms: waited_ms,
         }),
-        Err(e) => match unsupported(&e) {
+        Step::Done(Err(e)) if command_code(&e) == Some(MAX_TIME_EXPIRED) && limit.is_some() => {
+            stop_build(lab, collection, &v.name, limit).await?;
+            Ok(Created::NotFinished { waited_ms })
+        }
+        Step::Done(Err(e)) => match unsupported(&e) {
             Some(m) => Ok(Created::Unsupported(m)),
             None => Err(e.into()),
         },
+        Step::Late => {
+            stop_build(lab, collection, &v.name, limit).await?;
+            Ok(Created::NotFinished { waited_ms })
+        }
+        Step::Cancelled => {
+            stop_build(lab, collection, &v.name, limit).await?;
+            Ok(Created::Cancelled)
+        }
+    }
+}
+
+/// Drop index `name` if it is there or still being built, and wait for the server's
+/// answer: at most `limit` (at least a minute), after which the server is said to be busy.
+async fn stop_build(
+    lab: &Core,
+    collection: &str,
+    name: &str,
+    limit: Option<std::time::Duration>,
+) -> Result<()> {
+    let wait = limit
+        .unwrap_or_default()
+        .max(std::time::Duration::from_secs(60));
+    let c = lab.db().collection::<Document>(collection);
+    let drop = c.drop_index(name).into_future();
+    match tokio::time::timeout(wait, drop).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) if command_code(&e).is_some_and(|c| NOTHING_TO_DROP.contains(&c)) => Ok(()),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Err(Error::new(
+            Code::DbUnavailable,
+            format!(
+                "the database server was still busy {} s after an index build on {collection} was stopped",
+                wait.as_secs()
+            ),
+        )),
     }
 }
 
@@ -354,7 +524,8 @@ async fn write_cost(lab: &Core, set: &DataSet, collection: &str, n: u32, salt: u
 /// milliseconds: one explain of a fast query reads 0).
 pub const EXPLAIN_RUNS: u32 = 20;
 
-/// Measure one variant of one query. The collection is left with only `_id`.
+/// Measure one variant of one query. The collection is left with only `_id`. `None` when
+/// the run was cancelled during the index build.
 pub async fn measure(
     lab: &Core,
     set: &DataSet,
@@ -362,8 +533,10 @@ pub async fn measure(
     v: &Variant,
     opts: &RunOptions,
     salt: u64,
-) -> Result<VariantResult> {
+    cancel: &AtomicBool,
+) -> Result<Option<VariantResult>> {
     let coll = q.collection.as_str();
+    let limit_s = build_timeout_s(opts, set.counts.of(coll));
     drop_indexes(lab, coll).await?;
     let mut r = VariantResult {
         kind: v.kind,
@@ -374,15 +547,28 @@ pub async fn measure(
         explain: ExplainStats::default(),
         latency: Latency::default(),
         build_ms: 0.0,
+        build_timeout_s: limit_s,
         index_bytes: 0,
         inserts_per_s: 0.0,
         docs_out: 0,
     };
-    match create_index(lab, coll, v).await? {
+    let limit = std::time::Duration::from_secs_f64(limit_s);
+    match create_index_within(lab, coll, v, Some(limit), cancel).await? {
         Created::Unsupported(m) => {
             r.outcome = Outcome::Unsupported;
             r.message = m;
-            return Ok(r);
+            return Ok(Some(r));
+        }
+        Created::NotFinished { waited_ms } => {
+            r.outcome = Outcome::TimedOut;
+            r.build_ms = waited_ms;
+            r.message = not_finished_text(limit_s, crate::report::Lang::En);
+            drop_indexes(lab, coll).await?;
+            return Ok(Some(r));
+        }
+        Created::Cancelled => {
+            drop_indexes(lab, coll).await?;
+            return Ok(None);
         }
         Created::Ok { build_ms } => r.build_ms = build_ms,
     }
@@ -414,7 +600,7 @@ pub async fn measure(
         r.message = e.message;
     }
     drop_indexes(lab, coll).await?;
-    Ok(r)
+    Ok(Some(r))
 }
 
 fn fmt_ratio(x: f64) -> String {
@@ -437,8 +623,39 @@ pub fn plan_work(e: &ExplainStats) -> f64 {
     e.docs_examined as f64 + e.keys_examined as f64 / 4.0 + sort
 }
 
-/// Which variant to use, and why, in both languages.
+/// Which variant to use, and why, in both languages; the builds that did not finish are
+/// named after it.
 pub fn verdict(variants: &[VariantResult], why: &Text) -> Verdict {
+    let mut v = verdict_of_finished(variants, why);
+    let unfinished: Vec<&VariantResult> = variants
+        .iter()
+        .filter(|x| x.outcome == Outcome::TimedOut)
+        .collect();
+    if let Some(first) = unfinished.first() {
+        use crate::report::Lang;
+        let defs = unfinished
+            .iter()
+            .map(|x| x.definition.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sep = |s: &str| if s.is_empty() { "" } else { " " };
+        v.en = format!(
+            "{}{}Not measured: {defs} — the index build {}.",
+            v.en,
+            sep(&v.en),
+            not_finished_text(first.build_timeout_s, Lang::En)
+        );
+        v.fr = format!(
+            "{}{}Non mesuré : {defs} — la construction de l'index {}.",
+            v.fr,
+            sep(&v.fr),
+            not_finished_text(first.build_timeout_s, Lang::Fr)
+        );
+    }
+    v
+}
+
+fn verdict_of_finished(variants: &[VariantResult], why: &Text) -> Verdict {
     let Some(base) = variants.iter().find(|v| v.kind == IndexKind::None) else {
         return Verdict::default();
     };
@@ -530,6 +747,15 @@ pub async fn run(
     if opts.runs == 0 || opts.runs > 10_000 {
         return Err(Error::invalid("runs", "must be between 1 and 10000"));
     }
+    if !opts.build_timeout_s.is_finite()
+        || opts.build_timeout_s < 0.0
+        || opts.build_timeout_s > MAX_BUILD_TIMEOUT_S
+    {
+        return Err(Error::invalid(
+            "build_timeout_s",
+            "must be between 0 (scaled to the data) and 86400 seconds",
+        ));
+    }
     let set = generate::current(lab).await?.ok_or_else(|| {
         Error::new(
             Code::NotFound,
@@ -565,7 +791,13 @@ pub async fn run(
                 done,
                 total,
             });
-            vr.push(measure(lab, &set, q, v, &opts, done * 7 + k as u64).await?);
+            match measure(lab, &set, q, v, &opts, done * 7 + k as u64, cancel).await? {
+                Some(r) => vr.push(r),
+                None => {
+                    was_cancelled = true;
+                    break 'queries;
+                }
+            }
             done += 1;
         }
         results.push(QueryResult {

@@ -102,6 +102,7 @@ fn access_tag(access: &str, outcome: Outcome) -> String {
     match outcome {
         Outcome::Unsupported => r#"<span class="tag na">unsupported</span>"#.into(),
         Outcome::Error => r#"<span class="tag na">error</span>"#.into(),
+        Outcome::TimedOut => r#"<span class="tag na">not finished</span>"#.into(),
         Outcome::Ok if access.contains("COLLSCAN") => {
             format!(r#"<span class="tag scan">{}</span>"#, esc(access))
         }
@@ -177,6 +178,16 @@ fn query_section(s: &mut String, q: &QueryResult, l: Lang) {
         l.t("Insertions/s", "Inserts/s"),
     );
     for v in &q.variants {
+        if v.outcome == Outcome::TimedOut {
+            let _ = write!(
+                s,
+                r#"<tr><td>{}<br><code>{}</code></td><td colspan="10"><span class="tag na">{}</span></td></tr>"#,
+                esc(v.kind.as_str()),
+                esc(&v.definition),
+                esc(&super::bench::not_finished_text(v.build_timeout_s, l)),
+            );
+            continue;
+        }
         if v.outcome != Outcome::Ok {
             let _ = write!(
                 s,
@@ -226,7 +237,18 @@ fn index_section(s: &mut String, run: &LabRun, l: Lang) {
     );
     for a in crate::report::app_indexes() {
         let ev = evidence(run, &a.collection, &a.name);
-        let proof = if ev.is_empty() {
+        let proof = if let (true, Some((q, v))) = (
+            ev.is_empty(),
+            crate::report::unfinished(run, &a.collection, &a.name),
+        ) {
+            format!(
+                r##"<a href="#q-{id}">{t}</a>: <span class="tag na">{w} {text}</span>"##,
+                id = esc(&q.id),
+                t = esc(l.t(&q.title.fr, &q.title.en)),
+                w = l.t("non mesuré : la construction", "not measured: the build"),
+                text = esc(&super::bench::not_finished_text(v.build_timeout_s, l)),
+            )
+        } else if ev.is_empty() {
             format!(
                 r#"<span class="tag na">{}</span>"#,
                 l.t(

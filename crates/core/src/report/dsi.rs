@@ -71,7 +71,10 @@ pub fn per_doc(inputs: &Inputs, rv: &RunView) -> Vec<PerDoc> {
                     id_bytes = id_bytes.max(b.index_bytes);
                 }
                 for v in &q.variants {
-                    if declared.iter().any(|a| a.name == v.index) && !seen.contains(&v.index) {
+                    if v.outcome == crate::lab::bench::Outcome::Ok
+                        && declared.iter().any(|a| a.name == v.index)
+                        && !seen.contains(&v.index)
+                    {
                         seen.push(v.index.clone());
                         bytes += v.index_bytes;
                     }
@@ -190,7 +193,15 @@ fn section_indexes(inputs: &Inputs, l: Lang) -> Markup {
                 tbody {
                     @for a in &inputs.app_indexes {
                         @let ev = evidence(run, &a.collection, &a.name);
-                        @if ev.is_empty() {
+                        @let stopped = super::unfinished(run, &a.collection, &a.name);
+                        @if let (true, Some((q, v))) = (ev.is_empty(), stopped) {
+                            tr {
+                                td { code { (a.collection) } } td { code { (a.name) } }
+                                td { code { (a.keys_text()) } @for o in &a.options { " " span class="note" { (o) } } }
+                                td { (parts::title(q, l)) }
+                                td colspan="5" { (parts::plan(v, l)) " " span class="missing" { (l.t("la construction de l'index a été arrêtée : non mesuré", "the index build was stopped: not measured")) } }
+                            }
+                        } @else if ev.is_empty() {
                             tr {
                                 td { code { (a.collection) } } td { code { (a.name) } }
                                 td { code { (a.keys_text()) } @for o in &a.options { " " span class="note" { (o) } } }
@@ -201,7 +212,7 @@ fn section_indexes(inputs: &Inputs, l: Lang) -> Markup {
                             tr {
                                 td { code { (a.collection) } } td { code { (a.name) } @if e.best { br; span class="tag ix" { (l.t("meilleur", "best")) } } }
                                 td { code { (a.keys_text()) } @for o in &a.options { " " span class="note" { (o) } } }
-                                td { (parts::title(e.query, l)) br; (parts::plan(e.base)) " → " (parts::plan(e.app)) }
+                                td { (parts::title(e.query, l)) br; (parts::plan(e.base, l)) " → " (parts::plan(e.app, l)) }
                                 td.n { (l.int(e.base.explain.docs_examined)) " → " (l.int(e.app.explain.docs_examined)) }
                                 td.n { (l.num(e.base.latency.p50_ms)) " → " (l.num(e.app.latency.p50_ms)) }
                                 td.n { (parts::server(e.base, l)) " → " (parts::server(e.app, l)) }
@@ -279,12 +290,10 @@ fn section_bench(inputs: &Inputs, l: Lang) -> Markup {
         h3 { (l.t("Autres mesures enregistrées (docs/performance.md)", "Other recorded measurements (docs/performance.md)")) }
         p class="sub" { (l.t("Tableaux repris tels qu'ils sont enregistrés (en anglais), avec la première phrase de leur méthode.", "Tables as recorded, with the first sentence of their method.")) }
         @if inputs.sources.perf.is_empty() { p class="missing" { (l.t("Non disponible.", "Not available.")) } }
-        @for p in &inputs.sources.perf {
+        p class="sub" { (l.t("Les tableaux de la section « Index lab » ne sont pas repris : les résultats du laboratoire ci-dessus viennent directement des exécutions enregistrées.", "The tables of the “Index lab” section are not repeated: the lab results above come straight from the stored runs.")) }
+        @for p in inputs.sources.perf.iter().filter(|p| !p.title.starts_with("Index lab")) {
             div class="small" {
                 h3 { (p.title) }
-                @if p.title.starts_with("Index lab") {
-                    p class="missing" { (l.t("Mesuré avec le catalogue précédent du laboratoire (formes de documents propres au labo) ; remplacé par les résultats ci-dessus.", "Measured with the lab's earlier catalogue (lab-only document shapes); superseded by the results above.")) }
-                }
                 @if !p.intro.is_empty() { p class="sub" { (super::charts::truncate(&p.intro, 400)) } }
                 @for t in &p.tables {
                     table {

@@ -261,6 +261,34 @@ pub fn evidence<'a>(run: &'a LabRun, collection: &str, name: &str) -> Vec<Eviden
         .collect()
 }
 
+/// A variant of index `name` on `collection` whose build did not finish in a run, with its
+/// query.
+pub fn unfinished<'a>(
+    run: &'a LabRun,
+    collection: &str,
+    name: &str,
+) -> Option<(&'a QueryResult, &'a VariantResult)> {
+    run.results
+        .iter()
+        .filter(|q| q.collection == collection)
+        .find_map(|q| {
+            q.variants
+                .iter()
+                .find(|v| v.index == name && v.outcome == bench::Outcome::TimedOut)
+                .map(|v| (q, v))
+        })
+}
+
+/// The app's index for a query when its build did not finish in this run.
+pub fn app_unfinished<'a>(q: &'a QueryResult, app: &[AppIndex]) -> Option<&'a VariantResult> {
+    q.variants.iter().find(|v| {
+        v.outcome == bench::Outcome::TimedOut
+            && app
+                .iter()
+                .any(|a| a.collection == q.collection && a.name == v.index)
+    })
+}
+
 /// The app's index measured for a query (the first variant that is one of the app's).
 pub fn app_variant<'a>(q: &'a QueryResult, app: &[AppIndex]) -> Option<&'a VariantResult> {
     q.variants.iter().find(|v| {

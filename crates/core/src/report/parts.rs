@@ -8,10 +8,10 @@ use super::{
     charts::{Chart, Row},
     server_ms, Inputs, Lang, RunView,
 };
-use crate::lab::bench::{LabRun, Outcome, QueryResult, VariantResult};
+use crate::lab::bench::{not_finished_text, LabRun, Outcome, QueryResult, VariantResult};
 
 /// A plan as a coloured tag: red for a collection scan, green otherwise.
-pub fn plan(v: &VariantResult) -> Markup {
+pub fn plan(v: &VariantResult, l: Lang) -> Markup {
     let sort = if v.explain.in_memory_sort {
         " + SORT"
     } else {
@@ -24,6 +24,9 @@ pub fn plan(v: &VariantResult) -> Markup {
         Outcome::Ok => html! { span class="tag ix" { (v.explain.access) (sort) } },
         Outcome::Unsupported => html! { span class="tag na" { "unsupported" } },
         Outcome::Error => html! { span class="tag na" { "error" } },
+        Outcome::TimedOut => {
+            html! { span class="tag na" { (not_finished_text(v.build_timeout_s, l)) } }
+        }
     }
 }
 
@@ -56,12 +59,13 @@ pub fn summary_table(inputs: &Inputs, run: &LabRun, l: Lang, compact: bool) -> M
                 @for q in &run.results {
                     @let base = baseline(q);
                     @let app = app_variant(q, &inputs.app_indexes);
+                    @let stopped = super::app_unfinished(q, &inputs.app_indexes);
                     tr {
                         td { (title(q, l)) }
-                        @match (base, app) {
-                            (Some(b), Some(a)) => {
+                        @match (base, app, stopped) {
+                            (Some(b), Some(a), _) => {
                                 td { code { (a.index) } }
-                                td { (plan(b)) " → " (plan(a)) }
+                                td { (plan(b, l)) " → " (plan(a, l)) }
                                 td.n { (l.int(b.explain.docs_examined)) " → " (l.int(a.explain.docs_examined)) }
                                 td.n { (l.num(b.latency.p50_ms)) " → " (l.num(a.latency.p50_ms)) }
                                 td.n { (server(b, l)) " → " (server(a, l)) }
@@ -73,6 +77,13 @@ pub fn summary_table(inputs: &Inputs, run: &LabRun, l: Lang, compact: bool) -> M
                                             code { (q.verdict.best_definition) }
                                         }
                                     }
+                                }
+                            }
+                            (Some(b), None, Some(a)) => {
+                                td { code { (a.index) } }
+                                td colspan=(if compact { 4 } else { 5 }) {
+                                    (plan(b, l)) " → " (plan(a, l))
+                                    " " span class="missing" { (l.t("construction de l'index arrêtée : non mesuré", "index build stopped: not measured")) }
                                 }
                             }
                             _ => {

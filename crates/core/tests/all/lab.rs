@@ -218,6 +218,9 @@ async fn every_index_kind_is_created_and_dropped_cleanly_or_detected_as_unsuppor
                         v.name
                     );
                 }
+                Created::NotFinished { .. } | Created::Cancelled => {
+                    panic!("{}: a build with no bound and no cancel stopped", v.name)
+                }
                 Created::Unsupported(msg) => {
                     assert!(
                         (v.kind == IndexKind::Text && !caps.text_search)
@@ -356,6 +359,7 @@ async fn a_run_measures_saves_and_reports() {
         runs: 3,
         warmup: 1,
         write_batch: 50,
+        build_timeout_s: 0.0,
     };
     let steps = std::sync::Mutex::new(0u32);
     let run = bench::run(
@@ -490,5 +494,189 @@ async fn the_handler_bench_times_the_app_and_the_bare_driver() {
     assert!(created.is_some());
     assert_eq!(handlers::latest(&core).await.unwrap().unwrap().id, out.id);
     b.drop_database().await.unwrap();
+    cleanup(&core).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_index_build_past_its_bound_is_stopped_recorded_and_the_run_goes_on() {
+    let core = fresh_core("lab_bound").await;
+    let labdb = core.on_database(&format!("{}_lab", core.info().database));
+    let set = generate::generate(&labdb, 6000, 11, &no_progress, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    let go = AtomicBool::new(false);
+
+    // Careless bounds are refused before anything runs, and nothing is saved.
+    for bad in [-1.0, f64::NAN, f64::INFINITY, 1e9] {
+        let opts = RunOptions {
+            queries: vec!["participant_search".into()],
+            runs: 1,
+            build_timeout_s: bad,
+            ..RunOptions::default()
+        };
+        let e = bench::run(&core, &labdb, opts, &no_progress, &go)
+            .await
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("build_timeout_s"), "{bad}");
+    }
+    assert!(bench::runs(&core, 10).await.unwrap().is_empty());
+
+    // A bound no build over 3,000 participants can meet: every index build is stopped.
+    let opts = RunOptions {
+        queries: vec!["participant_search".into(), "participant_counts".into()],
+        runs: 2,
+        warmup: 0,
+        write_batch: 10,
+        build_timeout_s: 0.001,
+    };
+    let t = std::time::Instant::now();
+    let run = bench::run(&core, &labdb, opts, &no_progress, &go)
+        .await
+        .unwrap();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(60),
+        "stopped builds do not hold the run: {:?}",
+        t.elapsed()
+    );
+    assert!(!run.cancelled);
+    // The run went on past the first stopped build: both queries, every variant, recorded.
+    assert_eq!(run.results.len(), 2);
+    for q in &run.results {
+        let wanted = catalogue(set.seed, &set.counts)
+            .into_iter()
+            .find(|c| c.id == q.id)
+            .unwrap();
+        assert_eq!(q.variants.len(), wanted.variants.len(), "{}", q.id);
+        let base = &q.variants[0];
+        assert_eq!(
+            base.outcome,
+            Outcome::Ok,
+            "{}: the baseline is measured",
+            q.id
+        );
+        assert_eq!(base.explain.access, "COLLSCAN");
+        assert_eq!(base.latency.runs, 2);
+        for v in &q.variants[1..] {
+            assert_eq!(v.outcome, Outcome::TimedOut, "{} {}", q.id, v.index);
+            assert_eq!(v.build_timeout_s, 0.001);
+            assert_eq!(
+                v.message, "did not finish within 0.001 s on this server",
+                "{} {}",
+                q.id, v.index
+            );
+            // Not measured is not zero: no latency, no plan, no size is claimed.
+            assert_eq!(v.latency.runs, 0);
+            assert_eq!(v.explain.access, "");
+            assert_eq!(v.index_bytes, 0);
+        }
+        assert_eq!(q.verdict.best, None, "{}", q.id);
+        assert!(
+            q.verdict
+                .en
+                .contains("the index build did not finish within 0.001 s on this server"),
+            "{}",
+            q.verdict.en
+        );
+        assert!(
+            q.verdict
+                .fr
+                .contains("la construction de l'index n'a pas fini en 0,001 s sur ce serveur"),
+            "{}",
+            q.verdict.fr
+        );
+    }
+    // Nothing left behind: no index, no build in progress — an index created right after
+    // (no bound) is built at once.
+    assert_eq!(index_names(&labdb, "participants").await, ["_id_"]);
+    let q = catalogue(set.seed, &set.counts)
+        .into_iter()
+        .find(|q| q.id == "participant_search")
+        .unwrap();
+    let multikey = q
+        .variants
+        .iter()
+        .find(|v| v.kind == IndexKind::Multikey)
+        .unwrap();
+    let stopped = bench::create_index_within(
+        &labdb,
+        "participants",
+        multikey,
+        Some(std::time::Duration::from_millis(1)),
+        &go,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(stopped, Created::NotFinished { .. }),
+        "{stopped:?}"
+    );
+    assert_eq!(index_names(&labdb, "participants").await, ["_id_"]);
+    let t = std::time::Instant::now();
+    assert!(matches!(
+        bench::create_index(&labdb, "participants", multikey)
+            .await
+            .unwrap(),
+        Created::Ok { .. }
+    ));
+    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+    assert!(index_names(&labdb, "participants")
+        .await
+        .contains(&multikey.name));
+    bench::drop_indexes(&labdb, "participants").await.unwrap();
+
+    // What was stored says so, in the stored words.
+    let saved = bench::get_run(&core, Some(&run.id)).await.unwrap();
+    assert_eq!(saved, run);
+    let raw = core
+        .db()
+        .collection::<Document>(lab::LAB_RUNS)
+        .find_one(doc! { "_id": &run.id })
+        .await
+        .unwrap()
+        .unwrap();
+    let v1 = raw.get_array("results").unwrap()[0]
+        .as_document()
+        .unwrap()
+        .get_array("variants")
+        .unwrap()[1]
+        .as_document()
+        .unwrap()
+        .clone();
+    assert_eq!(v1.get_str("outcome").unwrap(), "timed_out");
+    assert_eq!(
+        v1.get_str("message").unwrap(),
+        "did not finish within 0.001 s on this server"
+    );
+
+    // The lab report and the documents show it, in French and in English.
+    use eventhub_core::report::{self as docs, Lang};
+    let fr = report::html_in(&run, None, Lang::Fr);
+    let en = report::html_in(&run, None, Lang::En);
+    assert!(fr
+        .replace("&#39;", "'")
+        .contains("n'a pas fini en 0,001 s sur ce serveur"));
+    assert!(en.contains("did not finish within 0.001 s on this server"));
+    let inputs = docs::Inputs {
+        runs: vec![docs::RunView {
+            run: run.clone(),
+            sizes: None,
+        }],
+        skipped_runs: vec![],
+        bench: None,
+        app_indexes: docs::app_indexes(),
+        sources: Default::default(),
+        generated_at: eventhub_core::time::now(),
+        server: String::new(),
+    };
+    for (l, text) in [
+        (Lang::Fr, "n'a pas fini en 0,001 s sur ce serveur"),
+        (Lang::En, "did not finish within 0.001 s on this server"),
+    ] {
+        for d in [docs::dsi::html(&inputs, l), docs::deck::html(&inputs, l)] {
+            let d = d.replace("&#39;", "'");
+            assert!(d.contains(text), "{l:?}: {text}");
+        }
+    }
+    labdb.drop_database().await.unwrap();
     cleanup(&core).await.unwrap();
 }

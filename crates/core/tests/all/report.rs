@@ -33,6 +33,7 @@ async fn documents_are_built_from_the_saved_runs_and_escape_what_they_read() {
             runs: 2,
             warmup: 0,
             write_batch: 20,
+            build_timeout_s: 0.0,
         },
         &no_progress,
         &AtomicBool::new(false),

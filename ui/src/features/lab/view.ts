@@ -33,6 +33,7 @@ function variantLabel(v: VariantResult): string {
 function planTag(v: VariantResult): HTMLElement {
   if (v.outcome === "unsupported") return h("span", { class: "lab-tag lab-na", testid: "lab-unsupported" }, t("lab.unsupportedShort"));
   if (v.outcome === "error") return h("span", { class: "lab-tag lab-na" }, t("lab.error"));
+  if (v.outcome === "timed_out") return h("span", { class: "lab-tag lab-na", testid: "lab-timed-out" }, t("lab.timedOut", { s: num(v.build_timeout_s) }));
   const scan = v.explain.access.includes("COLLSCAN");
   return h("span", { class: `lab-tag ${scan ? "lab-scan" : "lab-ix"}`, testid: "lab-plan" }, v.explain.access + (v.explain.in_memory_sort ? " + SORT" : ""));
 }
@@ -274,7 +275,7 @@ export class LabView implements View {
           null,
           ...q.variants.map((v) =>
             v.outcome !== "ok"
-              ? h("tr", { testid: "lab-result-row" }, h("td", null, v.kind, h("div", { class: "lab-def" }, v.definition)), h("td", { colspan: "10" }, planTag(v), " ", h("span", { class: "lab-def" }, v.message)))
+              ? h("tr", { testid: "lab-result-row" }, h("td", null, v.kind, h("div", { class: "lab-def" }, v.definition)), h("td", { colspan: "10" }, planTag(v), v.outcome === "timed_out" ? null : h("span", { class: "lab-def" }, " ", v.message)))
               : h(
                   "tr",
                   { testid: "lab-result-row" },
