@@ -54,6 +54,10 @@ pub enum LabCmd {
         /// 2,000 documents).
         #[arg(long, default_value_t = 0.0)]
         build_timeout: f64,
+        /// Complete this cancelled run (same data set, same options) instead of starting
+        /// over: its finished queries are kept, the others are run, and the whole is saved.
+        #[arg(long)]
+        resume: Option<String>,
     },
     /// The catalogue of queries and the index variants of each.
     Queries,
@@ -201,7 +205,19 @@ fn print_run(run: &LabRun) {
         }
         println!("→ {}", q.verdict.en);
     }
-    println!("\nrun {} saved ({:.1} s)", run.id, run.seconds);
+    if let Some(prev) = &run.resumed_from {
+        println!("\ncompletes the cancelled run {prev}");
+    }
+    println!(
+        "\nrun {} saved ({:.1} s){}",
+        run.id,
+        run.seconds,
+        if run.cancelled {
+            " — CANCELLED, incomplete"
+        } else {
+            ""
+        }
+    );
 }
 
 fn print_bench(b: &HandlerBench) {
@@ -274,6 +290,7 @@ pub async fn run(cmd: &LabCmd, core: &Core, json: bool) -> Result<(), Error> {
             warmup,
             write_batch,
             build_timeout,
+            resume,
         } => {
             let cancel = cancel_on_ctrl_c();
             let opts = RunOptions {
@@ -283,7 +300,15 @@ pub async fn run(cmd: &LabCmd, core: &Core, json: bool) -> Result<(), Error> {
                 write_batch: *write_batch,
                 build_timeout_s: *build_timeout,
             };
-            let r = bench::run(core, &labdb, opts, &progress_line, &cancel).await?;
+            let r = bench::run_resuming(
+                core,
+                &labdb,
+                opts,
+                resume.as_deref(),
+                &progress_line,
+                &cancel,
+            )
+            .await?;
             eprintln!();
             if json {
                 print_json(&r);

@@ -11,4 +11,9 @@ export type LabRun = { _id: string, started_at: string, seconds: number, lab_dat
  * engine secantusd-rs among them) always answer `executionTimeMillis: 0`: the run then
  * keeps no server time at all rather than a column of zeros that reads as "instant".
  */
-server_time_reported: boolean, };
+server_time_reported: boolean, 
+/**
+ * The cancelled run this one completes: its finished queries were measured then, the
+ * others in this run, on the same data set with the same options.
+ */
+resumed_from: string | null, };

@@ -175,6 +175,10 @@ pub struct LabRun {
     /// keeps no server time at all rather than a column of zeros that reads as "instant".
     #[serde(default = "yes")]
     pub server_time_reported: bool,
+    /// The cancelled run this one completes: its finished queries were measured then, the
+    /// others in this run, on the same data set with the same options.
+    #[serde(default)]
+    pub resumed_from: Option<String>,
 }
 
 fn yes() -> bool {
@@ -743,6 +747,22 @@ pub async fn run(
     progress: ProgressFn<'_>,
     cancel: &AtomicBool,
 ) -> Result<LabRun> {
+    run_resuming(app, lab, opts, None, progress, cancel).await
+}
+
+/// Like [`run`], completing the cancelled run `resume` (when given) instead of starting
+/// over: its finished queries are kept as measured, the others are run on the same data
+/// set with the same options, and the whole is saved as a new run that names the one it
+/// completes (`resumed_from`). A 1,000,000-document run takes most of an hour; an
+/// interruption then costs only the query it stopped in.
+pub async fn run_resuming(
+    app: &Core,
+    lab: &Core,
+    opts: RunOptions,
+    resume: Option<&str>,
+    progress: ProgressFn<'_>,
+    cancel: &AtomicBool,
+) -> Result<LabRun> {
     check_lab_db(lab)?;
     if opts.runs == 0 || opts.runs > 10_000 {
         return Err(Error::invalid("runs", "must be between 1 and 10000"));
@@ -762,11 +782,50 @@ pub async fn run(
             "the lab database is empty: generate a data set first",
         )
     })?;
-    let cat: Vec<Query> = catalogue(set.seed, &set.counts)
+    let (kept, kept_seconds): (Vec<QueryResult>, f64) = match resume {
+        None => (vec![], 0.0),
+        Some(id) => {
+            let prev = get_run(app, Some(id)).await?;
+            if !prev.cancelled {
+                return Err(Error::invalid("resume", "that run is complete"));
+            }
+            if prev.data.generated_at != set.generated_at || prev.data.seed != set.seed {
+                return Err(Error::invalid(
+                    "resume",
+                    "that run measured another data set than the lab database holds now",
+                ));
+            }
+            let same = |a: &RunOptions, b: &RunOptions| {
+                (
+                    a.runs,
+                    a.warmup,
+                    a.write_batch,
+                    &a.queries,
+                    a.build_timeout_s,
+                ) == (
+                    b.runs,
+                    b.warmup,
+                    b.write_batch,
+                    &b.queries,
+                    b.build_timeout_s,
+                )
+            };
+            if !same(&prev.options, &opts) {
+                return Err(Error::invalid(
+                    "resume",
+                    "give the options of the run to complete (queries, runs, warm-up, write batch, build timeout)",
+                ));
+            }
+            (prev.results, prev.seconds)
+        }
+    };
+    let mut cat: Vec<Query> = catalogue(set.seed, &set.counts)
         .into_iter()
         .filter(|q| opts.queries.is_empty() || opts.queries.iter().any(|x| x == &q.id))
         .collect();
-    if cat.is_empty() {
+    let order: Vec<String> = cat.iter().map(|q| q.id.clone()).collect();
+    cat.retain(|q| !kept.iter().any(|k| k.id == q.id));
+    if cat.is_empty() && resume.is_none() {
         return Err(Error::invalid(
             "queries",
             format!("no such query: {}", opts.queries.join(", ")),
@@ -818,6 +877,8 @@ pub async fn run(
         done,
         total,
     });
+    results.extend(kept);
+    results.sort_by_key(|r| order.iter().position(|id| id == &r.id));
     let server_time_reported = server_time_reported(results.iter().flat_map(|q| q.variants.iter()));
     if !server_time_reported {
         for v in results.iter_mut().flat_map(|q| q.variants.iter_mut()) {
@@ -827,7 +888,7 @@ pub async fn run(
     let run = LabRun {
         id: uuid::Uuid::now_v7().to_string(),
         started_at,
-        seconds: round3(t0.elapsed().as_secs_f64()),
+        seconds: round3(kept_seconds + t0.elapsed().as_secs_f64()),
         lab_database: lab.info().database.clone(),
         data: set,
         server: ServerDesc::of(lab),
@@ -836,6 +897,7 @@ pub async fn run(
         results,
         cancelled: was_cancelled,
         server_time_reported,
+        resumed_from: resume.map(str::to_owned),
     };
     app.db()
         .collection::<Document>(LAB_RUNS)

@@ -40,6 +40,7 @@ html,body{margin:0;padding:0}
 .note{font-size:14px!important;color:var(--muted)}
 pre.doc{font-size:11px;line-height:1.3;max-height:520px;overflow:hidden}
 .chartbox{flex:1;min-height:0;display:flex;align-items:flex-start;justify-content:center}
+.chartbox svg.chart{max-height:100%;width:auto;height:auto}
 "#;
 
 fn foot(inputs: &Inputs, l: Lang, n: usize) -> Markup {

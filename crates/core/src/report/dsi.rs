@@ -129,8 +129,8 @@ fn section_sources(inputs: &Inputs, l: Lang) -> Markup {
                 Some(b) => li { (l.t("Banc d'essai des gestionnaires ", "Handler benchmark ")) code { (b.id) } " — " (l.date(b.started_at)) ", " (b.server.engine) " " (b.server.version) ", " (b.machine.cpus) " CPU." },
                 None => li class="missing" { (l.t("banc d'essai des gestionnaires : non mesuré ;", "handler benchmark: not measured;")) },
             }
-            li { code { "docs/performance.md" } " : " (inputs.sources.perf.len()) (l.t(" sections de mesures ;", " measured sections;")) }
-            li { (l.t("les index déclarés par l'application (", "the indexes the application declares (")) code { "schema::collections" } ") : " (inputs.app_indexes.len()) " index ;" }
+            li { code { "docs/performance.md" } (l.t(" : ", ": ")) (inputs.sources.perf.len()) (l.t(" sections de mesures ;", " measured sections;")) }
+            li { (l.t("les index déclarés par l'application (", "the indexes the application declares (")) code { "schema::collections" } (l.t(") : ", "): ")) (inputs.app_indexes.len()) (l.t(" index ;", " indexes;")) }
             li { (l.t("l'historique git : ", "the git history: ")) (inputs.sources.commits) " commits." }
             @for m in &inputs.sources.missing {
                 li class="missing" { (l.t("Non disponible : ", "Not available: ")) (m) }

@@ -42,8 +42,12 @@ pub fn server(v: &VariantResult, l: Lang) -> Markup {
     }
 }
 
-/// One line per query: the app's index against the collection scan.
+/// One line per query: the app's index against the collection scan. The server-time
+/// column is left out when the run's engine reports none (said under the table instead).
 pub fn summary_table(inputs: &Inputs, run: &LabRun, l: Lang, compact: bool) -> Markup {
+    let srv = run.server_time_reported;
+    // Columns after the index name: plan, docs, p50, [server], [lab's best].
+    let after_index = 3 + usize::from(srv) + usize::from(!compact);
     html! {
         table {
             thead { tr {
@@ -52,7 +56,7 @@ pub fn summary_table(inputs: &Inputs, run: &LabRun, l: Lang, compact: bool) -> M
                 th { (l.t("Plan", "Plan")) }
                 th.n { (l.t("Docs examinés", "Docs examined")) }
                 th.n { (l.t("p50 client (ms)", "Client p50 (ms)")) }
-                th.n { (l.t("Serveur (ms)", "Server (ms)")) }
+                @if srv { th.n { (l.t("Serveur (ms)", "Server (ms)")) } }
                 @if !compact { th { (l.t("Meilleur du labo", "Lab's best")) } }
             } }
             tbody {
@@ -68,7 +72,7 @@ pub fn summary_table(inputs: &Inputs, run: &LabRun, l: Lang, compact: bool) -> M
                                 td { (plan(b, l)) " → " (plan(a, l)) }
                                 td.n { (l.int(b.explain.docs_examined)) " → " (l.int(a.explain.docs_examined)) }
                                 td.n { (l.num(b.latency.p50_ms)) " → " (l.num(a.latency.p50_ms)) }
-                                td.n { (server(b, l)) " → " (server(a, l)) }
+                                @if srv { td.n { (server(b, l)) " → " (server(a, l)) } }
                                 @if !compact {
                                     td {
                                         @if q.verdict.best.as_deref() == Some(a.index.as_str()) {
@@ -81,13 +85,13 @@ pub fn summary_table(inputs: &Inputs, run: &LabRun, l: Lang, compact: bool) -> M
                             }
                             (Some(b), None, Some(a)) => {
                                 td { code { (a.index) } }
-                                td colspan=(if compact { 4 } else { 5 }) {
+                                td colspan=(after_index) {
                                     (plan(b, l)) " → " (plan(a, l))
                                     " " span class="missing" { (l.t("construction de l'index arrêtée : non mesuré", "index build stopped: not measured")) }
                                 }
                             }
                             _ => {
-                                td colspan=(if compact { 5 } else { 6 }) class="missing" {
+                                td colspan=(after_index + 1) class="missing" {
                                     (l.t("pas de mesure de l'index de l'application dans cette exécution", "no measurement of the app's index in this run"))
                                 }
                             }
@@ -95,6 +99,9 @@ pub fn summary_table(inputs: &Inputs, run: &LabRun, l: Lang, compact: bool) -> M
                     }
                 }
             }
+        }
+        @if !srv {
+            p class="note" { (l.t("Temps serveur : non communiqué par ce moteur (executionTimeMillis vaut 0 à chaque explain) ; seuls les temps mesurés par le client sont donnés.", "Server time: not reported by this engine (executionTimeMillis is 0 in every explain); only client-measured times are given.")) }
         }
     }
 }
@@ -253,7 +260,7 @@ pub fn run_line(rv: &RunView, l: Lang) -> Markup {
         (l.t("Exécution", "Run")) " " code { (r.id) } " — " (l.date(r.started_at)) ", "
         (r.server.engine) " " (r.server.version) ", "
         (r.machine.cpus) " CPU " (r.machine.cpu_model) ", " (l.num(r.machine.memory_gib)) " " (l.t("Gio", "GiB")) ". "
-        (l.int(c.total() as i64)) " " (l.t("documents", "documents")) " : "
+        (l.int(c.total() as i64)) " " (l.t("documents", "documents")) (l.t(" : ", ": "))
         (l.int(c.events as i64)) " " (l.t("événements", "events")) ", "
         (l.int(c.participants as i64)) " participants, "
         (l.int(c.answers as i64)) " " (l.t("réponses", "answers")) ", "

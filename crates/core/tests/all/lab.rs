@@ -680,3 +680,99 @@ async fn an_index_build_past_its_bound_is_stopped_recorded_and_the_run_goes_on()
     labdb.drop_database().await.unwrap();
     cleanup(&core).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_cancelled_run_is_completed_by_a_resumed_one() {
+    let core = fresh_core("lab_resume").await;
+    let labdb = core.on_database(&format!("{}_lab", core.info().database));
+    generate::generate(&labdb, 800, 13, &no_progress, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    let opts = RunOptions {
+        queries: vec![
+            "participant_by_token".into(),
+            "event_by_tag".into(),
+            "dashboard_texts".into(),
+        ],
+        runs: 1,
+        warmup: 0,
+        write_batch: 10,
+        build_timeout_s: 0.0,
+    };
+    // Cancelled as the last query (in catalogue order) starts: the two before are kept.
+    let stop = AtomicBool::new(false);
+    let cancelled = bench::run(
+        &core,
+        &labdb,
+        opts.clone(),
+        &|p| {
+            if p.step.starts_with("dashboard_texts") {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+        &stop,
+    )
+    .await
+    .unwrap();
+    assert!(cancelled.cancelled);
+    let kept_ids: Vec<&str> = cancelled.results.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(kept_ids, ["event_by_tag", "participant_by_token"]);
+
+    // Other options, an unknown run: refused, nothing saved.
+    let go = AtomicBool::new(false);
+    let mut other = opts.clone();
+    other.runs = 2;
+    let e = bench::run_resuming(&core, &labdb, other, Some(&cancelled.id), &no_progress, &go)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("resume"), "{e:?}");
+    let e = bench::run_resuming(
+        &core,
+        &labdb,
+        opts.clone(),
+        Some("no-such-run"),
+        &no_progress,
+        &go,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, eventhub_core::error::Code::NotFound, "{e:?}");
+    assert_eq!(bench::runs(&core, 10).await.unwrap().len(), 1);
+
+    let done = bench::run_resuming(
+        &core,
+        &labdb,
+        opts.clone(),
+        Some(&cancelled.id),
+        &no_progress,
+        &go,
+    )
+    .await
+    .unwrap();
+    assert!(!done.cancelled);
+    assert_eq!(done.resumed_from.as_deref(), Some(cancelled.id.as_str()));
+    // In catalogue order, the kept query exactly as measured before.
+    let counts = generate::current(&labdb).await.unwrap().unwrap().counts;
+    let want: Vec<String> = catalogue(13, &counts)
+        .into_iter()
+        .map(|q| q.id)
+        .filter(|id| opts.queries.contains(id))
+        .collect();
+    let ids: Vec<String> = done.results.iter().map(|q| q.id.clone()).collect();
+    assert_eq!(ids, want);
+    let kept = done
+        .results
+        .iter()
+        .find(|q| q.id == "participant_by_token")
+        .unwrap();
+    assert_eq!(kept, &cancelled.results[1]);
+    assert!(done.seconds >= cancelled.seconds);
+    assert_eq!(bench::get_run(&core, Some(&done.id)).await.unwrap(), done);
+    // A complete run cannot be resumed.
+    let e = bench::run_resuming(&core, &labdb, opts, Some(&done.id), &no_progress, &go)
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("resume"));
+    labdb.drop_database().await.unwrap();
+    cleanup(&core).await.unwrap();
+}
