@@ -289,15 +289,22 @@ pub fn app_unfinished<'a>(q: &'a QueryResult, app: &[AppIndex]) -> Option<&'a Va
     })
 }
 
-/// The app's index measured for a query (the first variant that is one of the app's).
+/// The app's index measured for a query: the lab's best when that is one of the app's
+/// indexes (a query served by several of them, e.g. the participants list's name index
+/// and its search-words index), else the first of the app's indexes among the variants.
 pub fn app_variant<'a>(q: &'a QueryResult, app: &[AppIndex]) -> Option<&'a VariantResult> {
-    q.variants.iter().find(|v| {
+    let is_app = |v: &&VariantResult| {
         v.kind != IndexKind::None
             && v.outcome == bench::Outcome::Ok
             && app
                 .iter()
                 .any(|a| a.collection == q.collection && a.name == v.index)
-    })
+    };
+    q.variants
+        .iter()
+        .filter(is_app)
+        .find(|v| q.verdict.best.as_deref() == Some(v.index.as_str()))
+        .or_else(|| q.variants.iter().find(is_app))
 }
 
 /// The baseline (no index) of a query.
