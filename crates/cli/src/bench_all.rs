@@ -43,6 +43,10 @@ pub struct AllBench {
     /// Only these parts (handlers, dashboard, import, portal); all when empty.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Handlers: keep each size's events in its own database and reuse them in the next run
+    /// (prepare the data once, possibly on a busy machine; time it on the idle one).
+    #[arg(long)]
+    keep_data: bool,
 }
 
 fn header(core: &Core, what: &str, command: &str) -> String {
@@ -111,13 +115,13 @@ async fn handlers_part(a: &AllBench, core: &Core) -> Result<(), Error> {
         seed: 42,
     };
     let cancel = AtomicBool::new(false);
-    let b: HandlerBench = handlers::bench(
-        core,
-        opts,
-        &|p| eprint!("\r{} {}/{}      ", p.step, p.done, p.total),
-        &cancel,
-    )
-    .await?;
+    let progress =
+        |p: eventhub_core::lab::Progress| eprint!("\r{} {}/{}      ", p.step, p.done, p.total);
+    let b: HandlerBench = if a.keep_data {
+        handlers::bench_keeping_data(core, opts, &progress, &cancel).await?
+    } else {
+        handlers::bench(core, opts, &progress, &cancel).await?
+    };
     eprintln!();
     let sizes = a
         .events
@@ -129,8 +133,9 @@ async fn handlers_part(a: &AllBench, core: &Core) -> Result<(), Error> {
         core,
         "Handlers: the app's call beside the bare driver call it wraps, 1 client",
         &format!(
-            "eventhub-cli bench all --only handlers --events {sizes} --ops {}",
-            a.ops
+            "eventhub-cli bench all --only handlers --events {sizes} --ops {}{}",
+            a.ops,
+            if a.keep_data { " --keep-data" } else { "" }
         ),
     );
     t.push_str("| handler | events | app p50 (ms) | app p95 (ms) | driver p50 (ms) | driver p95 (ms) | ratio p50 | ratio p95 | app | bare driver |\n");
