@@ -182,12 +182,13 @@ fn section_indexes(inputs: &Inputs, l: Lang) -> Markup {
         p { (l.t("Le tableau ci-dessous est produit à partir des index que l'application crée au démarrage (déclarations de chaque fonctionnalité), et non d'une liste écrite à la main. Pour chacun, la preuve vient de l'exécution du laboratoire sur la plus grande taille de données : la requête de l'app qui s'en sert, mesurée sans index puis avec lui seul.",
                  "The table below is produced from the indexes the application creates at start-up (each feature's declarations), not from a hand-written list. For each, the evidence comes from the lab run on the largest data size: the app's query that uses it, measured with no index and then with that index alone.")) }
         @if let Some(run) = run {
+            @let srv = run.server_time_reported;
             div class="small" {
             table {
                 thead { tr {
                     th { "Collection" } th { "Index" } th { (l.t("Clés et options", "Keys and options")) }
                     th { (l.t("Requête mesurée", "Measured query")) }
-                    th.n { (l.t("Docs examinés", "Docs examined")) } th.n { "p50 ms" } th.n { (l.t("Serveur ms", "Server ms")) }
+                    th.n { (l.t("Docs examinés", "Docs examined")) } th.n { "p50 ms" } @if srv { th.n { (l.t("Serveur ms", "Server ms")) } }
                     th.n { (l.t("Taille", "Size")) } th.n { (l.t("Insertion", "Insert")) }
                 } }
                 tbody {
@@ -199,13 +200,13 @@ fn section_indexes(inputs: &Inputs, l: Lang) -> Markup {
                                 td { code { (a.collection) } } td { code { (a.name) } }
                                 td { code { (a.keys_text()) } @for o in &a.options { " " span class="note" { (o) } } }
                                 td { (parts::title(q, l)) }
-                                td colspan="5" { (parts::plan(v, l)) " " span class="missing" { (l.t("la construction de l'index a été arrêtée : non mesuré", "the index build was stopped: not measured")) } }
+                                td colspan=(if srv { 5 } else { 4 }) { (parts::plan(v, l)) " " span class="missing" { (l.t("la construction de l'index a été arrêtée : non mesuré", "the index build was stopped: not measured")) } }
                             }
                         } @else if ev.is_empty() {
                             tr {
                                 td { code { (a.collection) } } td { code { (a.name) } }
                                 td { code { (a.keys_text()) } @for o in &a.options { " " span class="note" { (o) } } }
-                                td colspan="6" class="missing" { (l.t("aucune requête du catalogue ne l'exerce : non mesuré", "no catalogue query exercises it: not measured")) }
+                                td colspan=(if srv { 6 } else { 5 }) class="missing" { (l.t("aucune requête du catalogue ne l'exerce : non mesuré", "no catalogue query exercises it: not measured")) }
                             }
                         }
                         @for e in &ev {
@@ -215,7 +216,7 @@ fn section_indexes(inputs: &Inputs, l: Lang) -> Markup {
                                 td { (parts::title(e.query, l)) br; (parts::plan(e.base, l)) " → " (parts::plan(e.app, l)) }
                                 td.n { (l.int(e.base.explain.docs_examined)) " → " (l.int(e.app.explain.docs_examined)) }
                                 td.n { (l.num(e.base.latency.p50_ms)) " → " (l.num(e.app.latency.p50_ms)) }
-                                td.n { (parts::server(e.base, l)) " → " (parts::server(e.app, l)) }
+                                @if srv { td.n { (parts::server(e.base, l)) " → " (parts::server(e.app, l)) } }
                                 td.n { (l.bytes(e.app.index_bytes as f64)) }
                                 td.n { @if e.base.inserts_per_s > 0.0 {
                                     (format!("{:+.0} %", (e.app.inserts_per_s / e.base.inserts_per_s - 1.0) * 100.0))
@@ -226,12 +227,13 @@ fn section_indexes(inputs: &Inputs, l: Lang) -> Markup {
                 }
             }
             }
-            p class="sub" { (l.t("« Insertion » : débit d'insertion avec l'index par rapport à _id seul (négatif = plus lent). « Serveur ms » : executionTimeMillis d'explain, moyenne sur ", "“Insert”: insert throughput with the index against _id only (negative = slower). “Server ms”: explain's executionTimeMillis, mean over "))
-                (crate::lab::bench::EXPLAIN_RUNS) (l.t(" explications (le serveur compte en millisecondes entières).", " explains (the server counts whole milliseconds).")) }
+            p class="sub" { (l.t("« Insertion » : débit d'insertion avec l'index par rapport à _id seul (négatif = plus lent).", "“Insert”: insert throughput with the index against _id only (negative = slower)."))
+                @if srv { (l.t(" « Serveur ms » : executionTimeMillis d'explain, moyenne sur ", " “Server ms”: explain's executionTimeMillis, mean over "))
+                (run.options.runs.min(crate::lab::bench::EXPLAIN_RUNS)) (l.t(" explications (le serveur compte en millisecondes entières).", " explains (the server counts whole milliseconds).")) } }
             @if !run.server_time_reported {
                 p class="sub" { (l.t(
-                    "Le moteur de cette mesure répond executionTimeMillis = 0 à chaque explain, même pour une requête de plusieurs millisecondes : il ne communique pas son temps d'exécution. La colonne « Serveur ms » reste donc vide (« non communiqué ») au lieu d'afficher des zéros trompeurs ; sur MongoDB 7/8 ou Atlas, la même mesure la remplit. Les temps côté client (p50, p95) restent mesurés.",
-                    "This run's engine answers executionTimeMillis = 0 to every explain, even for a query taking several milliseconds: it does not report its execution time. The “Server ms” column is therefore left empty (“not reported”) instead of showing misleading zeros; on MongoDB 7/8 or Atlas the same run fills it. Client-side times (p50, p95) are still measured."
+                    "Le moteur de cette mesure répond executionTimeMillis = 0 à chaque explain, même pour une requête de plusieurs millisecondes : il ne communique pas son temps d'exécution. La colonne « Serveur ms » est donc omise au lieu d'afficher des zéros trompeurs ; sur MongoDB 7/8 ou Atlas, la même mesure la remplit. Les temps côté client (p50, p95) restent mesurés.",
+                    "This run's engine answers executionTimeMillis = 0 to every explain, even for a query taking several milliseconds: it does not report its execution time. The “Server ms” column is therefore left out instead of showing misleading zeros; on MongoDB 7/8 or Atlas the same run fills it. Client-side times (p50, p95) are still measured."
                 )) }
             }
             h3 { (l.t("Le verdict de chaque requête", "Each query's verdict")) }
