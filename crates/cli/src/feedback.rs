@@ -178,6 +178,9 @@ pub struct Report {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub requests_per_s: f64,
+    /// Figures of the dashboard where the tallies kept with the answers differ from the
+    /// pipelines over the raw answers once the load is over (`dashboard::check`): 0.
+    pub tally_mismatches: usize,
 }
 
 async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> Result<u16, String> {
@@ -228,14 +231,19 @@ pub async fn bench_portal(b: &PortalBench, core: &Core, json_out: bool) -> Resul
             r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms
         );
         println!("{:.1} s, {:.0} requests/s", r.seconds, r.requests_per_s);
+        println!(
+            "tallies         {} figures differ from the raw answers",
+            r.tally_mismatches
+        );
     }
     if r.lost != 0
+        || r.tally_mismatches != 0
         || r.valid_rejected != 0
         || r.server_errors != 0
         || r.invalid_rejected_4xx != r.invalid_sent
     {
         return Err(Error::internal(
-            "the portal lost or wrongly refused answers (see above)",
+            "the portal lost or wrongly refused answers, or miscounted them (see above)",
         ));
     }
     Ok(())
@@ -403,6 +411,7 @@ async fn run_bench(
         .count_documents(bson::doc! { "event_id": &ev.id })
         .await?;
     rep.lost = rep.valid_accepted as i64 - rep.stored as i64;
+    rep.tally_mismatches = dashboard::check(core, &ev.id).await?.len();
     lat.sort_by(|a, b| a.total_cmp(b));
     rep.p50_ms = pct(&lat, 0.50);
     rep.p95_ms = pct(&lat, 0.95);

@@ -69,6 +69,8 @@ pub struct Core {
     db: Database,
     info: Arc<ServerInfo>,
     actor: Arc<str>,
+    /// The feedback tallies' group commit, one per database (see `feedback::counters`).
+    tallies: Arc<crate::feedback::counters::Queue>,
 }
 
 pub const EVENTS: &str = "events";
@@ -489,6 +491,7 @@ impl Core {
             db,
             info: Arc::new(info),
             actor: config::actor().into(),
+            tallies: Arc::default(),
         })
     }
 
@@ -518,7 +521,13 @@ impl Core {
             db: self.client.database(name),
             info: Arc::new(info),
             actor: self.actor.clone(),
+            tallies: Arc::default(),
         }
+    }
+
+    /// The tally writes of this database's answers in flight.
+    pub(crate) fn tally_queue(&self) -> &crate::feedback::counters::Queue {
+        &self.tallies
     }
 
     /// Who is making changes (recorded in `updated_by`).

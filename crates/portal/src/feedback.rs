@@ -715,9 +715,15 @@ async fn survey_answer(
         };
         return r;
     }
+    // The answers of one form are written together, so their tallies share one write.
+    let written = futures_util::future::join_all(
+        todo.iter()
+            .map(|(question, raw)| feedback::answer(&st.core, question, &resp, raw)),
+    )
+    .await;
     let mut stored = 0;
-    for (question, raw) in todo {
-        if let Err(e) = feedback::answer(&st.core, question, &resp, &raw).await {
+    for r in written {
+        if let Err(e) = r {
             return fail(l, json, &e);
         }
         stored += 1;

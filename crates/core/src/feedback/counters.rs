@@ -9,11 +9,13 @@
 //! - `t␟<event>␟<day ms>`: first answers per minute of that UTC day (`m.<minute>`).
 //!
 //! `feedback_presence` holds how many answers each respondent has in the event and in each
-//! session: an atomic `$inc` that returns 1 (or 0) tells that the respondent is new to (or
-//! gone from) the event or session, even when two answers of the same person race.
+//! session, and exists only while that count is at least 1: the upsert that creates it
+//! tells that the respondent is new to the event or session, the deletion of the last one
+//! that they are gone, even when two answers of the same person race.
 //!
 //! Every answer write goes through [`apply`] (old and new answer) right after the answer
-//! itself; the tallies are derived data, never synced: [`rebuild`] recomputes an event's
+//! itself — first and changed answers through a [`Queue`] that writes the tallies of
+//! answers arriving together in shared commands; the tallies are derived data, never synced: [`rebuild`] recomputes an event's
 //! from the raw answers (after a sync brought answers, or for data written before the
 //! tallies existed), and the dashboard's pipelines stay the reference (`dashboard check`).
 
@@ -21,7 +23,7 @@ use std::collections::BTreeMap;
 
 use bson::{doc, Bson, Document};
 use futures_util::TryStreamExt;
-use mongodb::{options::ReturnDocument, Collection, IndexModel};
+use mongodb::{Collection, IndexModel};
 
 use super::{Answer, ANSWERS};
 use crate::{db::index, Core, Result};
@@ -72,12 +74,9 @@ fn add(m: &mut BTreeMap<String, i64>, k: String, d: i64) {
     *m.entry(k).or_default() += d;
 }
 
-/// Update the tallies for one answer write: `old` is the answer before (none for a first
-/// answer), `new` after (none for a deletion).
-pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> Result<()> {
-    let Some(a) = new.or(old) else {
-        return Ok(());
-    };
+/// How a write of one answer moves the question's tally: `-1` for the answer as it was,
+/// `+1` as it is now (`n`, `sum`, `v.<num>`, `c.<choice>`), zeros left out.
+fn question_inc(old: Option<&Answer>, new: Option<&Answer>) -> BTreeMap<String, i64> {
     let mut inc: BTreeMap<String, i64> = BTreeMap::new();
     for (x, sign) in [(old, -1i64), (new, 1)] {
         let Some(x) = x else { continue };
@@ -95,79 +94,105 @@ pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> R
         }
     }
     inc.retain(|_, v| *v != 0);
-    let event = &a.event_id;
-    let q_write = async {
-        if inc.is_empty() {
-            return Ok::<(), crate::Error>(());
-        }
-        let inc: Document = inc.into_iter().map(|(k, v)| (k, Bson::Int64(v))).collect();
-        tallies(core)
-            .update_one(
-                doc! { "_id": q_id(&a.question_id) },
-                doc! { "$inc": inc, "$setOnInsert": {
-                    "event_id": event, "t": "q", "question_id": &a.question_id,
-                    "session_id": a.session_id.clone().map_or(Bson::Null, Bson::String),
-                    "kind": a.kind.as_str(),
-                } },
-            )
-            .upsert(true)
-            .await?;
-        Ok(())
+    inc
+}
+
+fn question_insert(a: &Answer) -> Document {
+    doc! {
+        "event_id": &a.event_id, "t": "q", "question_id": &a.question_id,
+        "session_id": a.session_id.clone().map_or(Bson::Null, Bson::String),
+        "kind": a.kind.as_str(),
+    }
+}
+
+fn inc_doc(inc: &BTreeMap<String, i64>) -> Document {
+    inc.iter()
+        .map(|(k, v)| (k.clone(), Bson::Int64(*v)))
+        .collect()
+}
+
+/// Update the tallies for one answer write: `old` is the answer before (none for a first
+/// answer), `new` after (none for a deletion).
+///
+/// A first or changed answer hands its increments to the core's [`Queue`]: the tally
+/// writes of answers arriving together go to the server in a few shared commands, and the
+/// call returns once they are applied. A deletion (erasures, merges) is written on its own.
+pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> Result<()> {
+    let Some(a) = new.or(old) else {
+        return Ok(());
     };
+    let inc = question_inc(old, new);
     // Only a first answer or a deletion changes who answered and when.
     let step = match (old, new) {
         (None, Some(_)) => 1i64,
         (Some(_), None) => -1,
         _ => 0,
     };
-    if step == 0 {
-        q_write.await?;
-        return Ok(());
+    let event = &a.event_id;
+    if step >= 0 {
+        let (day, minute) = minute_of(a.created_at);
+        let delta = Delta {
+            event: event.clone(),
+            question: (!inc.is_empty()).then(|| (q_id(&a.question_id), inc, question_insert(a))),
+            first: (step == 1).then(|| First {
+                day: (t_id(event, day), day, format!("m.{minute}")),
+                respondent: format!("r{SEP}{event}{SEP}{}", a.respondent),
+                session: a.session_id.as_ref().map(|s| {
+                    (
+                        format!("rs{SEP}{event}{SEP}{s}{SEP}{}", a.respondent),
+                        s.clone(),
+                    )
+                }),
+            }),
+        };
+        if delta.question.is_none() && delta.first.is_none() {
+            return Ok(());
+        }
+        return core.tally_queue().submit(core, delta).await;
     }
+    let q_write = async {
+        if inc.is_empty() {
+            return Ok::<(), crate::Error>(());
+        }
+        tallies(core)
+            .update_one(
+                doc! { "_id": q_id(&a.question_id) },
+                doc! { "$inc": inc_doc(&inc), "$setOnInsert": question_insert(a) },
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
+    };
     let (day, minute) = minute_of(a.created_at);
     let t_write = async {
         tallies(core)
             .update_one(
                 doc! { "_id": t_id(event, day) },
-                doc! { "$inc": { format!("m.{minute}"): step },
+                doc! { "$inc": { format!("m.{minute}"): -1_i64 },
                 "$setOnInsert": { "event_id": event, "t": "t", "day": day } },
             )
             .upsert(true)
             .await?;
         Ok::<(), crate::Error>(())
     };
-    // How many answers the respondent now has in the event / session: 1 after a first,
-    // 0 after the last one's deletion.
-    let mark = |key: String| async move {
-        let d = presence(core)
-            .find_one_and_update(
-                doc! { "_id": key },
-                doc! { "$inc": { "n": step }, "$setOnInsert": { "event_id": event } },
-            )
-            .upsert(true)
-            .return_document(ReturnDocument::After)
-            .await?;
-        let n = d.map_or(0, |d| super::num(d.get("n")));
-        Ok::<bool, crate::Error>((step == 1 && n == 1) || (step == -1 && n == 0))
-    };
     let r_key = format!("r{SEP}{event}{SEP}{}", a.respondent);
     let rs_key = a
         .session_id
         .as_ref()
         .map(|s| format!("rs{SEP}{event}{SEP}{s}{SEP}{}", a.respondent));
-    let ((), (), new_to_event, new_to_session) =
-        futures_util::try_join!(q_write, t_write, mark(r_key), async {
+    let ((), (), gone_from_event, gone_from_session) =
+        futures_util::try_join!(q_write, t_write, leave(core, r_key), async {
             match rs_key {
-                Some(k) => mark(k).await,
+                Some(k) => leave(core, k).await,
                 None => Ok(false),
             }
         },)?;
     let e_write = async {
-        if new_to_event {
+        if gone_from_event {
             tallies(core)
                 .update_one(
                     doc! { "_id": e_id(event) },
-                    doc! { "$inc": { "respondents": step },
+                    doc! { "$inc": { "respondents": -1_i64 },
                     "$setOnInsert": { "event_id": event, "t": "e" } },
                 )
                 .upsert(true)
@@ -176,11 +201,11 @@ pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> R
         Ok::<(), crate::Error>(())
     };
     let s_write = async {
-        if let (true, Some(s)) = (new_to_session, a.session_id.as_ref()) {
+        if let (true, Some(s)) = (gone_from_session, a.session_id.as_ref()) {
             tallies(core)
                 .update_one(
                     doc! { "_id": s_id(event, s) },
-                    doc! { "$inc": { "attendees": step },
+                    doc! { "$inc": { "attendees": -1_i64 },
                     "$setOnInsert": { "event_id": event, "t": "s", "session_id": s } },
                 )
                 .upsert(true)
@@ -190,6 +215,294 @@ pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> R
     };
     futures_util::try_join!(e_write, s_write)?;
     Ok(())
+}
+
+/// One answer less for a respondent in an event or a session (`key` of `feedback_presence`);
+/// true when it was their last. A presence document exists exactly while its count is at
+/// least 1 — the batched first answers tell a newcomer by the upsert that created it — so
+/// the last answer's deletion removes it. Either step is conditional: a write racing in
+/// between makes the loop try again.
+async fn leave(core: &Core, key: String) -> Result<bool> {
+    loop {
+        let r = presence(core)
+            .update_one(
+                doc! { "_id": &key, "n": { "$gt": 1 } },
+                doc! { "$inc": { "n": -1_i64 } },
+            )
+            .await?;
+        if r.matched_count == 1 {
+            return Ok(false);
+        }
+        let r = presence(core)
+            .delete_one(doc! { "_id": &key, "n": 1 })
+            .await?;
+        if r.deleted_count == 1 {
+            return Ok(true);
+        }
+        // A count left at 0 by an older version of the app was not a respondent.
+        let r = presence(core)
+            .delete_one(doc! { "_id": &key, "n": { "$lte": 0 } })
+            .await?;
+        if r.deleted_count == 1
+            || presence(core)
+                .find_one(doc! { "_id": &key })
+                .await?
+                .is_none()
+        {
+            return Ok(false);
+        }
+    }
+}
+
+/// The tally increments of one first or changed answer.
+struct Delta {
+    event: String,
+    /// `(tally id, $inc, $setOnInsert)` of the question's tally.
+    question: Option<(String, BTreeMap<String, i64>, Document)>,
+    /// Set for a first answer only.
+    first: Option<First>,
+}
+
+struct First {
+    /// `(tally id, day, "m.<minute>")` of the answers-per-minute tally.
+    day: (String, i64, String),
+    /// Presence key of the respondent in the event.
+    respondent: String,
+    /// Presence key of the respondent in the session, and the session.
+    session: Option<(String, String)>,
+}
+
+struct Job {
+    delta: Delta,
+    done: tokio::sync::oneshot::Sender<Result<()>>,
+}
+
+/// The tally writes of answers in flight, gathered into shared commands (a group commit).
+///
+/// Each answer would otherwise cost four to six small writes of its own (question, minute,
+/// presence in the event and the session, respondents, attendees), and secantusd-rs, like
+/// mongod, spends most of a small write on the command around it (an `update` command of
+/// 50 statements writes about six times as many documents per second as 50 commands of
+/// one, measured in `docs/performance.md`). The first caller to find the queue free writes
+/// everything waiting, in at most three commands: the tallies and the presence counts
+/// (together), then the respondents and attendees that the presence upserts revealed.
+/// Callers arriving meanwhile queue up and are written by the next one. The write runs in
+/// its own task, so a request given up halfway loses nobody's tallies.
+///
+/// The commands are MongoDB's `update` command with many statements (what every driver's
+/// bulk write sends): the Rust driver's own bulk API needs MongoDB 8's `bulkWrite`, and the
+/// app targets MongoDB 7 as well.
+#[derive(Default)]
+pub struct Queue {
+    pending: std::sync::Mutex<Vec<Job>>,
+    writer: tokio::sync::Mutex<()>,
+}
+
+impl Queue {
+    async fn submit(&self, core: &Core, delta: Delta) -> Result<()> {
+        let (done, mut rx) = tokio::sync::oneshot::channel();
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Job { delta, done });
+        let turn = self.writer.lock().await;
+        if let Ok(r) = rx.try_recv() {
+            return r;
+        }
+        let jobs = std::mem::take(
+            &mut *self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let task_core = core.clone();
+        let written = tokio::spawn(async move {
+            let r = write_batch(&task_core, &jobs).await;
+            for j in jobs {
+                let _ = j.done.send(r.clone());
+            }
+        });
+        let _ = written.await;
+        drop(turn);
+        rx.await
+            .unwrap_or_else(|_| Err(crate::Error::internal("tally write interrupted")))
+    }
+}
+
+fn statement(filter: Document, update: Document) -> Document {
+    doc! { "q": filter, "u": update, "upsert": true }
+}
+
+/// One `update` command; returns the indexes of the statements that inserted a document,
+/// and those that failed on a duplicate key (an upsert racing another, or a presence count
+/// left at 0 by an older version).
+async fn update_many_statements(
+    core: &Core,
+    collection: &str,
+    updates: Vec<Document>,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    if updates.is_empty() {
+        return Ok((vec![], vec![]));
+    }
+    let reply = core
+        .db()
+        .run_command(doc! { "update": collection, "updates": updates, "ordered": false })
+        .await?;
+    let index = |d: &Document| super::num(d.get("index")).max(0) as usize;
+    let upserted = reply
+        .get_array("upserted")
+        .map(|a| a.iter().filter_map(Bson::as_document).map(index).collect())
+        .unwrap_or_default();
+    let mut duplicates = vec![];
+    for e in reply
+        .get_array("writeErrors")
+        .map(|a| a.iter().filter_map(Bson::as_document).collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        if super::num(e.get("code")) == 11000 {
+            duplicates.push(index(e));
+        } else {
+            return Err(crate::Error::internal(format!(
+                "tally write refused (code {})",
+                super::num(e.get("code"))
+            )));
+        }
+    }
+    Ok((upserted, duplicates))
+}
+
+/// A presence key's answers added in a batch, its event, and its session (session keys).
+type Mark = (i64, String, Option<String>);
+
+/// Write the tallies of `jobs` (see [`Queue`]).
+async fn write_batch(core: &Core, jobs: &[Job]) -> Result<()> {
+    // Tally documents: question and minute increments, summed per document.
+    let mut tally: BTreeMap<String, (BTreeMap<String, i64>, Document)> = BTreeMap::new();
+    // Presence keys: answers added, the event, the session of a session key.
+    let mut marks: BTreeMap<String, Mark> = BTreeMap::new();
+    for Job { delta: d, .. } in jobs {
+        if let Some((id, inc, insert)) = &d.question {
+            let t = tally
+                .entry(id.clone())
+                .or_insert_with(|| (BTreeMap::new(), insert.clone()));
+            for (k, v) in inc {
+                add(&mut t.0, k.clone(), *v);
+            }
+        }
+        if let Some(f) = &d.first {
+            let (id, day, minute) = &f.day;
+            let t = tally.entry(id.clone()).or_insert_with(|| {
+                (
+                    BTreeMap::new(),
+                    doc! { "event_id": &d.event, "t": "t", "day": day },
+                )
+            });
+            add(&mut t.0, minute.clone(), 1);
+            marks
+                .entry(f.respondent.clone())
+                .or_insert((0, d.event.clone(), None))
+                .0 += 1;
+            if let Some((key, session)) = &f.session {
+                marks
+                    .entry(key.clone())
+                    .or_insert((0, d.event.clone(), Some(session.clone())))
+                    .0 += 1;
+            }
+        }
+    }
+    let tally_updates: Vec<Document> = tally
+        .iter()
+        .filter(|(_, (inc, _))| inc.values().any(|v| *v != 0))
+        .map(|(id, (inc, insert))| {
+            statement(
+                doc! { "_id": id },
+                doc! { "$inc": inc_doc(inc), "$setOnInsert": insert.clone() },
+            )
+        })
+        .collect();
+    let marks: Vec<(String, Mark)> = marks.into_iter().collect();
+    // A presence document exists while its count is ≥ 1 (see `leave`): the statements that
+    // insert one are the respondents new to the event or session.
+    let mark_updates: Vec<Document> = marks
+        .iter()
+        .map(|(key, (n, event, _))| {
+            statement(
+                doc! { "_id": key, "n": { "$gte": 1 } },
+                doc! { "$inc": { "n": n }, "$setOnInsert": { "event_id": event } },
+            )
+        })
+        .collect();
+    let ((_, tally_raced), (inserted, raced)) = futures_util::try_join!(
+        update_many_statements(core, TALLIES, tally_updates.clone()),
+        update_many_statements(core, PRESENCE, mark_updates),
+    )?;
+    again(core, &tally_updates, &tally_raced).await?;
+    let mut new_keys: Vec<usize> = inserted;
+    // A duplicate key here is a count left at 0 by an older version of the app (no
+    // respondent): remove it and count again, now as a newcomer.
+    for i in raced {
+        let (key, (n, event, _)) = &marks[i];
+        presence(core)
+            .delete_one(doc! { "_id": key, "n": { "$lte": 0 } })
+            .await?;
+        let r = presence(core)
+            .update_one(
+                doc! { "_id": key, "n": { "$gte": 1 } },
+                doc! { "$inc": { "n": n }, "$setOnInsert": { "event_id": event } },
+            )
+            .upsert(true)
+            .await?;
+        if r.upserted_id.is_some() {
+            new_keys.push(i);
+        }
+    }
+    // Respondents and attendees, summed per tally document.
+    let mut heads: BTreeMap<String, (&'static str, Document, i64)> = BTreeMap::new();
+    for i in new_keys {
+        let (_, (_, event, session)) = &marks[i];
+        let (id, field, insert) = match session {
+            None => (
+                e_id(event),
+                "respondents",
+                doc! { "event_id": event, "t": "e" },
+            ),
+            Some(s) => (
+                s_id(event, s),
+                "attendees",
+                doc! { "event_id": event, "t": "s", "session_id": s },
+            ),
+        };
+        heads.entry(id).or_insert((field, insert, 0)).2 += 1;
+    }
+    let head_updates: Vec<Document> = heads
+        .into_iter()
+        .map(|(id, (field, insert, n))| {
+            statement(
+                doc! { "_id": id },
+                doc! { "$inc": { field: n }, "$setOnInsert": insert },
+            )
+        })
+        .collect();
+    let (_, raced) = update_many_statements(core, TALLIES, head_updates.clone()).await?;
+    again(core, &head_updates, &raced).await
+}
+
+/// Write again the statements whose upsert raced another writer's (another process
+/// inserted the same tally document first): now they update the document it inserted.
+async fn again(core: &Core, updates: &[Document], raced: &[usize]) -> Result<()> {
+    if raced.is_empty() {
+        return Ok(());
+    }
+    let retry = raced
+        .iter()
+        .filter_map(|i| updates.get(*i).cloned())
+        .collect();
+    let (_, still) = update_many_statements(core, TALLIES, retry).await?;
+    if still.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::Error::internal("tally write kept racing"))
+    }
 }
 
 /// The answers matching `filter`, read before they are deleted (an erasure) so that

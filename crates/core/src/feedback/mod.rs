@@ -521,75 +521,83 @@ pub async fn answer(
     let (num, choices, text) = check_value(q, value)?;
     let now = bson::DateTime::from_chrono(time::now());
     let respondent = who.key();
-    let participant = match who {
-        Respondent::Participant(p) => Bson::String(p.clone()),
-        Respondent::Device(_) => Bson::Null,
-    };
     let filter = doc! { "question_id": &q.id, "respondent": &respondent };
-    let new_id = uuid::Uuid::now_v7().to_string();
-    let update = doc! {
-        "$set": {
+    let update = crate::db::stamp_by(
+        updated_by(who),
+        doc! { "$set": {
             "num": num.map_or(Bson::Null, Bson::Int32),
             "choices": choices.clone(),
             "text": text.clone().map_or(Bson::Null, Bson::String),
+        } },
+        now,
+    );
+    let first = Answer {
+        id: uuid::Uuid::now_v7().to_string(),
+        event_id: q.event_id.clone(),
+        session_id: q.input.session_id.clone(),
+        question_id: q.id.clone(),
+        kind: q.input.kind,
+        respondent,
+        participant_id: match who {
+            Respondent::Participant(p) => Some(p.clone()),
+            Respondent::Device(_) => None,
         },
-        "$setOnInsert": {
-            "_id": &new_id,
-            "event_id": &q.event_id,
-            "session_id": q.input.session_id.clone().map_or(Bson::Null, Bson::String),
-            "question_id": &q.id,
-            "kind": q.input.kind.as_str(),
-            "respondent": &respondent,
-            "participant_id": participant,
-            "created_at": now,
-        },
+        num,
+        choices,
+        text,
+        version: 1,
+        created_at: now.to_chrono(),
+        updated_at: now.to_chrono(),
+        updated_by: updated_by(who).into(),
     };
-    let update = crate::db::stamp_by(updated_by(who), update, now);
+    // The tallies move from the answer as it was to the new one, so `before` must be
+    // exactly the version this write replaced, even when the same person's answers race
+    // (a double tap): a first answer is an insert — the unique index {question_id,
+    // respondent} lets exactly one of two racing first answers in — and a change is a
+    // write conditioned on the version just read, tried again if another write came
+    // between. (One `findAndModify` returning the document as it was would save a round
+    // trip, but secantusd-rs can return a stale pre-image, or none, when two writes of a
+    // document race; this way is exact on every server.)
+    let mut known: Option<Answer> = None;
     let mut tries = 0;
-    // The answer as it was (none for a first answer): the tallies move from it to the new
-    // one. One round trip for the answer, then the tallies (see `counters`).
     let before = loop {
-        let r = answers(core)
-            .find_one_and_update(filter.clone(), update.clone())
-            .upsert(true)
-            .return_document(mongodb::options::ReturnDocument::Before)
-            .await;
-        match r {
-            Ok(b) => break b,
-            // Two first answers of the same person raced: the other one inserted; update it.
-            Err(e) if tries < 3 && Error::from(e.clone()).code == Code::Duplicate => tries += 1,
-            Err(e) => return Err(e.into()),
+        tries += 1;
+        if tries > 20 {
+            return Err(Error::new(
+                Code::Conflict,
+                "this answer is being changed by another request: try again",
+            ));
+        }
+        match known.take() {
+            None => match answers(core).insert_one(&first).await {
+                Ok(_) => break None,
+                Err(e) if Error::from(e.clone()).code == Code::Duplicate => {
+                    known = answers(core).find_one(filter.clone()).await?;
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Some(b) => {
+                let r = answers(core)
+                    .update_one(doc! { "_id": &b.id, "version": b.version }, update.clone())
+                    .await?;
+                if r.matched_count == 1 {
+                    break Some(b);
+                }
+                known = answers(core).find_one(filter.clone()).await?;
+            }
         }
     };
     let after = match &before {
         Some(b) => Answer {
-            num,
-            choices,
-            text,
+            num: first.num,
+            choices: first.choices.clone(),
+            text: first.text.clone(),
             version: b.version + 1,
             updated_at: now.to_chrono(),
             updated_by: updated_by(who).into(),
             ..b.clone()
         },
-        None => Answer {
-            id: new_id,
-            event_id: q.event_id.clone(),
-            session_id: q.input.session_id.clone(),
-            question_id: q.id.clone(),
-            kind: q.input.kind,
-            respondent,
-            participant_id: match who {
-                Respondent::Participant(p) => Some(p.clone()),
-                Respondent::Device(_) => None,
-            },
-            num,
-            choices,
-            text,
-            version: 1,
-            created_at: now.to_chrono(),
-            updated_at: now.to_chrono(),
-            updated_by: updated_by(who).into(),
-        },
+        None => first,
     };
     counters::apply(core, before.as_ref(), Some(&after)).await?;
     Ok(after)

@@ -484,10 +484,26 @@ pub async fn bench(
     cancel: &AtomicBool,
 ) -> Result<HandlerBench> {
     let b = app.on_database(&lab_db_name(&format!("{}_bench", app.info().database)));
-    bench_on(app, &b, opts, progress, cancel).await
+    run_bench(app, &|_| b.clone(), false, opts, progress, cancel).await
 }
 
-/// The same on a given database (tests use their own).
+/// [`bench`] with each size on its own database (`<app>_bench_<size>_lab`), kept afterwards
+/// and reused by the next run of the same size and seed: preparing 100,000 events (each
+/// with ~450 prefix-key index entries) takes tens of minutes on the test engine, so the data
+/// can be prepared once on a busy machine and the timing run on the idle one. The reused
+/// data also holds the events created by earlier runs' `create_event` (a few hundred).
+pub async fn bench_keeping_data(
+    app: &Core,
+    opts: BenchOptions,
+    progress: ProgressFn<'_>,
+    cancel: &AtomicBool,
+) -> Result<HandlerBench> {
+    let base = app.info().database.clone();
+    let db_of = |size: u64| app.on_database(&lab_db_name(&format!("{base}_bench_{size}")));
+    run_bench(app, &db_of, true, opts, progress, cancel).await
+}
+
+/// [`bench`] on a given database (tests use their own).
 pub async fn bench_on(
     app: &Core,
     b: &Core,
@@ -495,7 +511,32 @@ pub async fn bench_on(
     progress: ProgressFn<'_>,
     cancel: &AtomicBool,
 ) -> Result<HandlerBench> {
-    check_lab_db(b)?;
+    run_bench(app, &|_| b.clone(), false, opts, progress, cancel).await
+}
+
+const PREPARED: &str = "bench_prepared";
+
+/// Whether `b` holds the complete data of `size` events for `seed` (written last by
+/// [`prepare`]'s caller, so an interrupted preparation is done again).
+async fn prepared(b: &Core, size: u64, seed: u64) -> Result<bool> {
+    Ok(b.db()
+        .collection::<Document>(PREPARED)
+        .find_one(doc! { "_id": "data", "size": size as i64, "seed": seed as i64 })
+        .await?
+        .is_some())
+}
+
+async fn run_bench(
+    app: &Core,
+    db_of: &(dyn Fn(u64) -> Core + Sync),
+    keep: bool,
+    opts: BenchOptions,
+    progress: ProgressFn<'_>,
+    cancel: &AtomicBool,
+) -> Result<HandlerBench> {
+    for &size in &opts.sizes {
+        check_lab_db(&db_of(size))?;
+    }
     check(&opts, &app.info().uri)?;
     let started_at = time::now();
     let t0 = Instant::now();
@@ -510,7 +551,22 @@ pub async fn bench_on(
             done,
             total,
         });
-        prepare(b, size, opts.seed, cancel).await?;
+        let b = &db_of(size);
+        if !(keep && prepared(b, size, opts.seed).await?) {
+            prepare(b, size, opts.seed, cancel).await?;
+            if cancelled(cancel) {
+                was_cancelled = true;
+                break 'sizes;
+            }
+            if keep {
+                b.db()
+                    .collection::<Document>(PREPARED)
+                    .insert_one(
+                        doc! { "_id": "data", "size": size as i64, "seed": opts.seed as i64 },
+                    )
+                    .await?;
+            }
+        }
         // Live events only (the generator leaves 2 % tombstones, which the app hides).
         let ids: Vec<String> = (0..size.min(5000))
             .filter_map(|i| generate::event(opts.seed, i).ok())
@@ -617,7 +673,7 @@ pub async fn bench_on(
         id: uuid::Uuid::now_v7().to_string(),
         started_at,
         seconds: round3(t0.elapsed().as_secs_f64()),
-        server: ServerDesc::of(b),
+        server: ServerDesc::of(app),
         machine: Machine::current(),
         options: opts,
         results,

@@ -748,3 +748,153 @@ async fn tallies_equal_the_pipelines_after_changes_and_erasures() {
     check("after a rebuild").await;
     cleanup(&core).await.unwrap();
 }
+
+/// A seeded pseudo-random sequence (splitmix64): the same seed replays the same answers.
+struct Seq(u64);
+impl Seq {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Answers arriving together share their tally writes (the group commit of
+/// `feedback::counters::Queue`): rounds of concurrent first answers, the same person's two
+/// first answers racing, changed answers, anonymous phones, a phone whose answers are
+/// deleted and who answers again, and an erasure. After every round the tallies equal what
+/// the pipelines recompute from the raw answers, and no presence count is left at zero.
+/// Seeded; replay with `EVENTHUB_TALLY_SEED=<seed>`.
+#[tokio::test]
+async fn tallies_stay_exact_when_answers_arrive_together() {
+    use eventhub_core::networking;
+    use futures_util::future::join_all;
+    let seed: u64 = std::env::var("EVENTHUB_TALLY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_261_130);
+    eprintln!("tally race: seed {seed} (replay: EVENTHUB_TALLY_SEED={seed})");
+    let mut rng = Seq(seed);
+    let core = fresh_core("dashboard_tally_race").await;
+    let (ev, p) = setup(&core).await;
+    let s0 = ev.input.sessions[0].id.clone();
+    let s1 = ev.input.sessions[1].id.clone();
+    let rating = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "rating", "label": {"fr": "Note"}, "session_id": s0, "anonymous": true}),
+    )
+    .await;
+    let multi = poll(&core, &ev.id, json!({"kind": "multiple", "label": {"fr": "Thèmes"}, "session_id": s1, "anonymous": true, "choices": [{"label": {"fr": "IA"}}, {"label": {"fr": "Data"}}, {"label": {"fr": "Web"}}]})).await;
+    let nps = poll(
+        &core,
+        &ev.id,
+        json!({"kind": "nps", "label": {"fr": "NPS"}, "anonymous": true}),
+    )
+    .await;
+    let polls = [&rating, &multi, &nps];
+    let check = |step: String| {
+        let core = core.clone();
+        let id = ev.id.clone();
+        async move {
+            let diff = dashboard::check(&core, &id).await.unwrap();
+            assert!(diff.is_empty(), "seed {seed}, {step}: {diff:?}");
+            let zeros = core
+                .db()
+                .collection::<bson::Document>(feedback::counters::PRESENCE)
+                .count_documents(bson::doc! { "n": { "$lte": 0 } })
+                .await
+                .unwrap();
+            assert_eq!(zeros, 0, "seed {seed}, {step}: presence counts left at 0");
+        }
+    };
+    let mut who: Vec<Respondent> = p[1..]
+        .iter()
+        .map(|id| Respondent::Participant(id.clone()))
+        .collect();
+    who.extend((0..24).map(|i| Respondent::Device(format!("phone-{i}"))));
+    let value = |rng: &mut Seq, q: &feedback::Question| match q.input.kind.as_str() {
+        "multiple" => RawValue::List(
+            (0..3)
+                .filter(|_| rng.below(2) == 0)
+                .map(|i| q.input.choices[i].id.clone())
+                .collect::<Vec<_>>()
+                .into_iter()
+                .chain(std::iter::once(q.input.choices[0].id.clone()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        ),
+        "nps" => RawValue::Number(rng.below(11) as f64),
+        _ => RawValue::Number((1 + rng.below(5)) as f64),
+    };
+    for round in 0..4 {
+        let mut calls = vec![];
+        for w in &who {
+            for q in polls {
+                // Most answer; some answer twice at once (two first answers racing, or a
+                // change racing the first one).
+                let times = match rng.below(10) {
+                    0..=2 => 0,
+                    3..=7 => 1,
+                    _ => 2,
+                };
+                for _ in 0..times {
+                    let (core, q, w, v) =
+                        (core.clone(), (*q).clone(), w.clone(), value(&mut rng, q));
+                    calls.push(async move { feedback::answer(&core, &q, &w, &v).await });
+                }
+            }
+        }
+        let n = calls.len();
+        for r in join_all(calls).await {
+            r.unwrap();
+        }
+        check(format!("round {round} ({n} answers at once)")).await;
+    }
+    // A phone's answers deleted (read first, as an erasure does), then it answers again:
+    // it is a respondent and an attendee anew.
+    let phone = Respondent::Device("phone-3".into());
+    let gone = feedback::counters::answers_matching(
+        &core,
+        bson::doc! { "event_id": &ev.id, "respondent": phone.key() },
+    )
+    .await
+    .unwrap();
+    feedback::answers(&core)
+        .delete_many(bson::doc! { "event_id": &ev.id, "respondent": phone.key() })
+        .await
+        .unwrap();
+    feedback::counters::forget(&core, &gone).await.unwrap();
+    check("a phone's answers deleted".into()).await;
+    let before = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap()
+        .respondents;
+    join_all(polls.iter().map(|q| {
+        let (core, q, w) = (core.clone(), (*q).clone(), phone.clone());
+        async move {
+            feedback::answer(&core, &q, &w, &RawValue::Number(3.0))
+                .await
+                .ok()
+        }
+    }))
+    .await;
+    check("the phone answers again".into()).await;
+    let d = dashboard::event_dashboard(&core, &ev.id, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        d.respondents,
+        before + 1,
+        "seed {seed}: the phone counts again"
+    );
+    networking::export::erase_data(&core, &p[1]).await.unwrap();
+    check("after an erasure".into()).await;
+    cleanup(&core).await.unwrap();
+}

@@ -8,6 +8,7 @@ mod disk_full;
 mod engine;
 mod events;
 mod feedback;
+mod handler_bench;
 mod invitations;
 mod lab;
 mod mail;

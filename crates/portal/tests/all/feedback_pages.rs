@@ -322,5 +322,10 @@ async fn the_portal_takes_poll_answers_and_refuses_bad_input_with_4xx() {
             .unwrap(),
         3
     );
+    // The survey's answers are written together; their tallies are exact.
+    let diff = eventhub_core::dashboard::check(&core, &ev.id)
+        .await
+        .unwrap();
+    assert!(diff.is_empty(), "{diff:?}");
     cleanup(&core).await.unwrap();
 }
