@@ -76,9 +76,22 @@ try {
     await browser.waitUntil(async () => /\d+\.\d+/.test(await browser.execute(
       () => document.querySelector('[data-testid="server-badge"]')?.getAttribute('title') || '')), { timeout: 60000, interval: 20 });
     const ms = Date.now() - t0;
+    // Where the time went, from the page's own clock (performance.timeOrigin is wall-clock
+    // milliseconds, like t0): when the page started loading, when its scripts had all run
+    // (the `eventhub:main` mark), when the shell was drawn and when the database was ready
+    // (marks set by main.ts).
+    const p = await browser.execute(() => {
+      const marks = {};
+      for (const m of performance.getEntriesByType('mark')) marks[m.name] = m.startTime;
+      const nav = performance.getEntriesByType('navigation')[0];
+      return { origin: performance.timeOrigin, marks, dcl: nav ? nav.domContentLoadedEventEnd : null };
+    });
+    const at = (v) => (typeof v === 'number' ? Math.round(p.origin - t0 + v) : null);
+    const page = { page_ms: at(0), dcl_ms: at(p.dcl), scripts_ms: at(p.marks['eventhub:main']),
+      shell_ms: at(p.marks['eventhub:shell']), db_ready_ms: at(p.marks['eventhub:ready']) };
     await sleep(2000); // settle before reading memory
     const mem = memory();
-    rows.push({ run: i + 1, kind: i === 0 ? 'cold' : 'warm', usable_ms: usable, interactive_ms: ms, ...mem });
+    rows.push({ run: i + 1, kind: i === 0 ? 'cold' : 'warm', usable_ms: usable, interactive_ms: ms, ...page, ...mem });
     console.log(JSON.stringify(rows[rows.length - 1]));
     // Quit as a user does, with the window's close button (the window manager's
     // WM_DELETE_WINDOW): WebDriver's "close window" would kill the app before its exit

@@ -10,8 +10,8 @@ mkdirSync(dist, { recursive: true });
 for (const f of ["index.html", "styles.css"]) {
   copyFileSync(join(here, f), join(dist, f));
 }
-// Chart.js's UMD build (every chart type registered, the global `Chart`), loaded by
-// index.html before the app: no bundler, no network.
+// Chart.js's UMD build (every chart type registered, the global `Chart`), loaded by the
+// screens that draw charts (src/shared/vendor.ts): no bundler, no network.
 mkdirSync(join(dist, "vendor"), { recursive: true });
 copyFileSync(join(here, "node_modules", "chart.js", "dist", "chart.umd.min.js"), join(dist, "vendor", "chart.umd.min.js"));
 // flatpickr (the date controls' calendar): its browser build (the global `flatpickr`), its

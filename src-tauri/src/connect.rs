@@ -75,7 +75,8 @@ fn remote_marker() -> std::path::PathBuf {
     config::data_dir().join("saved-connection")
 }
 
-fn remote_remembered() -> bool {
+/// Whether a connection string is saved in the keychain (the marker file is there).
+pub(crate) fn remote_remembered() -> bool {
     remote_marker().is_file()
 }
 

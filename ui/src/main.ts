@@ -4,19 +4,37 @@ import { api, hasTauri, listen, toApiError, type DbStatus, type Health, type Lan
 import { h, icon, replaceChildren, type IconName } from "./shared/dom.js";
 import { getLang, onLangChange, setLang, t, type MsgKey } from "./shared/i18n.js";
 import { toast, toastError } from "./shared/ui.js";
-import { EditorView } from "./features/events/editor.js";
 import { ListView, listState } from "./features/events/list.js";
 import { openServerPanel, serverBadgeText } from "./features/server/panel.js";
 import { renderNoTauri, renderSetup, renderSplash } from "./features/server/setup.js";
-import { SettingsView } from "./features/settings/view.js";
-import { offerInterruptedJobs } from "./features/recover/view.js";
-import { SyncView } from "./features/sync/view.js";
-import { SocialView } from "./features/social/view.js";
-import { ParticipantsView } from "./features/participants/view.js";
-import { LabView } from "./features/lab/view.js";
-import { AdvancedView } from "./features/advanced/view.js";
-import { DashboardView } from "./features/dashboard/view.js";
 import { currentEventId, onCurrentEvent, setCurrentEvent } from "./shared/current.js";
+import { loadCharts } from "./shared/vendor.js";
+
+// The first screen (the shell and the events list) is all that is loaded at start; the
+// other screens are modules of their own, fetched when first opened (and in the
+// background once the first screen is up), so that the web view has less to fetch and run
+// before its first paint.
+const screens = {
+  editor: () => import("./features/events/editor.js"),
+  participants: () => import("./features/participants/view.js"),
+  dashboard: () => loadCharts().then(() => import("./features/dashboard/view.js")),
+  social: () => loadCharts().then(() => import("./features/social/view.js")),
+  sync: () => import("./features/sync/view.js"),
+  settings: () => import("./features/settings/view.js"),
+  advanced: () => import("./features/advanced/view.js"),
+  lab: () => loadCharts().then(() => import("./features/lab/view.js")),
+  recover: () => import("./features/recover/view.js"),
+};
+
+/** Loads every other screen's modules while the app is idle (each is fetched once). */
+function preloadScreens(): void {
+  const load = () => {
+    for (const get of Object.values(screens)) void get().catch(() => undefined);
+  };
+  const idle = (window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
+  if (idle) idle(load, { timeout: 2000 });
+  else setTimeout(load, 500);
+}
 
 export interface View {
   el: HTMLElement;
@@ -50,6 +68,11 @@ class App implements Nav {
   private jobsOffered = false;
   private currentSel: HTMLSelectElement | null = null;
   private currentSeq = 0;
+  /** How many `db://status` events have arrived (see `askStatus`). */
+  private statusEvents = 0;
+  private connectingTimer: number | null = null;
+  /** Bumped by every navigation: a screen whose module arrives late is not shown. */
+  private navSeq = 0;
 
   async start(): Promise<void> {
     onCurrentEvent((id) => {
@@ -63,21 +86,61 @@ class App implements Nav {
       return;
     }
     onLangChange(() => this.onLanguageChanged());
-    try {
-      this.settings = await api.settingsGet();
-      setLang(this.settings.language === "en" ? "en" : "fr");
-    } catch {
-      /* keep French */
-    }
+    // The settings and the two subscriptions side by side (each is a round trip to the
+    // backend); the status is asked for once subscribed, so that no change is missed.
+    const [settings] = await Promise.all([
+      api.settingsGet().catch(() => null),
+      listen<DbStatus>("db://status", (s) => {
+        this.statusEvents++;
+        this.applyStatus(s);
+      }),
+      listen<Health>("db://health", (hl) => this.applyHealth(hl)),
+    ]);
+    if (settings) {
+      this.settings = settings;
+      setLang(settings.language === "en" ? "en" : "fr");
+    } /* else keep French */
     document.documentElement.lang = getLang();
-    await listen<DbStatus>("db://status", (s) => this.applyStatus(s));
-    await listen<Health>("db://health", (hl) => this.applyHealth(hl));
     try {
-      this.applyStatus(await api.dbStatus());
+      await this.askStatus();
     } catch (e) {
       const err = toApiError(e);
       this.applyStatus({ state: "failed", source: null, server: null, engine: null, error: { code: err.code, message: err.message }, health: null });
     }
+  }
+
+  /**
+   * Asks the backend for the connection's status. An answer is older than any
+   * `db://status` event that arrived while it was on its way (the backend records a
+   * change, then sends the event): it is then dropped, the event being the news.
+   */
+  private async askStatus(): Promise<void> {
+    const seen = this.statusEvents;
+    const s = await api.dbStatus();
+    if (this.statusEvents === seen) this.applyStatus(s);
+  }
+
+  /**
+   * While a connection is being made, asks again every second: should an event have been
+   * missed at start (sent while the page subscribed), the screen still follows the
+   * database rather than saying "starting" for ever.
+   */
+  private watchConnecting(): void {
+    if (this.connectingTimer !== null) return;
+    this.connectingTimer = window.setTimeout(() => {
+      this.connectingTimer = null;
+      if (this.dbStatus?.state !== "connecting") return;
+      const before = this.dbStatus;
+      const seen = this.statusEvents;
+      api.dbStatus().then(
+        (s) => {
+          if (this.statusEvents !== seen) return;
+          if (s.state !== before.state || s.source !== before.source) this.applyStatus(s);
+          else this.watchConnecting();
+        },
+        () => this.watchConnecting(),
+      );
+    }, 1000);
   }
 
   status(): DbStatus | null {
@@ -112,9 +175,11 @@ class App implements Nav {
   applyStatus(s: DbStatus): void {
     const prev = this.dbStatus;
     this.dbStatus = s;
+    if (s.state === "connecting") this.watchConnecting();
     if (s.state !== "ready") this.health = null;
     else if (s.health) this.health = s.health;
     if (s.state === "ready") {
+      if (!prev || prev.state !== "ready") performance.mark("eventhub:ready");
       if (this.mode !== "shell") {
         this.mode = "shell";
         this.buildShell();
@@ -126,7 +191,8 @@ class App implements Nav {
       }
       if (!this.jobsOffered) {
         this.jobsOffered = true;
-        void offerInterruptedJobs();
+        void screens.recover().then((m) => m.offerInterruptedJobs());
+        preloadScreens();
       }
       return;
     }
@@ -229,6 +295,7 @@ class App implements Nav {
   }
 
   private buildShell(): void {
+    if (this.mode === "shell" && !this.root.querySelector(".shell")) performance.mark("eventhub:shell");
     const sidebar = h(
       "nav",
       { class: "sidebar", "aria-label": t("nav.main") },
@@ -399,56 +466,70 @@ class App implements Nav {
     this.updateNav();
   }
 
+  /**
+   * Leaves the current view (if it lets us), loads the next screen's module, and shows
+   * the view `make` builds from it — unless another navigation started meanwhile.
+   */
+  private async go<M, V extends View>(load: () => Promise<M>, make: (m: M) => V, force = false): Promise<V | null> {
+    if (!force && this.view?.canLeave && !(await this.view.canLeave())) return null;
+    const mine = ++this.navSeq;
+    const m = await load();
+    if (mine !== this.navSeq) return null;
+    const view = make(m);
+    await this.show(view);
+    return view;
+  }
+
   async toList(force = false): Promise<void> {
-    if (!force && this.view?.canLeave && !(await this.view.canLeave())) return;
-    if (this.searchInput) this.searchInput.value = listState.q;
-    await this.show(new ListView(this));
+    await this.go(
+      async () => undefined,
+      () => {
+        if (this.searchInput) this.searchInput.value = listState.q;
+        return new ListView(this);
+      },
+      force,
+    );
   }
 
   async toParticipants(eventId?: string): Promise<void> {
-    if (this.view?.canLeave && !(await this.view.canLeave())) return;
-    await this.show(new ParticipantsView(eventId, this));
+    await this.go(screens.participants, (m) => new m.ParticipantsView(eventId, this));
   }
 
   async toAdvanced(): Promise<void> {
-    if (this.view?.canLeave && !(await this.view.canLeave())) return;
-    await this.show(new AdvancedView(this));
+    await this.go(screens.advanced, (m) => new m.AdvancedView(this));
   }
 
   async toLab(): Promise<void> {
-    if (this.view?.canLeave && !(await this.view.canLeave())) return;
-    await this.show(new LabView());
+    await this.go(screens.lab, (m) => new m.LabView());
   }
 
   async toDashboard(): Promise<void> {
-    if (this.view?.canLeave && !(await this.view.canLeave())) return;
-    await this.show(new DashboardView());
+    await this.go(screens.dashboard, (m) => new m.DashboardView());
   }
 
   async toSync(): Promise<void> {
-    if (this.view?.canLeave && !(await this.view.canLeave())) return;
-    await this.show(new SyncView());
+    await this.go(screens.sync, (m) => new m.SyncView());
   }
 
   async toSocial(): Promise<void> {
-    if (this.view?.canLeave && !(await this.view.canLeave())) return;
-    await this.show(new SocialView());
+    await this.go(screens.social, (m) => new m.SocialView());
   }
 
   async toSettings(): Promise<void> {
-    if (this.view?.canLeave && !(await this.view.canLeave())) return;
-    await this.show(new SettingsView());
+    await this.go(screens.settings, (m) => new m.SettingsView());
   }
 
   async toEditor(id: string | null): Promise<void> {
-    if (this.view?.canLeave && !(await this.view.canLeave())) return;
-    if (id) setCurrentEvent(id);
-    const ed = new EditorView(this, id);
-    await this.show(ed);
-    ed.focusFirst();
+    const ed = await this.go(screens.editor, (m) => {
+      if (id) setCurrentEvent(id);
+      return new m.EditorView(this, id);
+    });
+    ed?.focusFirst();
   }
 }
 
+// Start-up marks, read by e2e/bench-start.mjs: every module has run by now.
+performance.mark("eventhub:main");
 const app = new App();
 document.title = `${t("app.name")} · ${t("app.tagline")}`;
 void app.start();

@@ -30,15 +30,21 @@ pub async fn settings_get<R: Runtime>(app: AppHandle<R>) -> CmdResult<Settings> 
         .get("language")
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "fr".into());
-    let saved_uri = tokio::task::spawn_blocking(|| {
-        eventhub_core::secrets::get(crate::connect::URI_SECRET)
-            .ok()
-            .flatten()
-    })
-    .await
-    .ok()
-    .flatten()
-    .map(|u| config::redact_uri(&u));
+    // The keychain (a D-Bus round trip on Linux, possibly an unlock prompt) is read only
+    // when a connection string was saved: the first screen asks for the settings.
+    let saved_uri = if crate::connect::remote_remembered() {
+        tokio::task::spawn_blocking(|| {
+            eventhub_core::secrets::get(crate::connect::URI_SECRET)
+                .ok()
+                .flatten()
+        })
+        .await
+        .ok()
+        .flatten()
+        .map(|u| config::redact_uri(&u))
+    } else {
+        None
+    };
     Ok(Settings {
         language,
         saved_uri,

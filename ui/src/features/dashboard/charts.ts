@@ -1,5 +1,6 @@
 // Charts of the dashboard and the social page, drawn by Chart.js (npm `chart.js`, its UMD
-// build copied to dist/vendor and loaded by index.html: works offline). A `Charts` host
+// build copied to dist/vendor and loaded by the screens that draw charts before they are
+// shown, `loadCharts` in shared/vendor.ts: works offline). A `Charts` host
 // keeps one Chart per key across re-renders, so a live refresh updates a chart in place
 // (animated) instead of rebuilding it. Tables beside the charts carry the same figures.
 // The HTML snapshot turns each canvas into an image (`snapshotOf`).
