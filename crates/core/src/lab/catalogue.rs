@@ -412,8 +412,8 @@ pub fn catalogue(seed: u64, counts: &Counts) -> Vec<Query> {
                 "Events list, search box — events::list",
             ),
             why: tx(
-                "Les mots repliés (minuscules, sans accents) sont indexés dans search_terms (multiclé) : un préfixe ancré ^mot devient un parcours d'index borné. Là où le serveur a $text, l'app cherche avec l'index texte.",
-                "Folded words (lower case, no accents) are indexed in search_terms (multikey): an anchored ^word prefix becomes a bounded index scan. Where the server has $text, the app searches with the text index.",
+                "Les préfixes des mots repliés (minuscules, sans accents) sont stockés dans search_keys ; l'index {search_keys, starts_at, _id} lit le premier mot dans l'ordre de la liste et s'arrête à la page. Même recherche sur tous les serveurs (pas de $text).",
+                "The prefixes of the folded words (lower case, no accents) are stored in search_keys; the index {search_keys, starts_at, _id} reads the first word in the list's order and stops at the page. The same search on every server (no $text).",
             ),
             collection: EVENTS.into(),
             op: events_list(&search, SearchMode::Terms),

@@ -418,18 +418,15 @@ pub fn event(seed: u64, i: u64) -> Result<Document> {
         Some(bdate(updated)),
         Some("lab@eventhub".into()),
     );
+    let keys = crate::events::search_keys(&search_terms);
     d.insert("search_terms", search_terms);
     d.insert("venue_key", venue_key);
     d.insert("title_key", title_key);
     // 2 % tombstones, like a real base where people delete.
-    d.insert(
-        "deleted_at",
-        if rng.below(50) == 0 {
-            bdate(updated)
-        } else {
-            Bson::Null
-        },
-    );
+    let gone = rng.below(50) == 0;
+    d.insert("deleted_at", if gone { bdate(updated) } else { Bson::Null });
+    // The folded word prefixes the search reads; a tombstone has none (`events::delete`).
+    d.insert("search_keys", if gone { vec![] } else { keys });
     Ok(d)
 }
 

@@ -209,7 +209,7 @@ async fn prepare(bench: &Core, size: u64, seed: u64, cancel: &AtomicBool) -> Res
                     if name == PARTICIPANTS {
                         Ok(generate::participant(seed, k, counts.events))
                     } else {
-                        generate::event(seed, k).map(with_search_keys)
+                        generate::event(seed, k)
                     }
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -218,26 +218,6 @@ async fn prepare(bench: &Core, size: u64, seed: u64, cancel: &AtomicBool) -> Res
         }
     }
     Ok(())
-}
-
-/// A generated event with the prefix keys `events::create` stores (none on tombstones).
-fn with_search_keys(mut d: Document) -> Document {
-    let live = matches!(d.get("deleted_at"), None | Some(Bson::Null));
-    let terms: Vec<String> = d
-        .get_array("search_terms")
-        .map(|a| {
-            a.iter()
-                .filter_map(|b| b.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let keys = if live {
-        events::search_keys(&terms)
-    } else {
-        vec![]
-    };
-    d.insert("search_keys", keys);
-    d
 }
 
 fn sample_input(k: u64) -> Result<EventInput> {

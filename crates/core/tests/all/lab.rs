@@ -776,3 +776,44 @@ async fn a_cancelled_run_is_completed_by_a_resumed_one() {
     labdb.drop_database().await.unwrap();
     cleanup(&core).await.unwrap();
 }
+
+/// The lab's data carries what the app's queries read: the catalogue's event search
+/// (`events::list` on the folded prefix keys) finds generated events, live ones only, as
+/// the app's own search does on events it created.
+#[tokio::test]
+async fn the_catalogue_event_search_finds_generated_events() {
+    use eventhub_core::events::{self, EventQuery};
+    let core = fresh_core("lab_search_keys").await;
+    generate::generate(&core, 2000, 42, &no_progress, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    let page = events::list(
+        &core,
+        &EventQuery {
+            q: Some("cloud lyon".into()),
+            per_page: 25,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!page.items.is_empty(), "the lab's search matches nothing");
+    let ids: Vec<&str> = page.items.iter().map(|e| e.id.as_str()).collect();
+    let live = core
+        .db()
+        .collection::<Document>("events")
+        .count_documents(doc! { "_id": { "$in": &ids }, "deleted_at": null })
+        .await
+        .unwrap();
+    assert_eq!(live as usize, ids.len(), "only live events");
+    let tombstones_with_keys = core
+        .db()
+        .collection::<Document>("events")
+        .count_documents(
+            doc! { "deleted_at": { "$ne": null }, "search_keys.0": { "$exists": true } },
+        )
+        .await
+        .unwrap();
+    assert_eq!(tombstones_with_keys, 0);
+    cleanup(&core).await.unwrap();
+}
