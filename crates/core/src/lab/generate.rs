@@ -423,9 +423,16 @@ pub fn event(seed: u64, i: u64) -> Result<Document> {
     d.insert("venue_key", venue_key);
     d.insert("title_key", title_key);
     // 2 % tombstones, like a real base where people delete.
-    let gone = rng.below(50) == 0;
-    d.insert("deleted_at", if gone { bdate(updated) } else { Bson::Null });
+    d.insert(
+        "deleted_at",
+        if rng.below(50) == 0 {
+            bdate(updated)
+        } else {
+            Bson::Null
+        },
+    );
     // The folded word prefixes the search reads; a tombstone has none (`events::delete`).
+    let gone = !matches!(d.get("deleted_at"), Some(Bson::Null));
     d.insert("search_keys", if gone { vec![] } else { keys });
     Ok(d)
 }
