@@ -31,6 +31,9 @@
 //! - a value only one live document may hold (`SyncSpec::exclusive`: a seat) given to two
 //!   documents apart stays with the one last changed earlier; the other gives it up and a
 //!   conflict says so ([`settle_claims`]).
+//! - a conflict whose document is gone from both sides since (erased, or merged away and
+//!   deleted) is closed at the end of the sync ([`close_vanished_conflicts`]): the
+//!   deletion stands on every store, there is nothing left to choose.
 //! - derived data (`SyncSpec::derived`: seat counters, answer tallies) is rebuilt on both
 //!   sides for the events whose documents the sync changed.
 //!
@@ -556,6 +559,9 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
         if let Err(e) = carry_out_erasures(local, remote).await {
             keep_going(&mut report.failures, crate::networking::ERASURES, "", e)?;
         }
+        if let Err(e) = close_vanished_conflicts(local, remote, &rkey).await {
+            keep_going(&mut report.failures, CONFLICTS, "", e)?;
+        }
         local
             .db()
             .collection::<Document>(STATE)
@@ -568,6 +574,61 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
             .await?;
     }
     Ok(report)
+}
+
+/// Close the conflicts with `remote` whose document no longer exists on either side.
+/// Run last, after the erasures: both sides hold what this sync agreed.
+///
+/// A conflict waits on this store for the user while other stores go on syncing, and the
+/// document it is about may go meanwhile on every store: deleted outright by an erasure
+/// (a networking profile whose two copies this store merged, its company in conflict,
+/// erased on another laptop), or dropped when its participant was merged into one who
+/// already had a profile (one profile per participant). Nothing is left to choose then:
+/// the deletion is what every store holds, and it stands. Kept open, such a conflict could
+/// never be resolved ([`resolve`] has no document to write the choice to), the user would
+/// be asked again after every sync, and the stores would never be settled. A document that
+/// comes back later (an edit made on a third store wins over a delete) is compared afresh
+/// by the next sync, which records a new conflict if there is one.
+async fn close_vanished_conflicts(local: &Core, remote: &Core, rkey: &str) -> Result<u64> {
+    let cc = local.db().collection::<Document>(CONFLICTS);
+    let open: Vec<Document> = cc
+        .find(doc! { "remote": rkey })
+        .projection(doc! { "collection": 1, "doc_id": 1 })
+        .await?
+        .try_collect()
+        .await?;
+    let mut closed = 0;
+    for c in open {
+        let (Ok(coll), Ok(id)) = (c.get_str("collection"), c.get_str("doc_id")) else {
+            continue;
+        };
+        if !exists_anywhere(local, remote, coll, id).await? {
+            let at = c.get("_id").cloned().unwrap_or(Bson::Null);
+            closed += cc.delete_one(doc! { "_id": at }).await?.deleted_count;
+            tracing::info!(
+                collection = coll,
+                id,
+                "sync: a conflict about a document deleted on both sides is closed"
+            );
+        }
+    }
+    Ok(closed)
+}
+
+/// Whether `coll` holds a document `id` (live or tombstone) on either side.
+async fn exists_anywhere(local: &Core, remote: &Core, coll: &str, id: &str) -> Result<bool> {
+    for core in [local, remote] {
+        let found = core
+            .db()
+            .collection::<Document>(coll)
+            .find_one(doc! { "_id": id })
+            .projection(doc! { "_id": 1 })
+            .await?;
+        if found.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The events whose documents a sync changed, per collection: their derived data is
@@ -1366,6 +1427,15 @@ pub async fn resolve(
     };
     let ld = find(local).await?;
     let rd = find(remote).await?;
+    if ld.is_none() && rd.is_none() {
+        // Deleted on both sides since the conflict was found (see
+        // [`close_vanished_conflicts`]): the deletion stands, nothing is left to choose.
+        cc.delete_one(doc! { "_id": conflict_id }).await?;
+        return Err(Error::new(
+            Code::NotFound,
+            "the document was deleted on both sides since the conflict was found: the conflict is closed",
+        ));
+    }
     let rkey = remote_key(remote);
     let mut merged = if c.merged_from.is_some() {
         // Two copies merged into one: the survivor as it stands, with the chosen values.

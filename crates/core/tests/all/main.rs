@@ -22,3 +22,4 @@ mod supervise;
 mod sync;
 mod sync_offline;
 mod sync_tombstones;
+mod sync_vanished;

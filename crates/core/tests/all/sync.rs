@@ -1236,6 +1236,33 @@ async fn random_operations_and_syncs_converge() {
     }
 }
 
+/// A seed the soak once failed with, replayed on every run: a networking profile whose two
+/// copies one laptop merged (their companies in conflict there) was erased on another
+/// laptop; the conflict stayed open with nothing left to resolve and the stores never
+/// settled. 130 operations reach it (the full run has 200).
+#[tokio::test]
+async fn soak_seed_with_a_conflict_on_an_erased_profile_converges() {
+    let seed = 1_796_085_350_558_260_715;
+    let mut locals = vec![];
+    for (i, who) in ["alice@laptop", "bob@laptop", "cleo@laptop"]
+        .iter()
+        .enumerate()
+    {
+        locals.push(
+            fresh_core(&format!("sync_soak_seed_{i}"))
+                .await
+                .with_actor(who),
+        );
+    }
+    let remote = fresh_core("sync_soak_seed_r").await;
+    let r = sync::soak::soak(&locals, &remote, 130, seed).await.unwrap();
+    assert!(r.problems.is_empty(), "seed {seed}: {:#?}", r.problems);
+    assert!(r.duplicates_merged > 0 && r.conflicts_resolved > 0, "{r:?}");
+    for c in locals.iter().chain([&remote]) {
+        cleanup(c).await.unwrap();
+    }
+}
+
 /// Every public write of a versioned, synced collection bumps `version` (and never moves
 /// `updated_at` back): the sync's fingerprints and conditional writes rely on it.
 #[tokio::test]
