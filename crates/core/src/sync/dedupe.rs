@@ -427,8 +427,21 @@ pub(crate) async fn remap(
             if let Some(fix) = reference.fixup {
                 fix(&mut new);
             }
-            if new.contains_key("version") {
-                stamp(&mut new, now, &actor);
+            match (spec.policy, old.get_datetime("updated_at")) {
+                // A keyed document's `updated_at` and `updated_by` say when and by whom its
+                // value was given (an answer): wherever two of one person meet, here or in
+                // a later sync, the newer value stands. Moving it to the survivor gives no
+                // new value, so it keeps its author and is dated just after its own last
+                // write (the moved copy still wins over the copy it was), not now: the
+                // person's own later answer stays newer. Every store that moves it makes
+                // the same document.
+                (crate::db::Policy::Keyed, Ok(t)) if new.contains_key("version") => {
+                    let at = bson::DateTime::from_millis(t.timestamp_millis() + 1);
+                    let by = old.get_str("updated_by").unwrap_or(&actor).to_owned();
+                    stamp(&mut new, at, &by);
+                }
+                _ if new.contains_key("version") => stamp(&mut new, now, &actor),
+                _ => {}
             }
             match c.replace_one(guard(&old), new.clone()).await {
                 Ok(r) => n += r.modified_count,

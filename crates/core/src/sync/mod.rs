@@ -389,7 +389,9 @@ async fn all(core: &Core, spec: &SyncSpec) -> Result<HashMap<String, Document>> 
 }
 
 /// The newer of two versions of a keyed document: `updated_at` (else `created_at`), then
-/// the greater `_id`, so both sides pick the same one.
+/// the greater `_id`, then the greater `version`, then the greater content hash, so every
+/// side picks the same one (two copies of one document written in the same millisecond
+/// on two stores would otherwise each keep their own, and be exchanged at every sync).
 pub(crate) fn newer<'a>(a: &'a Document, b: &'a Document) -> &'a Document {
     let at = |d: &Document| {
         d.get_datetime("updated_at")
@@ -398,10 +400,12 @@ pub(crate) fn newer<'a>(a: &'a Document, b: &'a Document) -> &'a Document {
             .unwrap_or(i64::MIN)
     };
     let id = |d: &Document| d.get("_id").map(id_string).unwrap_or_default();
-    if (at(a), id(a)) >= (at(b), id(b)) {
-        a
-    } else {
-        b
+    let v = |d: &Document| crate::feedback::num(d.get("version"));
+    match (at(a), id(a), v(a)).cmp(&(at(b), id(b), v(b))) {
+        std::cmp::Ordering::Greater => a,
+        std::cmp::Ordering::Less => b,
+        std::cmp::Ordering::Equal if hash(a) >= hash(b) => a,
+        std::cmp::Ordering::Equal => b,
     }
 }
 

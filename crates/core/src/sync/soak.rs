@@ -62,6 +62,9 @@ struct Ledger {
     last: BTreeMap<Field, History>,
     /// Organisers' merges carried out: (survivor, merged copy).
     merged: Vec<(String, String)>,
+    /// Participants a sync merged (one person registered on two stores): (survivor,
+    /// merged copy).
+    deduped: Vec<(String, String)>,
 }
 
 impl Ledger {
@@ -76,6 +79,37 @@ impl Ledger {
     fn sync(&mut self, i: usize) {
         self.seq += 1;
         self.store = format!("sync {i}@{}", self.seq);
+    }
+
+    /// What a sync reported having merged; how many documents.
+    fn duplicates(&mut self, r: &super::SyncReport) -> usize {
+        let mut n = 0;
+        for c in &r.collections {
+            n += c.duplicates.len();
+            if c.collection == participants::schema::PARTICIPANTS {
+                for d in &c.duplicates {
+                    self.deduped.push((d.survivor.clone(), d.merged.clone()));
+                }
+            }
+        }
+        n
+    }
+
+    /// `p` and every participant a sync merged with it, directly or not.
+    fn same_person(&self, p: &str) -> HashSet<String> {
+        let mut out = HashSet::from([p.to_owned()]);
+        loop {
+            let before = out.len();
+            for (a, b) in &self.deduped {
+                if out.contains(a) || out.contains(b) {
+                    out.insert(a.clone());
+                    out.insert(b.clone());
+                }
+            }
+            if out.len() == before {
+                return out;
+            }
+        }
     }
 }
 
@@ -401,11 +435,7 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
             }
             match outcome {
                 Ok(r) => {
-                    report.duplicates_merged += r
-                        .collections
-                        .iter()
-                        .map(|c| c.duplicates.len())
-                        .sum::<usize>();
+                    report.duplicates_merged += ledger.duplicates(&r);
                     for f in r.all_failures() {
                         report.problems.push(format!("sync {i}: {f:?}"));
                     }
@@ -430,11 +460,7 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
             match super::sync(local, remote, false, &|_| {}, &AtomicBool::new(false)).await {
                 Ok(r) => {
                     moved |= r.unsettled();
-                    report.duplicates_merged += r
-                        .collections
-                        .iter()
-                        .map(|c| c.duplicates.len())
-                        .sum::<usize>();
+                    report.duplicates_merged += ledger.duplicates(&r);
                     for f in r.all_failures() {
                         report.problems.push(format!("final sync {i}: {f:?}"));
                     }
@@ -532,9 +558,10 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
         .into_iter()
         .collect();
     for ((coll, key, field), history) in &ledger.last {
-        let Some((_, _, value)) = history.last() else {
+        let Some((_, _, last)) = history.last() else {
             continue;
         };
+        let mut value = last;
         if decided.contains(&(coll.clone(), key.clone(), field.clone())) {
             continue;
         }
@@ -545,8 +572,18 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
                 // question stands (the survivor's where it merged, the newer where a sync
                 // brings the other's later), as a user's choice in a conflict does.
                 let merged = ledger.merged.iter().any(|(k, o)| k == p || o == p);
-                if erased.contains(p) || merged {
+                let person = ledger.same_person(p);
+                if merged || person.iter().any(|x| erased.contains(x)) {
                     continue;
+                }
+                // One person registered on two stores and merged by a sync: their answers
+                // moved to the survivor, and the last one given to the question stands.
+                let answers = person.iter().filter_map(|x| {
+                    let k = (coll.clone(), format!("{q}/{x}"), field.clone());
+                    ledger.last.get(&k).and_then(|h| h.last())
+                });
+                if let Some((_, _, v)) = answers.max_by_key(|(seq, _, _)| *seq) {
+                    value = v;
                 }
                 remote
                     .db()
@@ -579,7 +616,7 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
             Some(v) => crate::feedback::num(Some(v)).to_string(),
             None => String::new(),
         };
-        if &now != value {
+        if now != *value {
             report.problems.push(format!(
                 "{coll} {key}: {field} is {now:?}, last written {value:?} ({history:?})"
             ));

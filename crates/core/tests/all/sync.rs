@@ -1263,6 +1263,98 @@ async fn soak_seed_with_a_conflict_on_an_erased_profile_converges() {
     }
 }
 
+/// One person registered on both laptops answers a question on B, then again, later and
+/// differently, on A (her other record). The sync merges the two records and moves B's
+/// answer to the survivor: the move is no new answer, so her last answer — A's — stands on
+/// every store (the moved copy used to be dated at the move and win everywhere).
+#[tokio::test]
+async fn the_last_answer_of_a_person_merged_by_the_sync_stands_everywhere() {
+    use eventhub_core::feedback;
+    let s = stores("sync_moved_answer").await;
+    let ev = event(&s.a, "Forum").await;
+    let q = feedback::create_question(
+        &s.a,
+        &ev.id,
+        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
+        .await
+        .unwrap();
+    run(&s.a, &s.r).await;
+    run(&s.b, &s.r).await;
+    let ann = |core: &Core| {
+        let core = core.clone();
+        let ev = ev.id.clone();
+        async move {
+            participants::create(
+                &core,
+                &ev,
+                participants::ParticipantInput {
+                    name: "Ann".into(),
+                    email: "ann@x.org".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    // A's record is made first: it is the one kept.
+    let kept = ann(&s.a).await;
+    let other = ann(&s.b).await;
+    let answer = |core: &Core, who: &str, v: f64| {
+        let (core, q) = (core.clone(), q.clone());
+        let who = feedback::Respondent::Participant(who.to_owned());
+        async move {
+            feedback::answer(&core, &q, &who, &feedback::RawValue::Number(v))
+                .await
+                .unwrap();
+        }
+    };
+    answer(&s.b, &other, 2.0).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    answer(&s.a, &kept, 4.0).await;
+
+    no_failures(&run(&s.b, &s.r).await);
+    let r = run(&s.a, &s.r).await;
+    no_failures(&r);
+    let merged: Vec<_> = r.collections.iter().flat_map(|c| &c.duplicates).collect();
+    assert!(
+        merged
+            .iter()
+            .any(|d| d.survivor == kept && d.merged == other),
+        "{merged:?}"
+    );
+    no_failures(&run(&s.b, &s.r).await);
+    no_failures(&run(&s.a, &s.r).await);
+    for (name, core) in [("A", &s.a), ("B", &s.b), ("remote", &s.r)] {
+        let answers: Vec<Document> = core
+            .db()
+            .collection::<Document>(feedback::ANSWERS)
+            .find(doc! { "question_id": &q.id })
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(answers.len(), 1, "{name}: {answers:#?}");
+        assert_eq!(answers[0].get_str("respondent").unwrap(), kept, "{name}");
+        let num = match answers[0].get("num") {
+            Some(bson::Bson::Int32(v)) => f64::from(*v),
+            Some(bson::Bson::Int64(v)) => *v as f64,
+            Some(bson::Bson::Double(v)) => *v,
+            _ => f64::NAN,
+        };
+        assert_eq!(num, 4.0, "{name}: her last answer was lost: {answers:#?}");
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(contents(&s.b).await, contents(&s.r).await);
+    s.done().await;
+}
+
 /// Every public write of a versioned, synced collection bumps `version` (and never moves
 /// `updated_at` back): the sync's fingerprints and conditional writes rely on it.
 #[tokio::test]
