@@ -20,8 +20,9 @@
 //!   are copied both ways, never in conflict.
 //! - keyed collections (feedback answers by question and respondent, imported social posts,
 //!   an event's shareable link, erasures) match documents by their natural key, not `_id`,
-//!   and the newer `updated_at` wins (ties: the greater `_id`); the loser is replaced,
-//!   `_id` included, so both sides end identical.
+//!   and the newer `updated_at` wins (ties: the greater `_id`, then `version`, then the
+//!   content's hash: the same on every side); the loser is replaced, `_id` included, so
+//!   both sides end identical.
 //! - versioned collections with a natural key (a participant's e-mail in an event, a
 //!   profile per participant, a connection per pair) first merge the documents created
 //!   apart under different ids ([`dedupe`]): one survivor everywhere, references moved.
