@@ -51,6 +51,9 @@ pub struct PerDoc {
     pub index_bytes: f64,
     pub indexes_measured: usize,
     pub indexes_declared: usize,
+    /// App indexes this run could not measure (their build did not finish at this size)
+    /// sized from the largest other run that measured them, per document: `(name, scale)`.
+    pub extrapolated: Vec<(String, u64)>,
 }
 
 pub fn per_doc(inputs: &Inputs, rv: &RunView) -> Vec<PerDoc> {
@@ -80,6 +83,37 @@ pub fn per_doc(inputs: &Inputs, rv: &RunView) -> Vec<PerDoc> {
                     }
                 }
             }
+            // An index whose build did not finish at this size is still part of the
+            // footprint: its size per document is taken from the largest other run that
+            // built it (a B-tree's size grows with its entries, so per document it holds).
+            let mut extra = 0.0;
+            let mut extrapolated = vec![];
+            for a in declared.iter().filter(|a| !seen.contains(&a.name)) {
+                let measured = inputs
+                    .runs
+                    .iter()
+                    .rev()
+                    .filter(|o| o.run.id != rv.run.id)
+                    .find_map(|o| {
+                        let n = o.run.data.counts.of(c);
+                        o.run
+                            .results
+                            .iter()
+                            .filter(|q| q.collection == *c)
+                            .flat_map(|q| &q.variants)
+                            .find(|v| {
+                                v.outcome == crate::lab::bench::Outcome::Ok
+                                    && v.index == a.name
+                                    && v.index_bytes > 0
+                            })
+                            .filter(|_| n > 0)
+                            .map(|v| (v.index_bytes as f64 / n as f64, o.scale()))
+                    });
+                if let Some((per_doc, scale)) = measured {
+                    extra += per_doc * docs as f64;
+                    extrapolated.push((a.name.clone(), scale));
+                }
+            }
             let size: Option<&CollSize> = rv
                 .sizes
                 .as_ref()
@@ -89,12 +123,13 @@ pub fn per_doc(inputs: &Inputs, rv: &RunView) -> Vec<PerDoc> {
                 docs,
                 doc_bytes: size.map(|s| s.avg_doc_bytes),
                 index_bytes: if docs > 0 {
-                    (bytes + id_bytes) as f64 / docs as f64
+                    ((bytes + id_bytes) as f64 + extra) / docs as f64
                 } else {
                     0.0
                 },
                 indexes_measured: seen.len(),
                 indexes_declared: declared.len(),
+                extrapolated,
             }
         })
         .collect()
@@ -370,8 +405,18 @@ fn section_growth(inputs: &Inputs, l: Lang) -> Markup {
                 td { code { (p.collection) } } td.n { (l.int(p.docs as i64)) }
                 td.n { @match p.doc_bytes { Some(b) => (l.int(b.round() as i64)), None => span class="missing" { (l.t("non mesuré", "not measured")) } } }
                 td.n { (l.int(p.index_bytes.round() as i64)) }
-                td.n { (p.indexes_measured) " / " (p.indexes_declared) }
+                td.n { (p.indexes_measured) " / " (p.indexes_declared) @if !p.extrapolated.is_empty() { " (+" (p.extrapolated.len()) ")" } }
             } } }
+        }
+        @for p in pd.iter().filter(|p| !p.extrapolated.is_empty()) {
+            p class="sub" {
+                "(+" (p.extrapolated.len()) ") " code { (p.collection) } (l.t(" : ", ": "))
+                @for (i, (name, scale)) in p.extrapolated.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    code { (name) } " (" (l.t("mesuré sur l'exécution à ", "measured on the run at ")) (l.int(*scale as i64)) " documents)"
+                }
+                (l.t(" — sa construction n'a pas fini à cette taille sur ce serveur ; sa taille par document est reprise de cette exécution.", " — its build did not finish at this size on this server; its size per document is taken from that run."))
+            }
         }
         h3 { (l.t("Dimensionnement Atlas", "Atlas sizing")) }
         p { (l.t("Même répartition que les données du laboratoire (par participant : ", "Same mix as the lab's data (per participant: "))

@@ -101,6 +101,71 @@ async fn documents_are_built_from_the_saved_runs_and_escape_what_they_read() {
         assert!(deck.contains("Preuve de concept"));
     }
 
+    // An app index whose build did not finish in a larger run is sized from the run that
+    // built it, per document, and named; without that run it is left out (a minimum).
+    {
+        use eventhub_core::lab::bench::Outcome;
+        let small = &inputs.runs[0];
+        let (coll, name, bytes) = small
+            .run
+            .results
+            .iter()
+            .flat_map(|q| q.variants.iter().map(move |v| (q, v)))
+            .find(|(q, v)| {
+                v.outcome == Outcome::Ok
+                    && v.index_bytes > 0
+                    && report::app_indexes()
+                        .iter()
+                        .any(|a| a.collection == q.collection && a.name == v.index)
+            })
+            .map(|(q, v)| (q.collection.clone(), v.index.clone(), v.index_bytes))
+            .expect("an app index measured");
+        let mut big = small.clone();
+        big.run.id = "bigger-run".into();
+        let c = &mut big.run.data.counts;
+        (c.events, c.participants, c.answers, c.connections) = (
+            c.events * 10,
+            c.participants * 10,
+            c.answers * 10,
+            c.connections * 10,
+        );
+        for q in &mut big.run.results {
+            for v in &mut q.variants {
+                v.index_bytes *= 10;
+                if v.index == name && q.collection == coll {
+                    v.outcome = Outcome::TimedOut;
+                    v.index_bytes = 0;
+                }
+            }
+        }
+        let per_doc_small = report::dsi::per_doc(&inputs, small);
+        let mut both = inputs.clone();
+        both.runs.push(big.clone());
+        let of =
+            |pd: &[report::dsi::PerDoc]| pd.iter().find(|p| p.collection == coll).unwrap().clone();
+        let s = of(&per_doc_small);
+        let b = of(&report::dsi::per_doc(&both, &both.runs[1]));
+        assert_eq!(b.extrapolated, vec![(name.clone(), small.scale())]);
+        assert_eq!(b.indexes_measured + 1, s.indexes_measured);
+        assert!(
+            (b.index_bytes - s.index_bytes).abs() < 1e-6,
+            "{} vs {}",
+            b.index_bytes,
+            s.index_bytes
+        );
+        let mut alone = inputs.clone();
+        alone.runs = vec![big];
+        let a = of(&report::dsi::per_doc(&alone, &alone.runs[0]));
+        assert!(a.extrapolated.is_empty());
+        let n = small.run.data.counts.of(&coll) as f64;
+        assert!((s.index_bytes - a.index_bytes - bytes as f64 / n).abs() < 1e-6);
+        let html = report::dsi::html(&both, Lang::Fr);
+        assert!(
+            html.contains("mesuré sur l'exécution à"),
+            "the extrapolated index is named"
+        );
+    }
+
     // Text read from the database is escaped, never interpreted.
     core.db()
         .collection::<Document>(LAB_RUNS)
