@@ -59,13 +59,14 @@ async fn event(core: &Core, title: &str) -> events::Event {
     .unwrap()
 }
 
-struct Stores {
-    a: Core,
-    b: Core,
-    r: Core,
+/// Two laptops (Alice's, Bob's) and the shared remote, each a fresh database.
+pub(crate) struct Stores {
+    pub a: Core,
+    pub b: Core,
+    pub r: Core,
 }
 
-async fn stores(name: &str) -> Stores {
+pub(crate) async fn stores(name: &str) -> Stores {
     Stores {
         a: fresh_core(&format!("{name}_a"))
             .await
@@ -78,7 +79,7 @@ async fn stores(name: &str) -> Stores {
 }
 
 impl Stores {
-    async fn done(self) {
+    pub(crate) async fn done(self) {
         for c in [self.a, self.b, self.r] {
             cleanup(&c).await.unwrap();
         }
@@ -540,16 +541,7 @@ async fn feedback_social_and_networking_sync_and_an_erasure_reaches_every_store(
             .unwrap();
         people.push(p.id);
     }
-    let q = feedback::create_question(
-        &s.a,
-        &ev.id,
-        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
-    )
-    .await
-    .unwrap();
-    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
-        .await
-        .unwrap();
+    let q = open_rating(&s.a, &ev.id).await;
     for pid in &people {
         networking::save_profile(
             &s.a,
@@ -756,6 +748,21 @@ async fn live_people(core: &Core) -> Vec<(String, String)> {
     v
 }
 
+/// A rating question ("Note") of event `event_id`, open for answers.
+pub(crate) async fn open_rating(core: &Core, event_id: &str) -> eventhub_core::feedback::Question {
+    use eventhub_core::feedback;
+    let q = feedback::create_question(
+        core,
+        event_id,
+        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    feedback::set_status(core, &q.id, feedback::QuestionStatus::Open)
+        .await
+        .unwrap()
+}
+
 fn no_failures(r: &sync::SyncReport) {
     assert!(r.all_failures().is_empty(), "{:?}", r.all_failures());
 }
@@ -768,16 +775,7 @@ async fn the_same_person_imported_on_two_laptops_merges_into_one() {
     use eventhub_core::{feedback, networking};
     let s = stores("sync_natkey").await;
     let ev = event(&s.a, "Forum Emploi").await;
-    let q = feedback::create_question(
-        &s.a,
-        &ev.id,
-        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
-    )
-    .await
-    .unwrap();
-    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
-        .await
-        .unwrap();
+    let q = open_rating(&s.a, &ev.id).await;
     no_failures(&run(&s.a, &s.r).await);
     no_failures(&run(&s.b, &s.r).await);
 
@@ -995,16 +993,7 @@ async fn writes_made_during_a_sync_are_never_overwritten() {
             .unwrap();
         ids.push(p.id);
     }
-    let q = feedback::create_question(
-        &s.a,
-        &ev.id,
-        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
-    )
-    .await
-    .unwrap();
-    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
-        .await
-        .unwrap();
+    let q = open_rating(&s.a, &ev.id).await;
     let ann = feedback::Respondent::Participant(ids[0].clone());
     feedback::answer(&s.a, &q, &ann, &feedback::RawValue::Number(2.0))
         .await
@@ -1134,16 +1123,7 @@ async fn data_created_after_an_erasure_survives_every_sync() {
             .unwrap();
         people.push(p.id);
     }
-    let q = feedback::create_question(
-        &s.a,
-        &ev.id,
-        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
-    )
-    .await
-    .unwrap();
-    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
-        .await
-        .unwrap();
+    let q = open_rating(&s.a, &ev.id).await;
     let opt_in = |company: &str| networking::ProfileInput {
         opted_in: true,
         company: company.into(),
@@ -1292,24 +1272,9 @@ async fn soak_once(name: &str, seed: u64, ops: usize) -> sync::soak::SoakReport 
 #[tokio::test]
 async fn soak_seed_with_a_conflict_on_an_erased_profile_converges() {
     let seed = 1_796_085_350_558_260_715;
-    let mut locals = vec![];
-    for (i, who) in ["alice@laptop", "bob@laptop", "cleo@laptop"]
-        .iter()
-        .enumerate()
-    {
-        locals.push(
-            fresh_core(&format!("sync_soak_seed_{i}"))
-                .await
-                .with_actor(who),
-        );
-    }
-    let remote = fresh_core("sync_soak_seed_r").await;
-    let r = sync::soak::soak(&locals, &remote, 130, seed).await.unwrap();
+    let r = soak_once("sync_soak_seed", seed, 130).await;
     assert!(r.problems.is_empty(), "seed {seed}: {:#?}", r.problems);
     assert!(r.duplicates_merged > 0 && r.conflicts_resolved > 0, "{r:?}");
-    for c in locals.iter().chain([&remote]) {
-        cleanup(c).await.unwrap();
-    }
 }
 
 /// One person registered on both laptops answers a question on B, then again, later and
@@ -1321,16 +1286,7 @@ async fn the_last_answer_of_a_person_merged_by_the_sync_stands_everywhere() {
     use eventhub_core::feedback;
     let s = stores("sync_moved_answer").await;
     let ev = event(&s.a, "Forum").await;
-    let q = feedback::create_question(
-        &s.a,
-        &ev.id,
-        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
-    )
-    .await
-    .unwrap();
-    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
-        .await
-        .unwrap();
+    let q = open_rating(&s.a, &ev.id).await;
     run(&s.a, &s.r).await;
     run(&s.b, &s.r).await;
     let ann = |core: &Core| {

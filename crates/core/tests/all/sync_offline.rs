@@ -3,42 +3,14 @@
 
 use bson::{doc, Document};
 use eventhub_core::{
-    dashboard, events, feedback, participants,
-    participants::RsvpStatus,
-    sync,
-    testing::{cleanup, fresh_core},
-    Core,
+    dashboard, events, feedback, participants, participants::RsvpStatus, sync, Core,
 };
 use futures_util::TryStreamExt;
 use serde_json::json;
 
-use crate::sync::{contents, run};
-
-struct Stores {
-    a: Core,
-    b: Core,
-    r: Core,
-}
-
-async fn stores(name: &str) -> Stores {
-    Stores {
-        a: fresh_core(&format!("{name}_a"))
-            .await
-            .with_actor("alice@laptop"),
-        b: fresh_core(&format!("{name}_b"))
-            .await
-            .with_actor("bob@laptop"),
-        r: fresh_core(&format!("{name}_r")).await,
-    }
-}
+use crate::sync::{contents, open_rating, run, stores, Stores};
 
 impl Stores {
-    async fn done(self) {
-        for c in [self.a, self.b, self.r] {
-            cleanup(&c).await.unwrap();
-        }
-    }
-
     /// Everyone syncs until a whole round moves nothing (at most 4 rounds); every pass
     /// without a failure.
     async fn settle(&self) {
@@ -111,16 +83,7 @@ async fn answers_pulled_by_a_sync_show_in_the_dashboard_counters() {
     for n in ["Ann", "Bob", "Cleo", "Dan"] {
         people.push(person(&s.a, &ev.id, n, RsvpStatus::Accepted).await);
     }
-    let q = feedback::create_question(
-        &s.a,
-        &ev.id,
-        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
-    )
-    .await
-    .unwrap();
-    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
-        .await
-        .unwrap();
+    let q = open_rating(&s.a, &ev.id).await;
     s.settle().await;
 
     // B answers for Dan and looks at its dashboard: its tallies are built and trusted.
@@ -403,16 +366,7 @@ async fn a_keyed_document_rewritten_on_one_side_converges_by_its_id() {
     let ev = shared_event(&s, "Rekey").await;
     let ann = person(&s.a, &ev.id, "Ann", RsvpStatus::Accepted).await;
     let bob = person(&s.a, &ev.id, "Bob", RsvpStatus::Accepted).await;
-    let q = feedback::create_question(
-        &s.a,
-        &ev.id,
-        feedback::input_from_json(json!({"kind": "rating", "label": {"fr": "Note"}})).unwrap(),
-    )
-    .await
-    .unwrap();
-    let q = feedback::set_status(&s.a, &q.id, feedback::QuestionStatus::Open)
-        .await
-        .unwrap();
+    let q = open_rating(&s.a, &ev.id).await;
     let who = feedback::Respondent::Participant(ann.clone());
     let a = feedback::answer(&s.a, &q, &who, &feedback::RawValue::Number(3.0))
         .await

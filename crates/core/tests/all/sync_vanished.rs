@@ -9,41 +9,16 @@ use eventhub_core::{
     networking::{self, ProfileInput},
     participants,
     sync::{self, Choice},
-    testing::{cleanup, fresh_core},
     Code, Core,
 };
 use futures_util::TryStreamExt;
 use serde_json::json;
 
-use crate::sync::{contents, run};
-
-struct Stores {
-    a: Core,
-    b: Core,
-    r: Core,
-}
-
-async fn stores(name: &str) -> Stores {
-    Stores {
-        a: fresh_core(&format!("{name}_a"))
-            .await
-            .with_actor("alice@laptop"),
-        b: fresh_core(&format!("{name}_b"))
-            .await
-            .with_actor("bob@laptop"),
-        r: fresh_core(&format!("{name}_r")).await,
-    }
-}
+use crate::sync::{contents, run, stores, Stores};
 
 impl Stores {
     fn all(&self) -> [(&str, &Core); 3] {
         [("A", &self.a), ("B", &self.b), ("remote", &self.r)]
-    }
-
-    async fn done(self) {
-        for c in [self.a, self.b, self.r] {
-            cleanup(&c).await.unwrap();
-        }
     }
 }
 
