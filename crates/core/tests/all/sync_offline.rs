@@ -392,3 +392,59 @@ async fn a_keyed_document_rewritten_on_one_side_converges_by_its_id() {
     assert_eq!(contents(&s.b).await, contents(&s.r).await);
     s.done().await;
 }
+
+/// A seat freed by the app on one laptop and given again elsewhere comes back to that
+/// laptop. B seats Ann on A1 and Bob on A2, A receives them; on A, Ann stops coming (her
+/// seat freed by the RSVP) and Bob moves to A3; then on B Ann comes after all and gets A1
+/// back, and Cleo takes A2. The sync writes these new versions on A, taking seats the
+/// app's own updates freed there: every pass succeeds and every store ends with the same
+/// seats (soak seeds 1796089873901294408 and 1796089964053321114: on SecantusDB a unique
+/// value a document held since its insert stays claimed after an update moves it away,
+/// and the sync's delete + insert giving it back, to that person or another, was refused
+/// at every pass).
+#[tokio::test]
+async fn a_seat_freed_by_the_app_and_given_again_elsewhere_syncs_back() {
+    let s = stores("sync_seat_again").await;
+    let ev = shared_event(&s, "Sièges").await;
+    let plan = ev.input.seating[0].id.clone();
+    let ann = person(&s.a, &ev.id, "Ann", RsvpStatus::Accepted).await;
+    let bob = person(&s.a, &ev.id, "Bob", RsvpStatus::Accepted).await;
+    let cleo = person(&s.a, &ev.id, "Cleo", RsvpStatus::Accepted).await;
+    s.settle().await;
+    for (p, seat) in [(&ann, "A1"), (&bob, "A2")] {
+        participants::seating::assign(&s.b, p, &plan, seat)
+            .await
+            .unwrap();
+    }
+    s.settle().await;
+    assert_eq!(seat_of(&s.a, &bob).await.as_deref(), Some("A2"));
+
+    // On A, through the app: Ann is no longer sure (her seat is freed), Bob moves.
+    participants::set_status(&s.a, &ann, None, RsvpStatus::Tentative)
+        .await
+        .unwrap();
+    participants::seating::assign(&s.a, &bob, &plan, "A3")
+        .await
+        .unwrap();
+    s.settle().await;
+    assert_eq!(seat_of(&s.b, &ann).await, None);
+
+    // On B: Ann comes after all and gets her seat back; Cleo takes Bob's old seat.
+    participants::set_status(&s.b, &ann, None, RsvpStatus::Accepted)
+        .await
+        .unwrap();
+    for (p, seat) in [(&ann, "A1"), (&cleo, "A2")] {
+        participants::seating::assign(&s.b, p, &plan, seat)
+            .await
+            .unwrap();
+    }
+    s.settle().await;
+    for (name, core) in [("A", &s.a), ("B", &s.b), ("remote", &s.r)] {
+        assert_eq!(seat_of(core, &ann).await.as_deref(), Some("A1"), "{name}");
+        assert_eq!(seat_of(core, &bob).await.as_deref(), Some("A3"), "{name}");
+        assert_eq!(seat_of(core, &cleo).await.as_deref(), Some("A2"), "{name}");
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(contents(&s.b).await, contents(&s.r).await);
+    s.done().await;
+}
