@@ -107,6 +107,48 @@ fn rekeys(coll: &str, old: &Document, new: &Document) -> bool {
         .any(|k| super::dedupe::get_path(old, k) != super::dedupe::get_path(new, k))
 }
 
+/// Insert `d`, refused as a duplicate on its exclusive value (a seat) that no live
+/// document may hold: SecantusDB keeps a value claimed after an update moved it away
+/// (a participant unseated by an RSVP) and refuses any insert taking it, where an update
+/// is accepted. So, in one transaction: `d` without the value, then a replace giving it,
+/// which every server refuses if the value really is taken. Whether it was written
+/// (`false`: nothing to give, or no transactions).
+async fn insert_then_give(core: &Core, coll: &str, d: &Document) -> mongodb::error::Result<bool> {
+    let Some(ex) = crate::schema::spec(coll).and_then(|s| s.exclusive) else {
+        return Ok(false);
+    };
+    if !d.contains_key(ex.release) || !core.caps().transactions {
+        return Ok(false);
+    }
+    let mut bare = d.clone();
+    bare.remove(ex.release);
+    let c = core.db().collection::<Document>(coll);
+    let mut s = core.client().start_session().await?;
+    s.start_transaction().await?;
+    let written = async {
+        c.insert_one(bare).session(&mut s).await?;
+        let id = d.get("_id").cloned().unwrap_or(Bson::Null);
+        c.replace_one(doc! { "_id": id }, d.clone())
+            .session(&mut s)
+            .await
+    }
+    .await;
+    match written {
+        Ok(r) if r.matched_count == 1 => {
+            s.commit_transaction().await?;
+            Ok(true)
+        }
+        Ok(_) => {
+            let _ = s.abort_transaction().await;
+            Ok(false)
+        }
+        Err(e) => {
+            let _ = s.abort_transaction().await;
+            Err(e)
+        }
+    }
+}
+
 /// Whether `a` and `b` (two documents of `coll`) hold the same natural key or the same
 /// exclusive value (the same e-mail in an event, the same seat).
 fn shares_a_key(coll: &str, a: &Document, b: &Document) -> bool {
@@ -338,6 +380,20 @@ pub(crate) async fn apply(
                 _ => None,
             });
             let blocked = inserted.is_some_and(|d| held.iter().any(|h| shares_a_key(coll, d, h)));
+            if code == 11000 && existing.is_none() && !blocked {
+                if let Some(d) = inserted {
+                    match insert_then_give(core, coll, d).await {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(e) => {
+                            let err = Error::from(e);
+                            if unreachable(&err) {
+                                return Err(err);
+                            }
+                        }
+                    }
+                }
+            }
             if code == 11000 && (existing.is_some() || blocked) {
                 // Written meanwhile under this id (or by an earlier, interrupted run), or
                 // its unique value still held by a document this pass meant to move out

@@ -564,3 +564,35 @@ async fn a_conflict_on_a_profile_deleted_by_a_merge_is_closed() {
     assert_eq!(contents(&s.b).await, contents(&s.r).await);
     s.done().await;
 }
+
+/// A newcomer given, on B, the seat Ann left on A: B seats Ann on A1 (A receives her),
+/// Ann stops coming on A (the RSVP frees A1 there), and B seats Dan, new, on A1. A
+/// receives Dan as a new document holding the seat the app freed there: every pass
+/// succeeds and every store has Dan on A1.
+#[tokio::test]
+async fn a_newcomer_on_a_seat_freed_by_the_app_syncs_in() {
+    let s = stores("sync_seat_newcomer").await;
+    let ev = shared_event(&s, "Sièges").await;
+    let plan = ev.input.seating[0].id.clone();
+    let ann = person(&s.a, &ev.id, "Ann", RsvpStatus::Accepted).await;
+    s.settle().await;
+    participants::seating::assign(&s.b, &ann, &plan, "A1")
+        .await
+        .unwrap();
+    s.settle().await;
+    participants::set_status(&s.a, &ann, None, RsvpStatus::Tentative)
+        .await
+        .unwrap();
+    s.settle().await;
+    let dan = person(&s.b, &ev.id, "Dan", RsvpStatus::Accepted).await;
+    participants::seating::assign(&s.b, &dan, &plan, "A1")
+        .await
+        .unwrap();
+    s.settle().await;
+    for (name, core) in [("A", &s.a), ("B", &s.b), ("remote", &s.r)] {
+        assert_eq!(seat_of(core, &dan).await.as_deref(), Some("A1"), "{name}");
+        assert_eq!(seat_of(core, &ann).await, None, "{name}");
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    s.done().await;
+}
