@@ -9,6 +9,7 @@
 //!
 //! Reproducible: the same seed gives the same operations (the timing of the engine aside).
 //! Used by the test suite (a few hundred operations) and `eventhub-cli sync soak`.
+//! `EVENTHUB_SOAK_TRACE=1` prints every operation and every sync's moves and failures.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
