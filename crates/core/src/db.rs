@@ -71,6 +71,8 @@ pub struct Core {
     actor: Arc<str>,
     /// The feedback tallies' group commit, one per database (see `feedback::counters`).
     tallies: Arc<crate::feedback::counters::Queue>,
+    /// Where the event list's windows are cut (see `events::window`), one per database.
+    event_cuts: Arc<crate::events::window::CutCache>,
 }
 
 pub const EVENTS: &str = "events";
@@ -492,6 +494,7 @@ impl Core {
             info: Arc::new(info),
             actor: config::actor().into(),
             tallies: Arc::default(),
+            event_cuts: Arc::default(),
         })
     }
 
@@ -522,7 +525,13 @@ impl Core {
             info: Arc::new(info),
             actor: self.actor.clone(),
             tallies: Arc::default(),
+            event_cuts: Arc::default(),
         }
+    }
+
+    /// Where the event list's windows are cut.
+    pub(crate) fn event_cuts(&self) -> &crate::events::window::CutCache {
+        &self.event_cuts
     }
 
     /// The tally writes of this database's answers in flight.
