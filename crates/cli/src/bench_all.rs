@@ -171,7 +171,13 @@ async fn handlers_part(a: &AllBench, core: &Core) -> Result<(), Error> {
         "\nWhole run: {:.0} s (data preparation included).",
         b.seconds
     );
-    write(&a.out, "handlers.md", &t)
+    // A run of some handlers only has its own table beside the run of all of them.
+    let name = if a.handlers.is_empty() {
+        "handlers.md".to_owned()
+    } else {
+        format!("handlers-{}.md", a.handlers.join("-"))
+    };
+    write(&a.out, &name, &t)
 }
 
 /// The answer write: `feedback::answer` (the answer, then its tallies) beside the same
