@@ -52,6 +52,14 @@ pub(crate) fn guard(old: &Document) -> Document {
 /// [`rekeys`]: an e-mail edited elsewhere leaves its old value) is a delete and an insert in one
 /// transaction ([`crate::db::rewrite`], which says why): a plain replace would leave the
 /// old value held on SecantusDB and refuse the next live copy holding it.
+///
+/// The insert of such a rewrite can be refused on a value no live document holds: on
+/// SecantusDB, a value an update moved away (the app unseating someone who stops coming,
+/// or moving them to another seat) stays claimed by that document, and an insert taking
+/// it is refused, even when it is the same document coming back to its seat. An update
+/// is not refused there. So a rewrite refused as a duplicate is tried once more as one
+/// conditional replace: a value that another live document really holds is refused there
+/// too (on every server), and the refusal is reported as before.
 pub(crate) async fn replace(
     core: &Core,
     coll: &str,
@@ -59,8 +67,19 @@ pub(crate) async fn replace(
     new: &Document,
 ) -> mongodb::error::Result<u64> {
     if releases_a_key(old, new) || rekeys(coll, old, new) {
-        let written = crate::db::rewrite(core, coll, guard(old), |_| new.clone()).await?;
-        return Ok(u64::from(written.is_some()));
+        match crate::db::rewrite(core, coll, guard(old), |_| new.clone()).await {
+            Ok(written) => return Ok(u64::from(written.is_some())),
+            Err(e)
+                if write_code(&e) == Some(11000)
+                    || Error::from(e.clone()).code == Code::Duplicate =>
+            {
+                tracing::info!(
+                    collection = coll,
+                    "sync: a rewrite refused as a duplicate is tried as one replace"
+                );
+            }
+            Err(e) => return Err(e),
+        }
     }
     let c = core.db().collection::<Document>(coll);
     Ok(c.replace_one(guard(old), new.clone()).await?.matched_count)
@@ -86,6 +105,65 @@ fn rekeys(coll: &str, old: &Document, new: &Document) -> bool {
         .iter()
         .chain(exclusive)
         .any(|k| super::dedupe::get_path(old, k) != super::dedupe::get_path(new, k))
+}
+
+/// Insert `d`, refused as a duplicate on its exclusive value (a seat) that no live
+/// document may hold: SecantusDB keeps a value claimed after an update moved it away
+/// (a participant unseated by an RSVP) and refuses any insert taking it, where an update
+/// is accepted. So, in one transaction: `d` without the value, then a replace giving it,
+/// which every server refuses if the value really is taken. Whether it was written
+/// (`false`: nothing to give, or no transactions).
+async fn insert_then_give(core: &Core, coll: &str, d: &Document) -> mongodb::error::Result<bool> {
+    let Some(ex) = crate::schema::spec(coll).and_then(|s| s.exclusive) else {
+        return Ok(false);
+    };
+    if !d.contains_key(ex.release) || !core.caps().transactions {
+        return Ok(false);
+    }
+    let mut bare = d.clone();
+    bare.remove(ex.release);
+    let c = core.db().collection::<Document>(coll);
+    let mut s = core.client().start_session().await?;
+    s.start_transaction().await?;
+    let written = async {
+        c.insert_one(bare).session(&mut s).await?;
+        let id = d.get("_id").cloned().unwrap_or(Bson::Null);
+        c.replace_one(doc! { "_id": id }, d.clone())
+            .session(&mut s)
+            .await
+    }
+    .await;
+    match written {
+        Ok(r) if r.matched_count == 1 => {
+            s.commit_transaction().await?;
+            Ok(true)
+        }
+        Ok(_) => {
+            let _ = s.abort_transaction().await;
+            Ok(false)
+        }
+        Err(e) => {
+            let _ = s.abort_transaction().await;
+            Err(e)
+        }
+    }
+}
+
+/// Whether `a` and `b` (two documents of `coll`) hold the same natural key or the same
+/// exclusive value (the same e-mail in an event, the same seat).
+fn shares_a_key(coll: &str, a: &Document, b: &Document) -> bool {
+    let Some(spec) = crate::schema::spec(coll) else {
+        return false;
+    };
+    let exclusive = spec.exclusive.map_or(&[][..], |e| e.key);
+    let same = |key: &[&str]| {
+        !key.is_empty()
+            && key.iter().all(|k| {
+                let v = super::dedupe::get_path(a, k);
+                v.is_some_and(|v| v != &Bson::Null) && v == super::dedupe::get_path(b, k)
+            })
+    };
+    a.get("_id") != b.get("_id") && (same(spec.natural_key) || same(exclusive))
 }
 
 /// What became of a plan's writes on one side.
@@ -232,6 +310,18 @@ pub(crate) async fn apply(
         settle(&mut out, results)?;
     }
 
+    // Documents this pass meant to move out of the way (deleted, tombstoned, given another
+    // key) and left as they are: written meanwhile, they still hold their values.
+    let held: Vec<&Document> = deletes
+        .iter()
+        .chain(&releases)
+        .chain(&rekeyed)
+        .filter(|(i, _)| !out.ok(*i))
+        .filter_map(|(_, op)| match op {
+            Op::Delete(d) | Op::Replace { old: d, .. } => Some(d),
+            Op::Insert(_) => None,
+        })
+        .collect();
     for chunk in inserts.chunks(1000) {
         let chunk: Vec<(usize, Op)> = chunk.iter().filter(|(i, _)| out.ok(*i)).cloned().collect();
         let docs: Vec<Document> = chunk
@@ -285,9 +375,30 @@ pub(crate) async fn apply(
         }
         for (i, id, code, err) in refused {
             let existing = c.find_one(doc! { "_id": &id }).await?;
-            if code == 11000 && existing.is_some() {
-                // Written meanwhile under this id (or by an earlier, interrupted run):
-                // compared again next pass.
+            let inserted = chunk.iter().find_map(|(j, op)| match op {
+                Op::Insert(d) if *j == i => Some(d),
+                _ => None,
+            });
+            let blocked = inserted.is_some_and(|d| held.iter().any(|h| shares_a_key(coll, d, h)));
+            if code == 11000 && existing.is_none() && !blocked {
+                if let Some(d) = inserted {
+                    match insert_then_give(core, coll, d).await {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(e) => {
+                            let err = Error::from(e);
+                            if unreachable(&err) {
+                                return Err(err);
+                            }
+                        }
+                    }
+                }
+            }
+            if code == 11000 && (existing.is_some() || blocked) {
+                // Written meanwhile under this id (or by an earlier, interrupted run), or
+                // its unique value still held by a document this pass meant to move out
+                // of the way but found written meanwhile (an RSVP on the copy of a
+                // person being merged away): compared again next pass.
                 out.deferred.insert(i);
             } else {
                 out.failed.insert(i, failure(coll, &id, Some(code), &err));

@@ -400,10 +400,32 @@ fn newer_is_first(a: &Document, b: &Document) -> bool {
     std::ptr::eq(super::newer(a, b), a)
 }
 
-/// Rewrite every reference to `from` (an id of `target`) on `core` to `to`. A rewrite
-/// that makes two documents the same thing (two answers of one person to one question,
-/// two profiles of one participant) keeps the newer and deletes the other. Returns how
-/// many documents changed.
+/// Where references to `id` (of `target`) end on `core`: `id` itself, or, when `id` was
+/// merged into another document there, the one it was merged into, following the chain
+/// (Zoé merged into Yann, Yann into Xavier: Xavier).
+async fn survivor_of(core: &Core, target: &str, id: &str) -> Result<String> {
+    let c = core.db().collection::<Document>(target);
+    let mut at = id.to_owned();
+    let mut seen = HashSet::from([at.clone()]);
+    while let Some(d) = c
+        .find_one(doc! { "_id": &at })
+        .projection(doc! { "merged_into": 1, "deleted_at": 1 })
+        .await?
+    {
+        match d.get_str("merged_into") {
+            Ok(next) if is_tombstone(&d) && seen.insert(next.to_owned()) => at = next.to_owned(),
+            _ => break,
+        }
+    }
+    Ok(at)
+}
+
+/// Rewrite every reference to `from` (an id of `target`) on `core` to `to` — or to the
+/// document `to` was itself merged into on `core`, so that references never end on a
+/// merged copy whatever the order in which a store learns of two chained merges. A
+/// rewrite that makes two documents the same thing (two answers of one person to one
+/// question, two profiles of one participant) keeps the newer and deletes the other.
+/// Returns how many documents changed.
 pub(crate) async fn remap(
     core: &Core,
     target: &str,
@@ -411,6 +433,8 @@ pub(crate) async fn remap(
     to: &str,
     now: bson::DateTime,
 ) -> Result<u64> {
+    let to = survivor_of(core, target, to).await?;
+    let to = to.as_str();
     let mut n = 0;
     let actor = core.actor().to_owned();
     for (spec, reference) in schema::references_to(target) {

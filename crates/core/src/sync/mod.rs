@@ -581,7 +581,8 @@ pub async fn sync_with(local: &Core, remote: &Core, o: &SyncOptions<'_>) -> Resu
     Ok(report)
 }
 
-/// Close the conflicts with `remote` whose document no longer exists on either side.
+/// Close the conflicts with `remote` whose document no longer exists on either side, or,
+/// for a conflict between the two sides' versions of one document, on one of them.
 /// Run last, after the erasures: both sides hold what this sync agreed.
 ///
 /// A conflict waits on this store for the user while other stores go on syncing, and the
@@ -598,7 +599,7 @@ async fn close_vanished_conflicts(local: &Core, remote: &Core, rkey: &str) -> Re
     let cc = local.db().collection::<Document>(CONFLICTS);
     let open: Vec<Document> = cc
         .find(doc! { "remote": rkey })
-        .projection(doc! { "collection": 1, "doc_id": 1 })
+        .projection(doc! { "collection": 1, "doc_id": 1, "merged_from": 1 })
         .await?
         .try_collect()
         .await?;
@@ -607,33 +608,36 @@ async fn close_vanished_conflicts(local: &Core, remote: &Core, rkey: &str) -> Re
         let (Ok(coll), Ok(id)) = (c.get_str("collection"), c.get_str("doc_id")) else {
             continue;
         };
-        if !exists_anywhere(local, remote, coll, id).await? {
+        // A conflict between two versions of one document whose copy on one side is gone
+        // (deleted outright there since: merged into the copy another person already had,
+        // erased): nothing is left to choose between; this sync compared what is left.
+        let two_sided = !matches!(c.get("merged_from"), Some(Bson::String(_)));
+        let (l, r) = (
+            exists(local, coll, id).await?,
+            exists(remote, coll, id).await?,
+        );
+        if !(l || r) || (two_sided && l != r) {
             let at = c.get("_id").cloned().unwrap_or(Bson::Null);
             closed += cc.delete_one(doc! { "_id": at }).await?.deleted_count;
             tracing::info!(
                 collection = coll,
                 id,
-                "sync: a conflict about a document deleted on both sides is closed"
+                "sync: a conflict about a document deleted since is closed"
             );
         }
     }
     Ok(closed)
 }
 
-/// Whether `coll` holds a document `id` (live or tombstone) on either side.
-async fn exists_anywhere(local: &Core, remote: &Core, coll: &str, id: &str) -> Result<bool> {
-    for core in [local, remote] {
-        let found = core
-            .db()
-            .collection::<Document>(coll)
-            .find_one(doc! { "_id": id })
-            .projection(doc! { "_id": 1 })
-            .await?;
-        if found.is_some() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+/// Whether `coll` holds a document `id` (live or tombstone) on `core`.
+async fn exists(core: &Core, coll: &str, id: &str) -> Result<bool> {
+    let found = core
+        .db()
+        .collection::<Document>(coll)
+        .find_one(doc! { "_id": id })
+        .projection(doc! { "_id": 1 })
+        .await?;
+    Ok(found.is_some())
 }
 
 /// The events whose documents a sync changed, per collection: their derived data is
@@ -1432,6 +1436,17 @@ pub async fn resolve(
     };
     let ld = find(local).await?;
     let rd = find(remote).await?;
+    if c.merged_from.is_none() && ld.is_some() != rd.is_some() {
+        // Deleted outright on one side since the conflict was found (merged into another
+        // person's, who had one; erased): there is no longer a pair of values to choose
+        // from, and the next sync compares what is left afresh (see
+        // [`close_vanished_conflicts`]).
+        cc.delete_one(doc! { "_id": conflict_id }).await?;
+        return Err(Error::new(
+            Code::NotFound,
+            "the document was deleted on one side since the conflict was found: the conflict is closed, the next sync compares it again",
+        ));
+    }
     if ld.is_none() && rd.is_none() {
         // Deleted on both sides since the conflict was found (see
         // [`close_vanished_conflicts`]): the deletion stands, nothing is left to choose.

@@ -9,6 +9,7 @@
 //!
 //! Reproducible: the same seed gives the same operations (the timing of the engine aside).
 //! Used by the test suite (a few hundred operations) and `eventhub-cli sync soak`.
+//! `EVENTHUB_SOAK_TRACE=1` prints every operation and every sync's moves and failures.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -65,6 +66,9 @@ struct Ledger {
     /// Participants a sync merged (one person registered on two stores): (survivor,
     /// merged copy).
     deduped: Vec<(String, String)>,
+    /// Print every operation and sync (`EVENTHUB_SOAK_TRACE=1`): to find the sequence
+    /// behind a failing seed.
+    trace: bool,
 }
 
 impl Ledger {
@@ -74,6 +78,13 @@ impl Ledger {
             .entry((coll.to_owned(), key.to_owned(), field.to_owned()))
             .or_default()
             .push((self.seq, self.store.clone(), value.to_owned()));
+    }
+
+    /// One line of the trace: what the store acting now did.
+    fn note(&self, what: impl std::fmt::Display) {
+        if self.trace {
+            eprintln!("soak #{} {}: {what}", self.seq, self.store);
+        }
     }
 
     fn sync(&mut self, i: usize) {
@@ -147,6 +158,21 @@ async fn ids(core: &Core, coll: &str, filter: Document) -> Result<Vec<String>> {
 
 /// One random operation on `core`; `Ok(false)` when the app refused it.
 async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bool> {
+    let mut what = String::new();
+    let done = act(core, rng, ledger, &mut what).await;
+    if ledger.trace {
+        let outcome = match &done {
+            Ok(true) => "done".to_owned(),
+            Ok(false) => "refused".to_owned(),
+            Err(e) => format!("error {e}"),
+        };
+        ledger.note(format!("{what}: {outcome}"));
+    }
+    done
+}
+
+/// [`operation`], saying in `what` what it tried.
+async fn act(core: &Core, rng: &mut Rng, ledger: &mut Ledger, what: &mut String) -> Result<bool> {
     let evs = ids(core, crate::db::EVENTS, doc! { "deleted_at": null }).await?;
     let roll = rng.below(100);
     if evs.is_empty() || roll < 2 {
@@ -168,6 +194,7 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
         )
         .await?;
         feedback::set_status(core, &q.id, feedback::QuestionStatus::Open).await?;
+        *what = format!("create event {}", e.id);
         ledger.write("events", &e.id, "title", &e.input.title);
         return Ok(true);
     }
@@ -188,15 +215,20 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
             let e = events::get(core, &ev).await?;
             let mut input = e.input.clone();
             input.title = format!("Événement {}", rng.below(1000));
+            *what = format!("retitle event {ev}");
             refused(
                 events::update(core, &ev, e.version, input.clone())
                     .await
                     .map(|_| ledger.write("events", &ev, "title", &input.title)),
             )
         }
-        14 => refused(events::delete(core, &ev, None).await),
+        14 => {
+            *what = format!("delete event {ev}");
+            refused(events::delete(core, &ev, None).await)
+        }
         15..=39 => {
             let email = *rng.pick(&EMAILS);
+            *what = format!("register {email} in {ev}");
             let r = participants::create(
                 core,
                 &ev,
@@ -218,6 +250,7 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
                 return Ok(false);
             };
             let label = format!("{}{}", *rng.pick(&["A", "B"]), 1 + rng.below(3));
+            *what = format!("seat {p} on {label}");
             refused(
                 participants::seating::assign(core, &p, &plan.id, &label)
                     .await
@@ -234,6 +267,7 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
             // A write that leaves the value as it was on this store changes nothing
             // (the sync cannot tell it from no write): not tracked.
             let before = participants::get(core, &p).await?.status;
+            *what = format!("rsvp {p} {}", to.as_str());
             refused(participants::set_status(core, &p, None, to).await.map(|n| {
                 if n.status != before {
                     ledger.write("participants", &p, "status", n.status.as_str())
@@ -243,6 +277,7 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
         60..=67 => {
             let p = rng.pick(&people).clone();
             let before = participants::get(core, &p).await?.status;
+            *what = format!("check in {p}");
             refused(participants::check_in(core, &p).await.map(|n| {
                 if n.status != before {
                     ledger.write("participants", &p, "status", n.status.as_str())
@@ -257,6 +292,7 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
             };
             let q = feedback::get_question(core, qid).await?;
             let v = 1 + rng.below(5);
+            *what = format!("answer {v} by {p}");
             let who = feedback::Respondent::Participant(p.clone());
             refused(
                 feedback::answer(core, &q, &who, &feedback::RawValue::Number(v as f64))
@@ -273,6 +309,7 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
         }
         80..=87 => {
             let p = rng.pick(&people).clone();
+            *what = format!("profile of {p}");
             let r = networking::save_profile(
                 core,
                 &p,
@@ -287,6 +324,7 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
         }
         88..=96 => {
             let (a, b) = (rng.pick(&people).clone(), rng.pick(&people).clone());
+            *what = format!("connect {a} → {b}");
             let r = async {
                 let c = networking::request(core, &a, &b).await?;
                 if rng.below(2) == 0 {
@@ -303,6 +341,7 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
             // other's status.
             let (keep, other) = (rng.pick(&people).clone(), rng.pick(&people).clone());
             let before = participants::get(core, &keep).await?.status;
+            *what = format!("merge {other} into {keep}");
             refused(participants::merge(core, &keep, &other).await.map(|r| {
                 ledger.merged.push((keep.clone(), other.clone()));
                 if r.participant.status != before {
@@ -317,6 +356,7 @@ async fn operation(core: &Core, rng: &mut Rng, ledger: &mut Ledger) -> Result<bo
         }
         _ => {
             let p = rng.pick(&people).clone();
+            *what = format!("erase {p}");
             refused(networking::erase(core, &p).await.map(|_| ()))
         }
     }
@@ -339,12 +379,45 @@ async fn contents(core: &Core) -> Result<BTreeMap<(String, String), String>> {
     Ok(out)
 }
 
+/// A sync's report in one line, for the trace: per collection what moved, what merged,
+/// what failed.
+fn summary(r: &super::SyncReport) -> String {
+    let mut out = vec![];
+    for c in &r.collections {
+        let moved = c.pushed + c.pulled + c.merged + c.conflicts + c.deferred;
+        if moved == 0 && c.duplicates.is_empty() && c.failures.is_empty() {
+            continue;
+        }
+        let dups: Vec<String> = c
+            .duplicates
+            .iter()
+            .map(|d| format!("{}→{}", d.merged, d.survivor))
+            .collect();
+        let fails: Vec<String> = c
+            .failures
+            .iter()
+            .map(|f| format!("{} {:?}", f.id, f.code))
+            .collect();
+        out.push(format!(
+            "{} +{} -{} ={} ?{} ~{} dup{dups:?} fail{fails:?}",
+            c.collection, c.pushed, c.pulled, c.merged, c.conflicts, c.deferred
+        ));
+    }
+    for f in &r.failures {
+        out.push(format!("{} {} {:?}", f.collection, f.id, f.code));
+    }
+    format!("synced: {}", out.join("; "))
+}
+
 /// Run `ops` random operations over `locals` and `remote` from `seed`, then sync until
 /// quiet and check. `locals` and `remote` must be empty stores.
 pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Result<SoakReport> {
     let started = Instant::now();
     let mut rng = Rng::new(seed);
-    let mut ledger = Ledger::default();
+    let mut ledger = Ledger {
+        trace: std::env::var_os("EVENTHUB_SOAK_TRACE").is_some(),
+        ..Default::default()
+    };
     let mut report = SoakReport {
         seed,
         ops,
@@ -431,10 +504,12 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
                 .map(|mut m| std::mem::take(&mut *m))
                 .unwrap_or_default();
             for (p, status) in written {
+                ledger.note(format!("meanwhile: rsvp {p} {status}"));
                 ledger.write("participants", &p, "status", &status);
             }
             match outcome {
                 Ok(r) => {
+                    ledger.note(summary(&r));
                     report.duplicates_merged += ledger.duplicates(&r);
                     for f in r.all_failures() {
                         report.problems.push(format!("sync {i}: {f:?}"));
@@ -457,8 +532,10 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
         let mut moved = false;
         for (i, local) in locals.iter().enumerate() {
             report.syncs += 1;
+            ledger.store = format!("final sync {i}, round {round}");
             match super::sync(local, remote, false, &|_| {}, &AtomicBool::new(false)).await {
                 Ok(r) => {
+                    ledger.note(summary(&r));
                     moved |= r.unsettled();
                     report.duplicates_merged += ledger.duplicates(&r);
                     for f in r.all_failures() {
@@ -468,6 +545,13 @@ pub async fn soak(locals: &[Core], remote: &Core, ops: usize, seed: u64) -> Resu
                 Err(e) => report.problems.push(format!("final sync {i} failed: {e}")),
             }
             for c in super::conflicts(local).await? {
+                ledger.note(format!(
+                    "resolve {} {} (merged from {:?}): {:?}",
+                    c.collection,
+                    c.doc_id,
+                    c.merged_from,
+                    c.fields.iter().map(|f| &f.field).collect::<Vec<_>>()
+                ));
                 let pick = if c.merged_from.is_some() {
                     Choice::Local
                 } else {

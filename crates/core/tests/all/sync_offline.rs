@@ -392,3 +392,207 @@ async fn a_keyed_document_rewritten_on_one_side_converges_by_its_id() {
     assert_eq!(contents(&s.b).await, contents(&s.r).await);
     s.done().await;
 }
+
+/// A seat freed by the app on one laptop and given again elsewhere comes back to that
+/// laptop. B seats Ann on A1 and Bob on A2, A receives them; on A, Ann stops coming (her
+/// seat freed by the RSVP) and Bob moves to A3; then on B Ann comes after all and gets A1
+/// back, and Cleo takes A2. The sync writes these new versions on A, taking seats the
+/// app's own updates freed there: every pass succeeds and every store ends with the same
+/// seats (soak seeds 1796089873901294408 and 1796089964053321114: on SecantusDB a unique
+/// value a document held since its insert stays claimed after an update moves it away,
+/// and the sync's delete + insert giving it back, to that person or another, was refused
+/// at every pass).
+#[tokio::test]
+async fn a_seat_freed_by_the_app_and_given_again_elsewhere_syncs_back() {
+    let s = stores("sync_seat_again").await;
+    let ev = shared_event(&s, "Sièges").await;
+    let plan = ev.input.seating[0].id.clone();
+    let ann = person(&s.a, &ev.id, "Ann", RsvpStatus::Accepted).await;
+    let bob = person(&s.a, &ev.id, "Bob", RsvpStatus::Accepted).await;
+    let cleo = person(&s.a, &ev.id, "Cleo", RsvpStatus::Accepted).await;
+    s.settle().await;
+    for (p, seat) in [(&ann, "A1"), (&bob, "A2")] {
+        participants::seating::assign(&s.b, p, &plan, seat)
+            .await
+            .unwrap();
+    }
+    s.settle().await;
+    assert_eq!(seat_of(&s.a, &bob).await.as_deref(), Some("A2"));
+
+    // On A, through the app: Ann is no longer sure (her seat is freed), Bob moves.
+    participants::set_status(&s.a, &ann, None, RsvpStatus::Tentative)
+        .await
+        .unwrap();
+    participants::seating::assign(&s.a, &bob, &plan, "A3")
+        .await
+        .unwrap();
+    s.settle().await;
+    assert_eq!(seat_of(&s.b, &ann).await, None);
+
+    // On B: Ann comes after all and gets her seat back; Cleo takes Bob's old seat.
+    participants::set_status(&s.b, &ann, None, RsvpStatus::Accepted)
+        .await
+        .unwrap();
+    for (p, seat) in [(&ann, "A1"), (&cleo, "A2")] {
+        participants::seating::assign(&s.b, p, &plan, seat)
+            .await
+            .unwrap();
+    }
+    s.settle().await;
+    for (name, core) in [("A", &s.a), ("B", &s.b), ("remote", &s.r)] {
+        assert_eq!(seat_of(core, &ann).await.as_deref(), Some("A1"), "{name}");
+        assert_eq!(seat_of(core, &bob).await.as_deref(), Some("A3"), "{name}");
+        assert_eq!(seat_of(core, &cleo).await.as_deref(), Some("A2"), "{name}");
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(contents(&s.b).await, contents(&s.r).await);
+    s.done().await;
+}
+
+/// Two chained organiser's merges on laptop A (Zoé into Xavier, then Xavier into Yann)
+/// while laptop B gave Zoé a networking profile: the profile ends on Yann, the one person
+/// left, on every store, whatever the order in which each store learns of the two merges
+/// (soak seed 1796092531737676624: it was moved to Xavier, already merged away, and that
+/// stale copy was refused, conflicted and never settled).
+#[tokio::test]
+async fn a_profile_follows_two_chained_merges_to_the_last_survivor() {
+    use eventhub_core::networking;
+    let s = stores("sync_chained_merges").await;
+    let ev = shared_event(&s, "Chaîne").await;
+    let xavier = person(&s.a, &ev.id, "Xavier", RsvpStatus::Accepted).await;
+    let yann = person(&s.a, &ev.id, "Yann", RsvpStatus::Accepted).await;
+    let zoe = person(&s.a, &ev.id, "Zoe", RsvpStatus::Accepted).await;
+    s.settle().await;
+
+    // B: Zoé's profile, synced. A, offline: Zoé is Xavier, and Xavier is Yann.
+    let input = networking::ProfileInput {
+        opted_in: true,
+        company: "Acme".into(),
+        ..Default::default()
+    };
+    let profile = networking::save_profile(&s.b, &zoe, input).await.unwrap();
+    no_failures(&run(&s.b, &s.r).await);
+    participants::merge(&s.a, &xavier, &zoe).await.unwrap();
+    participants::merge(&s.a, &yann, &xavier).await.unwrap();
+    s.settle().await;
+
+    for (name, core) in [("A", &s.a), ("B", &s.b), ("remote", &s.r)] {
+        let p = networking::profile(core, &yann).await.unwrap();
+        assert_eq!(
+            p.as_ref()
+                .map(|p| (p.id.as_str(), p.input.company.as_str())),
+            Some((profile.id.as_str(), "Acme")),
+            "{name}"
+        );
+        for gone in [&xavier, &zoe] {
+            assert!(
+                networking::profile(core, gone).await.unwrap().is_none(),
+                "{name}"
+            );
+        }
+    }
+    assert!(sync::conflicts(&s.a).await.unwrap().is_empty());
+    assert!(sync::conflicts(&s.b).await.unwrap().is_empty());
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(contents(&s.b).await, contents(&s.r).await);
+    s.done().await;
+}
+
+/// Xavier's profile is edited on both laptops (a conflict on B), then B's organiser merges
+/// Xavier into Yann, who has a profile: Xavier's is deleted on B. The conflict has nothing
+/// left to choose on B: resolving it closes it (nothing written without an id: soak seed
+/// 1796092531737676624 wrote a document the schema refused), and the stores settle with
+/// one profile for Yann and none for Xavier.
+#[tokio::test]
+async fn a_conflict_on_a_profile_deleted_by_a_merge_is_closed() {
+    use eventhub_core::networking;
+    let s = stores("sync_conflict_merged_profile").await;
+    let ev = shared_event(&s, "Profils").await;
+    let xavier = person(&s.a, &ev.id, "Xavier", RsvpStatus::Accepted).await;
+    let yann = person(&s.a, &ev.id, "Yann", RsvpStatus::Accepted).await;
+    let company = |c: &str| networking::ProfileInput {
+        opted_in: true,
+        company: c.into(),
+        ..Default::default()
+    };
+    let px = networking::save_profile(&s.a, &xavier, company("Acme"))
+        .await
+        .unwrap();
+    networking::save_profile(&s.a, &yann, company("Globex"))
+        .await
+        .unwrap();
+    s.settle().await;
+    networking::save_profile(&s.a, &xavier, company("Initech"))
+        .await
+        .unwrap();
+    networking::save_profile(&s.b, &xavier, company("Umbrella"))
+        .await
+        .unwrap();
+    no_failures(&run(&s.a, &s.r).await);
+    no_failures(&run(&s.b, &s.r).await);
+    let open = sync::conflicts(&s.b).await.unwrap();
+    let c = open
+        .iter()
+        .find(|c| c.doc_id == px.id)
+        .expect("a conflict on Xavier's profile");
+
+    participants::merge(&s.b, &yann, &xavier).await.unwrap();
+    let choices = [("company".to_owned(), sync::Choice::Remote)]
+        .into_iter()
+        .collect();
+    let e = sync::resolve(&s.b, &s.r, &c.id, &choices)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, eventhub_core::Code::NotFound, "{e:?}");
+    assert!(sync::conflicts(&s.b)
+        .await
+        .unwrap()
+        .iter()
+        .all(|o| o.doc_id != px.id));
+    s.settle().await;
+    for (name, core) in [("A", &s.a), ("B", &s.b), ("remote", &s.r)] {
+        assert!(
+            networking::profile(core, &xavier).await.unwrap().is_none(),
+            "{name}"
+        );
+        assert!(
+            networking::profile(core, &yann).await.unwrap().is_some(),
+            "{name}"
+        );
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    assert_eq!(contents(&s.b).await, contents(&s.r).await);
+    s.done().await;
+}
+
+/// A newcomer given, on B, the seat Ann left on A: B seats Ann on A1 (A receives her),
+/// Ann stops coming on A (the RSVP frees A1 there), and B seats Dan, new, on A1. A
+/// receives Dan as a new document holding the seat the app freed there: every pass
+/// succeeds and every store has Dan on A1.
+#[tokio::test]
+async fn a_newcomer_on_a_seat_freed_by_the_app_syncs_in() {
+    let s = stores("sync_seat_newcomer").await;
+    let ev = shared_event(&s, "Sièges").await;
+    let plan = ev.input.seating[0].id.clone();
+    let ann = person(&s.a, &ev.id, "Ann", RsvpStatus::Accepted).await;
+    s.settle().await;
+    participants::seating::assign(&s.b, &ann, &plan, "A1")
+        .await
+        .unwrap();
+    s.settle().await;
+    participants::set_status(&s.a, &ann, None, RsvpStatus::Tentative)
+        .await
+        .unwrap();
+    s.settle().await;
+    let dan = person(&s.b, &ev.id, "Dan", RsvpStatus::Accepted).await;
+    participants::seating::assign(&s.b, &dan, &plan, "A1")
+        .await
+        .unwrap();
+    s.settle().await;
+    for (name, core) in [("A", &s.a), ("B", &s.b), ("remote", &s.r)] {
+        assert_eq!(seat_of(core, &dan).await.as_deref(), Some("A1"), "{name}");
+        assert_eq!(seat_of(core, &ann).await, None, "{name}");
+    }
+    assert_eq!(contents(&s.a).await, contents(&s.r).await);
+    s.done().await;
+}
