@@ -43,6 +43,10 @@ pub struct AllBench {
     /// Only these parts (handlers, dashboard, import, portal); all when empty.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Handlers: only these (create_event, update_event, search_event, count_events,
+    /// participant_lookup, rsvp, dashboard_load); all when empty.
+    #[arg(long, value_delimiter = ',')]
+    handlers: Vec<String>,
     /// Handlers: keep each size's events in its own database and reuse them in the next run
     /// (prepare the data once, possibly on a busy machine; time it on the idle one).
     #[arg(long)]
@@ -113,6 +117,7 @@ async fn handlers_part(a: &AllBench, core: &Core) -> Result<(), Error> {
         ops: a.ops,
         warmup: 10,
         seed: 42,
+        handlers: a.handlers.clone(),
     };
     let cancel = AtomicBool::new(false);
     let progress =
@@ -133,8 +138,13 @@ async fn handlers_part(a: &AllBench, core: &Core) -> Result<(), Error> {
         core,
         "Handlers: the app's call beside the bare driver call it wraps, 1 client",
         &format!(
-            "eventhub-cli bench all --only handlers --events {sizes} --ops {}{}",
+            "eventhub-cli bench all --only handlers --events {sizes} --ops {}{}{}",
             a.ops,
+            if a.handlers.is_empty() {
+                String::new()
+            } else {
+                format!(" --handlers {}", a.handlers.join(","))
+            },
             if a.keep_data { " --keep-data" } else { "" }
         ),
     );
@@ -161,7 +171,13 @@ async fn handlers_part(a: &AllBench, core: &Core) -> Result<(), Error> {
         "\nWhole run: {:.0} s (data preparation included).",
         b.seconds
     );
-    write(&a.out, "handlers.md", &t)
+    // A run of some handlers only has its own table beside the run of all of them.
+    let name = if a.handlers.is_empty() {
+        "handlers.md".to_owned()
+    } else {
+        format!("handlers-{}.md", a.handlers.join("-"))
+    };
+    write(&a.out, &name, &t)
 }
 
 /// The answer write: `feedback::answer` (the answer, then its tallies) beside the same

@@ -389,6 +389,7 @@ pub async fn bench(cmd: &BenchCmd, core: &Core, json: bool) -> Result<(), Error>
                 ops: *ops,
                 warmup: *warmup,
                 seed: *seed,
+                handlers: vec![],
             };
             let b = handlers::bench(core, opts, &progress_line, &cancel).await?;
             eprintln!();

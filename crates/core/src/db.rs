@@ -73,6 +73,8 @@ pub struct Core {
     tallies: Arc<crate::feedback::counters::Queue>,
     /// What the portal's answer path reads and keeps for a moment (see `feedback::lookups`).
     lookups: Arc<crate::feedback::lookups::Lookups>,
+    /// Where the event list's windows are cut (see `events::window`), one per database.
+    event_cuts: Arc<crate::events::window::CutCache>,
 }
 
 pub const EVENTS: &str = "events";
@@ -495,6 +497,7 @@ impl Core {
             actor: config::actor().into(),
             tallies: Arc::default(),
             lookups: Arc::default(),
+            event_cuts: Arc::default(),
         })
     }
 
@@ -526,7 +529,13 @@ impl Core {
             actor: self.actor.clone(),
             tallies: Arc::default(),
             lookups: Arc::default(),
+            event_cuts: Arc::default(),
         }
+    }
+
+    /// Where the event list's windows are cut.
+    pub(crate) fn event_cuts(&self) -> &crate::events::window::CutCache {
+        &self.event_cuts
     }
 
     /// The tally writes of this database's answers in flight.

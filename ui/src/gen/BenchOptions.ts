@@ -8,4 +8,8 @@ sizes: Array<number>, clients: Array<number>,
 /**
  * Operations per handler and concurrency level (spread over the clients).
  */
-ops: number, warmup: number, seed: number, };
+ops: number, warmup: number, seed: number, 
+/**
+ * Only these handlers (names of [`HANDLERS`]); every one when empty.
+ */
+handlers: Array<string>, };

@@ -4,6 +4,7 @@
 pub mod model;
 pub mod schema;
 pub mod validate;
+pub mod window;
 
 pub use model::*;
 pub use validate::{from_json, input_from_json, normalise};
@@ -355,8 +356,10 @@ pub fn list_find(q: &EventQuery, mode: SearchMode) -> ListFind {
     }
 }
 
-/// List and search events, one page at a time: one `find`, index-ordered, that stops at
-/// the page (plus one document, which says whether a next page exists).
+/// List and search events, one page at a time: the page's `find` ([`list_find`]),
+/// index-ordered, that stops at the page (plus one document, which says whether a next
+/// page exists), read in windows of the sort key ([`window`]: on a server that reads
+/// every match before it applies a limit, each read holds a window's matches only).
 ///
 /// The page does not count the matches: `total` is given only when the page shows it (a
 /// first page that is not full, or the last page); otherwise the caller asks [`count`],
@@ -374,17 +377,26 @@ pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
     let page = q.page.max(1);
     let f = list_find(q, mode);
     let skip = f.skip;
-    let mut items: Vec<EventSummary> = raw(core)
-        .clone_with_type::<EventSummary>()
-        .find(f.filter)
-        .sort(f.sort)
-        .skip(f.skip)
-        .limit(f.limit)
-        .batch_size(u32::try_from(f.limit).unwrap_or(u32::MAX))
-        .projection(f.projection)
-        .await?
-        .try_collect()
+    let need = f.skip + f.limit as u64;
+    let rows: Vec<EventSummary> =
+        window::read_windows(core, q, &f.filter, need, |filter, limit| {
+            let sort = f.sort.clone();
+            let projection = f.projection.clone();
+            async move {
+                Ok(raw(core)
+                    .clone_with_type::<EventSummary>()
+                    .find(filter)
+                    .sort(sort)
+                    .limit(limit)
+                    .batch_size(u32::try_from(limit).unwrap_or(u32::MAX))
+                    .projection(projection)
+                    .await?
+                    .try_collect::<Vec<_>>()
+                    .await?)
+            }
+        })
         .await?;
+    let mut items: Vec<EventSummary> = rows.into_iter().skip(skip as usize).collect();
     let more = items.len() > per_page as usize;
     items.truncate(per_page as usize);
     // Known from the page itself: the last page (or an empty first page).

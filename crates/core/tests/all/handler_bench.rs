@@ -21,6 +21,7 @@ async fn kept_bench_data_is_reused_for_the_same_size_and_seed() {
         ops: 2,
         warmup: 1,
         seed,
+        handlers: vec![],
     };
     let first = handlers::bench_keeping_data(&core, opts(1), &no_progress, &AtomicBool::new(false))
         .await
@@ -36,9 +37,15 @@ async fn kept_bench_data_is_reused_for_the_same_size_and_seed() {
         .insert_one(doc! { "kept": true })
         .await
         .unwrap();
-    handlers::bench_keeping_data(&core, opts(1), &no_progress, &AtomicBool::new(false))
-        .await
-        .unwrap();
+    // The second run times only the handlers it is asked for.
+    let mut only_search = opts(1);
+    only_search.handlers = vec!["search_event".into()];
+    let second =
+        handlers::bench_keeping_data(&core, only_search, &no_progress, &AtomicBool::new(false))
+            .await
+            .unwrap();
+    let timed: Vec<&str> = second.results.iter().map(|r| r.handler.as_str()).collect();
+    assert_eq!(timed, ["search_event"]);
     let marks = kept.db().collection::<Document>("marks");
     assert_eq!(marks.count_documents(doc! {}).await.unwrap(), 1, "reused");
     assert_eq!(events.count_documents(live.clone()).await.unwrap(), 30);

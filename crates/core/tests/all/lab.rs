@@ -472,6 +472,7 @@ async fn the_handler_bench_times_the_app_and_the_bare_driver() {
         ops: 8,
         warmup: 2,
         seed: 1,
+        handlers: vec![],
     };
     let out = handlers::bench_on(&core, &b, opts, &no_progress, &AtomicBool::new(false))
         .await

@@ -7,6 +7,7 @@ mod dashboard;
 mod disk_full;
 mod engine;
 mod events;
+mod events_windows;
 mod feedback;
 mod handler_bench;
 mod invitations;

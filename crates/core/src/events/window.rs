@@ -1,0 +1,519 @@
+//! A list page read in windows of its sort key.
+//!
+//! A page of the event list is one `find`: the filter, the list's sort, the page limit,
+//! on an index that gives that order. MongoDB reads it in index order and stops at the
+//! page. SecantusDB, the engine of development and CI, reads and sorts every match
+//! before it applies the limit: a word found in a fifth of 100,000 events cost a read
+//! of 20,000 documents for a page of 25.
+//!
+//! So a page is read in windows: ranges of the sort key, cut at values that split the
+//! live events into slices of about the same size ([`Cuts`], measured by one scan of the
+//! three sort keys, kept in memory, measured again when the number of events moved by a
+//! tenth or after an hour). Each window is the page query plus a range of the sort key,
+//! with the same sort and the page limit. On MongoDB each is one index scan bounded by
+//! the range that stops at the page; on SecantusDB it reads the window's matches only.
+//! The windows are read in the list's order until the page is full, so the page is the
+//! one the single query returns (`events::tests` and the integration tests compare
+//! both). The cuts decide how wide the windows are, never what a page holds: stale or
+//! missing cuts cost round trips, not results.
+//!
+//! The range goes into a one-branch `$or` with the equality the list's index leads
+//! with (the search key, the tag or the status). MongoDB reads a one-branch `$or` as
+//! its branch; SecantusDB bounds an `$or` branch's index scan by all the fields it
+//! names, where it reads a plain conjunction through one field only (measured at 12,700
+//! events: the same window in a flat filter read every match of the word).
+
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc, Mutex,
+};
+use std::time::{Duration, Instant};
+
+use bson::{doc, Bson, Document};
+use futures_util::TryStreamExt;
+
+use super::{EventQuery, Sort, EVENTS};
+use crate::{Core, Result};
+
+/// Live events per slice, at least. Small bases get slices of this size.
+const MIN_SLICE: u64 = 32;
+/// At most this many slices (a larger base gets larger slices).
+const MAX_SLICES: u64 = 1024;
+/// Cuts are measured again when the number of events moved by more than this share…
+const RECOUNT_SHARE: f64 = 0.1;
+/// …or when they are older than this.
+const MAX_AGE: Duration = Duration::from_secs(3600);
+/// How often a list call may check whether the cuts are stale.
+const CHECK_EVERY: Duration = Duration::from_secs(60);
+
+/// The sort-key values that cut the live events into slices of about `per` events,
+/// ascending, one list per sort field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cuts {
+    pub starts_at: Vec<Bson>,
+    pub updated_at: Vec<Bson>,
+    pub title_key: Vec<Bson>,
+    /// Events per slice.
+    pub per: u64,
+    /// Live events when measured.
+    pub events: u64,
+}
+
+impl Cuts {
+    fn of(&self, field: &str) -> &[Bson] {
+        match field {
+            "starts_at" => &self.starts_at,
+            "updated_at" => &self.updated_at,
+            _ => &self.title_key,
+        }
+    }
+
+    /// Cut sorted values into slices of about `per` (the first value of every slice but
+    /// the first, without repeats: equal values stay in one slice).
+    fn from_sorted(mut values: Vec<(Bson, Bson, Bson)>, events: u64) -> Cuts {
+        let n = values.len() as u64;
+        let per = (n / MAX_SLICES).max(MIN_SLICE);
+        let cut = |pick: fn(&(Bson, Bson, Bson)) -> &Bson, values: &mut Vec<(Bson, Bson, Bson)>| {
+            values.sort_by(|a, b| order(pick(a), pick(b)));
+            let mut out: Vec<Bson> = Vec::new();
+            for (i, v) in values.iter().enumerate() {
+                let v = pick(v);
+                if i > 0
+                    && (i as u64).is_multiple_of(per)
+                    && !matches!(v, Bson::Null)
+                    && out
+                        .last()
+                        .is_none_or(|l| order(l, v) == std::cmp::Ordering::Less)
+                {
+                    out.push(v.clone());
+                }
+            }
+            out
+        };
+        let starts_at = cut(|v| &v.0, &mut values);
+        let updated_at = cut(|v| &v.1, &mut values);
+        let title_key = cut(|v| &v.2, &mut values);
+        Cuts {
+            starts_at,
+            updated_at,
+            title_key,
+            per,
+            events,
+        }
+    }
+}
+
+/// MongoDB's order for the values of one sort key: dates by instant, strings by their
+/// bytes (no collation); nulls first.
+fn order(a: &Bson, b: &Bson) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    match (a, b) {
+        (Bson::DateTime(x), Bson::DateTime(y)) => x.timestamp_millis().cmp(&y.timestamp_millis()),
+        (Bson::String(x), Bson::String(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Bson::Null, Bson::Null) => Equal,
+        (Bson::Null, _) => Less,
+        (_, Bson::Null) => Greater,
+        _ => Equal,
+    }
+}
+
+/// Read the three sort keys of every live event once and cut them.
+pub async fn measure(core: &Core) -> Result<Cuts> {
+    let values: Vec<(Bson, Bson, Bson)> = core
+        .db()
+        .collection::<Document>(EVENTS)
+        .find(doc! { "deleted_at": Bson::Null })
+        .projection(doc! { "_id": 0, "starts_at": 1, "updated_at": 1, "title_key": 1 })
+        .batch_size(10_000)
+        .await?
+        .map_ok(|d| {
+            let get = |k: &str| d.get(k).cloned().unwrap_or(Bson::Null);
+            (get("starts_at"), get("updated_at"), get("title_key"))
+        })
+        .try_collect()
+        .await?;
+    let events = values.len() as u64;
+    Ok(Cuts::from_sorted(values, events))
+}
+
+/// The cuts of one database, shared by its `Core` handles.
+#[derive(Default)]
+pub struct CutCache {
+    state: Mutex<State>,
+    measuring: AtomicBool,
+}
+
+#[derive(Default)]
+struct State {
+    cuts: Option<Arc<Cuts>>,
+    measured: Option<Instant>,
+    checked: Option<Instant>,
+}
+
+impl CutCache {
+    /// The cuts as they are, and whether it is time to check them.
+    fn current(&self) -> (Option<Arc<Cuts>>, bool) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let due = s.checked.is_none_or(|t| t.elapsed() >= CHECK_EVERY);
+        if due {
+            s.checked = Some(Instant::now());
+        }
+        (s.cuts.clone(), due)
+    }
+
+    fn store(&self, cuts: Cuts) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.cuts = Some(Arc::new(cuts));
+        s.measured = Some(Instant::now());
+    }
+
+    fn age(&self) -> Option<Duration> {
+        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.measured.map(|t| t.elapsed())
+    }
+}
+
+/// Measure the cuts now and keep them (the app's start, the benchmarks).
+pub async fn refresh(core: &Core) -> Result<Arc<Cuts>> {
+    let cuts = measure(core).await?;
+    core.event_cuts().store(cuts);
+    Ok(core
+        .event_cuts()
+        .current()
+        .0
+        .unwrap_or_else(|| Arc::new(Cuts::default())))
+}
+
+/// The cuts to plan a list with. At most once a minute, a background task checks them
+/// and measures them again when the number of events moved by a tenth, after an hour,
+/// or when there are none yet.
+fn cuts_for_list(core: &Core) -> Option<Arc<Cuts>> {
+    let cache = core.event_cuts();
+    let (cuts, due) = cache.current();
+    if due && !cache.measuring.swap(true, Ordering::AcqRel) {
+        let core = core.clone();
+        let known = cuts.as_ref().map(|c| c.events);
+        tokio::spawn(async move {
+            let stale = match known {
+                None => true,
+                Some(n) => {
+                    let now = core
+                        .db()
+                        .collection::<Document>(EVENTS)
+                        .estimated_document_count()
+                        .await
+                        .unwrap_or(n);
+                    (now as f64 - n as f64).abs() > RECOUNT_SHARE * (n.max(1) as f64)
+                        || core.event_cuts().age().is_none_or(|a| a >= MAX_AGE)
+                }
+            };
+            if stale {
+                if let Ok(c) = measure(&core).await {
+                    core.event_cuts().store(c);
+                }
+            }
+            core.event_cuts().measuring.store(false, Ordering::Release);
+        });
+    }
+    cuts
+}
+
+/// The sort key a list is windowed on, and whether it is read descending.
+pub fn sort_key(s: Sort) -> (&'static str, bool) {
+    match s {
+        Sort::StartsAt => ("starts_at", false),
+        Sort::StartsAtDesc => ("starts_at", true),
+        Sort::Title => ("title_key", false),
+        Sort::UpdatedAt => ("updated_at", true),
+    }
+}
+
+/// A range of the sort key: `[lo, hi)`, either end open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    pub lo: Option<Bson>,
+    pub hi: Option<Bson>,
+}
+
+/// The equality the list's index leads with, for the window's `$or` branch.
+fn pin(q: &EventQuery, field: &str) -> Document {
+    let words = q.q.as_deref().map(super::query_words).unwrap_or_default();
+    if let Some(w) = words.first() {
+        let key: String = w.chars().take(super::PREFIX_MAX).collect();
+        return doc! { "search_keys": key };
+    }
+    if field == "starts_at" {
+        if let Some(t) = q.tag.as_deref().filter(|t| !t.trim().is_empty()) {
+            return doc! { "tags": t.trim() };
+        }
+        if let Some(s) = q.status {
+            return doc! { "status": s.as_str() };
+        }
+    }
+    Document::new()
+}
+
+/// The page query's filter restricted to one window of the sort key.
+pub fn window_filter(q: &EventQuery, base: &Document, r: &Range) -> Document {
+    let (field, _) = sort_key(q.sort);
+    let mut branch = pin(q, field);
+    let mut range = Document::new();
+    if let Some(lo) = &r.lo {
+        range.insert("$gte", lo.clone());
+    }
+    if let Some(hi) = &r.hi {
+        range.insert("$lt", hi.clone());
+    }
+    if !range.is_empty() {
+        branch.insert(field, range);
+    }
+    if branch.is_empty() {
+        return base.clone();
+    }
+    let window = doc! { "$or": [branch] };
+    let mut and: Vec<Bson> = match base.get_array("$and") {
+        Ok(a) if base.len() == 1 => a.clone(),
+        _ if base.is_empty() => vec![],
+        _ => vec![Bson::Document(base.clone())],
+    };
+    and.push(Bson::Document(window));
+    doc! { "$and": and }
+}
+
+/// The windows' plan: slices `0..=m` of the cuts (`m` cuts), read from the start of the
+/// list's order, each window a run of slices.
+pub struct Plan<'a> {
+    cuts: &'a [Bson],
+    desc: bool,
+    /// Slices read so far, from the start of the list's order.
+    done: usize,
+    /// Slices in the last window.
+    width: usize,
+    per: u64,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(cuts: &'a [Bson], per: u64, desc: bool) -> Plan<'a> {
+        Plan {
+            cuts,
+            desc,
+            done: 0,
+            width: 0,
+            per: per.max(1),
+        }
+    }
+
+    fn slices(&self) -> usize {
+        self.cuts.len() + 1
+    }
+
+    pub fn finished(&self) -> bool {
+        self.done >= self.slices()
+    }
+
+    /// The next window, `width` slices wide (fewer at the end).
+    pub fn next(&mut self, width: usize) -> Range {
+        let total = self.slices();
+        let width = width.clamp(1, total - self.done);
+        // Slices in ascending order: slice 0 is below the first cut, slice m above the
+        // last. The list reads them from its own end.
+        let (a, b) = if self.desc {
+            (total - self.done - width, total - self.done - 1)
+        } else {
+            (self.done, self.done + width - 1)
+        };
+        self.done += width;
+        self.width = width;
+        Range {
+            lo: (a > 0).then(|| self.cuts[a - 1].clone()),
+            hi: (b < total - 1).then(|| self.cuts[b].clone()),
+        }
+    }
+
+    /// How many slices the next window takes to hold `missing` more matches, from
+    /// `found` matches in the slices read so far (`rate` the first guess of the share of
+    /// events that match). At least twice the last window when nothing matched yet.
+    pub fn width_for(&self, missing: u64, found: u64, rate: f64) -> usize {
+        let read = (self.done as u64 * self.per).max(1) as f64;
+        let rate = if self.done == 0 {
+            rate
+        } else if found == 0 {
+            return (self.width * 4).max(1);
+        } else {
+            found as f64 / read
+        };
+        let events = missing as f64 / rate.max(1e-6) * 1.25;
+        let w = (events / self.per as f64).ceil() as usize;
+        if self.done == 0 {
+            w.max(1)
+        } else {
+            w.max(self.width).max(1)
+        }
+    }
+}
+
+/// Rows of a list page, read window by window: `need` rows from the start of the list's
+/// order (the page's skip plus its limit), through `read`, which runs the page query
+/// restricted to one window with the given limit.
+pub async fn read_windows<T, F, Fut>(
+    core: &Core,
+    q: &EventQuery,
+    base: &Document,
+    need: u64,
+    mut read: F,
+) -> Result<Vec<T>>
+where
+    F: FnMut(Document, i64) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>>>,
+{
+    let cuts = cuts_for_list(core);
+    let (field, desc) = sort_key(q.sort);
+    let Some(cuts) = cuts.filter(|c| !c.of(field).is_empty()) else {
+        return read(base.clone(), need as i64).await;
+    };
+    let mut plan = Plan::new(cuts.of(field), cuts.per, desc);
+    // The first guess of the share of events a list matches: a filter or words, a
+    // quarter; the whole list, all of them.
+    let filtered = q.q.as_deref().is_some_and(|w| !w.trim().is_empty())
+        || q.status.is_some()
+        || q.tag.as_deref().is_some_and(|t| !t.trim().is_empty())
+        || q.venue.as_deref().is_some_and(|v| !v.trim().is_empty())
+        || q.from.is_some()
+        || q.to.is_some();
+    let rate = if filtered { 0.25 } else { 1.0 };
+    let mut rows: Vec<T> = Vec::new();
+    while !plan.finished() && (rows.len() as u64) < need {
+        let missing = need - rows.len() as u64;
+        let width = plan.width_for(missing, rows.len() as u64, rate);
+        let range = plan.next(width);
+        let got = read(window_filter(q, base, &range), missing as i64).await?;
+        rows.extend(got);
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(ms: i64) -> Bson {
+        Bson::DateTime(bson::DateTime::from_millis(ms))
+    }
+
+    #[test]
+    fn cuts_split_values_into_equal_slices_and_keep_ties_together() {
+        let values: Vec<(Bson, Bson, Bson)> = (0..200)
+            .map(|i| {
+                (
+                    date(i / 4 * 1000),
+                    date(-i),
+                    Bson::String(format!("t{:03}", 199 - i)),
+                )
+            })
+            .collect();
+        let c = Cuts::from_sorted(values, 200);
+        assert_eq!(c.per, MIN_SLICE);
+        // 200 values, a cut every 32: 6 cuts, strictly increasing.
+        assert_eq!(c.starts_at.len(), 6);
+        assert_eq!(c.title_key.len(), 6);
+        assert_eq!(c.title_key[0], Bson::String("t032".into()));
+        assert!(c
+            .starts_at
+            .windows(2)
+            .all(|w| order(&w[0], &w[1]) == std::cmp::Ordering::Less));
+        // Dates are ordered by instant (negative millis before positive).
+        assert_eq!(c.updated_at[0], date(-167));
+    }
+
+    #[test]
+    fn windows_cover_every_slice_once_in_the_list_order() {
+        let cuts: Vec<Bson> = (1..=5).map(|i| date(i * 10)).collect();
+        for desc in [false, true] {
+            let mut p = Plan::new(&cuts, 10, desc);
+            let mut ranges = vec![];
+            for w in [1, 2, 9] {
+                if p.finished() {
+                    break;
+                }
+                ranges.push(p.next(w));
+            }
+            assert!(p.finished());
+            let lo = |r: &Range| r.lo.clone();
+            let hi = |r: &Range| r.hi.clone();
+            if desc {
+                assert_eq!(
+                    ranges[0],
+                    Range {
+                        lo: Some(date(50)),
+                        hi: None
+                    }
+                );
+                assert_eq!(
+                    ranges[1],
+                    Range {
+                        lo: Some(date(30)),
+                        hi: Some(date(50))
+                    }
+                );
+                assert_eq!((lo(&ranges[2]), hi(&ranges[2])), (None, Some(date(30))));
+            } else {
+                assert_eq!(
+                    ranges[0],
+                    Range {
+                        lo: None,
+                        hi: Some(date(10))
+                    }
+                );
+                assert_eq!(
+                    ranges[1],
+                    Range {
+                        lo: Some(date(10)),
+                        hi: Some(date(30))
+                    }
+                );
+                assert_eq!((lo(&ranges[2]), hi(&ranges[2])), (Some(date(30)), None));
+            }
+        }
+    }
+
+    #[test]
+    fn windows_widen_with_the_matches_seen() {
+        let cuts: Vec<Bson> = (1..=100).map(|i| date(i * 10)).collect();
+        let mut p = Plan::new(&cuts, 100, false);
+        // A quarter guessed: 26 rows need about 130 events, 2 slices of 100.
+        assert_eq!(p.width_for(26, 0, 0.25), 2);
+        p.next(2);
+        // Nothing matched: four times wider.
+        assert_eq!(p.width_for(26, 0, 0.25), 8);
+        p.next(8);
+        // 5 matches in 1,000 events: 21 more need about 5,250 events.
+        assert_eq!(p.width_for(21, 5, 0.25), 53);
+    }
+
+    #[test]
+    fn a_window_is_a_one_branch_or_beside_the_page_filter() {
+        let q = EventQuery {
+            q: Some("Cloud lyon".into()),
+            ..Default::default()
+        };
+        let base = doc! { "$and": [ { "deleted_at": Bson::Null }, { "search_keys": "cloud" } ] };
+        let r = Range {
+            lo: Some(date(1)),
+            hi: None,
+        };
+        let f = window_filter(&q, &base, &r);
+        assert_eq!(
+            f,
+            doc! { "$and": [
+                { "deleted_at": Bson::Null },
+                { "search_keys": "cloud" },
+                { "$or": [ { "search_keys": "cloud", "starts_at": { "$gte": date(1) } } ] },
+            ] }
+        );
+        // No filter and no range: the page query itself.
+        let whole = Range { lo: None, hi: None };
+        let plain = EventQuery::default();
+        let live = doc! { "deleted_at": Bson::Null };
+        assert_eq!(window_filter(&plain, &live, &whole), live);
+    }
+}
