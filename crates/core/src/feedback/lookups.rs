@@ -137,7 +137,7 @@ pub async fn event_and_settings(
 }
 
 /// The event's device secret (as `invitations::settings::device_secret`, which creates it
-/// on first use; it never changes afterwards), read at most once per [`TTL`].
+/// on first use; the app never changes it afterwards), read at most once per [`TTL`].
 pub async fn device_secret(core: &Core, event_id: &str) -> Result<Arc<String>> {
     let l = core.lookups();
     if let Some(s) = l.secrets.get(event_id) {
