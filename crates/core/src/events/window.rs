@@ -280,10 +280,11 @@ pub fn window_filter(q: &EventQuery, base: &Document, r: &Range) -> Document {
     doc! { "$and": and }
 }
 
-/// The windows' plan: slices `0..=m` of the cuts (`m` cuts), read from the start of the
-/// list's order, each window a run of slices.
-pub struct Plan<'a> {
-    cuts: &'a [Bson],
+/// The windows' plan: slices `0..=m` of the cuts of one sort key (`m` cuts), read from
+/// the start of the list's order, each window a run of slices.
+pub struct Plan {
+    cuts: Arc<Cuts>,
+    field: &'static str,
     desc: bool,
     /// Slices read so far, from the start of the list's order.
     done: usize,
@@ -292,19 +293,25 @@ pub struct Plan<'a> {
     per: u64,
 }
 
-impl<'a> Plan<'a> {
-    pub fn new(cuts: &'a [Bson], per: u64, desc: bool) -> Plan<'a> {
+impl Plan {
+    pub fn new(cuts: Arc<Cuts>, field: &'static str, desc: bool) -> Plan {
+        let per = cuts.per.max(1);
         Plan {
             cuts,
+            field,
             desc,
             done: 0,
             width: 0,
-            per: per.max(1),
+            per,
         }
     }
 
+    fn cuts(&self) -> &[Bson] {
+        self.cuts.of(self.field)
+    }
+
     fn slices(&self) -> usize {
-        self.cuts.len() + 1
+        self.cuts().len() + 1
     }
 
     pub fn finished(&self) -> bool {
@@ -324,9 +331,10 @@ impl<'a> Plan<'a> {
         };
         self.done += width;
         self.width = width;
+        let cuts = self.cuts();
         Range {
-            lo: (a > 0).then(|| self.cuts[a - 1].clone()),
-            hi: (b < total - 1).then(|| self.cuts[b].clone()),
+            lo: (a > 0).then(|| cuts[a - 1].clone()),
+            hi: (b < total - 1).then(|| cuts[b].clone()),
         }
     }
 
@@ -352,44 +360,63 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// Rows of a list page, read window by window: `need` rows from the start of the list's
-/// order (the page's skip plus its limit), through `read`, which runs the page query
-/// restricted to one window with the given limit.
-pub async fn read_windows<T, F, Fut>(
-    core: &Core,
-    q: &EventQuery,
-    base: &Document,
+/// The reads of one list query, window by window: `need` rows from the start of the
+/// list's order (a page's skip plus its limit, or a count's cap). Each read is the query
+/// restricted to one window, with the limit of the rows still missing.
+pub struct Windows<'q> {
+    q: &'q EventQuery,
+    base: &'q Document,
     need: u64,
-    mut read: F,
-) -> Result<Vec<T>>
-where
-    F: FnMut(Document, i64) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<T>>>,
-{
-    let cuts = cuts_for_list(core);
-    let (field, desc) = sort_key(q.sort);
-    let Some(cuts) = cuts.filter(|c| !c.of(field).is_empty()) else {
-        return read(base.clone(), need as i64).await;
-    };
-    let mut plan = Plan::new(cuts.of(field), cuts.per, desc);
-    // The first guess of the share of events a list matches: a filter or words, a
-    // quarter; the whole list, all of them.
-    let filtered = q.q.as_deref().is_some_and(|w| !w.trim().is_empty())
-        || q.status.is_some()
-        || q.tag.as_deref().is_some_and(|t| !t.trim().is_empty())
-        || q.venue.as_deref().is_some_and(|v| !v.trim().is_empty())
-        || q.from.is_some()
-        || q.to.is_some();
-    let rate = if filtered { 0.25 } else { 1.0 };
-    let mut rows: Vec<T> = Vec::new();
-    while !plan.finished() && (rows.len() as u64) < need {
-        let missing = need - rows.len() as u64;
-        let width = plan.width_for(missing, rows.len() as u64, rate);
-        let range = plan.next(width);
-        let got = read(window_filter(q, base, &range), missing as i64).await?;
-        rows.extend(got);
+    /// `None`: no cuts yet, one read of the whole query.
+    plan: Option<Plan>,
+    /// The first guess of the share of events the query matches.
+    rate: f64,
+    started: bool,
+}
+
+impl<'q> Windows<'q> {
+    pub fn new(core: &Core, q: &'q EventQuery, base: &'q Document, need: u64) -> Windows<'q> {
+        let (field, desc) = sort_key(q.sort);
+        let plan = cuts_for_list(core)
+            .filter(|c| !c.of(field).is_empty())
+            .map(|c| Plan::new(c, field, desc));
+        // A filter or words: a quarter of the events, at a guess; the whole list: all.
+        let filtered = q.q.as_deref().is_some_and(|w| !w.trim().is_empty())
+            || q.status.is_some()
+            || q.tag.as_deref().is_some_and(|t| !t.trim().is_empty())
+            || q.venue.as_deref().is_some_and(|v| !v.trim().is_empty())
+            || q.from.is_some()
+            || q.to.is_some();
+        Windows {
+            q,
+            base,
+            need,
+            plan,
+            rate: if filtered { 0.25 } else { 1.0 },
+            started: false,
+        }
     }
-    Ok(rows)
+
+    /// The next read (its filter and limit), given the rows `found` so far; `None` once
+    /// `need` rows are found or every window is read.
+    pub fn next(&mut self, found: u64) -> Option<(Document, i64)> {
+        if found >= self.need {
+            return None;
+        }
+        let missing = self.need - found;
+        let Some(plan) = self.plan.as_mut() else {
+            if std::mem::replace(&mut self.started, true) {
+                return None;
+            }
+            return Some((self.base.clone(), missing as i64));
+        };
+        if plan.finished() {
+            return None;
+        }
+        let width = plan.width_for(missing, found, self.rate);
+        let range = plan.next(width);
+        Some((window_filter(self.q, self.base, &range), missing as i64))
+    }
 }
 
 #[cfg(test)]
@@ -427,9 +454,13 @@ mod tests {
 
     #[test]
     fn windows_cover_every_slice_once_in_the_list_order() {
-        let cuts: Vec<Bson> = (1..=5).map(|i| date(i * 10)).collect();
+        let cuts = Arc::new(Cuts {
+            starts_at: (1..=5).map(|i| date(i * 10)).collect(),
+            per: 10,
+            ..Default::default()
+        });
         for desc in [false, true] {
-            let mut p = Plan::new(&cuts, 10, desc);
+            let mut p = Plan::new(cuts.clone(), "starts_at", desc);
             let mut ranges = vec![];
             for w in [1, 2, 9] {
                 if p.finished() {
@@ -478,8 +509,12 @@ mod tests {
 
     #[test]
     fn windows_widen_with_the_matches_seen() {
-        let cuts: Vec<Bson> = (1..=100).map(|i| date(i * 10)).collect();
-        let mut p = Plan::new(&cuts, 100, false);
+        let cuts = Arc::new(Cuts {
+            starts_at: (1..=100).map(|i| date(i * 10)).collect(),
+            per: 100,
+            ..Default::default()
+        });
+        let mut p = Plan::new(cuts, "starts_at", false);
         // A quarter guessed: 26 rows need about 130 events, 2 slices of 100.
         assert_eq!(p.width_for(26, 0, 0.25), 2);
         p.next(2);

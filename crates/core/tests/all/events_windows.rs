@@ -1,7 +1,8 @@
 //! The event list read in windows of its sort key gives the page the single query gives:
 //! random lists (words, status, tag, order, page, page size) on generated events with
-//! ties and tombstones, compared with the page's one `find`, with cuts measured on the
-//! data and with cuts left stale by events added after.
+//! ties and tombstones, compared with the page's one `find` (and the capped count with a
+//! count of every match), with cuts measured on the data and with cuts left stale by
+//! events added after.
 
 use bson::{doc, Bson, Document};
 use chrono::{Duration, TimeZone, Utc};
@@ -126,6 +127,20 @@ async fn compare(core: &Core, rng: &mut Rng, cases: usize) -> usize {
         let (want, more) = reference(core, &q).await;
         assert_eq!(got, want, "case {case}: {q:?}");
         assert_eq!(page.more, more, "case {case}: {q:?}");
+        // The count, also read in windows, is the capped count of the single query.
+        let counted = events::count(core, &q).await.unwrap();
+        let f = events::list_find(&q, SearchMode::Terms);
+        let n = core
+            .db()
+            .collection::<Document>("events")
+            .count_documents(f.filter)
+            .await
+            .unwrap();
+        assert_eq!(
+            (counted.total, counted.capped),
+            (n.min(events::TOTAL_CAP), n > events::TOTAL_CAP),
+            "case {case}: {q:?}"
+        );
         non_empty += usize::from(!got.is_empty());
     }
     non_empty
