@@ -181,6 +181,95 @@ pub struct Report {
     /// Figures of the dashboard where the tallies kept with the answers differ from the
     /// pipelines over the raw answers once the load is over (`dashboard::check`): 0.
     pub tally_mismatches: usize,
+    /// Commands the engine ran during the load, per request answered (all commands of
+    /// every client, from `serverStatus`; none where the server does not say).
+    pub engine_commands_per_request: Option<f64>,
+    /// The same by command (`find`, `insert`, `update`, …), per request.
+    pub engine_commands: Vec<(String, f64)>,
+    /// CPU time per request answered: this process (the portal and the simulated phones)
+    /// and the engine (when it runs on this machine), in milliseconds.
+    pub process_cpu_ms_per_request: Option<f64>,
+    pub engine_cpu_ms_per_request: Option<f64>,
+}
+
+/// What the machine did during the load: the engine's command counters and the CPU time of
+/// this process and of the engine. Best effort: `None` where the server does not report
+/// its counters, or the engine is not a process of this machine.
+struct Usage {
+    commands: Option<std::collections::BTreeMap<String, i64>>,
+    engine_cpu_s: Option<f64>,
+    own_cpu_s: Option<f64>,
+}
+
+async fn usage(core: &Core) -> Usage {
+    let status = core
+        .client()
+        .database("admin")
+        .run_command(bson::doc! { "serverStatus": 1 })
+        .await
+        .ok();
+    let total = |v: &bson::Bson| match v.as_document()?.get("total")? {
+        bson::Bson::Int32(n) => Some(i64::from(*n)),
+        bson::Bson::Int64(n) => Some(*n),
+        bson::Bson::Double(n) => Some(*n as i64),
+        _ => None,
+    };
+    let commands = status
+        .as_ref()
+        .and_then(|s| s.get_document("metrics").ok())
+        .and_then(|m| m.get_document("commands").ok())
+        .map(|c| {
+            c.iter()
+                .filter_map(|(k, v)| Some((k.clone(), total(v)?)))
+                .collect()
+        });
+    let pid = status.as_ref().and_then(|s| match s.get("pid") {
+        Some(bson::Bson::Int32(n)) => Some(i64::from(*n)),
+        Some(bson::Bson::Int64(n)) => Some(*n),
+        _ => None,
+    });
+    // Only a local engine process (the pid of a remote server means nothing here).
+    let engine_cpu_s = pid
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .is_ok_and(|c| c.contains("secantus") || c.contains("mongod"))
+        })
+        .and_then(cpu_seconds);
+    Usage {
+        commands,
+        engine_cpu_s,
+        own_cpu_s: cpu_seconds(i64::from(std::process::id())),
+    }
+}
+
+/// User plus system CPU time of a process of this machine (Linux `/proc`).
+fn cpu_seconds(pid: i64) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14,
+    // stime 15.
+    let f: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    // SAFETY: sysconf only reads a system constant.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (hz > 0).then(|| ticks / hz as f64)
+}
+
+/// Fill the usage figures of `rep` from the readings before and after the load.
+fn usage_per_request(rep: &mut Report, before: &Usage, after: &Usage, requests: usize) {
+    let n = requests.max(1) as f64;
+    if let (Some(b), Some(a)) = (&before.commands, &after.commands) {
+        let mut by: Vec<(String, f64)> = a
+            .iter()
+            .map(|(k, v)| (k.clone(), (v - b.get(k).copied().unwrap_or(0)) as f64 / n))
+            .filter(|(_, v)| *v > 0.0)
+            .collect();
+        rep.engine_commands_per_request = Some(by.iter().map(|(_, v)| v).sum());
+        by.sort_by(|x, y| y.1.total_cmp(&x.1));
+        rep.engine_commands = by;
+    }
+    let ms = |b: Option<f64>, a: Option<f64>| Some((a? - b?) * 1000.0 / n);
+    rep.process_cpu_ms_per_request = ms(before.own_cpu_s, after.own_cpu_s);
+    rep.engine_cpu_ms_per_request = ms(before.engine_cpu_s, after.engine_cpu_s);
 }
 
 async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> Result<u16, String> {
@@ -235,6 +324,17 @@ pub async fn bench_portal(b: &PortalBench, core: &Core, json_out: bool) -> Resul
             "tallies         {} figures differ from the raw answers",
             r.tally_mismatches
         );
+        if let Some(c) = r.engine_commands_per_request {
+            let by: Vec<String> = r
+                .engine_commands
+                .iter()
+                .map(|(k, v)| format!("{k} {v:.2}"))
+                .collect();
+            println!("engine commands {c:.2} per request ({})", by.join(", "));
+        }
+        if let (Some(p), Some(e)) = (r.process_cpu_ms_per_request, r.engine_cpu_ms_per_request) {
+            println!("CPU per request portal and phones {p:.2} ms, engine {e:.2} ms");
+        }
     }
     if r.lost != 0
         || r.tally_mismatches != 0
@@ -331,6 +431,7 @@ async fn run_bench(
     let addr = handle.addr;
     eprintln!("portal on http://{addr}; {n} phones answer 2 polls each (1 in 10 also sends an invalid answer)…");
     let sem = Arc::new(Semaphore::new(conc));
+    let before = usage(core).await;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let mut tasks = vec![];
@@ -406,6 +507,7 @@ async fn run_bench(
         }
     }
     rep.seconds = started.elapsed().as_secs_f64();
+    let after = usage(core).await;
     handle.stop().await;
     rep.stored = feedback::answers(core)
         .count_documents(bson::doc! { "event_id": &ev.id })
@@ -418,6 +520,7 @@ async fn run_bench(
     rep.p99_ms = pct(&lat, 0.99);
     rep.max_ms = pct(&lat, 1.0);
     rep.requests_per_s = lat.len() as f64 / rep.seconds.max(0.001);
+    usage_per_request(&mut rep, &before, &after, lat.len());
     Ok(rep)
 }
 

@@ -71,6 +71,8 @@ pub struct Core {
     actor: Arc<str>,
     /// The feedback tallies' group commit, one per database (see `feedback::counters`).
     tallies: Arc<crate::feedback::counters::Queue>,
+    /// What the portal's answer path reads and keeps for a moment (see `feedback::lookups`).
+    lookups: Arc<crate::feedback::lookups::Lookups>,
     /// Where the event list's windows are cut (see `events::window`), one per database.
     event_cuts: Arc<crate::events::window::CutCache>,
 }
@@ -494,6 +496,7 @@ impl Core {
             info: Arc::new(info),
             actor: config::actor().into(),
             tallies: Arc::default(),
+            lookups: Arc::default(),
             event_cuts: Arc::default(),
         })
     }
@@ -525,6 +528,7 @@ impl Core {
             info: Arc::new(info),
             actor: self.actor.clone(),
             tallies: Arc::default(),
+            lookups: Arc::default(),
             event_cuts: Arc::default(),
         }
     }
@@ -537,6 +541,11 @@ impl Core {
     /// The tally writes of this database's answers in flight.
     pub(crate) fn tally_queue(&self) -> &crate::feedback::counters::Queue {
         &self.tallies
+    }
+
+    /// The portal's kept reads of this database.
+    pub(crate) fn lookups(&self) -> &crate::feedback::lookups::Lookups {
+        &self.lookups
     }
 
     /// Who is making changes (recorded in `updated_by`).

@@ -23,7 +23,7 @@ use std::net::IpAddr;
 use super::{device, extract::Visitor, pages, respond, PortalState};
 use eventhub_core::{
     error::Code,
-    feedback::{self, Question, QuestionKind, RawValue, Respondent},
+    feedback::{self, lookups, Question, QuestionKind, RawValue, Respondent},
     invitations::{
         self,
         rules::{self, Action, Refusal},
@@ -90,6 +90,11 @@ enum Who {
 
 /// Who answers for `event_id`, after the rules: a personal link must open for viewing; an
 /// anonymous device needs the event open for feedback.
+///
+/// The personal link is looked up on every request (a revoked or replaced link stops at
+/// once); the event, its portal settings and its device secret come from the kept reads of
+/// `feedback::lookups` (the organiser's changes made through this process are seen at
+/// once, others within a second).
 async fn who(
     st: &PortalState,
     event_id: &str,
@@ -97,28 +102,31 @@ async fn who(
     headers: &HeaderMap,
     ip: Option<IpAddr>,
 ) -> Result<Who, Error> {
+    let now = eventhub_core::time::now();
     if let Some(t) = token.filter(|t| !t.is_empty()) {
-        return match rules::open_personal_link(&st.core, t, Action::View).await? {
-            Ok(v) if v.participant.event_id == event_id => {
-                Ok(Who::Respondent(Respondent::Participant(v.participant.id)))
-            }
-            Ok(_) => Err(Error::new(
+        let Some(p) = invitations::links::find_by_token(&st.core, t).await? else {
+            return Err(Refusal::UnknownLink.error());
+        };
+        let kept = match lookups::event_and_settings(&st.core, &p.event_id).await {
+            Ok(x) => x,
+            Err(e) if e.code == Code::NotFound => return Err(Refusal::UnknownLink.error()),
+            Err(e) => return Err(e),
+        };
+        let (event, settings) = &*kept;
+        rules::participant_may(event, settings, &p, Action::View, now).map_err(Refusal::error)?;
+        return if p.event_id == event_id {
+            Ok(Who::Respondent(Respondent::Participant(p.id)))
+        } else {
+            Err(Error::new(
                 Code::Unsupported,
                 "this invitation link is for another event",
-            )),
-            Err(r) => Err(r.error()),
+            ))
         };
     }
-    let event = eventhub_core::events::get(&st.core, event_id).await?;
-    let settings = invitations::settings::get(&st.core, event_id).await?;
-    rules::event_allows(
-        &event,
-        &settings,
-        Action::AnonymousFeedback,
-        eventhub_core::time::now(),
-    )
-    .map_err(Refusal::error)?;
-    let secret = invitations::settings::device_secret(&st.core, event_id).await?;
+    let kept = lookups::event_and_settings(&st.core, event_id).await?;
+    let (event, settings) = &*kept;
+    rules::event_allows(event, settings, Action::AnonymousFeedback, now).map_err(Refusal::error)?;
+    let secret = lookups::device_secret(&st.core, event_id).await?;
     match device::read(headers, event_id, &secret) {
         Some(id) => Ok(Who::Respondent(Respondent::Device(id))),
         None if st.limiters.new_device(ip) => Ok(Who::NewDevice(device::issue(event_id, &secret))),
@@ -389,7 +397,7 @@ async fn poll_page(
     Visitor { lang: l, ip }: Visitor,
     headers: HeaderMap,
 ) -> Response {
-    let question = match feedback::get_question(&st.core, &id).await {
+    let question = match lookups::question(&st.core, &id).await {
         Ok(x) => x,
         Err(e) => return fail(l, false, &e),
     };
@@ -455,7 +463,7 @@ async fn poll_answer(
             return r;
         }
     };
-    let question = match feedback::get_question(&st.core, &id).await {
+    let question = match lookups::question(&st.core, &id).await {
         Ok(x) => x,
         Err(e) => return fail(l, json, &e),
     };

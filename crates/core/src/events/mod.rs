@@ -156,8 +156,10 @@ pub async fn update(
         .find_one_and_update(filter, update)
         .return_document(mongodb::options::ReturnDocument::After)
         .projection(READ_PROJECTION())
-        .await?;
-    match updated {
+        .await;
+    // The portal keeps events for a moment: it sees this change at once.
+    crate::feedback::lookups::forget(core);
+    match updated? {
         Some(e) => Ok(e),
         None => Err(stale_or_missing(core, id, expected_version).await),
     }
@@ -191,10 +193,9 @@ pub async fn delete(core: &Core, id: &str, expected_version: Option<i64>) -> Res
     }
     let now = bson::DateTime::from_chrono(time::now());
     let set = doc! { "search_keys": [] };
-    if crate::db::tombstone(core, crate::db::EVENTS, filter, set, &[], now)
-        .await?
-        .is_some()
-    {
+    let gone = crate::db::tombstone(core, crate::db::EVENTS, filter, set, &[], now).await;
+    crate::feedback::lookups::forget(core);
+    if gone?.is_some() {
         return Ok(());
     }
     Err(match expected_version {

@@ -13,11 +13,14 @@
 //! tells that the respondent is new to the event or session, the deletion of the last one
 //! that they are gone, even when two answers of the same person race.
 //!
-//! Every answer write goes through [`apply`] (old and new answer) right after the answer
-//! itself — first and changed answers through a [`Queue`] that writes the tallies of
-//! answers arriving together in shared commands; the tallies are derived data, never synced: [`rebuild`] recomputes an event's
-//! from the raw answers (after a sync brought answers, or for data written before the
-//! tallies existed), and the dashboard's pipelines stay the reference (`dashboard check`).
+//! Every answer write moves the tallies: a first answer is inserted and counted by the
+//! [`Queue`] ([`insert_first`]), which writes the answers arriving together and their
+//! tallies in shared commands; a changed answer goes through [`apply`] (old and new answer)
+//! right after its write, its tallies through the same queue; a deletion through [`apply`]
+//! on its own. The tallies are derived data, never synced: [`rebuild`] recomputes an
+//! event's from the raw answers (after a sync brought answers, or for data written before
+//! the tallies existed), and the dashboard's pipelines stay the reference (`dashboard
+//! check`).
 
 use std::collections::BTreeMap;
 
@@ -112,7 +115,7 @@ fn inc_doc(inc: &BTreeMap<String, i64>) -> Document {
 }
 
 /// Update the tallies for one answer write: `old` is the answer before (none for a first
-/// answer), `new` after (none for a deletion).
+/// answer written without [`insert_first`]), `new` after (none for a deletion).
 ///
 /// A first or changed answer hands its increments to the core's [`Queue`]: the tally
 /// writes of answers arriving together go to the server in a few shared commands, and the
@@ -130,25 +133,11 @@ pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> R
     };
     let event = &a.event_id;
     if step >= 0 {
-        let (day, minute) = minute_of(a.created_at);
-        let delta = Delta {
-            event: event.clone(),
-            question: (!inc.is_empty()).then(|| (q_id(&a.question_id), inc, question_insert(a))),
-            first: (step == 1).then(|| First {
-                day: (t_id(event, day), day, format!("m.{minute}")),
-                respondent: format!("r{SEP}{event}{SEP}{}", a.respondent),
-                session: a.session_id.as_ref().map(|s| {
-                    (
-                        format!("rs{SEP}{event}{SEP}{s}{SEP}{}", a.respondent),
-                        s.clone(),
-                    )
-                }),
-            }),
-        };
+        let delta = delta_of(a, inc, step == 1);
         if delta.question.is_none() && delta.first.is_none() {
             return Ok(());
         }
-        return core.tally_queue().submit(core, delta).await;
+        return submit(core, Work::Tally(Box::new(delta))).await.map(|_| ());
     }
     let q_write = async {
         if inc.is_empty() {
@@ -217,6 +206,45 @@ pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> R
     Ok(())
 }
 
+/// The increments of a first (`first`) or changed answer `a` whose question tally moves
+/// by `inc`.
+fn delta_of(a: &Answer, inc: BTreeMap<String, i64>, first: bool) -> Delta {
+    let event = &a.event_id;
+    let (day, minute) = minute_of(a.created_at);
+    Delta {
+        event: event.clone(),
+        question: (!inc.is_empty()).then(|| (q_id(&a.question_id), inc, question_insert(a))),
+        first: first.then(|| First {
+            day: (t_id(event, day), day, format!("m.{minute}")),
+            respondent: format!("r{SEP}{event}{SEP}{}", a.respondent),
+            session: a.session_id.as_ref().map(|s| {
+                (
+                    format!("rs{SEP}{event}{SEP}{s}{SEP}{}", a.respondent),
+                    s.clone(),
+                )
+            }),
+        }),
+    }
+}
+
+/// Insert a first answer and count it, together with the other answers arriving at the
+/// same time (see [`Queue`]). [`Written::Duplicate`]: nothing was written, the respondent
+/// already has an answer to this question (the unique index `{question_id, respondent}`
+/// refused this one), which the caller then changes instead.
+pub(crate) async fn insert_first(core: &Core, answer: Answer) -> Result<Written> {
+    submit(core, Work::Insert(Box::new(answer))).await
+}
+
+/// Hand `work` to the core's [`Queue`] from a task of its own: a caller given up halfway
+/// (a phone that hung up) neither loses its answer's tallies nor leaves its job waiting
+/// for someone else's write.
+async fn submit(core: &Core, work: Work) -> Result<Written> {
+    let task_core = core.clone();
+    tokio::spawn(async move { task_core.tally_queue().submit(&task_core, work).await })
+        .await
+        .unwrap_or_else(|_| Err(crate::Error::internal("answer write interrupted")))
+}
+
 /// One answer less for a respondent in an event or a session (`key` of `feedback_presence`);
 /// true when it was their last. A presence document exists exactly while its count is at
 /// least 1 — the batched first answers tell a newcomer by the upsert that created it — so
@@ -272,26 +300,47 @@ struct First {
     session: Option<(String, String)>,
 }
 
-struct Job {
-    delta: Delta,
-    done: tokio::sync::oneshot::Sender<Result<()>>,
+/// What a caller hands to the [`Queue`].
+enum Work {
+    /// A first answer: inserted with the batch's others, then counted.
+    Insert(Box<Answer>),
+    /// The increments of an answer already written (a change).
+    Tally(Box<Delta>),
 }
 
-/// The tally writes of answers in flight, gathered into shared commands (a group commit).
+/// What became of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Written {
+    /// Written and counted.
+    Done,
+    /// Not inserted: the respondent already has an answer to this question.
+    Duplicate,
+}
+
+struct Job {
+    work: Work,
+    done: tokio::sync::oneshot::Sender<Result<Written>>,
+}
+
+/// The answers in flight and their tally writes, gathered into shared commands (a group
+/// commit).
 ///
-/// Each answer would otherwise cost four to six small writes of its own (question, minute,
-/// presence in the event and the session, respondents, attendees), and secantusd-rs, like
-/// mongod, spends most of a small write on the command around it (an `update` command of
-/// 50 statements writes about six times as many documents per second as 50 commands of
-/// one, measured in `docs/performance.md`). The first caller to find the queue free writes
-/// everything waiting, in at most three commands: the tallies and the presence counts
-/// (together), then the respondents and attendees that the presence upserts revealed.
-/// Callers arriving meanwhile queue up and are written by the next one. The write runs in
-/// its own task, so a request given up halfway loses nobody's tallies.
+/// Each first answer would otherwise cost an insert and four to six small writes of its
+/// own (question, minute, presence in the event and the session, respondents,
+/// attendees), and secantusd-rs, like mongod, spends most of a small write on the command
+/// around it (an `update` command of 50 statements writes about six times as many
+/// documents per second as 50 commands of one, measured in `docs/performance.md`). The
+/// first caller to find the queue free writes everything waiting, in at most four
+/// commands: the first answers (one `insert`, unordered, so a refused one does not stop
+/// the others), the tallies and the presence counts of what was written (together), then
+/// the respondents and attendees that the presence upserts revealed. Callers arriving
+/// meanwhile queue up and are written by the next one, which may start as soon as this
+/// one's tallies and presence counts are written. Each caller gets its answer back only
+/// once its tallies are written, so the dashboard and the live refresh see them at once.
 ///
-/// The commands are MongoDB's `update` command with many statements (what every driver's
-/// bulk write sends): the Rust driver's own bulk API needs MongoDB 8's `bulkWrite`, and the
-/// app targets MongoDB 7 as well.
+/// The tally commands are MongoDB's `update` command with many statements (what every
+/// driver's bulk write sends): the Rust driver's own bulk API needs MongoDB 8's
+/// `bulkWrite`, and the app targets MongoDB 7 as well.
 #[derive(Default)]
 pub struct Queue {
     pending: std::sync::Mutex<Vec<Job>>,
@@ -299,12 +348,12 @@ pub struct Queue {
 }
 
 impl Queue {
-    async fn submit(&self, core: &Core, delta: Delta) -> Result<()> {
+    async fn submit(&self, core: &Core, work: Work) -> Result<Written> {
         let (done, mut rx) = tokio::sync::oneshot::channel();
         self.pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(Job { delta, done });
+            .push(Job { work, done });
         let turn = self.writer.lock().await;
         if let Ok(r) = rx.try_recv() {
             return r;
@@ -315,15 +364,7 @@ impl Queue {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
-        let task_core = core.clone();
-        let written = tokio::spawn(async move {
-            let r = write_batch(&task_core, &jobs).await;
-            for j in jobs {
-                let _ = j.done.send(r.clone());
-            }
-        });
-        let _ = written.await;
-        drop(turn);
+        write_batch(core, jobs, turn).await;
         rx.await
             .unwrap_or_else(|_| Err(crate::Error::internal("tally write interrupted")))
     }
@@ -374,13 +415,103 @@ async fn update_many_statements(
 /// A presence key's answers added in a batch, its event, and its session (session keys).
 type Mark = (i64, String, Option<String>);
 
-/// Write the tallies of `jobs` (see [`Queue`]).
-async fn write_batch(core: &Core, jobs: &[Job]) -> Result<()> {
+/// Write `jobs` (see [`Queue`]) and tell each caller; `turn` (the queue's writer lock) is
+/// released once the tallies and presence counts are written.
+async fn write_batch(core: &Core, jobs: Vec<Job>, turn: tokio::sync::MutexGuard<'_, ()>) {
+    // The first answers, inserted together: what each became.
+    let firsts: Vec<&Answer> = jobs
+        .iter()
+        .filter_map(|j| match &j.work {
+            Work::Insert(a) => Some(&**a),
+            Work::Tally(_) => None,
+        })
+        .collect();
+    let inserted = insert_answers(core, &firsts).await;
+    let mut outcome: Vec<Option<Result<Written>>> = Vec::with_capacity(jobs.len());
+    let mut deltas: Vec<Delta> = vec![];
+    let mut k = 0;
+    for j in &jobs {
+        match &j.work {
+            Work::Insert(a) => {
+                let a: &Answer = a;
+                match &inserted[k] {
+                    Ok(Written::Done) => {
+                        deltas.push(delta_of(a, question_inc(None, Some(a)), true));
+                        outcome.push(None);
+                    }
+                    other => outcome.push(Some(other.clone())),
+                }
+                k += 1;
+            }
+            Work::Tally(_) => outcome.push(None),
+        }
+    }
+    let tally_jobs = jobs.iter().filter_map(|j| match &j.work {
+        Work::Tally(d) => Some(&**d),
+        Work::Insert(_) => None,
+    });
+    let all: Vec<&Delta> = tally_jobs.chain(deltas.iter()).collect();
+    let r = write_tallies(core, &all, turn).await;
+    for (j, o) in jobs.into_iter().zip(outcome) {
+        let _ = j
+            .done
+            .send(o.unwrap_or_else(|| r.clone().map(|()| Written::Done)));
+    }
+}
+
+/// Insert first answers in one unordered `insert` command; per answer, whether it was
+/// written, refused as a duplicate (the respondent already answered), or failed.
+async fn insert_answers(core: &Core, firsts: &[&Answer]) -> Vec<Result<Written>> {
+    if firsts.is_empty() {
+        return vec![];
+    }
+    let e = match super::answers(core)
+        .insert_many(firsts.iter().copied())
+        .ordered(false)
+        .await
+    {
+        Ok(_) => return vec![Ok(Written::Done); firsts.len()],
+        Err(e) => e,
+    };
+    if let mongodb::error::ErrorKind::InsertMany(m) = e.kind.as_ref() {
+        if let (Some(errors), None) = (&m.write_errors, &m.write_concern_error) {
+            let mut out = vec![Ok(Written::Done); firsts.len()];
+            for w in errors {
+                if let Some(slot) = out.get_mut(w.index) {
+                    *slot = match w.code {
+                        11000 => Ok(Written::Duplicate),
+                        // Document failed validation: the answer was checked before, so only
+                        // a schema older or newer than this code gets here.
+                        121 => Err(crate::Error::new(
+                            crate::error::Code::Validation,
+                            "the database schema refused the answer",
+                        )),
+                        14031 => Err(crate::Error::disk_full()),
+                        c => Err(crate::Error::internal(format!(
+                            "answer write refused (code {c})"
+                        ))),
+                    };
+                }
+            }
+            return out;
+        }
+    }
+    let e = crate::Error::from(e);
+    vec![Err(e); firsts.len()]
+}
+
+/// Write the tallies of `deltas`; `turn` is released once the tallies and presence counts
+/// are written, before the respondents and attendees.
+async fn write_tallies(
+    core: &Core,
+    deltas: &[&Delta],
+    turn: tokio::sync::MutexGuard<'_, ()>,
+) -> Result<()> {
     // Tally documents: question and minute increments, summed per document.
     let mut tally: BTreeMap<String, (BTreeMap<String, i64>, Document)> = BTreeMap::new();
     // Presence keys: answers added, the event, the session of a session key.
     let mut marks: BTreeMap<String, Mark> = BTreeMap::new();
-    for Job { delta: d, .. } in jobs {
+    for d in deltas {
         if let Some((id, inc, insert)) = &d.question {
             let t = tally
                 .entry(id.clone())
@@ -456,6 +587,8 @@ async fn write_batch(core: &Core, jobs: &[Job]) -> Result<()> {
             new_keys.push(i);
         }
     }
+    // The next batch may start: what is left are increments of their own documents.
+    drop(turn);
     // Respondents and attendees, summed per tally document.
     let mut heads: BTreeMap<String, (&'static str, Document, i64)> = BTreeMap::new();
     for i in new_keys {

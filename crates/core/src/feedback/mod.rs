@@ -3,6 +3,7 @@
 //! and the operations. Every function takes a [`Core`]; none sees a GUI or HTTP.
 
 pub mod counters;
+pub mod lookups;
 pub mod model;
 
 pub use model::*;
@@ -344,16 +345,17 @@ pub async fn update_question(
     let mut f = live();
     f.insert("_id", id);
     f.insert("version", expected_version);
-    questions(core)
+    let updated = questions(core)
         .find_one_and_update(f, update)
         .return_document(mongodb::options::ReturnDocument::After)
-        .await?
-        .ok_or_else(|| {
-            Error::new(
-                Code::Conflict,
-                "the question was changed meanwhile: reload it",
-            )
-        })
+        .await;
+    lookups::forget(core);
+    updated?.ok_or_else(|| {
+        Error::new(
+            Code::Conflict,
+            "the question was changed meanwhile: reload it",
+        )
+    })
 }
 
 /// Open or close a question (a live poll during a session, or the survey).
@@ -372,11 +374,13 @@ pub async fn set_status(core: &Core, id: &str, status: QuestionStatus) -> Result
     }
     let mut f = live();
     f.insert("_id", id);
-    questions(core)
+    let updated = questions(core)
         .find_one_and_update(f, crate::db::stamp(core, doc! { "$set": set }, now))
         .return_document(mongodb::options::ReturnDocument::After)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("question {id}")))
+        .await;
+    // The portal refuses answers to a closed poll from now on (see `lookups`).
+    lookups::forget(core);
+    updated?.ok_or_else(|| Error::not_found(format!("question {id}")))
 }
 
 fn status_str(s: QuestionStatus) -> &'static str {
@@ -393,10 +397,9 @@ pub async fn delete_question(core: &Core, id: &str) -> Result<()> {
     let mut f = live();
     f.insert("_id", id);
     let set = doc! { "status": "closed" };
-    if crate::db::tombstone(core, QUESTIONS, f, set, &[], now)
-        .await?
-        .is_none()
-    {
+    let gone = crate::db::tombstone(core, QUESTIONS, f, set, &[], now).await;
+    lookups::forget(core);
+    if gone?.is_none() {
         return Err(Error::not_found(format!("question {id}")));
     }
     Ok(())
@@ -557,7 +560,9 @@ pub async fn answer(
     // write conditioned on the version just read, tried again if another write came
     // between. (One `findAndModify` returning the document as it was would save a round
     // trip, but secantusd-rs can return a stale pre-image, or none, when two writes of a
-    // document race; this way is exact on every server.)
+    // document race; this way is exact on every server.) A first answer is inserted and
+    // counted together with the other answers arriving at the same time
+    // (`counters::Queue`): one shared insert and a few shared tally writes per batch.
     let mut known: Option<Answer> = None;
     let mut tries = 0;
     let before = loop {
@@ -569,12 +574,11 @@ pub async fn answer(
             ));
         }
         match known.take() {
-            None => match answers(core).insert_one(&first).await {
-                Ok(_) => break None,
-                Err(e) if Error::from(e.clone()).code == Code::Duplicate => {
+            None => match counters::insert_first(core, first.clone()).await? {
+                counters::Written::Done => break None,
+                counters::Written::Duplicate => {
                     known = answers(core).find_one(filter.clone()).await?;
                 }
-                Err(e) => return Err(e.into()),
             },
             Some(b) => {
                 let r = answers(core)
@@ -599,7 +603,10 @@ pub async fn answer(
         },
         None => first,
     };
-    counters::apply(core, before.as_ref(), Some(&after)).await?;
+    // A first answer was counted with its insert.
+    if before.is_some() {
+        counters::apply(core, before.as_ref(), Some(&after)).await?;
+    }
     Ok(after)
 }
 

@@ -96,14 +96,18 @@ pub async fn update(core: &Core, event_id: &str, patch: &SettingsPatch) -> Resul
         }
         set.insert("link_grace_days", i64::from(d));
     }
-    core.db()
+    let written = core
+        .db()
         .collection::<bson::Document>(PORTAL_SETTINGS)
         .update_one(
             doc! { "_id": event_id },
             crate::db::stamp(core, doc! { "$set": set }, time::now()),
         )
         .upsert(true)
-        .await?;
+        .await;
+    // The portal keeps settings for a moment: it sees this change at once.
+    crate::feedback::lookups::forget(core);
+    written?;
     get(core, event_id).await
 }
 

@@ -108,3 +108,60 @@ async fn one_answer_per_respondent_and_only_while_open() {
     assert_eq!(e.field.as_deref(), Some("session_id"));
     cleanup(&core).await.unwrap();
 }
+
+/// First answers arriving together are inserted in one shared command: one refused by the
+/// server (here the schema's 200-character bound on the respondent) fails alone, a
+/// respondent's double tap becomes one answer and a change, and everything written is
+/// counted exactly.
+#[tokio::test]
+async fn answers_inserted_together_fail_alone_and_are_counted_exactly() {
+    let core = fresh_core("feedback_batch").await;
+    let ev = event(&core).await;
+    let q = feedback::create_question(&core, &ev.id, input(json!({"kind": "single", "label": {"fr": "Choix"}, "session_id": ev.input.sessions[0].id, "choices": [{"label": {"fr": "A"}}, {"label": {"fr": "B"}}]}))).await.unwrap();
+    let q = feedback::set_status(&core, &q.id, QuestionStatus::Open)
+        .await
+        .unwrap();
+    let mut who: Vec<(Respondent, RawValue)> = (0..30)
+        .map(|i| {
+            (
+                Respondent::Participant(format!("participant-{i:02}")),
+                RawValue::Text(format!("c{}", 1 + i % 2)),
+            )
+        })
+        .collect();
+    // Refused by the server's schema (the app checks device ids, not participant ids).
+    let too_long = Respondent::Participant("x".repeat(250));
+    who.insert(7, (too_long.clone(), RawValue::Text("c1".into())));
+    // A double tap: the same person twice at once, two different choices.
+    let tap = Respondent::Participant("participant-03".into());
+    who.insert(20, (tap.clone(), RawValue::Text("c2".into())));
+    let results =
+        futures_util::future::join_all(who.iter().map(|(r, v)| feedback::answer(&core, &q, r, v)))
+            .await;
+    for ((r, _), res) in who.iter().zip(&results) {
+        if *r == too_long {
+            assert_eq!(res.as_ref().unwrap_err().code, Code::Validation);
+        } else {
+            assert!(res.is_ok(), "{r:?}: {res:?}");
+        }
+    }
+    let stored = feedback::answers(&core)
+        .count_documents(bson::doc! { "question_id": &q.id })
+        .await
+        .unwrap();
+    assert_eq!(
+        stored, 30,
+        "one answer per respondent, the refused one not stored"
+    );
+    let tapped = feedback::answers(&core)
+        .find_one(bson::doc! { "question_id": &q.id, "respondent": tap.key() })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tapped.version, 2, "the second tap changed the first");
+    let diff = eventhub_core::dashboard::check(&core, &ev.id)
+        .await
+        .unwrap();
+    assert!(diff.is_empty(), "{diff:?}");
+    cleanup(&core).await.unwrap();
+}

@@ -329,3 +329,236 @@ async fn the_portal_takes_poll_answers_and_refuses_bad_input_with_4xx() {
     assert!(diff.is_empty(), "{diff:?}");
     cleanup(&core).await.unwrap();
 }
+
+async fn answer_poll(app: &Router, poll: &str, token: &str, value: i32) -> u16 {
+    answer_poll_page(app, poll, token, value).await.0
+}
+
+async fn answer_poll_page(app: &Router, poll: &str, token: &str, value: i32) -> (u16, String) {
+    let (s, body, _) = call(
+        app,
+        "POST",
+        &format!("/p/{poll}?t={token}"),
+        Some("application/json"),
+        &json!({ "value": value }).to_string(),
+        None,
+    )
+    .await;
+    (s, body)
+}
+
+/// The portal keeps the question, the event and its settings for a moment (one read per
+/// second instead of one per answer): the organiser's changes made through this process
+/// are seen at once, those of another process on the same database within that second.
+#[tokio::test]
+async fn the_portal_sees_the_organisers_changes_at_once() {
+    let core = fresh_core("feedback_kept_reads").await;
+    let now = chrono::Utc::now();
+    // Over two days ago: personal links work for the grace period after the end.
+    let ev = events::create(
+        &core,
+        events::input_from_json(json!({
+            "title": "Atelier",
+            "status": "published",
+            "starts_at": (now - chrono::Duration::days(3)).to_rfc3339(),
+            "ends_at": (now - chrono::Duration::days(2)).to_rfc3339(),
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let p = participants::create(
+        &core,
+        &ev.id,
+        participants::ParticipantInput {
+            name: "Ann".into(),
+            email: "ann@example.org".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let token = invitations::issue_token(&core, &p.id, None).await.unwrap();
+    let poll = open_poll(
+        &core,
+        &ev,
+        json!({"kind": "rating", "label": {"en": "Rate it"}}),
+    )
+    .await;
+    let app = portal::router(core.clone());
+    // The first answer leaves the question, the event and its settings kept.
+    assert_eq!(answer_poll(&app, &poll.id, &token, 1).await, 200);
+
+    // The poll closed in the app: refused at once; opened again: taken at once.
+    feedback::set_status(&core, &poll.id, QuestionStatus::Closed)
+        .await
+        .unwrap();
+    assert_eq!(answer_poll(&app, &poll.id, &token, 2).await, 409);
+    feedback::set_status(&core, &poll.id, QuestionStatus::Open)
+        .await
+        .unwrap();
+    assert_eq!(answer_poll(&app, &poll.id, &token, 3).await, 200);
+
+    // The event cancelled: refused at once; published again: taken.
+    let set_status = |status: events::Status| {
+        let core = core.clone();
+        let id = ev.id.clone();
+        async move {
+            let cur = events::get(&core, &id).await.unwrap();
+            let mut input = cur.input.clone();
+            input.status = status;
+            events::update(&core, &id, cur.version, input)
+                .await
+                .unwrap();
+        }
+    };
+    set_status(events::Status::Cancelled).await;
+    let (s, body) = answer_poll_page(&app, &poll.id, &token, 4).await;
+    assert_eq!(s, 403);
+    assert!(body.contains("not open for answers"), "{body}");
+    set_status(events::Status::Published).await;
+    assert_eq!(answer_poll(&app, &poll.id, &token, 5).await, 200);
+
+    // The grace period shortened to a day: the link has expired at once.
+    let grace = |days: u32| {
+        let core = core.clone();
+        let id = ev.id.clone();
+        async move {
+            invitations::settings::update(
+                &core,
+                &id,
+                &invitations::settings::SettingsPatch {
+                    link_grace_days: Some(days),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+    grace(1).await;
+    let (s, body) = answer_poll_page(&app, &poll.id, &token, 1).await;
+    assert_eq!(s, 403);
+    assert!(body.contains("This link has expired"), "{body}");
+    grace(7).await;
+    assert_eq!(answer_poll(&app, &poll.id, &token, 4).await, 200);
+
+    // The poll closed by another process on the same database: refused within a second.
+    let other = Core::connect(
+        &eventhub_core::testing::uri_of(&core),
+        &core.info().database,
+    )
+    .await
+    .unwrap();
+    feedback::set_status(&other, &poll.id, QuestionStatus::Closed)
+        .await
+        .unwrap();
+    tokio::time::sleep(feedback::lookups::TTL + std::time::Duration::from_millis(100)).await;
+    assert_eq!(answer_poll(&app, &poll.id, &token, 2).await, 409);
+
+    // What was stored: the accepted answers, as one answer changed three times.
+    let a = feedback::answers(&core)
+        .find_one(bson::doc! { "question_id": &poll.id })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a.num, a.version), (Some(4), 4));
+    let diff = eventhub_core::dashboard::check(&core, &ev.id)
+        .await
+        .unwrap();
+    assert!(diff.is_empty(), "{diff:?}");
+    cleanup(&core).await.unwrap();
+}
+
+/// What an answer costs the database, counted by the engine's profiler on the test's own
+/// database: its personal link is looked up every time (a revoked link stops at once), the
+/// question, event and settings are read about once a second, and first answers arriving
+/// together share their insert.
+#[tokio::test]
+async fn an_answer_reads_its_link_and_shares_its_insert() {
+    let core = fresh_core("feedback_answer_cost").await;
+    let ev = event(&core).await;
+    let mut tokens = vec![];
+    for i in 0..40 {
+        let p = participants::create(
+            &core,
+            &ev.id,
+            participants::ParticipantInput {
+                name: format!("Phone {i}"),
+                email: format!("phone{i}@example.org"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        tokens.push(invitations::issue_token(&core, &p.id, None).await.unwrap());
+    }
+    let poll = open_poll(
+        &core,
+        &ev,
+        json!({"kind": "rating", "label": {"en": "Rate it"}, "session_id": ev.input.sessions[0].id}),
+    )
+    .await;
+    let app = portal::router(core.clone());
+    core.db()
+        .run_command(bson::doc! { "profile": 2 })
+        .await
+        .unwrap();
+    let ops = |op: &'static str, coll: &'static str| {
+        let core = core.clone();
+        async move {
+            let ns = format!("{}.{coll}", core.info().database);
+            core.db()
+                .collection::<bson::Document>("system.profile")
+                .count_documents(bson::doc! { "op": op, "ns": ns })
+                .await
+                .unwrap()
+        }
+    };
+    // One after the other.
+    let started = std::time::Instant::now();
+    for t in &tokens[..10] {
+        assert_eq!(answer_poll(&app, &poll.id, t, 4).await, 200);
+    }
+    // At most one read of each kept document per second (and the first one).
+    let kept_reads = 1 + started.elapsed().as_secs() + 1;
+    assert_eq!(
+        ops("query", "participants").await,
+        10,
+        "one link lookup per answer"
+    );
+    for coll in ["feedback_questions", "events", "portal_settings"] {
+        let n = ops("query", coll).await;
+        assert!(n <= kept_reads, "{n} reads of {coll} for 10 answers");
+    }
+    assert_eq!(ops("insert", "feedback_answers").await, 10);
+    // Thirty at once: their inserts are shared.
+    let codes = futures_util::future::join_all(
+        tokens[10..]
+            .iter()
+            .map(|t| answer_poll(&app, &poll.id, t, 5)),
+    )
+    .await;
+    assert!(codes.iter().all(|c| *c == 200), "{codes:?}");
+    let inserts = ops("insert", "feedback_answers").await - 10;
+    assert!(
+        inserts < 10,
+        "{inserts} insert commands for 30 answers at once"
+    );
+    core.db()
+        .run_command(bson::doc! { "profile": 0 })
+        .await
+        .unwrap();
+    assert_eq!(
+        feedback::answers(&core)
+            .count_documents(bson::doc! { "question_id": &poll.id })
+            .await
+            .unwrap(),
+        40
+    );
+    let diff = eventhub_core::dashboard::check(&core, &ev.id)
+        .await
+        .unwrap();
+    assert!(diff.is_empty(), "{diff:?}");
+    cleanup(&core).await.unwrap();
+}
