@@ -267,7 +267,7 @@ fn pin(q: &EventQuery, field: &str) -> Document {
 /// leads with (read through the list's index).
 pub fn window_filter(q: &EventQuery, base: &Document, r: &Range, pinned: bool) -> Document {
     let (field, _) = sort_key(q.sort);
-    let mut branch = if pinned {
+    let mut window = if pinned {
         pin(q, field)
     } else {
         Document::new()
@@ -280,14 +280,14 @@ pub fn window_filter(q: &EventQuery, base: &Document, r: &Range, pinned: bool) -
         range.insert("$lt", hi.clone());
     }
     if !range.is_empty() {
-        branch.insert(field, range);
+        window.insert(field, range);
     }
-    if branch.is_empty() {
+    if window.is_empty() {
         return base.clone();
     }
     // The window first: secantusd-rs reads a conjunction through the first of its fields
     // an index can read.
-    let mut and: Vec<Bson> = vec![Bson::Document(branch)];
+    let mut and: Vec<Bson> = vec![Bson::Document(window)];
     match base.get_array("$and") {
         Ok(a) if base.len() == 1 => and.extend(a.iter().cloned()),
         _ if base.is_empty() => {}
