@@ -748,6 +748,22 @@ async fn live_people(core: &Core) -> Vec<(String, String)> {
     v
 }
 
+/// Ann (ann@x.org) registered on `core` for `event_id`: her participant id.
+async fn ann(core: &Core, event_id: &str) -> String {
+    participants::create(
+        core,
+        event_id,
+        participants::ParticipantInput {
+            name: "Ann".into(),
+            email: "ann@x.org".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
 /// A rating question ("Note") of event `event_id`, open for answers.
 pub(crate) async fn open_rating(core: &Core, event_id: &str) -> eventhub_core::feedback::Question {
     use eventhub_core::feedback;
@@ -1196,27 +1212,9 @@ async fn a_copy_written_during_the_sync_that_merges_it_away_holds_back_the_survi
     let ev = event(&s.a, "Gala").await;
     run(&s.a, &s.r).await;
     run(&s.b, &s.r).await;
-    let ann = |core: &Core| {
-        let core = core.clone();
-        let ev = ev.id.clone();
-        async move {
-            participants::create(
-                &core,
-                &ev,
-                participants::ParticipantInput {
-                    name: "Ann".into(),
-                    email: "ann@x.org".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-            .id
-        }
-    };
-    let on_b = ann(&s.b).await;
+    let on_b = ann(&s.b, &ev.id).await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let on_a = ann(&s.a).await;
+    let on_a = ann(&s.a, &ev.id).await;
     run(&s.a, &s.r).await;
     let merged = run(&s.b, &s.r).await;
     assert!(merged.collections.iter().any(|c| c
@@ -1380,27 +1378,9 @@ async fn the_last_answer_of_a_person_merged_by_the_sync_stands_everywhere() {
     let q = open_rating(&s.a, &ev.id).await;
     run(&s.a, &s.r).await;
     run(&s.b, &s.r).await;
-    let ann = |core: &Core| {
-        let core = core.clone();
-        let ev = ev.id.clone();
-        async move {
-            participants::create(
-                &core,
-                &ev,
-                participants::ParticipantInput {
-                    name: "Ann".into(),
-                    email: "ann@x.org".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-            .id
-        }
-    };
     // A's record is made first: it is the one kept.
-    let kept = ann(&s.a).await;
-    let other = ann(&s.b).await;
+    let kept = ann(&s.a, &ev.id).await;
+    let other = ann(&s.b, &ev.id).await;
     let answer = |core: &Core, who: &str, v: f64| {
         let (core, q) = (core.clone(), q.clone());
         let who = feedback::Respondent::Participant(who.to_owned());
