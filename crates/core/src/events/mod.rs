@@ -393,6 +393,12 @@ pub async fn list(core: &Core, q: &EventQuery) -> Result<Page<EventSummary>> {
             .await?;
         rows.extend(got);
     }
+    let last = rows.last().map(|r| match window::sort_key(q.sort).0 {
+        "starts_at" => Bson::DateTime(bson::DateTime::from_chrono(r.starts_at)),
+        "updated_at" => Bson::DateTime(bson::DateTime::from_chrono(r.updated_at)),
+        _ => Bson::String(text::fold(&r.title)),
+    });
+    windows.learn(core, rows.len() as u64, last);
     let mut items: Vec<EventSummary> = rows.into_iter().skip(skip as usize).collect();
     let more = items.len() > per_page as usize;
     items.truncate(per_page as usize);
