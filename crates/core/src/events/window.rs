@@ -390,7 +390,7 @@ impl Plan {
 
     /// How many slices the next window takes to hold `missing` more matches, from
     /// `found` matches in the slices read so far (`rate` the first guess of the share of
-    /// events that match). At least twice the last window when nothing matched yet.
+    /// events that match). Four times the last window when nothing matched yet.
     pub fn width_for(&self, missing: u64, found: u64, rate: f64) -> usize {
         self.width_growing(missing, found, rate, 4)
     }
