@@ -168,6 +168,33 @@ pub struct Guard {
     /// each waiting for the driver's server selection, and recovery without a restart.
     pub down_until: Arc<AtomicU64>,
     pub epoch: Instant,
+    /// Where each request's time in the portal is kept, when measured (the load bench).
+    pub timings: Option<Arc<Timings>>,
+}
+
+/// The time each request spent in the portal, from its headers read to its response
+/// ready, in milliseconds: what the load bench reports beside the time its simulated
+/// phones measure (which adds the connection, the transfer and their own scheduling).
+#[derive(Debug, Default)]
+pub struct Timings(std::sync::Mutex<Vec<f64>>);
+
+impl Timings {
+    fn record(&self, ms: f64) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(ms);
+    }
+
+    /// The times kept so far, emptied.
+    pub fn take(&self) -> Vec<f64> {
+        std::mem::take(
+            &mut *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
 }
 
 /// How long the portal answers 503 without trying after the database failed.
@@ -300,6 +327,9 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     };
     let status = res.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Some(t) = &g.timings {
+        t.record(ms);
+    }
     let client = ip.map_or_else(|| "-".to_owned(), |i| i.to_string());
     if status >= 500 {
         tracing::warn!(target: "portal::access", %client, %method, %path, status, ms, "request");

@@ -47,7 +47,7 @@ use eventhub_core::{
 };
 
 pub use extract::{Answering, Invitee, Visitor};
-pub use guard::{Limits, Rate};
+pub use guard::{Limits, Rate, Timings};
 pub use pages::Page;
 
 /// How a portal instance runs. Everything about events lives in the database; this is
@@ -69,6 +69,8 @@ pub struct PortalConfig {
     /// A request's body must arrive within `header_timeout` too (else 400); the answer
     /// must be ready within this, else "temporarily unavailable" (503).
     pub request_timeout: Duration,
+    /// Keep each request's time in the portal here (the load bench); `None` in service.
+    pub timings: Option<Arc<Timings>>,
 }
 
 impl Default for PortalConfig {
@@ -80,6 +82,7 @@ impl Default for PortalConfig {
             max_connections: 1024,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(20),
+            timings: None,
         }
     }
 }
@@ -113,6 +116,7 @@ pub fn router_with(core: Core, config: PortalConfig) -> Router {
         deadline: config.request_timeout,
         down_until: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         epoch: std::time::Instant::now(),
+        timings: config.timings.clone(),
     };
     let body_timeout = config.header_timeout;
     Router::new()

@@ -210,12 +210,15 @@ async fn the_rate_limit_believes_x_forwarded_for_only_behind_a_trusted_proxy() {
     .unwrap();
     let share = invitations::issue_event_link(&core, &ev.id).await.unwrap();
     // Registrations: 5 at once per client address (the default), nothing else limited.
+    // Each request's time in the portal is kept (what the load bench reports).
+    let timings = Arc::new(portal::Timings::default());
     let config = |trust: bool| PortalConfig {
         trust_forwarded: trust,
         limits: Limits {
             registrations: Limits::default().registrations,
             ..Limits::none()
         },
+        timings: Some(timings.clone()),
         ..Default::default()
     };
     let spoofed: Vec<String> = (0..12).map(|i| format!("203.0.113.{i}")).collect();
@@ -233,6 +236,13 @@ async fn the_rate_limit_believes_x_forwarded_for_only_behind_a_trusted_proxy() {
     direct.stop().await;
     assert_eq!(codes.iter().filter(|c| **c == 200).count(), 5, "{codes:?}");
     assert_eq!(codes.iter().filter(|c| **c == 429).count(), 7, "{codes:?}");
+    // One time per request, the refused ones included.
+    let kept = timings.take();
+    assert_eq!(kept.len(), 12, "{kept:?}");
+    assert!(
+        kept.iter().all(|ms| ms.is_finite() && *ms >= 0.0),
+        "{kept:?}"
+    );
     assert_eq!(
         stored_with(&core, &ev.id, "spoof").await,
         5,
