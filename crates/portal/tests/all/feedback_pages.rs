@@ -30,6 +30,28 @@ async fn event(core: &Core) -> events::Event {
     .unwrap()
 }
 
+/// A participant of `event_id` and their personal link's token.
+async fn invitee(
+    core: &Core,
+    event_id: &str,
+    name: &str,
+    email: &str,
+) -> (participants::Participant, String) {
+    let p = participants::create(
+        core,
+        event_id,
+        participants::ParticipantInput {
+            name: name.into(),
+            email: email.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let token = invitations::issue_token(core, &p.id, None).await.unwrap();
+    (p, token)
+}
+
 fn input(v: serde_json::Value) -> QuestionInput {
     feedback::input_from_json(v).unwrap()
 }
@@ -79,18 +101,7 @@ async fn call(
 async fn the_portal_takes_poll_answers_and_refuses_bad_input_with_4xx() {
     let core = fresh_core("feedback_portal").await;
     let ev = event(&core).await;
-    let p = participants::create(
-        &core,
-        &ev.id,
-        participants::ParticipantInput {
-            name: "Ann".into(),
-            email: "ann@example.org".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let token = invitations::issue_token(&core, &p.id, None).await.unwrap();
+    let (p, token) = invitee(&core, &ev.id, "Ann", "ann@example.org").await;
     let rating = open_poll(
         &core,
         &ev,
@@ -367,18 +378,7 @@ async fn the_portal_sees_the_organisers_changes_at_once() {
     )
     .await
     .unwrap();
-    let p = participants::create(
-        &core,
-        &ev.id,
-        participants::ParticipantInput {
-            name: "Ann".into(),
-            email: "ann@example.org".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let token = invitations::issue_token(&core, &p.id, None).await.unwrap();
+    let (_, token) = invitee(&core, &ev.id, "Ann", "ann@example.org").await;
     let poll = open_poll(
         &core,
         &ev,
@@ -480,18 +480,9 @@ async fn an_answer_reads_its_link_and_shares_its_insert() {
     let ev = event(&core).await;
     let mut tokens = vec![];
     for i in 0..40 {
-        let p = participants::create(
-            &core,
-            &ev.id,
-            participants::ParticipantInput {
-                name: format!("Phone {i}"),
-                email: format!("phone{i}@example.org"),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        tokens.push(invitations::issue_token(&core, &p.id, None).await.unwrap());
+        let name = format!("Phone {i}");
+        let email = format!("phone{i}@example.org");
+        tokens.push(invitee(&core, &ev.id, &name, &email).await.1);
     }
     let poll = open_poll(
         &core,
