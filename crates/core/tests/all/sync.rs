@@ -709,6 +709,23 @@ async fn capacity_holds_on_the_laptop_that_pulled_the_participants() {
     s.done().await;
 }
 
+/// One sync of `local` with `remote` that runs `hook` before it applies each collection (a
+/// write through the app while the sync runs).
+async fn sync_with_hook(local: &Core, remote: &Core, hook: &sync::BeforeApply) -> sync::SyncReport {
+    sync::sync_with(
+        local,
+        remote,
+        &sync::SyncOptions {
+            dry_run: false,
+            progress: &|_| {},
+            cancel: &AtomicBool::new(false),
+            before_apply: Some(hook),
+        },
+    )
+    .await
+    .unwrap()
+}
+
 async fn import_csv(core: &Core, event_id: &str, csv: &str) {
     let r = participants::csv_import::import_bytes(
         core,
@@ -1067,18 +1084,7 @@ async fn writes_made_during_a_sync_are_never_overwritten() {
             }
         })
     };
-    let during = sync::sync_with(
-        &s.a,
-        &s.r,
-        &sync::SyncOptions {
-            dry_run: false,
-            progress: &|_| {},
-            cancel: &AtomicBool::new(false),
-            before_apply: Some(&hook),
-        },
-    )
-    .await
-    .unwrap();
+    let during = sync_with_hook(&s.a, &s.r, &hook).await;
     assert!(fired.load(Ordering::SeqCst));
     assert!(during.total(|c| c.deferred) >= 2, "{during:?}");
     // Nothing written meanwhile was lost on A.
@@ -1235,18 +1241,7 @@ async fn a_copy_written_during_the_sync_that_merges_it_away_holds_back_the_survi
             }
         })
     };
-    let during = sync::sync_with(
-        &s.a,
-        &s.r,
-        &sync::SyncOptions {
-            dry_run: false,
-            progress: &|_| {},
-            cancel: &AtomicBool::new(false),
-            before_apply: Some(&hook),
-        },
-    )
-    .await
-    .unwrap();
+    let during = sync_with_hook(&s.a, &s.r, &hook).await;
     assert!(fired.load(Ordering::SeqCst));
     assert!(
         during.all_failures().is_empty(),
