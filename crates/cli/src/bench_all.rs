@@ -415,7 +415,7 @@ async fn portal_part(a: &AllBench, core: &Core) -> Result<(), Error> {
         "Portal: phones answer two live polls over HTTP on 127.0.0.1 with their personal links (64 connections; one phone in ten also sends an invalid answer); arrivals spread over 60 s (the issue's load) and over 5 s (a burst)",
         &format!("eventhub-cli bench all --only portal --phones {}", a.phones),
     );
-    t.push_str("| phones | arrivals over | valid sent / accepted | invalid refused (4xx) | 5xx | stored / lost | tallies = raw answers | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | in the portal p50 / p95 / p99 (ms) | requests/s | engine commands / request | CPU ms / request: portal + phones, engine |\n|---:|---:|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    t.push_str("| phones | arrivals over | valid sent / accepted | invalid refused (4xx) | 5xx | stored / lost | tallies = raw answers | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | in the portal p50 / p95 / p99 (ms) | requests/s | engine commands / request | CPU ms / request: portal + phones, engine | engine stalls: forced page evictions (ms), page waits (ms) |\n|---:|---:|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     let mut detail = String::new();
     for (ramp, limit) in [(60, 180), (5, 60)] {
         eprintln!("portal: {} phones, arrivals over {ramp} s…", a.phones);
@@ -436,7 +436,7 @@ async fn portal_part(a: &AllBench, core: &Core) -> Result<(), Error> {
         );
         let _ = writeln!(
             t,
-            "| {} | {ramp} s | {} / {} | {} / {} | {} | {} / {} | {} | {} | {} | {} | {} | {} / {} / {} | {:.0} | {} | {}, {} |",
+            "| {} | {ramp} s | {} / {} | {} / {} | {} | {} / {} | {} | {} | {} | {} | {} | {} / {} / {} | {:.0} | {} | {}, {} | {} |",
             r.participants,
             r.valid_sent,
             r.valid_accepted,
@@ -460,7 +460,14 @@ async fn portal_part(a: &AllBench, core: &Core) -> Result<(), Error> {
             r.requests_per_s,
             opt(r.engine_commands_per_request),
             opt(r.process_cpu_ms_per_request),
-            opt(r.engine_cpu_ms_per_request)
+            opt(r.engine_cpu_ms_per_request),
+            r.engine_stalls.map_or_else(
+                || "—".to_owned(),
+                |st| format!(
+                    "{} ({:.0}), {:.0}",
+                    st.forced_evictions, st.forced_eviction_ms, st.page_wait_ms
+                )
+            )
         );
     }
     t.push('\n');

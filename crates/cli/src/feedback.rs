@@ -195,6 +195,54 @@ pub struct Report {
     /// and the engine (when it runs on this machine), in milliseconds.
     pub process_cpu_ms_per_request: Option<f64>,
     pub engine_cpu_ms_per_request: Option<f64>,
+    /// The storage engine's stalls during the load, from WiredTiger's own counters in
+    /// `serverStatus` (mongod and secantusd-rs both report them; `None` elsewhere).
+    pub engine_stalls: Option<Stalls>,
+}
+
+/// WiredTiger's stall counters: the dirty pages a command had to write out itself before
+/// going on (forced evictions), and the time commands slept waiting for a page another
+/// thread held. Every request touching such a page waits with it.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Stalls {
+    pub forced_evictions: i64,
+    pub forced_eviction_ms: f64,
+    pub page_wait_ms: f64,
+}
+
+impl Stalls {
+    fn read(status: &bson::Document) -> Option<Stalls> {
+        let wt = status.get_document("wiredTiger").ok()?;
+        let n = |section: &str, key: &str| -> Option<i64> {
+            match wt.get_document(section).ok()?.get(key)? {
+                bson::Bson::Int32(n) => Some(i64::from(*n)),
+                bson::Bson::Int64(n) => Some(*n),
+                bson::Bson::Double(n) => Some(*n as i64),
+                _ => None,
+            }
+        };
+        let cache = |k: &str| {
+            n(
+                "cache",
+                &format!("forced eviction - pages evicted that were {k}"),
+            )
+        };
+        Some(Stalls {
+            forced_evictions: cache("dirty count")? + cache("clean count").unwrap_or(0),
+            forced_eviction_ms: (cache("dirty time (usecs)")?
+                + cache("clean time (usecs)").unwrap_or(0)) as f64
+                / 1000.0,
+            page_wait_ms: n("thread-yield", "page acquire time sleeping (usecs)")? as f64 / 1000.0,
+        })
+    }
+
+    fn since(self, before: Stalls) -> Stalls {
+        Stalls {
+            forced_evictions: self.forced_evictions - before.forced_evictions,
+            forced_eviction_ms: self.forced_eviction_ms - before.forced_eviction_ms,
+            page_wait_ms: self.page_wait_ms - before.page_wait_ms,
+        }
+    }
 }
 
 /// What the machine did during the load: the engine's command counters and the CPU time of
@@ -202,6 +250,7 @@ pub struct Report {
 /// its counters, or the engine is not a process of this machine.
 struct Usage {
     commands: Option<std::collections::BTreeMap<String, i64>>,
+    stalls: Option<Stalls>,
     engine_cpu_s: Option<f64>,
     own_cpu_s: Option<f64>,
 }
@@ -242,6 +291,7 @@ async fn usage(core: &Core) -> Usage {
         .and_then(cpu_seconds);
     Usage {
         commands,
+        stalls: status.as_ref().and_then(Stalls::read),
         engine_cpu_s,
         own_cpu_s: cpu_seconds(i64::from(std::process::id())),
     }
@@ -257,6 +307,14 @@ fn cpu_seconds(pid: i64) -> Option<f64> {
     // SAFETY: sysconf only reads a system constant.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     (hz > 0).then(|| ticks / hz as f64)
+}
+
+/// The engine's stalls in words, for the bench's output and its table.
+fn stalls_line(st: &Stalls) -> String {
+    format!(
+        "engine stalls   {} forced page evictions ({:.0} ms), {:.0} ms waiting for pages",
+        st.forced_evictions, st.forced_eviction_ms, st.page_wait_ms
+    )
 }
 
 /// Fill the usage figures of `rep` from the readings before and after the load.
@@ -275,6 +333,7 @@ fn usage_per_request(rep: &mut Report, before: &Usage, after: &Usage, requests: 
     let ms = |b: Option<f64>, a: Option<f64>| Some((a? - b?) * 1000.0 / n);
     rep.process_cpu_ms_per_request = ms(before.own_cpu_s, after.own_cpu_s);
     rep.engine_cpu_ms_per_request = ms(before.engine_cpu_s, after.engine_cpu_s);
+    rep.engine_stalls = after.stalls.zip(before.stalls).map(|(a, b)| a.since(b));
 }
 
 async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> Result<u16, String> {
@@ -343,6 +402,9 @@ pub async fn bench_portal(b: &PortalBench, core: &Core, json_out: bool) -> Resul
         }
         if let (Some(p), Some(e)) = (r.process_cpu_ms_per_request, r.engine_cpu_ms_per_request) {
             println!("CPU per request portal and phones {p:.2} ms, engine {e:.2} ms");
+        }
+        if let Some(st) = r.engine_stalls {
+            println!("{}", stalls_line(&st));
         }
     }
     if r.lost != 0
@@ -787,4 +849,40 @@ pub async fn live_rounds(core: &Core, event: &str, rounds: u32) -> Result<Vec<Li
     }
     w.stop();
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stall figures are WiredTiger's counters as `serverStatus` reports them (mongod's
+    /// names, which secantusd-rs keeps), clean and dirty evictions together, as a difference.
+    #[test]
+    fn the_engine_stalls_are_read_from_wiredtigers_counters() {
+        let status = |dirty: i64, dirty_us: i64, sleep_us: i64| {
+            bson::doc! { "wiredTiger": {
+                "cache": {
+                    "forced eviction - pages evicted that were dirty count": dirty,
+                    "forced eviction - pages evicted that were dirty time (usecs)": dirty_us,
+                    "forced eviction - pages evicted that were clean count": 2_i32,
+                    "forced eviction - pages evicted that were clean time (usecs)": 500_i32,
+                },
+                "thread-yield": { "page acquire time sleeping (usecs)": sleep_us },
+            } }
+        };
+        let before = Stalls::read(&status(10, 40_000, 1_000)).unwrap();
+        assert_eq!(before.forced_evictions, 12);
+        assert!((before.forced_eviction_ms - 40.5).abs() < 1e-9);
+        let after = Stalls::read(&status(93, 641_773, 157_700)).unwrap();
+        let d = after.since(before);
+        assert_eq!(d.forced_evictions, 83);
+        assert!((d.forced_eviction_ms - 601.773).abs() < 1e-9);
+        assert!((d.page_wait_ms - 156.7).abs() < 1e-9);
+        assert_eq!(
+            stalls_line(&d),
+            "engine stalls   83 forced page evictions (602 ms), 157 ms waiting for pages"
+        );
+        // A server without WiredTiger's counters: no figure rather than a zero.
+        assert!(Stalls::read(&bson::doc! { "ok": 1 }).is_none());
+    }
 }
