@@ -213,14 +213,7 @@ pub struct Stalls {
 impl Stalls {
     fn read(status: &bson::Document) -> Option<Stalls> {
         let wt = status.get_document("wiredTiger").ok()?;
-        let n = |section: &str, key: &str| -> Option<i64> {
-            match wt.get_document(section).ok()?.get(key)? {
-                bson::Bson::Int32(n) => Some(i64::from(*n)),
-                bson::Bson::Int64(n) => Some(*n),
-                bson::Bson::Double(n) => Some(*n as i64),
-                _ => None,
-            }
-        };
+        let n = |section: &str, key: &str| whole(wt.get_document(section).ok()?.get(key)?);
         let cache = |k: &str| {
             n(
                 "cache",
@@ -262,12 +255,7 @@ async fn usage(core: &Core) -> Usage {
         .run_command(bson::doc! { "serverStatus": 1 })
         .await
         .ok();
-    let total = |v: &bson::Bson| match v.as_document()?.get("total")? {
-        bson::Bson::Int32(n) => Some(i64::from(*n)),
-        bson::Bson::Int64(n) => Some(*n),
-        bson::Bson::Double(n) => Some(*n as i64),
-        _ => None,
-    };
+    let total = |v: &bson::Bson| whole(v.as_document()?.get("total")?);
     let commands = status
         .as_ref()
         .and_then(|s| s.get_document("metrics").ok())
@@ -277,11 +265,7 @@ async fn usage(core: &Core) -> Usage {
                 .filter_map(|(k, v)| Some((k.clone(), total(v)?)))
                 .collect()
         });
-    let pid = status.as_ref().and_then(|s| match s.get("pid") {
-        Some(bson::Bson::Int32(n)) => Some(i64::from(*n)),
-        Some(bson::Bson::Int64(n)) => Some(*n),
-        _ => None,
-    });
+    let pid = status.as_ref().and_then(|s| whole(s.get("pid")?));
     // Only a local engine process (the pid of a remote server means nothing here).
     let engine_cpu_s = pid
         .filter(|p| {
@@ -307,6 +291,16 @@ fn cpu_seconds(pid: i64) -> Option<f64> {
     // SAFETY: sysconf only reads a system constant.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     (hz > 0).then(|| ticks / hz as f64)
+}
+
+/// A counter of `serverStatus`, whatever number type the server wrote it in.
+fn whole(v: &bson::Bson) -> Option<i64> {
+    match v {
+        bson::Bson::Int32(n) => Some(i64::from(*n)),
+        bson::Bson::Int64(n) => Some(*n),
+        bson::Bson::Double(n) => Some(*n as i64),
+        _ => None,
+    }
 }
 
 /// The engine's stalls in words, for the bench's output and its table.
