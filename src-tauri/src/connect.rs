@@ -271,6 +271,10 @@ async fn publish<R: Runtime>(app: &tauri::AppHandle<R>, core: Option<Core>, stat
 /// since this app then owns it.
 pub async fn shutdown(state: &AppState) {
     state.set_supervisor(None);
+    // The answer tallies' follower leaves between two of its transactions.
+    if let Some(core) = state.current().await {
+        eventhub_core::feedback::follow::stop(&core).await;
+    }
     if let Some(mut e) = state.engine.lock().await.take() {
         e.stop().await;
     }

@@ -134,6 +134,11 @@ impl AppState {
         }
     }
 
+    /// The connection if there is one now (no waiting).
+    pub async fn current(&self) -> Option<Core> {
+        self.core.read().await.clone()
+    }
+
     pub async fn status(&self) -> DbStatus {
         self.status.read().await.clone()
     }

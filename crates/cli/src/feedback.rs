@@ -815,6 +815,9 @@ pub async fn live_rounds(core: &Core, event: &str, rounds: u32) -> Result<Vec<Li
         while let Ok(Some(c)) = tokio::time::timeout(Duration::from_millis(400), rx.recv()).await {
             change.merge(c);
         }
+        // The tallies follow the answers' change stream: both refreshes read them once
+        // every answer written is counted.
+        feedback::follow::settle(core).await?;
         let t = Instant::now();
         let live = dashboard::refresh(core, prev, &change, false).await?;
         let partial = t.elapsed().as_secs_f64() * 1000.0;

@@ -258,6 +258,8 @@ async fn main() -> ExitCode {
         }
     };
     let result = run(&cli, &session.core).await;
+    // The answer tallies' follower leaves between two of its transactions.
+    eventhub_core::feedback::follow::stop(&session.core).await;
     // End the driver's sessions and pool now, while the runtime is alive (a client dropped
     // during runtime shutdown makes the driver's cleanup task panic).
     session

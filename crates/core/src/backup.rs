@@ -10,7 +10,9 @@
 //!    is refused.
 //!
 //! Every collection of the database is saved, the sync state (`_sync_*`,
-//! `sync_conflicts`) included, so a restored store syncs on from where it was. A backup is
+//! `sync_conflicts`) included, so a restored store syncs on from where it was — but the
+//! answer tallies' place in this server's change stream (`feedback::follow`): after a
+//! restore the tallies are rebuilt from the restored answers. A backup is
 //! made while the app runs: collections are read one after the other (a write made
 //! meanwhile is in the backup or not, as for any copy taken while working). It is written
 //! under a temporary name and renamed when complete.
@@ -85,7 +87,10 @@ async fn names(core: &Core) -> Result<Vec<String>> {
         .await?
         .into_iter()
         .filter(|n| {
-            !n.starts_with("system.") && n != "_eventhub_probe" && n != crate::supervise::PROBE
+            !n.starts_with("system.")
+                && n != "_eventhub_probe"
+                && n != crate::supervise::PROBE
+                && n != crate::feedback::follow::STREAM
         })
         .collect();
     names.sort();
@@ -251,6 +256,8 @@ pub async fn restore(
             ),
         ));
     }
+    // The tallies' follower would count the restored answers over the restored tallies.
+    crate::feedback::follow::stop(core).await;
     for n in &existing {
         core.db().collection::<Document>(n).drop().await?;
     }
@@ -278,6 +285,14 @@ pub async fn restore(
         let Ok(Bson::Document(d)) = Bson::try_from(v) else {
             return Err(not_backup(path, "damaged document"));
         };
+        if current.as_deref() == Some(crate::feedback::follow::STREAM) {
+            // The tally follower's place in this server's change stream (saved by older
+            // versions): meaningless on the restored store.
+            *counts
+                .entry(crate::feedback::follow::STREAM.to_owned())
+                .or_insert(0) += 1;
+            continue;
+        }
         batch.push(d);
         total += 1;
         if batch.len() >= BATCH {
@@ -289,6 +304,9 @@ pub async fn restore(
         }
     }
     flush(core, current.as_deref(), &mut batch, &mut counts).await?;
+    // The answers were written behind the tallies' follower: every event's tallies are
+    // rebuilt from the restored answers when next read.
+    crate::feedback::follow::restart(core).await?;
     if counts != expected {
         return Err(Error::internal(format!(
             "the restore wrote {counts:?}, the backup holds {expected:?}"

@@ -69,8 +69,9 @@ pub struct Core {
     db: Database,
     info: Arc<ServerInfo>,
     actor: Arc<str>,
-    /// The feedback tallies' group commit, one per database (see `feedback::counters`).
-    tallies: Arc<crate::feedback::counters::Queue>,
+    /// How the feedback tallies follow the answers, one per database (see
+    /// `feedback::counters` and `feedback::follow`).
+    tallies: Arc<crate::feedback::counters::Counting>,
     /// What the portal's answer path reads and keeps for a moment (see `feedback::lookups`).
     lookups: Arc<crate::feedback::lookups::Lookups>,
     /// Where the event list's windows are cut (see `events::window`), one per database.
@@ -538,9 +539,28 @@ impl Core {
         &self.event_cuts
     }
 
-    /// The tally writes of this database's answers in flight.
-    pub(crate) fn tally_queue(&self) -> &crate::feedback::counters::Queue {
+    /// How this database's answer tallies are kept.
+    pub(crate) fn counting(&self) -> &crate::feedback::counters::Counting {
         &self.tallies
+    }
+
+    /// The same connection counting the answer tallies with each answer write, as on a
+    /// server without change streams or transactions (tests cover that path with it).
+    /// Use it on a database whose tallies no follower has counted.
+    pub fn with_inline_tallies(&self) -> Core {
+        Core {
+            tallies: Arc::new(crate::feedback::counters::Counting::inline()),
+            ..self.clone()
+        }
+    }
+
+    /// A clone whose tally follower slot is its own (the follower's task holds one, so
+    /// that the core's last handle going away stops it).
+    pub(crate) fn detached(&self) -> Core {
+        Core {
+            tallies: Arc::new(crate::feedback::counters::Counting::inline()),
+            ..self.clone()
+        }
     }
 
     /// The portal's kept reads of this database.
@@ -619,6 +639,8 @@ impl Core {
 
     /// Drop this core's database. For tests and the index lab's scratch databases.
     pub async fn drop_database(&self) -> Result<()> {
+        // The tallies' follower leaves first, between two of its transactions.
+        self.tallies.follower.stop().await;
         Ok(self.db.drop().await?)
     }
 }

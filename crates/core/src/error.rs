@@ -257,20 +257,26 @@ pub fn english(reason: &str, params: &Params) -> String {
     }
 }
 
+/// The server's error code of a driver error (a command's, or a write's first).
+pub(crate) fn server_code(e: &mongodb::error::Error) -> Option<i32> {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match e.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(we)) => Some(we.code),
+        ErrorKind::Command(ce) => Some(ce.code),
+        ErrorKind::InsertMany(ime) => ime
+            .write_errors
+            .as_ref()
+            .and_then(|w| w.first())
+            .map(|w| w.code),
+        ErrorKind::BulkWrite(bw) => bw.write_errors.values().next().map(|w| w.code),
+        _ => None,
+    }
+}
+
 impl From<mongodb::error::Error> for Error {
     fn from(e: mongodb::error::Error) -> Self {
-        use mongodb::error::{ErrorKind, WriteFailure};
-        let code = match e.kind.as_ref() {
-            ErrorKind::Write(WriteFailure::WriteError(we)) => Some(we.code),
-            ErrorKind::Command(ce) => Some(ce.code),
-            ErrorKind::InsertMany(ime) => ime
-                .write_errors
-                .as_ref()
-                .and_then(|w| w.first())
-                .map(|w| w.code),
-            ErrorKind::BulkWrite(bw) => bw.write_errors.values().next().map(|w| w.code),
-            _ => None,
-        };
+        use mongodb::error::ErrorKind;
+        let code = server_code(&e);
         // MongoDB's OutOfDiskSpace, or the OS's words relayed by an engine.
         if code == Some(14031) || crate::supervise::disk_full_text(&e.to_string()) {
             return Error::disk_full();

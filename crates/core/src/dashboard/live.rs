@@ -42,8 +42,8 @@ pub struct Change {
     /// Social posts imported or fetched.
     #[serde(default)]
     pub mentions: u64,
-    /// Changes of the event's answer tallies (written right after each answer): a refresh
-    /// that follows them reads the tallies after the answer's write has reached them.
+    /// Changes of the event's answer tallies (counted a few milliseconds after each
+    /// answer): a refresh that follows them reads the tallies once the answers are in.
     #[serde(default)]
     pub tallies: u64,
     /// What changed is not known precisely (polling, a deleted answer): refresh everything.
@@ -326,8 +326,8 @@ pub async fn watch_using(
                 }
             }));
         }
-        // The tallies follow each answer write: their change says the dashboard's answer
-        // figures can be read.
+        // The tallies follow the answers (see `feedback::follow`): their change says the
+        // dashboard's answer figures can be read.
         let mut stream = core
             .db()
             .collection::<Document>(crate::feedback::counters::TALLIES)

@@ -898,6 +898,8 @@ pub struct Mismatch {
 /// Compare the dashboard built from the tallies with the one recomputed from the raw
 /// answers by the pipelines: the list of figures that differ (empty when they agree).
 pub async fn check(core: &Core, event_id: &str) -> Result<Vec<Mismatch>> {
+    // Every answer written so far is counted first.
+    feedback::follow::settle(core).await?;
     let (a, b) = futures_util::try_join!(
         event_dashboard(core, event_id, false),
         event_dashboard_from_answers(core, event_id, false),

@@ -13,14 +13,17 @@
 //! tells that the respondent is new to the event or session, the deletion of the last one
 //! that they are gone, even when two answers of the same person race.
 //!
-//! Every answer write moves the tallies: a first answer is inserted and counted by the
+//! Every answer write moves the tallies. Where the server has change streams and
+//! transactions, a first answer is one insert, counted by the follower of the answers'
+//! change stream ([`super::follow`]) together with the answers that arrived with it; a
+//! changed answer moves its question's tally right after its write ([`apply`], old and new
+//! answer); a deletion waits for the follower, then goes through [`apply`] on its own.
+//! Elsewhere (a stand-alone `mongod`) a first answer is inserted and counted by the
 //! [`Queue`] ([`insert_first`]), which writes the answers arriving together and their
-//! tallies in shared commands; a changed answer goes through [`apply`] (old and new answer)
-//! right after its write, its tallies through the same queue; a deletion through [`apply`]
-//! on its own. The tallies are derived data, never synced: [`rebuild`] recomputes an
-//! event's from the raw answers (after a sync brought answers, or for data written before
-//! the tallies existed), and the dashboard's pipelines stay the reference (`dashboard
-//! check`).
+//! tallies in shared commands, and a change's tallies go through the same queue. The
+//! tallies are derived data, never synced: [`rebuild`] recomputes an event's from the raw
+//! answers (after a sync brought answers, or for data written before the tallies existed),
+//! and the dashboard's pipelines stay the reference (`dashboard check`).
 
 use std::collections::BTreeMap;
 
@@ -51,6 +54,32 @@ pub fn tally_indexes() -> Vec<IndexModel> {
 
 pub fn presence_indexes() -> Vec<IndexModel> {
     vec![index(doc! { "event_id": 1 }, "event")]
+}
+
+/// How a core keeps its database's tallies: followed from the answers' change stream
+/// ([`super::follow`]) where the server has change streams and transactions, otherwise
+/// written with each answer through the [`Queue`].
+#[derive(Default)]
+pub struct Counting {
+    queue: Queue,
+    pub(crate) follower: super::follow::Follower,
+    inline: bool,
+}
+
+impl Counting {
+    /// Count with each answer write, whatever the server.
+    pub(crate) fn inline() -> Counting {
+        Counting {
+            inline: true,
+            ..Counting::default()
+        }
+    }
+}
+
+/// Whether `core`'s first answers are counted by the follower of the answers' change
+/// stream (rather than with their write).
+pub fn followed(core: &Core) -> bool {
+    !core.counting().inline && core.caps().change_streams && core.caps().transactions
 }
 
 fn q_id(question: &str) -> String {
@@ -121,6 +150,16 @@ fn inc_doc(inc: &BTreeMap<String, i64>) -> Document {
 /// writes of answers arriving together go to the server in a few shared commands, and the
 /// call returns once they are applied. A deletion (erasures, merges) is written on its own.
 pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> Result<()> {
+    if new.is_none() && old.is_some() {
+        // Every answer written so far is counted before one is taken out (the follower
+        // would otherwise count a deleted answer's insert after its removal).
+        super::follow::settle(core).await?;
+    }
+    apply_counted(core, old, new).await
+}
+
+/// [`apply`], the answers written before a deletion being counted already.
+async fn apply_counted(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> Result<()> {
     let Some(a) = new.or(old) else {
         return Ok(());
     };
@@ -132,6 +171,15 @@ pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> R
         _ => 0,
     };
     let event = &a.event_id;
+    if step >= 0 && followed(core) {
+        // The follower counts each insert from the change stream: only a change is
+        // counted here, by its question's tally alone (`$inc` commutes with the
+        // follower's, whichever comes first).
+        if step == 1 || inc.is_empty() {
+            return Ok(());
+        }
+        return question_write(core, a, &inc).await;
+    }
     if step >= 0 {
         let delta = delta_of(a, inc, step == 1);
         if delta.question.is_none() && delta.first.is_none() {
@@ -143,14 +191,7 @@ pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> R
         if inc.is_empty() {
             return Ok::<(), crate::Error>(());
         }
-        tallies(core)
-            .update_one(
-                doc! { "_id": q_id(&a.question_id) },
-                doc! { "$inc": inc_doc(&inc), "$setOnInsert": question_insert(a) },
-            )
-            .upsert(true)
-            .await?;
-        Ok(())
+        question_write(core, a, &inc).await
     };
     let (day, minute) = minute_of(a.created_at);
     let t_write = async {
@@ -206,6 +247,34 @@ pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> R
     Ok(())
 }
 
+/// Move the tally of `a`'s question by `inc` (one upsert, tried again when it raced
+/// another writer's upsert or the follower's transaction).
+async fn question_write(core: &Core, a: &Answer, inc: &BTreeMap<String, i64>) -> Result<()> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let r = tallies(core)
+            .update_one(
+                doc! { "_id": q_id(&a.question_id) },
+                doc! { "$inc": inc_doc(inc), "$setOnInsert": question_insert(a) },
+            )
+            .upsert(true)
+            .await;
+        match r {
+            Ok(_) => return Ok(()),
+            Err(e) if tries < 10 && raced(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// A write that lost a race it may win when tried again: a duplicate key on an upsert, a
+/// write conflict with a transaction.
+pub(crate) fn raced(e: &mongodb::error::Error) -> bool {
+    matches!(crate::error::server_code(e), Some(11000 | 112))
+        || e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR)
+}
+
 /// The increments of a first (`first`) or changed answer `a` whose question tally moves
 /// by `inc`.
 fn delta_of(a: &Answer, inc: BTreeMap<String, i64>, first: bool) -> Delta {
@@ -232,7 +301,38 @@ fn delta_of(a: &Answer, inc: BTreeMap<String, i64>, first: bool) -> Delta {
 /// already has an answer to this question (the unique index `{question_id, respondent}`
 /// refused this one), which the caller then changes instead.
 pub(crate) async fn insert_first(core: &Core, answer: Answer) -> Result<Written> {
+    if followed(core) {
+        // The follower must be following before the insert, so that it counts it.
+        super::follow::ensure(core).await?;
+        return insert_one(core, &answer).await;
+    }
     submit(core, Work::Insert(Box::new(answer))).await
+}
+
+/// Insert one first answer (the follower counts it).
+async fn insert_one(core: &Core, answer: &Answer) -> Result<Written> {
+    match super::answers(core).insert_one(answer).await {
+        Ok(_) => Ok(Written::Done),
+        Err(e) => match crate::error::server_code(&e) {
+            Some(11000) => Ok(Written::Duplicate),
+            Some(code) => Err(refused(code)),
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// Why the server refused an answer's insert (`code`).
+fn refused(code: i32) -> crate::Error {
+    match code {
+        // Document failed validation: the answer was checked before, so only a schema
+        // older or newer than this code gets here.
+        121 => crate::Error::new(
+            crate::error::Code::Validation,
+            "the database schema refused the answer",
+        ),
+        14031 => crate::Error::disk_full(),
+        c => crate::Error::internal(format!("answer write refused (code {c})")),
+    }
 }
 
 /// Hand `work` to the core's [`Queue`] from a task of its own: a caller given up halfway
@@ -240,7 +340,7 @@ pub(crate) async fn insert_first(core: &Core, answer: Answer) -> Result<Written>
 /// for someone else's write.
 async fn submit(core: &Core, work: Work) -> Result<Written> {
     let task_core = core.clone();
-    tokio::spawn(async move { task_core.tally_queue().submit(&task_core, work).await })
+    tokio::spawn(async move { task_core.counting().queue.submit(&task_core, work).await })
         .await
         .unwrap_or_else(|_| Err(crate::Error::internal("answer write interrupted")))
 }
@@ -282,8 +382,13 @@ async fn leave(core: &Core, key: String) -> Result<bool> {
     }
 }
 
+/// The tally increments of a first answer `a`.
+pub(crate) fn first_delta(a: &Answer) -> Delta {
+    delta_of(a, question_inc(None, Some(a)), true)
+}
+
 /// The tally increments of one first or changed answer.
-struct Delta {
+pub(crate) struct Delta {
     event: String,
     /// `(tally id, $inc, $setOnInsert)` of the question's tally.
     question: Option<(String, BTreeMap<String, i64>, Document)>,
@@ -291,7 +396,7 @@ struct Delta {
     first: Option<First>,
 }
 
-struct First {
+pub(crate) struct First {
     /// `(tally id, day, "m.<minute>")` of the answers-per-minute tally.
     day: (String, i64, String),
     /// Presence key of the respondent in the event.
@@ -377,18 +482,22 @@ fn statement(filter: Document, update: Document) -> Document {
 /// One `update` command; returns the indexes of the statements that inserted a document,
 /// and those that failed on a duplicate key (an upsert racing another, or a presence count
 /// left at 0 by an older version).
-async fn update_many_statements(
+pub(crate) async fn update_many_statements(
     core: &Core,
+    session: Option<&mut mongodb::ClientSession>,
     collection: &str,
     updates: Vec<Document>,
 ) -> Result<(Vec<usize>, Vec<usize>)> {
     if updates.is_empty() {
         return Ok((vec![], vec![]));
     }
-    let reply = core
+    let command = core
         .db()
-        .run_command(doc! { "update": collection, "updates": updates, "ordered": false })
-        .await?;
+        .run_command(doc! { "update": collection, "updates": updates, "ordered": false });
+    let reply = match session {
+        Some(s) => command.session(s).await?,
+        None => command.await?,
+    };
     let index = |d: &Document| super::num(d.get("index")).max(0) as usize;
     let upserted = reply
         .get_array("upserted")
@@ -413,7 +522,7 @@ async fn update_many_statements(
 }
 
 /// A presence key's answers added in a batch, its event, and its session (session keys).
-type Mark = (i64, String, Option<String>);
+pub(crate) type Mark = (i64, String, Option<String>);
 
 /// Write `jobs` (see [`Queue`]) and tell each caller; `turn` (the queue's writer lock) is
 /// released once the tallies and presence counts are written.
@@ -480,16 +589,7 @@ async fn insert_answers(core: &Core, firsts: &[&Answer]) -> Vec<Result<Written>>
                 if let Some(slot) = out.get_mut(w.index) {
                     *slot = match w.code {
                         11000 => Ok(Written::Duplicate),
-                        // Document failed validation: the answer was checked before, so only
-                        // a schema older or newer than this code gets here.
-                        121 => Err(crate::Error::new(
-                            crate::error::Code::Validation,
-                            "the database schema refused the answer",
-                        )),
-                        14031 => Err(crate::Error::disk_full()),
-                        c => Err(crate::Error::internal(format!(
-                            "answer write refused (code {c})"
-                        ))),
+                        c => Err(refused(c)),
                     };
                 }
             }
@@ -500,14 +600,14 @@ async fn insert_answers(core: &Core, firsts: &[&Answer]) -> Vec<Result<Written>>
     vec![Err(e); firsts.len()]
 }
 
-/// Write the tallies of `deltas`; `turn` is released once the tallies and presence counts
-/// are written, before the respondents and attendees.
-async fn write_tallies(
-    core: &Core,
-    deltas: &[&Delta],
-    turn: tokio::sync::MutexGuard<'_, ()>,
-) -> Result<()> {
-    // Tally documents: question and minute increments, summed per document.
+/// The shared commands of a batch of tally increments: the tally documents' `$inc`
+/// (question and minute increments summed per document) and the presence keys touched.
+pub(crate) struct Plan {
+    pub tally_updates: Vec<Document>,
+    pub marks: Vec<(String, Mark)>,
+}
+
+pub(crate) fn plan(deltas: &[&Delta]) -> Plan {
     let mut tally: BTreeMap<String, (BTreeMap<String, i64>, Document)> = BTreeMap::new();
     // Presence keys: answers added, the event, the session of a session key.
     let mut marks: BTreeMap<String, Mark> = BTreeMap::new();
@@ -551,21 +651,81 @@ async fn write_tallies(
             )
         })
         .collect();
-    let marks: Vec<(String, Mark)> = marks.into_iter().collect();
-    // A presence document exists while its count is ≥ 1 (see `leave`): the statements that
-    // insert one are the respondents new to the event or session.
-    let mark_updates: Vec<Document> = marks
+    Plan {
+        tally_updates,
+        marks: marks.into_iter().collect(),
+    }
+}
+
+/// The presence upserts of `marks`. A presence document exists while its count is ≥ 1
+/// (see `leave`): the statements that insert one are the respondents new to the event or
+/// session. `guarded`: match only a count ≥ 1, so that a count left at 0 by an older
+/// version fails on a duplicate key (the inline path then removes it); the follower
+/// removes those first, in its transaction, and matches the key alone.
+pub(crate) fn presence_updates(marks: &[(String, Mark)], guarded: bool) -> Vec<Document> {
+    marks
         .iter()
         .map(|(key, (n, event, _))| {
+            let filter = if guarded {
+                doc! { "_id": key, "n": { "$gte": 1 } }
+            } else {
+                doc! { "_id": key }
+            };
             statement(
-                doc! { "_id": key, "n": { "$gte": 1 } },
+                filter,
                 doc! { "$inc": { "n": n }, "$setOnInsert": { "event_id": event } },
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The respondents and attendees added by the presence keys at `new_keys` of `marks`
+/// (those whose upsert inserted a document), summed per tally document.
+pub(crate) fn head_updates(marks: &[(String, Mark)], new_keys: &[usize]) -> Vec<Document> {
+    let mut heads: BTreeMap<String, (&'static str, Document, i64)> = BTreeMap::new();
+    for i in new_keys {
+        let Some((_, (_, event, session))) = marks.get(*i) else {
+            continue;
+        };
+        let (id, field, insert) = match session {
+            None => (
+                e_id(event),
+                "respondents",
+                doc! { "event_id": event, "t": "e" },
+            ),
+            Some(s) => (
+                s_id(event, s),
+                "attendees",
+                doc! { "event_id": event, "t": "s", "session_id": s },
+            ),
+        };
+        heads.entry(id).or_insert((field, insert, 0)).2 += 1;
+    }
+    heads
+        .into_iter()
+        .map(|(id, (field, insert, n))| {
+            statement(
+                doc! { "_id": id },
+                doc! { "$inc": { field: n }, "$setOnInsert": insert },
+            )
+        })
+        .collect()
+}
+
+/// Write the tallies of `deltas`; `turn` is released once the tallies and presence counts
+/// are written, before the respondents and attendees.
+async fn write_tallies(
+    core: &Core,
+    deltas: &[&Delta],
+    turn: tokio::sync::MutexGuard<'_, ()>,
+) -> Result<()> {
+    let Plan {
+        tally_updates,
+        marks,
+    } = plan(deltas);
     let ((_, tally_raced), (inserted, raced)) = futures_util::try_join!(
-        update_many_statements(core, TALLIES, tally_updates.clone()),
-        update_many_statements(core, PRESENCE, mark_updates),
+        update_many_statements(core, None, TALLIES, tally_updates.clone()),
+        update_many_statements(core, None, PRESENCE, presence_updates(&marks, true)),
     )?;
     again(core, &tally_updates, &tally_raced).await?;
     let mut new_keys: Vec<usize> = inserted;
@@ -589,34 +749,8 @@ async fn write_tallies(
     }
     // The next batch may start: what is left are increments of their own documents.
     drop(turn);
-    // Respondents and attendees, summed per tally document.
-    let mut heads: BTreeMap<String, (&'static str, Document, i64)> = BTreeMap::new();
-    for i in new_keys {
-        let (_, (_, event, session)) = &marks[i];
-        let (id, field, insert) = match session {
-            None => (
-                e_id(event),
-                "respondents",
-                doc! { "event_id": event, "t": "e" },
-            ),
-            Some(s) => (
-                s_id(event, s),
-                "attendees",
-                doc! { "event_id": event, "t": "s", "session_id": s },
-            ),
-        };
-        heads.entry(id).or_insert((field, insert, 0)).2 += 1;
-    }
-    let head_updates: Vec<Document> = heads
-        .into_iter()
-        .map(|(id, (field, insert, n))| {
-            statement(
-                doc! { "_id": id },
-                doc! { "$inc": { field: n }, "$setOnInsert": insert },
-            )
-        })
-        .collect();
-    let (_, raced) = update_many_statements(core, TALLIES, head_updates.clone()).await?;
+    let head_updates = head_updates(&marks, &new_keys);
+    let (_, raced) = update_many_statements(core, None, TALLIES, head_updates.clone()).await?;
     again(core, &head_updates, &raced).await
 }
 
@@ -630,7 +764,7 @@ async fn again(core: &Core, updates: &[Document], raced: &[usize]) -> Result<()>
         .iter()
         .filter_map(|i| updates.get(*i).cloned())
         .collect();
-    let (_, still) = update_many_statements(core, TALLIES, retry).await?;
+    let (_, still) = update_many_statements(core, None, TALLIES, retry).await?;
     if still.is_empty() {
         Ok(())
     } else {
@@ -650,8 +784,12 @@ pub async fn answers_matching(core: &Core, filter: Document) -> Result<Vec<Answe
 
 /// Take deleted answers out of the tallies.
 pub async fn forget(core: &Core, gone: &[Answer]) -> Result<()> {
+    if gone.is_empty() {
+        return Ok(());
+    }
+    super::follow::settle(core).await?;
     for a in gone {
-        apply(core, Some(a), None).await?;
+        apply_counted(core, Some(a), None).await?;
     }
     Ok(())
 }
@@ -660,6 +798,9 @@ pub async fn forget(core: &Core, gone: &[Answer]) -> Result<()> {
 /// with a rebuild may be counted twice or not at all: run it when the event is quiet, or
 /// check with `dashboard check` afterwards.
 pub async fn rebuild(core: &Core, event_id: &str) -> Result<()> {
+    // The answers written so far are counted first, so that the follower does not count
+    // them again over the rebuilt tallies (answers a sync just brought, for one).
+    super::follow::settle(core).await?;
     let answers = core.db().collection::<Document>(ANSWERS);
     let run = |p: Vec<Document>| {
         let answers = answers.clone();
@@ -798,6 +939,9 @@ pub async fn rebuild(core: &Core, event_id: &str) -> Result<()> {
 /// answer since went through [`apply`]). Otherwise (answers written before the tallies
 /// existed, or brought by a sync) they are rebuilt first.
 pub async fn read(core: &Core, event_id: &str) -> Result<Vec<Document>> {
+    // Answers written while no follower ran (the app closed right after them) are
+    // counted from where the last one stopped.
+    super::follow::ensure(core).await?;
     let find = || async {
         let v: Vec<Document> = tallies(core)
             .find(doc! { "event_id": event_id })

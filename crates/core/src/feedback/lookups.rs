@@ -1,8 +1,8 @@
 //! What the portal reads for every poll answer and that rarely changes — the question, its
 //! event with the organiser's portal settings, the event's device secret — kept in memory
 //! for a moment, so that an answer costs the database its personal-link lookup and its
-//! share of the answers' group commit (see [`super::counters::Queue`]), without three more
-//! reads (the question, the event, the settings) each time.
+//! insert (the tallies follow, see [`super::follow`]), without three more reads (the
+//! question, the event, the settings) each time.
 //!
 //! Freshness:
 //! - every write of a question, an event or portal settings made through this process

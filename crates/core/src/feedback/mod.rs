@@ -3,6 +3,7 @@
 //! and the operations. Every function takes a [`Core`]; none sees a GUI or HTTP.
 
 pub mod counters;
+pub mod follow;
 pub mod lookups;
 pub mod model;
 
@@ -108,6 +109,11 @@ pub fn collections() -> Vec<CollectionSpec> {
             name: counters::PRESENCE,
             validator: None,
             indexes: counters::presence_indexes(),
+        },
+        CollectionSpec {
+            name: follow::STREAM,
+            validator: None,
+            indexes: vec![],
         },
         CollectionSpec {
             name: crate::participants::schema::PARTICIPANTS,
@@ -560,9 +566,10 @@ pub async fn answer(
     // write conditioned on the version just read, tried again if another write came
     // between. (One `findAndModify` returning the document as it was would save a round
     // trip, but secantusd-rs can return a stale pre-image, or none, when two writes of a
-    // document race; this way is exact on every server.) A first answer is inserted and
-    // counted together with the other answers arriving at the same time
-    // (`counters::Queue`): one shared insert and a few shared tally writes per batch.
+    // document race; this way is exact on every server.) A first answer is one insert,
+    // counted by the follower of the answers' change stream (`follow`), or — on a server
+    // without change streams — inserted and counted with the other answers arriving at
+    // the same time (`counters::Queue`).
     let mut known: Option<Answer> = None;
     let mut tries = 0;
     let before = loop {
@@ -650,6 +657,7 @@ pub fn sync_specs() -> Vec<crate::db::SyncSpec> {
         // Derived from the answers of this store: rebuilt, never synced.
         SyncSpec::new(counters::TALLIES, Policy::LocalOnly),
         SyncSpec::new(counters::PRESENCE, Policy::LocalOnly),
+        SyncSpec::new(follow::STREAM, Policy::LocalOnly),
     ]
 }
 

@@ -326,6 +326,7 @@ async fn live_refresh_of_what_changed_equals_a_full_refresh() {
     )
     .await;
     ans(&core, &text, &p[0], RawValue::Text("Très bien".into())).await;
+    feedback::follow::settle(&core).await.unwrap();
     let before = dashboard::event_dashboard(&core, &ev.id, false)
         .await
         .unwrap();
@@ -360,6 +361,8 @@ async fn live_refresh_of_what_changed_equals_a_full_refresh() {
     assert_eq!(change.inserted, 5, "{change:?}");
     assert_eq!(change.questions.len(), 6, "{change:?}");
 
+    // The tallies follow the answers' change stream: read them once every answer is in.
+    feedback::follow::settle(&core).await.unwrap();
     let live = dashboard::refresh(&core, before.clone(), &change, false)
         .await
         .unwrap();
@@ -612,6 +615,7 @@ async fn live_refresh_equals_a_full_refresh_on_the_synthetic_event() {
         while let Ok(Some(c)) = tokio::time::timeout(Duration::from_millis(600), rx.recv()).await {
             change.merge(c);
         }
+        feedback::follow::settle(&core).await.unwrap();
         let live = dashboard::refresh(&core, prev, &change, false)
             .await
             .unwrap();
@@ -643,8 +647,34 @@ async fn live_refresh_equals_a_full_refresh_on_the_synthetic_event() {
 /// an erasure; a rebuild from the raw answers gives the same.
 #[tokio::test]
 async fn tallies_equal_the_pipelines_after_changes_and_erasures() {
+    tallies_after_changes_and_erasures(false).await;
+}
+
+/// The same where the tallies are written with each answer (a server without change
+/// streams or transactions).
+#[tokio::test]
+async fn tallies_written_with_the_answers_equal_the_pipelines() {
+    tallies_after_changes_and_erasures(true).await;
+}
+
+/// A fresh database whose tallies follow the answers' change stream where the server has
+/// one (`inline`: written with each answer instead).
+async fn tally_core(test: &str, inline: bool) -> Core {
+    let core = fresh_core(test).await;
+    if inline {
+        core.with_inline_tallies()
+    } else {
+        assert_eq!(
+            feedback::counters::followed(&core),
+            core.caps().change_streams && core.caps().transactions
+        );
+        core
+    }
+}
+
+async fn tallies_after_changes_and_erasures(inline: bool) {
     use eventhub_core::networking;
-    let core = fresh_core("dashboard_tallies").await;
+    let core = tally_core("dashboard_tallies", inline).await;
     let (ev, p) = setup(&core).await;
     let s0 = ev.input.sessions[0].id.clone();
     let s1 = ev.input.sessions[1].id.clone();
@@ -764,14 +794,25 @@ impl Seq {
     }
 }
 
-/// Answers arriving together share their tally writes (the group commit of
-/// `feedback::counters::Queue`): rounds of concurrent first answers, the same person's two
-/// first answers racing, changed answers, anonymous phones, a phone whose answers are
-/// deleted and who answers again, and an erasure. After every round the tallies equal what
+/// Answers arriving together are counted together (by the follower of the answers' change
+/// stream, `feedback::follow`, one transaction per batch): rounds of concurrent first
+/// answers, the same person's two first answers racing, changed answers, anonymous phones,
+/// a phone whose answers are deleted and who answers again, and an erasure. After every round the tallies equal what
 /// the pipelines recompute from the raw answers, and no presence count is left at zero.
 /// Seeded; replay with `EVENTHUB_TALLY_SEED=<seed>`.
 #[tokio::test]
 async fn tallies_stay_exact_when_answers_arrive_together() {
+    tallies_under_races(false).await;
+}
+
+/// The same where the tallies are written with each answer (the group commit of
+/// `feedback::counters::Queue`).
+#[tokio::test]
+async fn tallies_written_with_the_answers_stay_exact_when_answers_arrive_together() {
+    tallies_under_races(true).await;
+}
+
+async fn tallies_under_races(inline: bool) {
     use eventhub_core::networking;
     use futures_util::future::join_all;
     let seed: u64 = std::env::var("EVENTHUB_TALLY_SEED")
@@ -780,7 +821,7 @@ async fn tallies_stay_exact_when_answers_arrive_together() {
         .unwrap_or(20_261_130);
     eprintln!("tally race: seed {seed} (replay: EVENTHUB_TALLY_SEED={seed})");
     let mut rng = Seq(seed);
-    let core = fresh_core("dashboard_tally_race").await;
+    let core = tally_core("dashboard_tally_race", inline).await;
     let (ev, p) = setup(&core).await;
     let s0 = ev.input.sessions[0].id.clone();
     let s1 = ev.input.sessions[1].id.clone();

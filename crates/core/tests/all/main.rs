@@ -24,3 +24,4 @@ mod sync;
 mod sync_offline;
 mod sync_tombstones;
 mod sync_vanished;
+mod tally_follower;
