@@ -180,9 +180,13 @@ async fn handlers_part(a: &AllBench, core: &Core) -> Result<(), Error> {
     write(&a.out, &name, &t)
 }
 
-/// The answer write: `feedback::answer` (the answer, then its tallies) beside the same
-/// upsert alone (the write before the tallies existed), interleaved, `n` of each.
+/// The answer write: `feedback::answer` beside the same upsert alone (the write before the
+/// tallies existed), interleaved, `n` of each; and for the app's answers, the time until
+/// their question's tally moved (told by a change stream on the tallies, as the live
+/// dashboard is): with the tallies' follower an answer returns once stored and is counted
+/// a moment later; without it (a server without change streams) both are the same.
 async fn answer_writes(core: &Core, event: &str, n: usize) -> Result<String, Error> {
+    use futures_util::StreamExt;
     let mk =
         |label: &str| feedback::input_from_json(json!({"kind": "rating", "label": {"fr": label}}));
     let with = feedback::create_question(core, event, mk("Bench tallies")?).await?;
@@ -202,15 +206,40 @@ async fn answer_writes(core: &Core, event: &str, n: usize) -> Result<String, Err
     .map(|p| p.id)
     .collect();
     let answers = feedback::answers(core);
+    // The question's tally moving: what the live dashboard waits for.
+    let mut moved = feedback::counters::tallies(core)
+        .watch()
+        .pipeline(vec![bson::doc! { "$match": {
+            "operationType": { "$in": ["insert", "update", "replace"] },
+            "documentKey._id": format!("q\u{1f}{}", with.id),
+        } }])
+        .await?;
     let (mut app_first, mut app_again, mut raw_first, mut raw_again) =
         (vec![], vec![], vec![], vec![]);
+    let (mut counted_first, mut counted_again) = (vec![], vec![]);
     for i in 0..n {
         let who = &people[i % people.len()];
         let again = i >= people.len();
-        let v = RawValue::Number(f64::from(1 + (i % 5) as u32));
+        // A resubmission changes the value, so that it moves the tally.
+        let value = |i: usize| 1 + ((i + i / people.len()) % 5) as i32;
+        let v = RawValue::Number(f64::from(value(i)));
         let t = Instant::now();
         feedback::answer(core, &with, &Respondent::Participant(who.clone()), &v).await?;
         let ms = t.elapsed().as_secs_f64() * 1000.0;
+        // Every answer moves the tally (a resubmission to another value, or a first one).
+        let changed = !again || value(i) != value(i - people.len());
+        if changed {
+            tokio::time::timeout(std::time::Duration::from_secs(10), moved.next())
+                .await
+                .map_err(|_| Error::internal("the answer's tally did not move within 10 s"))?;
+            let counted = t.elapsed().as_secs_f64() * 1000.0;
+            if again {
+                &mut counted_again
+            } else {
+                &mut counted_first
+            }
+            .push(counted);
+        }
         if again {
             &mut app_again
         } else {
@@ -223,7 +252,7 @@ async fn answer_writes(core: &Core, event: &str, n: usize) -> Result<String, Err
             .find_one_and_update(
                 bson::doc! { "question_id": &bare.id, "respondent": who },
                 bson::doc! {
-                    "$set": { "num": 1 + (i % 5) as i32, "choices": [], "text": bson::Bson::Null, "updated_at": now, "updated_by": "participant" },
+                    "$set": { "num": value(i), "choices": [], "text": bson::Bson::Null, "updated_at": now, "updated_by": "participant" },
                     "$inc": { "version": 1_i64 },
                     "$setOnInsert": {
                         "_id": bson::oid::ObjectId::new().to_hex(), "event_id": event,
@@ -244,29 +273,51 @@ async fn answer_writes(core: &Core, event: &str, n: usize) -> Result<String, Err
         .push(ms);
     }
     let mut t = String::from(
-        "| answer write | with tallies p50 (ms) | p95 (ms) | answer alone p50 (ms) | p95 (ms) | ratio p50 |\n|---|---:|---:|---:|---:|---:|\n",
+        "| answer write | answer stored p50 (ms) | p95 (ms) | tally moved p50 (ms) | p95 (ms) | upsert alone p50 (ms) | p95 (ms) | stored ÷ upsert, p50 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
-    for (what, mut x, mut y) in [
-        ("first answer (insert)", app_first, raw_first),
-        ("changed answer (update)", app_again, raw_again),
+    for (what, mut x, mut c, mut y) in [
+        ("first answer (insert)", app_first, counted_first, raw_first),
+        (
+            "changed answer (update)",
+            app_again,
+            counted_again,
+            raw_again,
+        ),
     ] {
-        let (x50, x95, y50, y95) = (
+        let (x50, x95, c50, c95, y50, y95) = (
             pct(&mut x, 0.5),
             pct(&mut x, 0.95),
+            pct(&mut c, 0.5),
+            pct(&mut c, 0.95),
             pct(&mut y, 0.5),
             pct(&mut y, 0.95),
         );
         let _ = writeln!(
             t,
-            "| {what} | {x50:.2} | {x95:.2} | {y50:.2} | {y95:.2} | {:.2} |",
+            "| {what} | {x50:.2} | {x95:.2} | {c50:.2} | {c95:.2} | {y50:.2} | {y95:.2} | {:.2} |",
             x50 / y50.max(1e-6)
         );
     }
-    // The bare upserts bypassed the tallies on purpose: remove them, then the tallies must
-    // agree with the raw answers (the app's writes are real answers).
+    let _ = writeln!(
+        t,
+        "\nTallies {}.",
+        if feedback::counters::followed(core) {
+            "counted by the follower of the answers' change stream (`feedback::follow`)"
+        } else {
+            "written with each answer (this server has no change streams or transactions)"
+        }
+    );
+    // The bare upserts are not the app's answers: take them out. The follower counted their
+    // inserts like any answer's, so they leave through the app's deletion path; where the
+    // tallies are written with the answers, they never reached the tallies.
+    let gone =
+        feedback::counters::answers_matching(core, bson::doc! { "question_id": &bare.id }).await?;
     answers
         .delete_many(bson::doc! { "question_id": &bare.id })
         .await?;
+    if feedback::counters::followed(core) {
+        feedback::counters::forget(core, &gone).await?;
+    }
     // These answers are real: the tallies must still agree with the raw answers.
     let diff = dashboard::check(core, event).await?;
     if !diff.is_empty() {
@@ -355,7 +406,7 @@ async fn dashboard_part(a: &AllBench, core: &Core) -> Result<(), Error> {
                 eprintln!("dashboard: answer write path…");
                 writes = header(
                     core,
-                    &format!("Answer write path on the {n}-participant event: `feedback::answer` (answer + tallies) beside the same upsert alone, interleaved, 400 each"),
+                    &format!("Answer write path on the {n}-participant event: `feedback::answer` beside the same upsert alone, interleaved, 400 each, and the time until the answer's tally moved"),
                     "eventhub-cli bench all --only dashboard",
                 );
                 writes.push_str(&answer_writes(&scratch, &g.event_id, 400).await?);

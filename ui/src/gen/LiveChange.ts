@@ -22,8 +22,8 @@ connections: number,
  */
 mentions: number, 
 /**
- * Changes of the event's answer tallies (written right after each answer): a refresh
- * that follows them reads the tallies after the answer's write has reached them.
+ * Changes of the event's answer tallies (counted a few milliseconds after each
+ * answer): a refresh that follows them reads the tallies once the answers are in.
  */
 tallies: number, 
 /**

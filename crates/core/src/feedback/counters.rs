@@ -661,7 +661,7 @@ pub(crate) fn plan(deltas: &[&Delta]) -> Plan {
 /// (see `leave`): the statements that insert one are the respondents new to the event or
 /// session. `guarded`: match only a count ≥ 1, so that a count left at 0 by an older
 /// version fails on a duplicate key (the inline path then removes it); the follower
-/// removes those first, in its transaction, and matches the key alone.
+/// matches the key alone (see `follow::write`).
 pub(crate) fn presence_updates(marks: &[(String, Mark)], guarded: bool) -> Vec<Document> {
     marks
         .iter()

@@ -496,15 +496,10 @@ async fn write(
     if moved.matched_count == 0 {
         return Ok(false);
     }
-    if !plan.marks.is_empty() {
-        // A count left at 0 by an older version of the app was not a respondent.
-        let keys: Vec<&str> = plan.marks.iter().map(|(k, _)| k.as_str()).collect();
-        core.db()
-            .collection::<Document>(counters::PRESENCE)
-            .delete_many(doc! { "_id": { "$in": keys }, "n": { "$lte": 0 } })
-            .session(&mut *s)
-            .await?;
-    }
+    // A presence count left at 0 by an older version of the app matches here and does not
+    // count its respondent as new: such an event's tallies are rebuilt from the raw
+    // answers (which rewrites its presence counts) since the first checkpoint marked every
+    // event for a rebuild (`prepare`).
     let (_, refused) = statements(core, s, counters::TALLIES, plan.tally_updates.clone()).await?;
     let (inserted, refused_presence) = statements(
         core,
