@@ -146,9 +146,12 @@ fn inc_doc(inc: &BTreeMap<String, i64>) -> Document {
 /// Update the tallies for one answer write: `old` is the answer before (none for a first
 /// answer written without [`insert_first`]), `new` after (none for a deletion).
 ///
-/// A first or changed answer hands its increments to the core's [`Queue`]: the tally
-/// writes of answers arriving together go to the server in a few shared commands, and the
-/// call returns once they are applied. A deletion (erasures, merges) is written on its own.
+/// Where the tallies are [`followed`], a first answer is counted by the follower (nothing
+/// to do here), a change moves its question's tally at once, and a deletion (erasures,
+/// merges) waits for the follower to have counted every answer so far, then is written on
+/// its own. Otherwise a first or changed answer hands its increments to the core's
+/// [`Queue`]: the tally writes of answers arriving together go to the server in a few
+/// shared commands, and the call returns once they are applied.
 pub async fn apply(core: &Core, old: Option<&Answer>, new: Option<&Answer>) -> Result<()> {
     if new.is_none() && old.is_some() {
         // Every answer written so far is counted before one is taken out (the follower
