@@ -313,6 +313,7 @@ impl LocalEngine {
         if engine.binary.kind == Kind::Mongod {
             init_replica_set(port).await?;
         }
+        shorten_transactions(port).await;
         Ok(engine)
     }
 
@@ -403,6 +404,27 @@ async fn listening(port: u16) -> bool {
 async fn ping(port: u16, timeout: Duration) -> bool {
     let uri = format!("mongodb://127.0.0.1:{port}/?directConnection=true");
     crate::db::reachable(&uri, timeout).await
+}
+
+/// How long the app's own engine lets a transaction stay open (MongoDB's default: 60 s).
+pub const TRANSACTION_LIFETIME_S: i32 = 10;
+
+/// Expire a transaction left open after [`TRANSACTION_LIFETIME_S`]. SecantusDB delivers no
+/// change to any change stream while a write transaction is open (MongoDB does), so a
+/// process killed inside one of the answer tallies' transactions (`feedback::follow`)
+/// would hold the live dashboard and the tallies back for a minute. Best effort: an engine
+/// refusing the parameter keeps its own.
+async fn shorten_transactions(port: u16) {
+    let uri = format!("mongodb://127.0.0.1:{port}/?directConnection=true");
+    if let Ok(client) = mongodb::Client::with_uri_str(&uri).await {
+        let _ = client
+            .database("admin")
+            .run_command(bson::doc! {
+                "setParameter": 1, "transactionLifetimeLimitSeconds": TRANSACTION_LIFETIME_S,
+            })
+            .await;
+        client.shutdown().immediate(true).await;
+    }
 }
 
 async fn init_replica_set(port: u16) -> Result<()> {

@@ -30,6 +30,20 @@ async fn starts_adopts_and_replaces_a_stale_engine() {
     assert!(first.started_here);
     let core = Core::connect(&first.uri(), "engine_test").await.unwrap();
     assert!(!core.info().version.is_empty());
+    // A transaction left open by a killed process expires after 10 s, not 60.
+    let p = core
+        .client()
+        .database("admin")
+        .run_command(bson::doc! { "getParameter": 1, "transactionLifetimeLimitSeconds": 1 })
+        .await
+        .unwrap();
+    assert_eq!(
+        p.get_i32("transactionLifetimeLimitSeconds").or_else(|_| p
+            .get_i64("transactionLifetimeLimitSeconds")
+            .map(|v| v as i32)),
+        Ok(engine::TRANSACTION_LIFETIME_S),
+        "{p:?}"
+    );
     assert!(
         dir.path().join("engine.json").exists(),
         "the running engine is recorded"
