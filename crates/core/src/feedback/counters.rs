@@ -485,43 +485,50 @@ fn statement(filter: Document, update: Document) -> Document {
 /// One `update` command; returns the indexes of the statements that inserted a document,
 /// and those that failed on a duplicate key (an upsert racing another, or a presence count
 /// left at 0 by an older version).
-pub(crate) async fn update_many_statements(
+async fn update_many_statements(
     core: &Core,
-    session: Option<&mut mongodb::ClientSession>,
     collection: &str,
     updates: Vec<Document>,
 ) -> Result<(Vec<usize>, Vec<usize>)> {
     if updates.is_empty() {
         return Ok((vec![], vec![]));
     }
-    let command = core
+    let reply = core
         .db()
-        .run_command(doc! { "update": collection, "updates": updates, "ordered": false });
-    let reply = match session {
-        Some(s) => command.session(s).await?,
-        None => command.await?,
-    };
+        .run_command(doc! { "update": collection, "updates": updates, "ordered": false })
+        .await?;
+    let (upserted, errors) = statement_outcome(&reply);
+    let mut duplicates = vec![];
+    for (i, code) in errors {
+        if code == 11000 {
+            duplicates.push(i);
+        } else {
+            return Err(crate::Error::internal(format!(
+                "tally write refused (code {code})"
+            )));
+        }
+    }
+    Ok((upserted, duplicates))
+}
+
+/// What an `update` command of many statements did: the indexes of the statements that
+/// inserted a document, and `(index, code)` of those refused.
+pub(crate) fn statement_outcome(reply: &Document) -> (Vec<usize>, Vec<(usize, i64)>) {
     let index = |d: &Document| super::num(d.get("index")).max(0) as usize;
     let upserted = reply
         .get_array("upserted")
         .map(|a| a.iter().filter_map(Bson::as_document).map(index).collect())
         .unwrap_or_default();
-    let mut duplicates = vec![];
-    for e in reply
+    let errors = reply
         .get_array("writeErrors")
-        .map(|a| a.iter().filter_map(Bson::as_document).collect::<Vec<_>>())
-        .unwrap_or_default()
-    {
-        if super::num(e.get("code")) == 11000 {
-            duplicates.push(index(e));
-        } else {
-            return Err(crate::Error::internal(format!(
-                "tally write refused (code {})",
-                super::num(e.get("code"))
-            )));
-        }
-    }
-    Ok((upserted, duplicates))
+        .map(|a| {
+            a.iter()
+                .filter_map(Bson::as_document)
+                .map(|e| (index(e), super::num(e.get("code"))))
+                .collect()
+        })
+        .unwrap_or_default();
+    (upserted, errors)
 }
 
 /// A presence key's answers added in a batch, its event, and its session (session keys).
@@ -727,8 +734,8 @@ async fn write_tallies(
         marks,
     } = plan(deltas);
     let ((_, tally_raced), (inserted, raced)) = futures_util::try_join!(
-        update_many_statements(core, None, TALLIES, tally_updates.clone()),
-        update_many_statements(core, None, PRESENCE, presence_updates(&marks, true)),
+        update_many_statements(core, TALLIES, tally_updates.clone()),
+        update_many_statements(core, PRESENCE, presence_updates(&marks, true)),
     )?;
     again(core, &tally_updates, &tally_raced).await?;
     let mut new_keys: Vec<usize> = inserted;
@@ -753,7 +760,7 @@ async fn write_tallies(
     // The next batch may start: what is left are increments of their own documents.
     drop(turn);
     let head_updates = head_updates(&marks, &new_keys);
-    let (_, raced) = update_many_statements(core, None, TALLIES, head_updates.clone()).await?;
+    let (_, raced) = update_many_statements(core, TALLIES, head_updates.clone()).await?;
     again(core, &head_updates, &raced).await
 }
 
@@ -767,7 +774,7 @@ async fn again(core: &Core, updates: &[Document], raced: &[usize]) -> Result<()>
         .iter()
         .filter_map(|i| updates.get(*i).cloned())
         .collect();
-    let (_, still) = update_many_statements(core, None, TALLIES, retry).await?;
+    let (_, still) = update_many_statements(core, TALLIES, retry).await?;
     if still.is_empty() {
         Ok(())
     } else {

@@ -545,21 +545,8 @@ async fn statements(
         .run_command(doc! { "update": collection, "updates": updates, "ordered": true })
         .session(&mut *s)
         .await?;
-    let index = |d: &Document| super::num(d.get("index")).max(0) as usize;
-    let upserted = reply
-        .get_array("upserted")
-        .map(|a| a.iter().filter_map(Bson::as_document).map(index).collect())
-        .unwrap_or_default();
-    let errors: Vec<i64> = reply
-        .get_array("writeErrors")
-        .map(|a| {
-            a.iter()
-                .filter_map(Bson::as_document)
-                .map(|e| super::num(e.get("code")))
-                .collect()
-        })
-        .unwrap_or_default();
-    if errors.iter().any(|c| *c == 11000 || *c == 112) {
+    let (upserted, errors) = counters::statement_outcome(&reply);
+    if errors.iter().any(|(_, c)| *c == 11000 || *c == 112) {
         return Err(Failed::Raced);
     }
     Ok((upserted, !errors.is_empty()))
